@@ -1,0 +1,186 @@
+import Foundation
+
+/// Japanese phrase boundaries from BudouX's model (Apache-2.0, fetched by `scripts/bootstrap`).
+///
+/// The model scores the 1-, 2- and 3-character windows around each gap between characters; a gap
+/// is a phrase boundary when the base score (minus half the sum of all weights) plus the scores of
+/// the windows present is positive. Characters are Unicode scalars, as in the reference parser.
+public struct PhraseModel: Sendable {
+    private let tables: [String: [String: Int]]
+    private let baseScore: Double
+
+    /// Builds a model from BudouX's JSON (`{"UW1": {"あ": 12, …}, …}`).
+    public init(json: Data) throws {
+        guard let root = try JSONSerialization.jsonObject(with: json) as? [String: Any] else {
+            throw PhraseModelError("the model is not a JSON object of feature tables")
+        }
+        var tables: [String: [String: Int]] = [:]
+        var total = 0
+        for (feature, value) in root {
+            guard let scores = value as? [String: Any] else {
+                throw PhraseModelError("feature \(feature) is not a table of scores")
+            }
+            var table: [String: Int] = [:]
+            for (key, score) in scores {
+                guard let n = (score as? NSNumber)?.intValue else {
+                    throw PhraseModelError("score of \(feature)[\(key)] is not a number")
+                }
+                table[key] = n
+                total += n
+            }
+            tables[feature] = table
+        }
+        self.tables = tables
+        self.baseScore = -Double(total) * 0.5
+    }
+
+    /// Loads the model from a file.
+    public init(contentsOf path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PhraseModelError("cannot read the phrase model at \(path)")
+        }
+        try self.init(json: data)
+    }
+
+    /// Where the model is looked for: `$OSHIRASE_BUDOUX_MODEL`, then beside the executable
+    /// (`share/oshirase/budoux-ja.json` or a `.data/budoux/ja.json` in a folder above it), then the
+    /// system's share folders.
+    public static func defaultLocations(executablePath: String = CommandLine.arguments.first ?? "") -> [String] {
+        var paths: [String] = []
+        if let env = ProcessInfo.processInfo.environment["OSHIRASE_BUDOUX_MODEL"], !env.isEmpty {
+            paths.append(env)
+        }
+        var dir = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        paths.append(dir.appendingPathComponent("../share/oshirase/budoux-ja.json").standardized.path)
+        for _ in 0..<6 {
+            paths.append(dir.appendingPathComponent(".data/budoux/ja.json").path)
+            dir = dir.deletingLastPathComponent()
+        }
+        paths.append(FileManager.default.currentDirectoryPath + "/.data/budoux/ja.json")
+        paths += ["/usr/local/share/oshirase/budoux-ja.json", "/usr/share/oshirase/budoux-ja.json"]
+        return paths
+    }
+
+    /// The first model found in `defaultLocations()`, or nil.
+    public static func loadDefault() -> PhraseModel? {
+        for path in defaultLocations() where FileManager.default.fileExists(atPath: path) {
+            if let model = try? PhraseModel(contentsOf: path) { return model }
+        }
+        return nil
+    }
+
+    /// For each gap between scalars i-1 and i (i in 1..<count), whether it is a phrase boundary.
+    /// Index 0 of the result is always false.
+    public func boundaries(_ scalars: [Unicode.Scalar]) -> [Bool] {
+        let s = scalars.map { String($0) }
+        var result = [Bool](repeating: false, count: s.count)
+        guard s.count > 1 else { return result }
+        func score(_ feature: String, _ key: String) -> Int { tables[feature]?[key] ?? 0 }
+        for i in 1..<s.count {
+            var total = baseScore
+            if i > 2 { total += Double(score("UW1", s[i - 3])) }
+            if i > 1 { total += Double(score("UW2", s[i - 2])) }
+            total += Double(score("UW3", s[i - 1]))
+            total += Double(score("UW4", s[i]))
+            if i + 1 < s.count { total += Double(score("UW5", s[i + 1])) }
+            if i + 2 < s.count { total += Double(score("UW6", s[i + 2])) }
+            if i > 1 { total += Double(score("BW1", s[i - 2] + s[i - 1])) }
+            total += Double(score("BW2", s[i - 1] + s[i]))
+            if i + 1 < s.count { total += Double(score("BW3", s[i] + s[i + 1])) }
+            if i > 2 { total += Double(score("TW1", s[i - 3] + s[i - 2] + s[i - 1])) }
+            if i > 1 { total += Double(score("TW2", s[i - 2] + s[i - 1] + s[i])) }
+            if i + 1 < s.count { total += Double(score("TW3", s[i - 1] + s[i] + s[i + 1])) }
+            if i + 2 < s.count { total += Double(score("TW4", s[i] + s[i + 1] + s[i + 2])) }
+            result[i] = total > 0
+        }
+        return result
+    }
+
+    /// The text cut into phrases.
+    public func phrases(_ text: String) -> [String] {
+        let scalars = Array(text.unicodeScalars)
+        let cuts = boundaries(scalars)
+        var out: [String] = []
+        var current = String.UnicodeScalarView()
+        for (i, scalar) in scalars.enumerated() {
+            if cuts[i], !current.isEmpty {
+                out.append(String(current))
+                current = String.UnicodeScalarView()
+            }
+            current.append(scalar)
+        }
+        if !current.isEmpty { out.append(String(current)) }
+        return out
+    }
+}
+
+/// A phrase model that could not be loaded.
+public struct PhraseModelError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Decides where Japanese text may break across lines, and marks every other gap with
+/// U+2060 WORD JOINER so a line breaker that follows Unicode rules (Pango) keeps phrases whole.
+///
+/// A gap between two characters where at least one is Japanese may break only when it is a
+/// phrase boundary and kinsoku shori allows it: no line starts with closing brackets, small kana,
+/// prolonged sound marks or sentence punctuation, and no line ends with an opening bracket.
+public struct LineBreakPlanner: Sendable {
+    public static let wordJoiner: Unicode.Scalar = "\u{2060}"
+    private let model: PhraseModel?
+
+    /// With no model, only kinsoku rules apply and Japanese may break between any two characters.
+    public init(model: PhraseModel?) {
+        self.model = model
+    }
+
+    /// Characters that must not start a line (行頭禁則).
+    public static let notAtLineStart: Set<Unicode.Scalar> = Set(
+        "、。，．,.・：；:;？！?!ー―‐〜～…‥゠–」』）)］]｝}〕〉》】〙〗〟’”ゝゞヽヾ々〻ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ％%℃°".unicodeScalars)
+    /// Characters that must not end a line (行末禁則).
+    public static let notAtLineEnd: Set<Unicode.Scalar> = Set("「『（(［[｛{〔〈《【〘〖〝‘“￥＄$#＃".unicodeScalars)
+
+    /// Whether a break may fall between `scalars[i-1]` and `scalars[i]`.
+    public func allowedBreaks(_ scalars: [Unicode.Scalar]) -> [Bool] {
+        var allowed = [Bool](repeating: false, count: scalars.count)
+        guard scalars.count > 1 else { return allowed }
+        let phrase = model?.boundaries(scalars)
+        for i in 1..<scalars.count {
+            let before = scalars[i - 1], after = scalars[i]
+            if Self.notAtLineStart.contains(after) || Self.notAtLineEnd.contains(before) { continue }
+            if let phrase { allowed[i] = phrase[i] } else { allowed[i] = true }
+        }
+        return allowed
+    }
+
+    /// The text with a word joiner in every gap next to Japanese text where a break is not allowed.
+    /// Newlines stay hard breaks; gaps between Latin letters and spaces are left to the line breaker.
+    public func prepare(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if n > 0 { out.append("\n") }
+            let scalars = Array(line.unicodeScalars)
+            let allowed = allowedBreaks(scalars)
+            for (i, scalar) in scalars.enumerated() {
+                if i > 0, !allowed[i], Self.isJapanese(scalars[i - 1]) || Self.isJapanese(scalar),
+                   !scalars[i - 1].properties.isWhitespace, !scalar.properties.isWhitespace {
+                    out.append(Self.wordJoiner)
+                }
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    /// Han, kana, CJK punctuation and full-width forms.
+    public static func isJapanese(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x3000...0x303F, 0x3040...0x309F, 0x30A0...0x30FF, 0x31F0...0x31FF,
+             0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0xFF00...0xFFEF, 0x2103:
+            true
+        default:
+            false
+        }
+    }
+}

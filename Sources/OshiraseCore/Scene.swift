@@ -1,0 +1,47 @@
+import Foundation
+
+/// What one zone shows at an instant.
+public enum ZoneContent: Sendable, Equatable {
+    /// Nothing is scheduled: the main zone shows the idle screen, the ticker zone the date and time.
+    case idle
+    /// An item, `elapsed` seconds after its slot started (for ticker scroll and transitions).
+    case item(Item, elapsed: Double)
+}
+
+/// Everything a display shows at one instant; the renderer's only input.
+public struct Scene: Sendable, Equatable {
+    public let profile: DisplayProfile
+    public let layout: Layout
+    public let main: ZoneContent
+    /// Present when the layout has a ticker zone.
+    public let ticker: ZoneContent?
+    public let siteName: String
+    public let time: Date
+    public let timeZone: TimeZone
+
+    public init(profile: DisplayProfile, layout: Layout, main: ZoneContent, ticker: ZoneContent?,
+                siteName: String, time: Date, timeZone: TimeZone) {
+        self.profile = profile
+        self.layout = layout
+        self.main = main
+        self.ticker = ticker
+        self.siteName = siteName
+        self.time = time
+        self.timeZone = timeZone
+    }
+}
+
+extension ScheduleEngine {
+    /// The scene a display of `profile` shows at `time`. Pure: no clock is read.
+    /// - Parameter skipping: item ids whose assets cannot be loaded; they are treated as not eligible.
+    public func scene(for profile: DisplayProfile, at time: Date, siteName: String? = nil) -> Scene {
+        func content(_ zone: Zone) -> ZoneContent {
+            let s = slot(in: zone, at: time)
+            guard let entry = s.entry else { return .idle }
+            return .item(entry.item, elapsed: time.timeIntervalSince(s.start))
+        }
+        return Scene(profile: profile, layout: layout, main: content(.main),
+                     ticker: layout == .mainTicker ? content(.ticker) : nil,
+                     siteName: siteName ?? self.siteName, time: time, timeZone: timeZone)
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+
+/// An item together with the playlist it came from, in merge order.
+public struct Entry: Sendable, Equatable {
+    public let playlistIndex: Int
+    public let itemIndex: Int
+    public let item: Item
+
+    public init(playlistIndex: Int, itemIndex: Int, item: Item) {
+        self.playlistIndex = playlistIndex
+        self.itemIndex = itemIndex
+        self.item = item
+    }
+}
+
+/// What one zone shows over a span of time: an entry, or nothing (idle).
+public struct Slot: Sendable, Equatable {
+    public let zone: Zone
+    public let start: Date
+    public let end: Date
+    /// nil when nothing is eligible: the main zone then shows the idle screen.
+    public let entry: Entry?
+
+    public init(zone: Zone, start: Date, end: Date, entry: Entry?) {
+        self.zone = zone
+        self.start = start
+        self.end = end
+        self.entry = entry
+    }
+
+    /// The label timelines print: the item id, or `idle`.
+    public var label: String { entry?.item.id ?? "idle" }
+}
+
+/// The schedule semantics of PRODUCT.md §5 as a pure function of (playlists, time).
+///
+/// At time t an item is eligible when its schedule matches t in its playlist's time zone; of the
+/// eligible items of a zone only the highest priority play, in merge order (playlists by file
+/// name, then file order), each for its duration, looping. The loop starts from the first item at
+/// the latest instant ≤ t at which the playing set changed, or at local midnight (in the engine's
+/// time zone), whichever is later.
+public struct ScheduleEngine: Sendable {
+    /// The playlists that serve the display, sorted by file name.
+    public let playlists: [Playlist]
+    /// The zone whose midnight restarts every loop.
+    public let timeZone: TimeZone
+    private let calendars: [Calendar]
+    private let calendar: Calendar
+    private let entriesByZone: [Zone: [Entry]]
+
+    /// - Parameters:
+    ///   - playlists: every playlist available; those that do not serve `profile` are left out.
+    ///   - profile: the display profile, or nil for every playlist.
+    ///   - timeZone: the display's zone; by default the first playlist's (Asia/Tokyo when none).
+    public init(playlists: [Playlist], profile: String? = nil, timeZone: TimeZone? = nil) {
+        let chosen = playlists
+            .filter { playlist in profile.map { playlist.serves(profile: $0) } ?? true }
+            .sorted { ($0.path as NSString).lastPathComponent < ($1.path as NSString).lastPathComponent }
+        self.playlists = chosen
+        self.timeZone = timeZone ?? chosen.first?.timeZone ?? .tokyo
+        self.calendars = chosen.map { Calendar.gregorian(in: $0.timeZone) }
+        self.calendar = Calendar.gregorian(in: self.timeZone)
+        var byZone: [Zone: [Entry]] = [:]
+        for (p, playlist) in chosen.enumerated() {
+            for (i, item) in playlist.items.enumerated() {
+                byZone[item.zone, default: []].append(Entry(playlistIndex: p, itemIndex: i, item: item))
+            }
+        }
+        self.entriesByZone = byZone
+    }
+
+    /// The display layout: `main+ticker` when any of its playlists asks for a ticker.
+    public var layout: Layout {
+        playlists.contains { $0.layout == .mainTicker } ? .mainTicker : .full
+    }
+
+    /// The name shown on the idle screen.
+    public var siteName: String { playlists.first?.name ?? "Oshirase" }
+
+    /// Every item of a zone, in merge order.
+    public func entries(in zone: Zone) -> [Entry] { entriesByZone[zone] ?? [] }
+
+    /// The items that play in a zone at `time`: eligible and of the highest priority, in merge order.
+    public func playing(in zone: Zone, at time: Date) -> [Entry] {
+        let all = entries(in: zone)
+        guard !all.isEmpty else { return [] }
+        var localByPlaylist: [Int: LocalMoment] = [:]
+        let eligible = all.filter { entry in
+            let moment: LocalMoment
+            if let known = localByPlaylist[entry.playlistIndex] {
+                moment = known
+            } else {
+                moment = LocalMoment(time, calendar: calendars[entry.playlistIndex])
+                localByPlaylist[entry.playlistIndex] = moment
+            }
+            return entry.item.schedule.matches(date: moment.date, weekday: moment.weekday,
+                                               minute: moment.minute, previous: moment.previous)
+        }
+        guard let top = eligible.map(\.item.priority).max() else { return [] }
+        return eligible.filter { $0.item.priority == top }
+    }
+
+    /// The slot a zone shows at `time`.
+    public func slot(in zone: Zone, at time: Date) -> Slot {
+        let dayStart = calendar.startOfDay(for: time)
+        let nextMidnight = calendar.date(byAdding: .day, value: 1, to: dayStart) ?? dayStart.addingTimeInterval(86_400)
+        let current = playing(in: zone, at: time)
+        let candidates = changeCandidates(in: zone, from: dayStart.addingTimeInterval(-86_400),
+                                          to: nextMidnight.addingTimeInterval(86_400))
+
+        // The latest instant ≤ time at which the playing set changed, not before midnight.
+        var loopStart = dayStart
+        for c in candidates.reversed() where c <= time && c > dayStart {
+            if playing(in: zone, at: c.addingTimeInterval(-0.001)) != current {
+                loopStart = c
+                break
+            }
+        }
+        // The next instant after time at which the playing set changes, not after midnight.
+        var changeEnd = nextMidnight
+        for c in candidates where c > time && c < nextMidnight {
+            if playing(in: zone, at: c) != current {
+                changeEnd = c
+                break
+            }
+        }
+
+        guard !current.isEmpty else {
+            return Slot(zone: zone, start: loopStart, end: changeEnd, entry: nil)
+        }
+        let cycle = current.reduce(0) { $0 + $1.item.duration }
+        let elapsed = time.timeIntervalSince(loopStart)
+        let round = (elapsed / Double(cycle)).rounded(.down)
+        var offset = elapsed - round * Double(cycle)
+        var slotStart = loopStart.addingTimeInterval(round * Double(cycle))
+        for entry in current {
+            let length = Double(entry.item.duration)
+            if offset < length {
+                let end = min(slotStart.addingTimeInterval(length), changeEnd)
+                return Slot(zone: zone, start: slotStart, end: end, entry: entry)
+            }
+            offset -= length
+            slotStart = slotStart.addingTimeInterval(length)
+        }
+        // Only reachable through floating-point rounding at the very end of a cycle.
+        let last = current[current.count - 1]
+        return Slot(zone: zone, start: slotStart, end: min(slotStart.addingTimeInterval(Double(last.item.duration)), changeEnd), entry: last)
+    }
+
+    /// Every slot of a zone between two instants, clipped to them; consecutive idle spans are merged.
+    public func timeline(in zone: Zone, from: Date, to: Date) -> [Slot] {
+        var slots: [Slot] = []
+        var t = from
+        while t < to {
+            let s = slot(in: zone, at: t)
+            let clipped = Slot(zone: zone, start: max(s.start, from), end: min(s.end, to), entry: s.entry)
+            if let last = slots.last, last.entry == nil, clipped.entry == nil, last.end == clipped.start {
+                slots[slots.count - 1] = Slot(zone: zone, start: last.start, end: clipped.end, entry: nil)
+            } else {
+                slots.append(clipped)
+            }
+            // Guard against a zero-length slot: always move forward.
+            t = s.end > t ? s.end : t.addingTimeInterval(1)
+        }
+        return slots
+    }
+
+    /// Instants where eligibility in a zone may change: window edges and local midnights of
+    /// each playlist's zone, sorted.
+    private func changeCandidates(in zone: Zone, from: Date, to: Date) -> [Date] {
+        var result = Set<Date>()
+        let scheduled = entries(in: zone).filter { !$0.item.schedule.isAlways }
+        let playlistIndices = Set(scheduled.map(\.playlistIndex))
+        for p in playlistIndices.sorted() {
+            let cal = calendars[p]
+            var day = cal.startOfDay(for: from)
+            while day <= to {
+                result.insert(day)
+                for entry in scheduled where entry.playlistIndex == p {
+                    guard let window = entry.item.schedule.time else { continue }
+                    for edge in [window.start, window.end] {
+                        if let instant = cal.date(bySettingHour: edge.hour, minute: edge.minute, second: 0, of: day) {
+                            result.insert(instant)
+                        }
+                    }
+                }
+                guard let next = cal.date(byAdding: .day, value: 1, to: day), next > day else { break }
+                day = next
+            }
+        }
+        return result.filter { $0 >= from && $0 <= to }.sorted()
+    }
+}
+
+/// A moment seen on a playlist's wall clock.
+private struct LocalMoment {
+    let date: LocalDate
+    let weekday: Weekday
+    let minute: Int
+    let previous: (date: LocalDate, weekday: Weekday)
+
+    init(_ time: Date, calendar: Calendar) {
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: time)
+        date = LocalDate(unchecked: c.year ?? 1970, c.month ?? 1, c.day ?? 1)
+        weekday = Weekday(calendarWeekday: c.weekday ?? 1) ?? .sun
+        minute = (c.hour ?? 0) * 60 + (c.minute ?? 0)
+        let yesterday = calendar.date(byAdding: .day, value: -1, to: time) ?? time.addingTimeInterval(-86_400)
+        let y = calendar.dateComponents([.year, .month, .day, .weekday], from: yesterday)
+        previous = (LocalDate(unchecked: y.year ?? 1970, y.month ?? 1, y.day ?? 1),
+                    Weekday(calendarWeekday: y.weekday ?? 1) ?? .sun)
+    }
+}
+
+extension LocalDate {
+    /// For components Foundation produced, which are valid by construction.
+    init(unchecked year: Int, _ month: Int, _ day: Int) {
+        self = LocalDate(year: year, month: month, day: day) ?? LocalDate(year: 1970, month: 1, day: 1)!
+    }
+}
+
+extension Calendar {
+    /// The Gregorian calendar in a given zone.
+    public static func gregorian(in zone: TimeZone) -> Calendar {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = zone
+        return c
+    }
+}

@@ -1,0 +1,417 @@
+import Foundation
+import OshiraseCore
+import OshiraseImaging
+import Yams
+
+/// The display profiles every box knows.
+public let builtInProfileNames = ["lcd-1080p", "dsign-clean", "led-vision"]
+
+/// Reads playlist files (PRODUCT.md §5) into `Playlist` values, reporting every problem in a
+/// file at once with its line and column.
+public struct PlaylistLoader: Sendable {
+    /// Profile names a `displays:` list may use.
+    public var knownProfiles: [String]
+    /// Whether image files are decoded to prove they can be shown (validate does; tests may not).
+    public var checksImages: Bool
+    public var maxImagePixels: Int
+    /// When true (playback), an item whose image is missing or cannot be decoded is left out and
+    /// reported in `skipped`; when false (validation), it is an error.
+    public var skipsBrokenAssets: Bool
+
+    public init(knownProfiles: [String] = builtInProfileNames, checksImages: Bool = true,
+                maxImagePixels: Int = ImageDecoder.defaultMaxPixels, skipsBrokenAssets: Bool = false) {
+        self.knownProfiles = knownProfiles
+        self.checksImages = checksImages
+        self.maxImagePixels = maxImagePixels
+        self.skipsBrokenAssets = skipsBrokenAssets
+    }
+
+    /// Loads one file; throws `PlaylistErrors` with every problem found.
+    public func load(path: String) throws(PlaylistErrors) -> Playlist {
+        try loadForPlayback(path: path).playlist
+    }
+
+    /// Loads one file; with `skipsBrokenAssets`, items whose image cannot be shown come back in `skipped`.
+    public func loadForPlayback(path: String) throws(PlaylistErrors) -> (playlist: Playlist, skipped: [PlaylistError]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
+            throw PlaylistErrors(errors: [PlaylistError(file: path, line: 1, column: 1, message: reason)])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PlaylistErrors(errors: [PlaylistError(file: path, line: 1, column: 1,
+                                                        message: "the file is not UTF-8 text")])
+        }
+        return try parseForPlayback(yaml: text, path: path)
+    }
+
+    /// Parses playlist YAML; `path` names the file in errors and anchors relative image paths.
+    public func parse(yaml: String, path: String) throws(PlaylistErrors) -> Playlist {
+        try parseForPlayback(yaml: yaml, path: path).playlist
+    }
+
+    func parseForPlayback(yaml: String, path: String) throws(PlaylistErrors) -> (playlist: Playlist, skipped: [PlaylistError]) {
+        var walker = Walker(file: path, loader: self)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw PlaylistErrors(errors: [walker.syntaxError(error)])
+        }
+        guard let root else {
+            throw PlaylistErrors(errors: [PlaylistError(file: path, line: 1, column: 1,
+                                                        message: "the file is empty: a playlist needs name and items")])
+        }
+        let playlist = walker.playlist(root)
+        if let playlist, walker.errors.isEmpty { return (playlist, walker.skipped) }
+        throw PlaylistErrors(errors: walker.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+    }
+}
+
+/// One pass over a file's node tree, collecting errors as it goes.
+private struct Walker {
+    let file: String
+    let loader: PlaylistLoader
+    var errors: [PlaylistError] = []
+    /// Items left out because their asset cannot be shown (playback mode only).
+    var skipped: [PlaylistError] = []
+
+    init(file: String, loader: PlaylistLoader) {
+        self.file = file
+        self.loader = loader
+    }
+
+    /// The folder image paths are relative to, as an absolute URL.
+    var baseDirectory: URL {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        return URL(fileURLWithPath: file, relativeTo: cwd).absoluteURL.deletingLastPathComponent()
+    }
+
+    /// An asset problem: an error when validating, a skipped item during playback.
+    mutating func assetProblem(_ node: Node, _ message: String) {
+        if loader.skipsBrokenAssets {
+            let mark = node.mark
+            skipped.append(PlaylistError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
+        } else {
+            fail(node, message)
+        }
+    }
+
+    mutating func fail(_ node: Node?, _ message: String) {
+        let mark = node?.mark
+        errors.append(PlaylistError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
+    }
+
+    func syntaxError(_ error: Error) -> PlaylistError {
+        func at(_ mark: Mark, _ text: String) -> PlaylistError {
+            PlaylistError(file: file, line: max(mark.line, 1), column: max(mark.column, 1), message: text)
+        }
+        switch error as? YamlError {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+             .composer(_, let problem, let mark, _):
+            return at(mark, "YAML syntax error: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let name = duplicates.first ?? "?"
+            return at(context.mark, "duplicate key '\(name)' in the same mapping")
+        case .reader(let problem, _, _, _):
+            return PlaylistError(file: file, line: 1, column: 1, message: "cannot read the file: \(problem)")
+        default:
+            return PlaylistError(file: file, line: 1, column: 1, message: "YAML error: \(error)")
+        }
+    }
+
+    // MARK: Typed accessors
+
+    /// The key/value pairs of a mapping, after checking every key is one of `allowed`.
+    mutating func fields(_ node: Node, _ what: String, allowed: [String]) -> [String: (key: Node, value: Node)]? {
+        guard let mapping = node.mapping else {
+            fail(node, "\(what) must be a mapping of keys (\(allowed.joined(separator: ", ")))")
+            return nil
+        }
+        var result: [String: (key: Node, value: Node)] = [:]
+        for (key, value) in mapping {
+            guard let name = key.scalar?.string else {
+                fail(key, "keys in \(what) must be plain words")
+                continue
+            }
+            guard allowed.contains(name) else {
+                var message = "unknown key '\(name)' in \(what)"
+                if let guess = closest(name, in: allowed) { message += "; did you mean '\(guess)'?" }
+                message += " (allowed: \(allowed.joined(separator: ", ")))"
+                fail(key, message)
+                continue
+            }
+            result[name] = (key, value)
+        }
+        return result
+    }
+
+    mutating func string(_ node: Node, _ what: String, allowEmpty: Bool = false) -> String? {
+        guard let scalar = node.scalar else {
+            fail(node, "\(what) must be text, not a \(node.mapping != nil ? "mapping" : "list")")
+            return nil
+        }
+        if scalar.style == .plain, scalar.string == "~" || scalar.string == "null" || scalar.string.isEmpty, !allowEmpty {
+            fail(node, "\(what) is empty")
+            return nil
+        }
+        if !allowEmpty, scalar.string.trimmingWhitespace.isEmpty {
+            fail(node, "\(what) is empty")
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func integer(_ node: Node, _ what: String) -> Int? {
+        guard let scalar = node.scalar, scalar.style == .plain, let n = Int(scalar.string) else {
+            fail(node, "\(what) must be a whole number, e.g. 0, 10 or -1")
+            return nil
+        }
+        return n
+    }
+
+    mutating func number(_ node: Node, _ what: String) -> Double? {
+        guard let scalar = node.scalar, scalar.style == .plain, let n = Double(scalar.string), n.isFinite else {
+            fail(node, "\(what) must be a number")
+            return nil
+        }
+        return n
+    }
+
+    mutating func list(_ node: Node, _ what: String) -> [Node]? {
+        if let sequence = node.sequence { return Array(sequence) }
+        fail(node, "\(what) must be a list, e.g. [mon, tue]")
+        return nil
+    }
+
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ node: Node, _ what: String, _ type: T.Type) -> T?
+    where T.RawValue == String {
+        guard let text = string(node, what) else { return nil }
+        if let value = T(rawValue: text) { return value }
+        let allowed = T.allCases.map(\.rawValue)
+        var message = "unknown \(what) '\(text)' (expected one of: \(allowed.joined(separator: ", ")))"
+        if let guess = closest(text, in: allowed) { message = "unknown \(what) '\(text)'; did you mean '\(guess)'? (expected one of: \(allowed.joined(separator: ", ")))" }
+        fail(node, message)
+        return nil
+    }
+
+    mutating func parsed<T>(_ node: Node, _ what: String, _ parse: (String) -> Result<T, ValueParsers.Message>) -> T? {
+        guard let text = string(node, what) else { return nil }
+        switch parse(text) {
+        case .success(let value): return value
+        case .failure(let message):
+            fail(node, message.text)
+            return nil
+        }
+    }
+
+    // MARK: The playlist
+
+    mutating func playlist(_ root: Node) -> Playlist? {
+        let keys = ["name", "timezone", "displays", "layout", "defaults", "items"]
+        guard let f = fields(root, "the playlist", allowed: keys) else { return nil }
+
+        var name: String?
+        if let n = f["name"] { name = string(n.value, "name") } else { fail(root, "missing required key 'name'") }
+
+        var zone = TimeZone.tokyo
+        if let tz = f["timezone"], let id = string(tz.value, "timezone") {
+            if let z = TimeZone(identifier: id) { zone = z } else {
+                fail(tz.value, "unknown timezone '\(id)' (use an IANA name such as Asia/Tokyo or Europe/Berlin)")
+            }
+        }
+
+        var displays: [String]?
+        if let d = f["displays"], let nodes = list(d.value, "displays") {
+            if nodes.isEmpty { fail(d.value, "displays is empty: leave it out to serve every profile") }
+            displays = nodes.compactMap { node in
+                guard let p = string(node, "profile") else { return nil }
+                guard loader.knownProfiles.contains(p) else {
+                    var message = "unknown profile '\(p)'"
+                    if let guess = closest(p, in: loader.knownProfiles) { message += "; did you mean '\(guess)'?" }
+                    fail(node, message + " (known: \(loader.knownProfiles.joined(separator: ", ")))")
+                    return nil
+                }
+                return p
+            }
+        }
+
+        var layout = Layout.full
+        if let l = f["layout"], let value = choice(l.value, "layout", Layout.self) { layout = value }
+
+        var defaultDuration = 10
+        if let d = f["defaults"], let df = fields(d.value, "defaults", allowed: ["duration"]),
+           let dur = df["duration"], let seconds = parsed(dur.value, "duration", ValueParsers.duration) {
+            defaultDuration = seconds
+        }
+
+        var items: [Item] = []
+        if let i = f["items"] {
+            if let nodes = list(i.value, "items") {
+                if nodes.isEmpty { fail(i.value, "items is empty: a playlist needs at least one item") }
+                var firstUse: [String: Int] = [:]
+                for node in nodes {
+                    guard let item = item(node, defaultDuration: defaultDuration, layout: layout) else { continue }
+                    if let line = firstUse[item.id] {
+                        let idNode = node.mapping?["id"]
+                        fail(idNode ?? node, "duplicate id '\(item.id)' (first used at line \(line))")
+                        continue
+                    }
+                    firstUse[item.id] = node.mapping?["id"]?.mark?.line ?? 0
+                    items.append(item)
+                }
+            }
+        } else {
+            fail(root, "missing required key 'items'")
+        }
+        guard let name, errors.isEmpty else { return nil }
+        return Playlist(name: name, path: file, timeZone: zone, displays: displays, layout: layout, items: items)
+    }
+
+    mutating func item(_ node: Node, defaultDuration: Int, layout: Layout) -> Item? {
+        let contentKeys = ["announcement", "image", "ticker", "clock"]
+        let keys = ["id", "duration", "priority", "schedule", "zone", "fit", "speed"] + contentKeys
+        guard let f = fields(node, "an item", allowed: keys) else { return nil }
+        let before = errors.count
+
+        var id: String?
+        if let n = f["id"] { id = string(n.value, "id") } else { fail(node, "item is missing its 'id'") }
+
+        var duration = defaultDuration
+        if let d = f["duration"], let s = parsed(d.value, "duration", ValueParsers.duration) { duration = s }
+
+        var priority = 0
+        if let p = f["priority"], let n = integer(p.value, "priority") { priority = n }
+
+        var zone = Zone.main
+        if let z = f["zone"], let value = choice(z.value, "zone", Zone.self) {
+            zone = value
+            if value == .ticker, layout == .full {
+                fail(z.value, "zone 'ticker' needs 'layout: main+ticker' in this playlist")
+            }
+        }
+
+        var schedule = Schedule.always
+        if let s = f["schedule"] { schedule = self.schedule(s.value) ?? .always }
+
+        let present = contentKeys.filter { f[$0] != nil }
+        var content: Content?
+        if present.isEmpty {
+            fail(node, "item \(id.map { "'\($0)' " } ?? "")needs one of: \(contentKeys.joined(separator: ", "))")
+        } else if present.count > 1, let second = f[present[1]] {
+            fail(second.key, "an item shows one thing: it has both '\(present[0])' and '\(present[1])'")
+        } else if let kind = present.first, let entry = f[kind] {
+            content = self.content(kind, entry.value, fields: f)
+        }
+        for (key, owner) in [("fit", "image"), ("speed", "ticker")] where f[key] != nil && present.first != owner {
+            if let k = f[key]?.key { fail(k, "'\(key)' applies only to \(owner) items") }
+        }
+
+        guard errors.count == before, let id, let content else { return nil }
+        return Item(id: id, content: content, duration: duration, priority: priority, schedule: schedule, zone: zone)
+    }
+
+    mutating func content(_ kind: String, _ node: Node, fields f: [String: (key: Node, value: Node)]) -> Content? {
+        switch kind {
+        case "announcement":
+            guard let a = fields(node, "announcement", allowed: ["category", "title", "body", "footer", "qr"]) else { return nil }
+            var category = Category.info
+            if let c = a["category"], let value = choice(c.value, "category", Category.self) { category = value }
+            var title: String?
+            if let t = a["title"] { title = string(t.value, "title") } else { fail(node, "announcement is missing its 'title'") }
+            let body = a["body"].flatMap { string($0.value, "body", allowEmpty: true) } ?? ""
+            let footer = a["footer"].flatMap { string($0.value, "footer") }
+            var qr: String?
+            if let q = a["qr"], let url = string(q.value, "qr") {
+                if url.utf8.count > 1000 {
+                    fail(q.value, "qr text is \(url.utf8.count) bytes; a QR code readable from a distance holds at most 1000")
+                } else {
+                    qr = url
+                }
+            }
+            guard let title else { return nil }
+            return .announcement(Announcement(category: category, title: title, body: body, footer: footer, qr: qr))
+        case "image":
+            guard let relative = string(node, "image") else { return nil }
+            var fit = ImageFit.contain
+            if let fn = f["fit"], let value = choice(fn.value, "fit", ImageFit.self) { fit = value }
+            let url = relative.hasPrefix("/") ? URL(fileURLWithPath: relative)
+                : baseDirectory.appendingPathComponent(relative).standardized
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                assetProblem(node, "image file not found: \(relative) (looked for \(url.path))")
+                return nil
+            }
+            if loader.checksImages {
+                do {
+                    _ = try ImageDecoder.decodeFile(atPath: url.path, maxPixels: loader.maxImagePixels)
+                } catch {
+                    assetProblem(node, "image \(relative) cannot be shown: \(error)")
+                    return nil
+                }
+            }
+            return .image(path: url.path, fit: fit)
+        case "ticker":
+            guard let text = string(node, "ticker") else { return nil }
+            var speed = 0.0
+            if let s = f["speed"], let v = number(s.value, "speed") {
+                if v <= 0 || v > 2000 { fail(s.value, "speed must be between 1 and 2000 pixels per second") } else { speed = v }
+            }
+            return .ticker(text: text, speed: speed)
+        case "clock":
+            guard let format = string(node, "clock") else { return nil }
+            guard format.contains("H") || format.contains("h") || format.contains("m") else {
+                fail(node, "clock format '\(format)' shows no time: use letters such as HH:mm or HH:mm:ss")
+                return nil
+            }
+            return .clock(format: format)
+        default:
+            return nil
+        }
+    }
+
+    mutating func schedule(_ node: Node) -> Schedule? {
+        guard let s = fields(node, "schedule", allowed: ["days", "time", "dates"]) else { return nil }
+        var result = Schedule()
+        if let d = s["days"], let nodes = list(d.value, "days") {
+            if nodes.isEmpty { fail(d.value, "days is empty: the item would never play") }
+            var days = Set<Weekday>()
+            for n in nodes {
+                guard let text = string(n, "weekday") else { continue }
+                if let day = Weekday(rawValue: text.lowercased()) {
+                    days.insert(day)
+                } else {
+                    let names = Weekday.allCases.map(\.rawValue)
+                    var message = "unknown weekday '\(text)'"
+                    if let guess = closest(text.lowercased(), in: names) ?? names.first(where: { text.lowercased().hasPrefix($0) }) {
+                        message += "; did you mean '\(guess)'?"
+                    }
+                    fail(n, message + " (use mon, tue, wed, thu, fri, sat, sun)")
+                }
+            }
+            result.days = days
+        }
+        if let t = s["time"] { result.time = parsed(t.value, "time", ValueParsers.timeWindow) }
+        if let d = s["dates"] { result.dates = parsed(d.value, "dates", ValueParsers.dateRange) }
+        return result
+    }
+}
+
+/// The allowed word nearest to a typo, when it is close enough to be a likely intent.
+func closest(_ word: String, in candidates: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                let old = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = old
+            }
+        }
+        return row[b.count]
+    }
+    let w = Array(word.lowercased())
+    let best = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }
+    guard let best, best.1 > 0, best.1 <= max(1, w.count / 3) else { return nil }
+    return best.0
+}

@@ -1,0 +1,131 @@
+import OshiraseCore
+
+/// Parsers for the small value languages inside playlist files. Each returns the value or a
+/// message saying what is wrong, without position (the caller knows the node).
+public enum ValueParsers {
+    /// `15s`, `2m`, `1h`, `1m30s`: whole seconds, greater than zero.
+    public static func duration(_ text: String) -> Result<Int, Message> {
+        let trimmed = text.trimmingWhitespace
+        let example = "use a whole number with s, m or h, e.g. 15s, 2m, 1h30m"
+        guard !trimmed.isEmpty else { return .failure(Message("empty duration: \(example)")) }
+        if trimmed.hasPrefix("-") { return .failure(Message("duration '\(text)' is negative: \(example)")) }
+        var total = 0
+        var number = ""
+        var seenUnits: [Character] = []
+        for ch in trimmed {
+            if ch.isASCII, ch.isNumber {
+                number.append(ch)
+                continue
+            }
+            guard ["h", "m", "s"].contains(ch), !number.isEmpty, let n = Int(number), n < 1_000_000 else {
+                return .failure(Message("bad duration '\(text)': \(example)"))
+            }
+            let rank: (Character) -> Int = { $0 == "h" ? 0 : $0 == "m" ? 1 : 2 }
+            if let last = seenUnits.last, rank(last) >= rank(ch) {
+                return .failure(Message("bad duration '\(text)': units must come in the order h, m, s"))
+            }
+            seenUnits.append(ch)
+            total += n * (ch == "h" ? 3600 : ch == "m" ? 60 : 1)
+            number = ""
+        }
+        guard number.isEmpty, !seenUnits.isEmpty else {
+            return .failure(Message("bad duration '\(text)': \(example)"))
+        }
+        guard total > 0 else { return .failure(Message("duration '\(text)' is zero: an item must play for at least 1s")) }
+        guard total <= 86_400 else { return .failure(Message("duration '\(text)' is longer than a day")) }
+        return .success(total)
+    }
+
+    /// `HH:MM`, 00:00 to 23:59.
+    public static func timeOfDay(_ text: String) -> Result<TimeOfDay, Message> {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let h = Int(parts[0]), let m = Int(parts[1]) else {
+            return .failure(Message("bad time '\(text)': write HH:MM, e.g. 08:45"))
+        }
+        guard let t = TimeOfDay(hour: h, minute: m) else {
+            return .failure(Message("bad time '\(text)': hours go from 00 to 23 and minutes from 00 to 59"))
+        }
+        return .success(t)
+    }
+
+    /// `HH:MM-HH:MM`; the window may wrap midnight.
+    public static func timeWindow(_ text: String) -> Result<TimeWindow, Message> {
+        let parts = text.trimmingWhitespace.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2 else {
+            return .failure(Message("bad time window '\(text)': write HH:MM-HH:MM, e.g. \"08:45-17:15\" or \"22:00-06:00\""))
+        }
+        let start: TimeOfDay, end: TimeOfDay
+        switch timeOfDay(String(parts[0]).trimmingWhitespace) {
+        case .success(let t): start = t
+        case .failure(let m): return .failure(Message("in time window '\(text)': \(m.text)"))
+        }
+        switch timeOfDay(String(parts[1]).trimmingWhitespace) {
+        case .success(let t): end = t
+        case .failure(let m): return .failure(Message("in time window '\(text)': \(m.text)"))
+        }
+        guard start != end else {
+            return .failure(Message("time window '\(text)' is empty: start and end are the same (leave out time to play all day)"))
+        }
+        return .success(TimeWindow(start: start, end: end))
+    }
+
+    /// `YYYY-MM-DD`.
+    public static func date(_ text: String) -> Result<LocalDate, Message> {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else {
+            return .failure(Message("bad date '\(text)': write YYYY-MM-DD, e.g. 2026-11-01"))
+        }
+        guard let date = LocalDate(year: y, month: m, day: d) else {
+            return .failure(Message("bad date '\(text)': there is no such day"))
+        }
+        return .success(date)
+    }
+
+    /// `FIRST..LAST` (inclusive; either end may be left out) or a single date.
+    public static func dateRange(_ text: String) -> Result<DateRange, Message> {
+        let t = text.trimmingWhitespace
+        guard t.contains("..") else {
+            return date(t).map { DateRange(first: $0, last: $0) }
+        }
+        guard let r = t.range(of: "..") else { return .failure(Message("bad date range '\(text)'")) }
+        let a = String(t[..<r.lowerBound]).trimmingWhitespace, b = String(t[r.upperBound...]).trimmingWhitespace
+        guard !(a.isEmpty && b.isEmpty) else {
+            return .failure(Message("date range '\(text)' has neither start nor end: write 2026-11-01..2026-12-28"))
+        }
+        var first: LocalDate?, last: LocalDate?
+        if !a.isEmpty {
+            switch date(a) {
+            case .success(let d): first = d
+            case .failure(let m): return .failure(Message("in date range '\(text)': \(m.text)"))
+            }
+        }
+        if !b.isEmpty {
+            switch date(b) {
+            case .success(let d): last = d
+            case .failure(let m): return .failure(Message("in date range '\(text)': \(m.text)"))
+            }
+        }
+        if let first, let last, last < first {
+            return .failure(Message("date range '\(text)' ends (\(last)) before it starts (\(first))"))
+        }
+        return .success(DateRange(first: first, last: last))
+    }
+
+    /// A message without a position.
+    public struct Message: Error, Sendable, Equatable {
+        public let text: String
+        public init(_ text: String) { self.text = text }
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,68 @@
+/// Premultiplied 32-bit pixels in Cairo's `CAIRO_FORMAT_ARGB32` memory layout.
+///
+/// Each pixel is one native-endian 32-bit word `0xAARRGGBB`, so on little-endian
+/// machines the bytes in memory are B, G, R, A. Colour channels are premultiplied
+/// by alpha, as Cairo expects.
+public struct Bitmap: Sendable, Equatable {
+    /// Width in pixels.
+    public let width: Int
+    /// Height in pixels.
+    public let height: Int
+    /// Bytes per row; at least `width * 4`.
+    public let stride: Int
+    /// The pixel bytes, `stride * height` of them, rows top to bottom.
+    public var pixels: [UInt8]
+
+    /// Wraps existing pixel bytes.
+    ///
+    /// The sizes are the caller's program logic, not input data: a negative size, a stride
+    /// below `width * 4` or a `pixels` count other than `stride * height` is a programming
+    /// error and traps.
+    public init(width: Int, height: Int, stride: Int, pixels: [UInt8]) {
+        precondition(width >= 0 && height >= 0, "Bitmap size must not be negative")
+        precondition(stride >= width * 4, "Bitmap stride \(stride) is below width*4 = \(width * 4)")
+        precondition(pixels.count == stride * height,
+                     "Bitmap has \(pixels.count) bytes, expected stride*height = \(stride * height)")
+        self.width = width
+        self.height = height
+        self.stride = stride
+        self.pixels = pixels
+    }
+
+    /// Makes a bitmap of one colour, with `stride == width * 4`.
+    ///
+    /// The colour is stored as given, so pass premultiplied values when alpha is below 255.
+    public init(width: Int, height: Int, fill: (r: UInt8, g: UInt8, b: UInt8, a: UInt8)) {
+        precondition(width >= 0 && height >= 0, "Bitmap size must not be negative")
+        var word = [UInt8](repeating: 0, count: 4)
+        word[PixelLayout.red] = fill.r
+        word[PixelLayout.green] = fill.g
+        word[PixelLayout.blue] = fill.b
+        word[PixelLayout.alpha] = fill.a
+        let count = width * height
+        var pixels = [UInt8]()
+        pixels.reserveCapacity(count * 4)
+        for _ in 0..<count { pixels.append(contentsOf: word) }
+        self.init(width: width, height: height, stride: width * 4, pixels: pixels)
+    }
+
+    /// The stored (premultiplied) channels of the pixel at column `x`, row `y`.
+    ///
+    /// Coordinates outside the bitmap trap, as an out-of-range array index does.
+    public func pixel(x: Int, y: Int) -> (r: UInt8, g: UInt8, b: UInt8, a: UInt8) {
+        precondition(x >= 0 && x < width && y >= 0 && y < height,
+                     "pixel (\(x), \(y)) is outside the \(width)×\(height) bitmap")
+        let offset = y * stride + x * 4
+        return (pixels[offset + PixelLayout.red], pixels[offset + PixelLayout.green],
+                pixels[offset + PixelLayout.blue], pixels[offset + PixelLayout.alpha])
+    }
+}
+
+/// Byte offsets of the channels inside one Cairo ARGB32 pixel on this machine.
+enum PixelLayout {
+    #if _endian(big)
+    static let alpha = 0, red = 1, green = 2, blue = 3
+    #else
+    static let blue = 0, green = 1, red = 2, alpha = 3
+    #endif
+}

@@ -1,0 +1,456 @@
+import CPangoCairo
+import CQREncode
+import Foundation
+import OshiraseCore
+import OshiraseImaging
+
+/// Where a block of text ended up, for checks and tests.
+public struct TextPlacement: Sendable, Equatable {
+    /// What the text is: title, body, footer, label, ticker, clock, prompt…
+    public let role: String
+    /// The box the text had to stay in.
+    public let box: Rect
+    /// The pixels its ink and logical extents cover.
+    public let extents: Rect
+    /// The text of each line, as laid out.
+    public let lines: [String]
+    public let size: Double
+    public let isEllipsized: Bool
+}
+
+/// A rendered frame and the report of how its text was set.
+public struct RenderResult: Sendable {
+    public let frame: Bitmap
+    public let texts: [TextPlacement]
+    /// Problems met while rendering (an image that could not be shown…), already worked around.
+    public let problems: [String]
+}
+
+/// Software post-processing of a display's light output, for LED walls.
+public struct LightOutput: Sendable, Equatable {
+    /// 0…1 of full brightness.
+    public var brightness: Double
+    /// Map sRGB code values through CIE 1931 lightness, as LED sending cards expect linear PWM duty.
+    public var cieGamma: Bool
+
+    public init(brightness: Double = 1, cieGamma: Bool = true) {
+        self.brightness = brightness
+        self.cieGamma = cieGamma
+    }
+}
+
+/// Turns scenes into frames with Cairo and Pango. Not thread-safe: one renderer per display.
+public final class Renderer {
+    private let planner: LineBreakPlanner
+    private var canvases: [String: Canvas] = [:]
+    private var images: [String: ImageSurface] = [:]
+    private var brokenImages: [String: String] = [:]
+    private var formatters: [String: DateFormatter] = [:]
+    private var placements: [TextPlacement] = []
+    private var problems: [String] = []
+
+    /// - Parameter phraseModel: BudouX's Japanese model; without it only kinsoku rules guide breaks.
+    public init(phraseModel: PhraseModel?) {
+        planner = LineBreakPlanner(model: phraseModel)
+    }
+
+    /// Renders a scene into a new frame.
+    public func render(_ scene: Scene, light: LightOutput? = nil) throws(RenderError) -> Bitmap {
+        try renderWithReport(scene, light: light).frame
+    }
+
+    /// Renders a scene and reports where each text went.
+    public func renderWithReport(_ scene: Scene, light: LightOutput? = nil) throws(RenderError) -> RenderResult {
+        let canvas = try draw(scene, light: light)
+        return RenderResult(frame: canvas.bitmap(), texts: placements, problems: problems)
+    }
+
+    /// Draws a scene into the profile's reusable surface (no copy out); for warm-render benchmarks.
+    @discardableResult
+    public func drawOnly(_ scene: Scene) throws(RenderError) -> Int {
+        try draw(scene, light: nil).width
+    }
+
+    private func draw(_ scene: Scene, light: LightOutput?) throws(RenderError) -> Canvas {
+        placements = []
+        problems = []
+        let p = scene.profile
+        let canvas: Canvas
+        if let existing = canvases[p.name], existing.width == p.width, existing.height == p.height {
+            canvas = existing
+        } else {
+            canvas = try Canvas(width: p.width, height: p.height)
+            canvases[p.name] = canvas
+        }
+        let zones = p.zones(for: scene.layout)
+        try drawZone(scene.main, in: zones.main, scene: scene, canvas: canvas)
+        if let tickerRect = zones.ticker {
+            try drawTicker(scene.ticker ?? .idle, in: tickerRect, scene: scene, canvas: canvas)
+        }
+        if let panel = p.temperaturePanel {
+            try drawTemperaturePanel(in: panel, scene: scene, canvas: canvas)
+        }
+        let output = light ?? (p.kind == .led ? LightOutput() : nil)
+        if let output { apply(output, to: canvas) }
+        return canvas
+    }
+
+    // MARK: Zones
+
+    private func drawZone(_ content: ZoneContent, in rect: Rect, scene: Scene, canvas: Canvas) throws(RenderError) {
+        switch content {
+        case .idle:
+            try drawIdle(in: rect, scene: scene, canvas: canvas)
+        case .item(let item, let elapsed):
+            switch item.content {
+            case .announcement(let a):
+                try drawAnnouncement(a, in: rect, scene: scene, canvas: canvas)
+            case .image(let path, let fit):
+                if !drawImage(path: path, fit: fit, in: rect, canvas: canvas) {
+                    try drawIdle(in: rect, scene: scene, canvas: canvas)
+                }
+            case .ticker(let text, let speed):
+                canvas.fill(rect, Theme.ticker.background)
+                let band = Rect(x: rect.x, y: rect.y + rect.height * 0.35, width: rect.width, height: rect.height * 0.3)
+                try drawScrollingText(text, in: band, speed: speed, elapsed: elapsed, scene: scene, canvas: canvas)
+            case .clock(let format):
+                try drawClock(format: format, in: rect, scene: scene, canvas: canvas, title: nil)
+            }
+        }
+    }
+
+    private func drawTicker(_ content: ZoneContent, in rect: Rect, scene: Scene, canvas: Canvas) throws(RenderError) {
+        canvas.fill(rect, Theme.ticker.background)
+        switch content {
+        case .item(let item, let elapsed):
+            switch item.content {
+            case .ticker(let text, let speed):
+                try drawScrollingText(text, in: rect, speed: speed, elapsed: elapsed, scene: scene, canvas: canvas)
+            case .announcement(let a):
+                try drawScrollingText(a.title + "　" + a.body, in: rect, speed: 0, elapsed: elapsed, scene: scene, canvas: canvas)
+            case .clock(let format):
+                try placeText(formatted(scene.time, format, scene.timeZone), role: "ticker", in: rect.inset(by: rect.height * 0.15),
+                              style: TextStyle(color: Theme.ticker.bandText, bold: true, maxSize: rect.height * 0.6,
+                                               minSize: scene.profile.minimumTextSize * 0.75, alignment: PANGO_ALIGN_CENTER,
+                                               verticalCenter: true, maxLines: 1), canvas: canvas)
+            case .image(let path, let fit):
+                _ = drawImage(path: path, fit: fit, in: rect, canvas: canvas)
+            }
+        case .idle:
+            let text = formatted(scene.time, "yyyy年M月d日（E） HH:mm", scene.timeZone) + "　" + scene.siteName
+            try placeText(text, role: "ticker", in: rect.inset(by: rect.height * 0.15),
+                          style: TextStyle(color: Theme.ticker.bandText, maxSize: rect.height * 0.5,
+                                           minSize: scene.profile.minimumTextSize * 0.75, alignment: PANGO_ALIGN_CENTER,
+                                           verticalCenter: true, maxLines: 1), canvas: canvas)
+        }
+    }
+
+    // MARK: Templates
+
+    private func drawAnnouncement(_ a: Announcement, in rect: Rect, scene: Scene, canvas: Canvas) throws(RenderError) {
+        let theme = Theme.forCategory(a.category)
+        let p = scene.profile
+        canvas.fill(rect, theme.background)
+        let led = p.kind == .led
+        let pad = (min(rect.width, rect.height) * (led ? 0.04 : 0.06)).rounded()
+        var content = rect
+
+        if led {
+            // A thin stripe in the band colour tells the category at a glance from far away.
+            let stripe = max(3, (rect.height * 0.03).rounded())
+            canvas.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: stripe), theme.band)
+            content = Rect(x: rect.x, y: rect.y + stripe, width: rect.width, height: rect.height - stripe)
+        } else {
+            let bandHeight = (min(rect.height, Double(p.height)) * 0.085).rounded()
+            let band = Rect(x: rect.x, y: rect.y, width: rect.width, height: bandHeight)
+            canvas.fill(band, theme.band)
+            try placeText(theme.label, role: "label",
+                          in: Rect(x: band.x + pad, y: band.y, width: band.width - 2 * pad, height: band.height).inset(by: bandHeight * 0.12),
+                          style: TextStyle(color: theme.bandText, bold: true, maxSize: bandHeight * 0.5,
+                                           minSize: p.minimumTextSize * 0.75, verticalCenter: true, maxLines: 1), canvas: canvas)
+            content = Rect(x: rect.x, y: band.maxY, width: rect.width, height: rect.height - bandHeight)
+            if let footer = a.footer {
+                let footerBand = Rect(x: rect.x, y: rect.maxY - bandHeight, width: rect.width, height: bandHeight)
+                canvas.fill(footerBand, theme.band)
+                try placeText(footer, role: "footer",
+                              in: Rect(x: footerBand.x + pad, y: footerBand.y, width: footerBand.width - 2 * pad,
+                                       height: footerBand.height).inset(by: bandHeight * 0.12),
+                              style: TextStyle(color: theme.bandText, maxSize: bandHeight * 0.45,
+                                               minSize: p.minimumTextSize * 0.75, alignment: PANGO_ALIGN_RIGHT,
+                                               verticalCenter: true, maxLines: 1), canvas: canvas)
+                content.height -= bandHeight
+            }
+        }
+        var text = content.inset(by: pad)
+        if let qr = a.qr, !led {
+            let side = min(text.height, text.width * 0.3).rounded(.down)
+            let qrRect = Rect(x: text.maxX - side, y: text.y + (text.height - side) / 2, width: side, height: side)
+            if !drawQR(qr, in: qrRect, canvas: canvas) { problems.append("QR code for \(qr) could not be encoded") }
+            text.width -= side + pad
+        }
+        let titleBox = Rect(x: text.x, y: text.y, width: text.width, height: (text.height * (led ? 0.45 : 0.38)).rounded())
+        let title = try placeText(a.title, role: "title", in: titleBox,
+                                  style: TextStyle(color: theme.text, bold: true,
+                                                   maxSize: led ? rect.height * 0.2 : Double(min(p.width, p.height)) * 0.09,
+                                                   minSize: p.minimumTextSize * (led ? 1 : 1.25), lineSpacing: 1.15, maxLines: 2),
+                                  canvas: canvas)
+        let gap = led ? pad / 2 : pad * 0.6
+        let bodyTop = text.y + min(title.height, titleBox.height) + gap
+        guard !a.body.isEmpty, text.maxY - bodyTop >= p.minimumTextSize * 1.3 else { return }
+        let bodyBox = Rect(x: text.x, y: bodyTop, width: text.width, height: text.maxY - bodyTop)
+        try placeText(a.body, role: "body", in: bodyBox,
+                      style: TextStyle(color: theme.text,
+                                       maxSize: led ? rect.height * 0.12 : Double(min(p.width, p.height)) * 0.056,
+                                       minSize: p.minimumTextSize, lineSpacing: 1.35), canvas: canvas)
+    }
+
+    private func drawIdle(in rect: Rect, scene: Scene, canvas: Canvas) throws(RenderError) {
+        try drawClock(format: "HH:mm", in: rect, scene: scene, canvas: canvas, title: scene.siteName)
+    }
+
+    private func drawClock(format: String, in rect: Rect, scene: Scene, canvas: Canvas, title: String?) throws(RenderError) {
+        let theme = Theme.idle
+        let p = scene.profile
+        canvas.fill(rect, theme.background)
+        let pad = (min(rect.width, rect.height) * 0.06).rounded()
+        let inner = rect.inset(by: pad)
+        var top = inner.y
+        if let title {
+            let box = Rect(x: inner.x, y: inner.y, width: inner.width, height: (inner.height * 0.22).rounded())
+            let placed = try placeText(title, role: "site", in: box,
+                                       style: TextStyle(color: theme.text, bold: true, maxSize: box.height * 0.7,
+                                                        minSize: p.minimumTextSize, alignment: PANGO_ALIGN_CENTER,
+                                                        verticalCenter: true, maxLines: 2), canvas: canvas)
+            top = placed.extents.maxY + pad * 0.3
+        }
+        let dateBox = Rect(x: inner.x, y: inner.maxY - (inner.height * 0.16).rounded(), width: inner.width,
+                           height: (inner.height * 0.16).rounded())
+        let clockBox = Rect(x: inner.x, y: top, width: inner.width, height: max(0, dateBox.y - top))
+        try placeText(formatted(scene.time, format, scene.timeZone), role: "clock", in: clockBox,
+                      style: TextStyle(color: theme.text, bold: true, maxSize: clockBox.height * 0.8,
+                                       minSize: p.minimumTextSize, alignment: PANGO_ALIGN_CENTER,
+                                       verticalCenter: true, lineSpacing: 1, maxLines: 1), canvas: canvas)
+        try placeText(formatted(scene.time, "yyyy年M月d日（E）", scene.timeZone), role: "date", in: dateBox,
+                      style: TextStyle(color: theme.bandText, maxSize: dateBox.height * 0.6,
+                                       minSize: p.minimumTextSize * 0.75, alignment: PANGO_ALIGN_CENTER,
+                                       verticalCenter: true, maxLines: 1), canvas: canvas)
+    }
+
+    private func drawTemperaturePanel(in rect: Rect, scene: Scene, canvas: Canvas) throws(RenderError) {
+        let theme = Theme.temperaturePanel
+        let p = scene.profile
+        canvas.fill(rect, theme.background)
+        let bandHeight = (rect.height * 0.16).rounded()
+        let band = Rect(x: rect.x, y: rect.y, width: rect.width, height: bandHeight)
+        canvas.fill(band, theme.band)
+        let pad = (rect.width * 0.06).rounded()
+        try placeText("検温  Temperature check", role: "panel-label",
+                      in: Rect(x: band.x + pad, y: band.y, width: band.width - 2 * pad, height: band.height).inset(by: bandHeight * 0.12),
+                      style: TextStyle(color: theme.bandText, bold: true, maxSize: bandHeight * 0.5,
+                                       minSize: p.minimumTextSize * 0.75, verticalCenter: true, maxLines: 1), canvas: canvas)
+        let body = Rect(x: rect.x, y: band.maxY, width: rect.width, height: rect.height - bandHeight).inset(by: pad)
+        let jaBox = Rect(x: body.x, y: body.y, width: body.width, height: (body.height * 0.6).rounded())
+        try placeText("検温にご協力ください", role: "prompt", in: jaBox,
+                      style: TextStyle(color: theme.text, bold: true, maxSize: jaBox.height * 0.55,
+                                       minSize: p.minimumTextSize, alignment: PANGO_ALIGN_CENTER,
+                                       verticalCenter: true, maxLines: 2), canvas: canvas)
+        let enBox = Rect(x: body.x, y: jaBox.maxY, width: body.width, height: body.maxY - jaBox.maxY)
+        try placeText("Please check your temperature", role: "prompt-en", in: enBox,
+                      style: TextStyle(color: theme.text, maxSize: enBox.height * 0.45,
+                                       minSize: p.minimumTextSize * 0.75, alignment: PANGO_ALIGN_CENTER,
+                                       verticalCenter: true, maxLines: 2), canvas: canvas)
+    }
+
+    // MARK: Pieces
+
+    @discardableResult
+    private func placeText(_ text: String, role: String, in box: Rect, style: TextStyle, canvas: Canvas) throws(RenderError) -> FittedText {
+        let fitted = try FittedText(text, in: box, style: style, planner: planner, cr: canvas.cr)
+        fitted.draw(canvas, color: style.color)
+        placements.append(TextPlacement(role: role, box: box, extents: fitted.extents, lines: fitted.lines,
+                                        size: fitted.size, isEllipsized: fitted.isEllipsized))
+        return fitted
+    }
+
+    /// One line of text moving right to left: the frame at `elapsed` seconds at `speed` px/s.
+    private func drawScrollingText(_ text: String, in rect: Rect, speed: Double, elapsed: Double, scene: Scene,
+                                   canvas: Canvas) throws(RenderError) {
+        guard let layout = pango_cairo_create_layout(canvas.cr) else { throw RenderError("cannot create a text layout") }
+        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
+        let size = max(scene.profile.minimumTextSize * 0.75, (rect.height * 0.58).rounded())
+        if let desc = pango_font_description_new() {
+            pango_font_description_set_family(desc, fontFamily)
+            pango_font_description_set_weight(desc, PANGO_WEIGHT_BOLD)
+            pango_font_description_set_absolute_size(desc, size * Double(PANGO_SCALE))
+            pango_layout_set_font_description(layout, desc)
+            pango_font_description_free(desc)
+        }
+        let oneLine = text.split(whereSeparator: \.isNewline).joined(separator: "　")
+        pango_layout_set_text(layout, oneLine, -1)
+        var logical = PangoRectangle()
+        pango_layout_get_pixel_extents(layout, nil, &logical)
+        let textWidth = Double(logical.width)
+        let pxPerSecond = speed > 0 ? speed : scene.profile.tickerSpeed
+        // The text starts readable at the left edge, scrolls out, then re-enters from the right.
+        let travel = max(textWidth + rect.width, 1)
+        let start = rect.x + (rect.height * 0.3).rounded()
+        let phase = (max(0, elapsed) * pxPerSecond + (rect.maxX - start)).truncatingRemainder(dividingBy: travel)
+        let x = (rect.maxX - phase).rounded()
+        let y = (rect.y + (rect.height - Double(logical.height)) / 2).rounded()
+        canvas.clipped(to: rect) {
+            cairo_set_source_rgb(canvas.cr, Theme.ticker.text.red, Theme.ticker.text.green, Theme.ticker.text.blue)
+            cairo_move_to(canvas.cr, x, y)
+            pango_cairo_show_layout(canvas.cr, layout)
+        }
+    }
+
+    private func drawQR(_ text: String, in rect: Rect, canvas: Canvas) -> Bool {
+        guard let code = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1) else { return false }
+        defer { QRcode_free(code) }
+        let modules = Int(code.pointee.width)
+        let quiet = 4
+        let module = (rect.width / Double(modules + 2 * quiet)).rounded(.down)
+        guard module >= 1, let data = code.pointee.data else { return false }
+        let side = module * Double(modules + 2 * quiet)
+        let origin = (x: (rect.x + (rect.width - side) / 2).rounded(), y: (rect.y + (rect.height - side) / 2).rounded())
+        canvas.fill(Rect(x: origin.x, y: origin.y, width: side, height: side), RGB(255, 255, 255))
+        cairo_set_source_rgb(canvas.cr, 0, 0, 0)
+        for row in 0..<modules {
+            for col in 0..<modules where data[row * modules + col] & 1 == 1 {
+                cairo_rectangle(canvas.cr, origin.x + Double(col + quiet) * module, origin.y + Double(row + quiet) * module,
+                                module, module)
+            }
+        }
+        cairo_fill(canvas.cr)
+        return true
+    }
+
+    /// Draws an image; false (and a recorded problem) when it cannot be shown.
+    private func drawImage(path: String, fit: ImageFit, in rect: Rect, canvas: Canvas) -> Bool {
+        let image: ImageSurface
+        if let cached = images[path] {
+            image = cached
+        } else if let reason = brokenImages[path] {
+            problems.append("image \(path) skipped: \(reason)")
+            return false
+        } else {
+            do {
+                image = try ImageSurface(decoded: try ImageDecoder.decodeFile(atPath: path))
+                images[path] = image
+            } catch {
+                brokenImages[path] = "\(error)"
+                problems.append("image \(path) skipped: \(error)")
+                return false
+            }
+        }
+        canvas.fill(rect, RGB(0x10, 0x10, 0x10))
+        let (w, h) = image.uprightSize
+        let sx = rect.width / Double(w), sy = rect.height / Double(h)
+        let scale = fit == .cover ? max(sx, sy) : min(sx, sy)
+        let drawnW = Double(w) * scale, drawnH = Double(h) * scale
+        canvas.clipped(to: rect) {
+            let cr = canvas.cr
+            cairo_save(cr)
+            cairo_translate(cr, rect.x + (rect.width - drawnW) / 2, rect.y + (rect.height - drawnH) / 2)
+            cairo_scale(cr, scale, scale)
+            image.applyOrientation(cr)
+            cairo_set_source_surface(cr, image.surface, 0, 0)
+            cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD)
+            cairo_paint(cr)
+            cairo_restore(cr)
+        }
+        return true
+    }
+
+    /// LED walls: CIE 1931 lightness to PWM duty and brightness, through one lookup table.
+    private func apply(_ light: LightOutput, to canvas: Canvas) {
+        var table = [UInt8](repeating: 0, count: 256)
+        for i in 0..<256 {
+            var v = Double(i) / 255
+            if light.cieGamma {
+                let l = v * 100
+                v = l <= 8 ? l / 903.3 : pow((l + 16) / 116, 3)
+            }
+            table[i] = UInt8(max(0, min(255, (v * max(0, min(1, light.brightness)) * 255).rounded())))
+        }
+        canvas.withPixels { pixels, stride in
+            for y in 0..<canvas.height {
+                let row = y * stride
+                for x in 0..<canvas.width {
+                    let o = row + x * 4
+                    pixels[o] = table[Int(pixels[o])]
+                    pixels[o + 1] = table[Int(pixels[o + 1])]
+                    pixels[o + 2] = table[Int(pixels[o + 2])]
+                }
+            }
+        }
+    }
+
+    private func formatted(_ date: Date, _ pattern: String, _ zone: TimeZone) -> String {
+        let key = pattern + "|" + zone.identifier
+        let formatter: DateFormatter
+        if let f = formatters[key] {
+            formatter = f
+        } else {
+            formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "ja_JP")
+            formatter.calendar = Calendar.gregorian(in: zone)
+            formatter.timeZone = zone
+            formatter.dateFormat = pattern
+            formatters[key] = formatter
+        }
+        return formatter.string(from: date)
+    }
+}
+
+/// A decoded image as a Cairo surface, with its EXIF orientation.
+final class ImageSurface {
+    let surface: OpaquePointer
+    let width: Int
+    let height: Int
+    let orientation: ExifOrientation
+
+    init(decoded: DecodedImage) throws(RenderError) {
+        let bitmap = decoded.bitmap
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(bitmap.width), Int32(bitmap.height)),
+              cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
+            throw RenderError("cannot create a \(bitmap.width)×\(bitmap.height) image surface")
+        }
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        if let data = cairo_image_surface_get_data(surface) {
+            let rowBytes = bitmap.width * 4
+            bitmap.pixels.withUnsafeBytes { (src: UnsafeRawBufferPointer) in
+                guard let base = src.baseAddress else { return }
+                for y in 0..<bitmap.height {
+                    let target = UnsafeMutableRawPointer(data + y * stride)
+                    target.copyMemory(from: base + y * bitmap.stride, byteCount: rowBytes)
+                }
+            }
+        }
+        cairo_surface_mark_dirty(surface)
+        self.surface = surface
+        width = bitmap.width
+        height = bitmap.height
+        orientation = decoded.orientation
+    }
+
+    deinit { cairo_surface_destroy(surface) }
+
+    /// Orientations 5–8 swap width and height.
+    var uprightSize: (Int, Int) { orientation.rawValue >= 5 ? (height, width) : (width, height) }
+
+    /// Transforms the context so the stored pixels appear upright in a (uprightSize) box at the origin.
+    func applyOrientation(_ cr: OpaquePointer) {
+        let w = Double(width), h = Double(height)
+        switch orientation.rawValue {
+        case 2: cairo_translate(cr, w, 0); cairo_scale(cr, -1, 1)
+        case 3: cairo_translate(cr, w, h); cairo_rotate(cr, Double.pi)
+        case 4: cairo_translate(cr, 0, h); cairo_scale(cr, 1, -1)
+        case 5: cairo_rotate(cr, Double.pi / 2); cairo_scale(cr, 1, -1)
+        case 6: cairo_translate(cr, h, 0); cairo_rotate(cr, Double.pi / 2)
+        case 7: cairo_translate(cr, h, w); cairo_rotate(cr, -Double.pi / 2); cairo_scale(cr, 1, -1)
+        case 8: cairo_translate(cr, 0, w); cairo_rotate(cr, -Double.pi / 2)
+        default: break
+        }
+    }
+}

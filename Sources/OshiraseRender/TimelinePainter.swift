@@ -1,0 +1,96 @@
+import CPangoCairo
+import Foundation
+import OshiraseCore
+import OshiraseImaging
+
+/// Draws a schedule as a picture: one row per zone, a block per slot labelled with its item and
+/// coloured by category, hours marked along the top.
+public struct TimelinePainter {
+    private let planner: LineBreakPlanner
+
+    public init(phraseModel: PhraseModel?) {
+        planner = LineBreakPlanner(model: phraseModel)
+    }
+
+    public func paint(slots: [Slot], zones: [Zone], from: Date, to: Date, timeZone: TimeZone,
+                      title: String, width: Int = 1800) throws(RenderError) -> Bitmap {
+        let left = 140.0, right = 30.0, top = 110.0, rowHeight = 90.0, rowGap = 16.0
+        let height = Int(top + Double(zones.count) * (rowHeight + rowGap) + 90)
+        let canvas = try Canvas(width: width, height: height)
+        canvas.fill(Rect(x: 0, y: 0, width: Double(width), height: Double(height)), RGB(0xFA, 0xFA, 0xFA))
+        let ink = RGB(0x1A, 0x1A, 0x1A)
+        let span = to.timeIntervalSince(from)
+        let plotWidth = Double(width) - left - right
+        func x(_ d: Date) -> Double { left + plotWidth * d.timeIntervalSince(from) / span }
+
+        try text(title, in: Rect(x: 20, y: 12, width: Double(width) - 40, height: 40), size: 26, bold: true, color: ink, canvas: canvas)
+
+        // Hour marks (every hour, or every 6 hours over long spans), in the display's zone.
+        let calendar = Calendar.gregorian(in: timeZone)
+        let step = span > 3 * 86_400 ? 24 : span > 86_400 ? 6 : 1
+        var mark = calendar.dateInterval(of: .hour, for: from)?.start ?? from
+        if mark < from { mark = calendar.date(byAdding: .hour, value: 1, to: mark) ?? to }
+        let formatter = DateFormatter()
+        formatter.timeZone = timeZone
+        formatter.dateFormat = step >= 24 ? "M/d" : "HH:mm"
+        let gridBottom = top + Double(zones.count) * (rowHeight + rowGap)
+        while mark <= to {
+            let hour = calendar.component(.hour, from: mark)
+            if hour % step == 0 {
+                let px = x(mark).rounded() + 0.5
+                cairo_set_source_rgb(canvas.cr, 0.75, 0.75, 0.75)
+                cairo_set_line_width(canvas.cr, 1)
+                cairo_move_to(canvas.cr, px, top - 8)
+                cairo_line_to(canvas.cr, px, gridBottom)
+                cairo_stroke(canvas.cr)
+                try text(formatter.string(from: mark), in: Rect(x: px - 40, y: top - 44, width: 80, height: 30),
+                         size: 16, bold: false, color: ink, canvas: canvas, centered: true)
+            }
+            guard let next = calendar.date(byAdding: .hour, value: 1, to: mark) else { break }
+            mark = next
+        }
+
+        for (row, zone) in zones.enumerated() {
+            let y = top + Double(row) * (rowHeight + rowGap)
+            try text(zone.rawValue, in: Rect(x: 16, y: y, width: left - 24, height: rowHeight), size: 22, bold: true,
+                     color: ink, canvas: canvas, verticalCenter: true)
+            for slot in slots where slot.zone == zone {
+                let x0 = x(slot.start), x1 = x(slot.end)
+                let block = Rect(x: x0, y: y, width: max(1, x1 - x0), height: rowHeight)
+                let colour = slot.entry.map { Theme.forCategory($0.item.category) }
+                canvas.fill(block, colour?.background ?? RGB(0xCF, 0xD8, 0xDC))
+                // A hairline between consecutive blocks keeps short slots apart.
+                canvas.fill(Rect(x: x0, y: y, width: 1, height: rowHeight), RGB(0xFF, 0xFF, 0xFF), alpha: 0.6)
+                if block.width >= 40 {
+                    try text(slot.label, in: block.inset(by: 6), size: 16, bold: false,
+                             color: colour?.text ?? ink, canvas: canvas, verticalCenter: true, rotatedFallback: true)
+                }
+            }
+        }
+
+        // Legend.
+        var lx = left
+        let ly = gridBottom + 24
+        for category in Category.allCases {
+            let theme = Theme.forCategory(category)
+            canvas.fill(Rect(x: lx, y: ly, width: 28, height: 28), theme.background)
+            try text(category.rawValue, in: Rect(x: lx + 36, y: ly, width: 140, height: 28), size: 18, bold: false,
+                     color: ink, canvas: canvas, verticalCenter: true)
+            lx += 190
+        }
+        canvas.fill(Rect(x: lx, y: ly, width: 28, height: 28), RGB(0xCF, 0xD8, 0xDC))
+        try text("idle", in: Rect(x: lx + 36, y: ly, width: 140, height: 28), size: 18, bold: false, color: ink,
+                 canvas: canvas, verticalCenter: true)
+        return canvas.bitmap()
+    }
+
+    private func text(_ s: String, in box: Rect, size: Double, bold: Bool, color: RGB, canvas: Canvas,
+                      centered: Bool = false, verticalCenter: Bool = false, rotatedFallback: Bool = false) throws(RenderError) {
+        guard box.width > 4, box.height > 4 else { return }
+        var style = TextStyle(color: color, bold: bold, maxSize: size, minSize: min(size, 10),
+                              alignment: centered ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT, verticalCenter: verticalCenter)
+        style.maxLines = 3
+        let fitted = try FittedText(s, in: box, style: style, planner: planner, cr: canvas.cr)
+        fitted.draw(canvas, color: color)
+    }
+}

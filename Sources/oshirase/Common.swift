@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import OshiraseCore
+import OshiraseFormats
+
+/// Parses `2026-11-27T09:00:00+09:00` (ISO 8601 with an offset; fractional seconds allowed).
+func parseInstant(_ text: String, option: String) throws -> Date {
+    let plain = ISO8601DateFormatter()
+    plain.formatOptions = [.withInternetDateTime]
+    let fractional = ISO8601DateFormatter()
+    fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let d = plain.date(from: text) ?? fractional.date(from: text) { return d }
+    throw ValidationError("\(option) '\(text)' is not a time: use ISO 8601 with an offset, e.g. 2026-11-27T09:00:00+09:00")
+}
+
+/// Formats an instant as ISO 8601 with the offset of `zone`.
+func formatInstant(_ date: Date, in zone: TimeZone) -> String {
+    let f = ISO8601DateFormatter()
+    f.timeZone = zone
+    f.formatOptions = [.withInternetDateTime]
+    return f.string(from: date)
+}
+
+func profile(named name: String) throws -> DisplayProfile {
+    guard let p = DisplayProfile.named(name) else {
+        throw ValidationError("unknown display profile '\(name)' (known: \(DisplayProfile.builtIn.map(\.name).joined(separator: ", ")))")
+    }
+    return p
+}
+
+/// Loads playlists for playback: a file with errors stops the command (exit 1); items whose
+/// images cannot be shown are skipped with a warning on stderr.
+func loadPlaylists(_ paths: [String]) throws -> [Playlist] {
+    let loader = PlaylistLoader(skipsBrokenAssets: true)
+    var playlists: [Playlist] = []
+    var failed = false
+    for path in paths {
+        do {
+            let (playlist, skipped) = try loader.loadForPlayback(path: path)
+            for s in skipped {
+                printError("\(s.file):\(s.line):\(s.column): warning: \(s.message); the item is skipped")
+            }
+            playlists.append(playlist)
+        } catch {
+            failed = true
+            for e in error.errors { printError(e.description) }
+        }
+    }
+    if failed { throw ExitCode(1) }
+    return playlists
+}

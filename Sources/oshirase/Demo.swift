@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import OshiraseCore
+import OshiraseFormats
+import OshiraseImaging
+import OshiraseRender
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render every sample playlist for every profile it serves to PNG files.")
+
+    @Option(help: "The folder of sample playlists.")
+    var playlists = "playlists"
+
+    @Option(help: "Where the PNG files go.")
+    var out = "out/demo"
+
+    @Option(help: "The instant to render, ISO 8601 with offset (default: now).")
+    var at: String?
+
+    func run() throws {
+        let instant = try at.map { try parseInstant($0, option: "--at") } ?? Date()
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: playlists)) ?? [])
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        guard !files.isEmpty else { throw ValidationError("no playlists (*.yaml) in \(playlists)") }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let loaded = try loadPlaylists(files.map { "\(playlists)/\($0)" })
+        let renderer = Renderer(phraseModel: loadPhraseModel())
+        var written = 0
+        for playlist in loaded {
+            let base = ((playlist.path as NSString).lastPathComponent as NSString).deletingPathExtension
+            for profile in DisplayProfile.builtIn where playlist.serves(profile: profile.name) {
+                let engine = ScheduleEngine(playlists: [playlist], profile: profile.name)
+                let result = try renderer.renderWithReport(engine.scene(for: profile, at: instant))
+                for problem in result.problems { printError("oshirase: warning: \(problem)") }
+                let path = "\(out)/\(base)-\(profile.name).png"
+                try ImageEncoder.write(result.frame, toPath: path)
+                print("\(path)  \(profile.width)×\(profile.height)  \(playlist.name)")
+                written += 1
+            }
+        }
+        print("\(written) frames at \(formatInstant(instant, in: loaded.first?.timeZone ?? .tokyo)) in \(out)/")
+    }
+}
+
+struct BenchFrame: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-frame", abstract: "Time warm in-process rendering of one scene (for scripts/bench-render).",
+        shouldDisplay: false)
+
+    @Argument var playlists: [String]
+    @Option var at: String
+    @Option var display = "lcd-1080p"
+    @Option var iterations = 200
+
+    func run() throws {
+        let instant = try parseInstant(at, option: "--at")
+        let profile = try profile(named: display)
+        let engine = ScheduleEngine(playlists: try loadPlaylists(playlists), profile: profile.name)
+        let scene = engine.scene(for: profile, at: instant)
+        let renderer = Renderer(phraseModel: loadPhraseModel())
+        for _ in 0..<5 { try renderer.drawOnly(scene) }
+        var times: [Double] = []
+        let clock = ContinuousClock()
+        for _ in 0..<max(1, iterations) {
+            let t = clock.measure { _ = try? renderer.drawOnly(scene) }
+            times.append(Double(t.components.attoseconds) / 1e15 + Double(t.components.seconds) * 1000)
+        }
+        times.sort()
+        let median = times[times.count / 2], p90 = times[min(times.count - 1, times.count * 9 / 10)]
+        print(String(format: "warm_frame_ms median=%.2f p90=%.2f iterations=%d", median, p90, times.count))
+    }
+}

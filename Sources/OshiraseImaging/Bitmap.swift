@@ -66,3 +66,43 @@ enum PixelLayout {
     static let blue = 0, green = 1, red = 2, alpha = 3
     #endif
 }
+
+/// Borrowed pixels in Cairo's ARGB32 layout: a bitmap's or a drawing surface's, valid only
+/// inside the closure that hands it out.
+public struct PixelView {
+    public let base: UnsafeRawPointer
+    public let width: Int
+    public let height: Int
+    /// Bytes per row, ≥ width × 4.
+    public let stride: Int
+    /// Bytes readable from `base`, ≥ stride × height.
+    public let byteCount: Int
+
+    public init(base: UnsafeRawPointer, width: Int, height: Int, stride: Int, byteCount: Int) {
+        self.base = base
+        self.width = width
+        self.height = height
+        self.stride = stride
+        self.byteCount = byteCount
+    }
+}
+
+extension Bitmap {
+    /// Lends the pixels as a `PixelView` for the duration of `body`.
+    public func withPixelView<T, E: Error>(_ body: (PixelView) throws(E) -> T) throws(E) -> T {
+        let result: Result<T, E> = pixels.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else {
+                // An empty bitmap: hand out a view of a single zero byte that nothing will read.
+                return withUnsafeBytes(of: UInt8(0)) { zero in
+                    Result { () throws(E) -> T in
+                        try body(PixelView(base: zero.baseAddress!, width: 0, height: 0, stride: 0, byteCount: 0))
+                    }
+                }
+            }
+            return Result { () throws(E) -> T in
+                try body(PixelView(base: base, width: width, height: height, stride: stride, byteCount: raw.count))
+            }
+        }
+        return try result.get()
+    }
+}

@@ -13,7 +13,7 @@ enum ImageLimits {
     }
 
     /// Traps nothing: returns an `encodeFailed` error for bitmaps no encoder can take.
-    static func checkEncodable(_ bitmap: Bitmap, maxSide: Int) throws(ImageError) {
+    static func checkEncodable(_ bitmap: PixelView, maxSide: Int) throws(ImageError) {
         guard bitmap.width > 0, bitmap.height > 0 else {
             throw ImageError(.encodeFailed, "cannot encode an empty \(bitmap.width)×\(bitmap.height) image")
         }
@@ -22,10 +22,10 @@ enum ImageLimits {
                              "cannot encode a \(bitmap.width)×\(bitmap.height) image: the format allows at most \(maxSide) pixels a side")
         }
         guard bitmap.stride >= bitmap.width * 4, bitmap.stride <= Int(Int32.max),
-              bitmap.pixels.count >= bitmap.stride * bitmap.height
+              bitmap.byteCount >= bitmap.stride * bitmap.height
         else {
             throw ImageError(.encodeFailed,
-                             "bitmap has \(bitmap.pixels.count) bytes, fewer than stride×height = \(bitmap.stride)×\(bitmap.height)")
+                             "bitmap has \(bitmap.byteCount) bytes, fewer than stride×height = \(bitmap.stride)×\(bitmap.height)")
         }
     }
 

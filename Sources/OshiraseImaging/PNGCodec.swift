@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CPNG
 
 /// libpng's simplified API (`png_image_*`), which reports errors by return value rather than `longjmp`.
@@ -47,52 +50,24 @@ enum PNGCodec {
         return try result.get()
     }
 
-    /// Encodes as 8-bit RGB PNG with fast settings (no filter, low zlib level).
+    /// Encodes as 8-bit RGB PNG with fast settings (zlib level 1, no filter), straight from
+    /// Cairo-layout rows: libpng drops the alpha byte and swaps to RGB as it writes each row.
     ///
     /// Alpha is dropped: premultiplied colours are the picture composited over black,
     /// which is exact for the opaque frames this is meant for.
-    static func encode(_ bitmap: Bitmap) throws(ImageError) -> [UInt8] {
-        try ImageLimits.checkEncodable(bitmap, maxSide: Int(Int32.max) / 4)
-        let width = bitmap.width, height = bitmap.height
-        var rgb = [UInt8](repeating: 0, count: width * 3 * height)
-        bitmap.pixels.withUnsafeBufferPointer { src in
-            rgb.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<height {
-                    var s = y * bitmap.stride, d = y * width * 3
-                    for _ in 0..<width {
-                        dst[d] = src[s + PixelLayout.red]
-                        dst[d + 1] = src[s + PixelLayout.green]
-                        dst[d + 2] = src[s + PixelLayout.blue]
-                        s += 4
-                        d += 3
-                    }
-                }
+    static func encode(_ view: PixelView) throws(ImageError) -> [UInt8] {
+        try ImageLimits.checkEncodable(view, maxSide: Int(Int32.max) / 4)
+        var out = oshirase_png_output()
+        defer { free(out.data) }
+        let ok = oshirase_png_encode_argb32(view.base.assumingMemoryBound(to: UInt8.self), UInt32(view.width),
+                                            UInt32(view.height), view.stride, 1, &out)
+        guard ok != 0, let data = out.data else {
+            let reason = withUnsafeBytes(of: out.message) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
+            throw ImageError(.encodeFailed, "PNG encoding failed (\(reason.isEmpty ? "unknown reason" : reason))")
         }
-
-        var image = png_image()
-        image.version = oshirase_png_image_version()
-        image.width = UInt32(width)
-        image.height = UInt32(height)
-        image.format = oshirase_png_format_rgb()
-        image.flags = oshirase_png_flag_fast()
-        defer { png_image_free(&image) }
-
-        let capacity = oshirase_png_image_png_size_max(&image)
-        var written = 0
-        var output = [UInt8](repeating: 0, count: capacity)
-        let ok = output.withUnsafeMutableBytes { memory in
-            rgb.withUnsafeBytes { source in
-                written = memory.count
-                return png_image_write_to_memory(&image, memory.baseAddress, &written, 0,
-                                                 source.baseAddress, Int32(width * 3), nil) != 0
-            }
-        }
-        guard ok, written <= output.count else {
-            throw ImageError(.encodeFailed, "PNG encoding failed (\(message(of: image)))")
-        }
-        output.removeSubrange(written...)
-        return output
+        return Array(UnsafeBufferPointer(start: data, count: out.length))
     }
 
     /// Multiplies each colour channel by its alpha, rounding as Cairo and pixman do.

@@ -42,6 +42,17 @@ final class Canvas {
         return Bitmap(width: width, height: height, stride: stride, pixels: pixels)
     }
 
+    /// Lends the surface's pixels, read-only, for the duration of `body`.
+    func withPixelView<T>(_ body: (PixelView) throws -> T) throws -> T {
+        cairo_surface_flush(surface)
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        guard let data = cairo_image_surface_get_data(surface) else {
+            throw RenderError("the drawing surface has no pixel data")
+        }
+        return try body(PixelView(base: UnsafeRawPointer(data), width: width, height: height, stride: stride,
+                                  byteCount: stride * height))
+    }
+
     /// Runs `body` with the surface's pixels for in-place post-processing (gamma, brightness).
     func withPixels(_ body: (UnsafeMutableBufferPointer<UInt8>, Int) -> Void) {
         cairo_surface_flush(surface)

@@ -65,6 +65,14 @@ public final class Renderer {
         return RenderResult(frame: canvas.bitmap(), texts: placements, problems: problems)
     }
 
+    /// Renders a scene and lends the drawing surface's pixels to `body`, without copying them:
+    /// the fastest way to encode or present a frame. `problems` lists what was worked around.
+    public func withFrame<T>(_ scene: Scene, light: LightOutput? = nil,
+                             _ body: (_ pixels: PixelView, _ problems: [String]) throws -> T) throws -> T {
+        let canvas = try draw(scene, light: light)
+        return try canvas.withPixelView { view in try body(view, problems) }
+    }
+
     /// Draws a scene into the profile's reusable surface (no copy out); for warm-render benchmarks.
     @discardableResult
     public func drawOnly(_ scene: Scene) throws(RenderError) -> Int {

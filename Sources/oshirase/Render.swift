@@ -47,13 +47,14 @@ struct Render: ParsableCommand {
         let engine = ScheduleEngine(playlists: loaded, profile: profile.name)
         let scene = engine.scene(for: profile, at: instant)
         let renderer = Renderer(phraseModel: loadPhraseModel())
-        let result = try renderer.renderWithReport(scene)
-        for problem in result.problems { printError("oshirase: warning: \(problem)") }
-        do {
-            try ImageEncoder.write(result.frame, toPath: output)
-        } catch {
-            printError("oshirase: error: cannot write \(output): \(error)")
-            throw ExitCode(1)
+        try renderer.withFrame(scene) { pixels, problems in
+            for problem in problems { printError("oshirase: warning: \(problem)") }
+            do {
+                try ImageEncoder.write(pixels, toPath: output)
+            } catch {
+                printError("oshirase: error: cannot write \(output): \(error)")
+                throw ExitCode(1)
+            }
         }
     }
 }

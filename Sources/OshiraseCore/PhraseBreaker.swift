@@ -257,8 +257,14 @@ public struct LineBreakPlanner: Sendable {
             if n > 0 { out.append("\n") }
             let scalars = Array(line.unicodeScalars)
             let allowed = allowedBreaks(scalars)
+            // A joiner inside a character (before a variation selector or a combining mark) would split it.
+            var characterStarts = Set<Int>(), offset = 0
+            for character in line {
+                characterStarts.insert(offset)
+                offset += character.unicodeScalars.count
+            }
             for (i, scalar) in scalars.enumerated() {
-                if i > 0, !allowed[i], Self.isJapanese(scalars[i - 1]) || Self.isJapanese(scalar),
+                if i > 0, !allowed[i], characterStarts.contains(i), Self.isJapanese(scalars[i - 1]) || Self.isJapanese(scalar),
                    !scalars[i - 1].properties.isWhitespace, !scalar.properties.isWhitespace {
                     out.append(Self.wordJoiner)
                 }

@@ -165,8 +165,8 @@ public struct ScheduleEngine: Sendable {
         return slots
     }
 
-    /// Instants where eligibility in a zone may change: window edges and local midnights of
-    /// each playlist's zone, sorted.
+    /// Instants where eligibility in a zone may change: window edges, local midnights and clock
+    /// changes of each playlist's zone, sorted.
     private func changeCandidates(in zone: Zone, from: Date, to: Date) -> [Date] {
         var result = Set<Date>()
         let scheduled = entries(in: zone).filter { !$0.item.schedule.isAlways }
@@ -186,6 +186,13 @@ public struct ScheduleEngine: Sendable {
                 }
                 guard let next = cal.date(byAdding: .day, value: 1, to: day), next > day else { break }
                 day = next
+            }
+            // A clock change moves the wall clock across window edges without passing them
+            // (falling back from 03:00 to 02:00 leaves "02:30-04:00").
+            var transition = cal.timeZone.nextDaylightSavingTimeTransition(after: from)
+            while let t = transition, t <= to {
+                result.insert(t)
+                transition = cal.timeZone.nextDaylightSavingTimeTransition(after: t)
             }
         }
         return result.filter { $0 >= from && $0 <= to }.sorted()

@@ -110,13 +110,34 @@ private struct Walker {
              .composer(_, let problem, let mark, _):
             return at(mark, "YAML syntax error: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams marks the first occurrence; the error belongs where the key is repeated.
             let name = duplicates.first ?? "?"
-            return at(context.mark, "duplicate key '\(name)' in the same mapping")
+            let first = context.mark
+            let line = repeatedKeyLine(name, after: first, in: context.text) ?? first.line
+            return PlaylistError(file: file, line: max(line, 1), column: max(first.column, 1),
+                                 message: "duplicate key '\(name)' in the same mapping (first at line \(first.line))")
         case .reader(let problem, _, _, _):
             return PlaylistError(file: file, line: 1, column: 1, message: "cannot read the file: \(problem)")
         default:
             return PlaylistError(file: file, line: 1, column: 1, message: "YAML error: \(error)")
         }
+    }
+
+    /// The line where `key`, first seen at `first`, occurs again in the same block mapping: the next
+    /// line holding it at the same column, before a line indented less ends the mapping.
+    func repeatedKeyLine(_ key: String, after first: Mark, in yaml: String) -> Int? {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        guard first.line >= 1, first.line <= lines.count, first.column >= 1 else { return nil }
+        for index in first.line..<lines.count {
+            let scalars = Array(lines[index].unicodeScalars)
+            let indent = scalars.prefix { $0 == " " }.count
+            guard indent < scalars.count, scalars[indent] != "#", !scalars[indent].properties.isWhitespace else { continue }
+            if indent + 1 < first.column { return nil }
+            guard indent + 1 == first.column else { continue }
+            let rest = String(String.UnicodeScalarView(scalars[indent...]))
+            if rest.hasPrefix(key), String(rest.dropFirst(key.count)).trimmingWhitespace.hasPrefix(":") { return index + 1 }
+        }
+        return nil
     }
 
     // MARK: Typed accessors
@@ -177,9 +198,9 @@ private struct Walker {
         return n
     }
 
-    mutating func list(_ node: Node, _ what: String) -> [Node]? {
+    mutating func list(_ node: Node, _ what: String, example: String) -> [Node]? {
         if let sequence = node.sequence { return Array(sequence) }
-        fail(node, "\(what) must be a list, e.g. [mon, tue]")
+        fail(node, "\(what) must be a list, \(example)")
         return nil
     }
 
@@ -221,7 +242,7 @@ private struct Walker {
         }
 
         var displays: [String]?
-        if let d = f["displays"], let nodes = list(d.value, "displays") {
+        if let d = f["displays"], let nodes = list(d.value, "displays", example: "e.g. [lcd-1080p, dsign-clean]") {
             if nodes.isEmpty { fail(d.value, "displays is empty: leave it out to serve every profile") }
             displays = nodes.compactMap { node in
                 guard let p = string(node, "profile") else { return nil }
@@ -246,18 +267,20 @@ private struct Walker {
 
         var items: [Item] = []
         if let i = f["items"] {
-            if let nodes = list(i.value, "items") {
+            if let nodes = list(i.value, "items", example: "one entry per item, each starting with '- id:'") {
                 if nodes.isEmpty { fail(i.value, "items is empty: a playlist needs at least one item") }
                 var firstUse: [String: Int] = [:]
                 for node in nodes {
-                    guard let item = item(node, defaultDuration: defaultDuration, layout: layout) else { continue }
-                    if let line = firstUse[item.id] {
-                        let idNode = node.mapping?["id"]
-                        fail(idNode ?? node, "duplicate id '\(item.id)' (first used at line \(line))")
-                        continue
+                    let parsed = item(node, defaultDuration: defaultDuration, layout: layout)
+                    // Checked on the id node itself, so an item with other problems is checked too.
+                    if let idNode = node.mapping?["id"], let id = idNode.scalar?.string, !id.trimmingWhitespace.isEmpty {
+                        if let line = firstUse[id] {
+                            fail(idNode, "duplicate id '\(id)' (first used at line \(line))")
+                            continue
+                        }
+                        firstUse[id] = idNode.mark?.line ?? 0
                     }
-                    firstUse[item.id] = node.mapping?["id"]?.mark?.line ?? 0
-                    items.append(item)
+                    if let parsed { items.append(parsed) }
                 }
             }
         } else {
@@ -293,7 +316,10 @@ private struct Walker {
         var schedule = Schedule.always
         if let s = f["schedule"] { schedule = self.schedule(s.value) ?? .always }
 
-        let present = contentKeys.filter { f[$0] != nil }
+        let present = contentKeys.filter { f[$0] != nil }.sorted { a, b in
+            let ma = f[a]?.key.mark, mb = f[b]?.key.mark
+            return (ma?.line ?? 0, ma?.column ?? 0) < (mb?.line ?? 0, mb?.column ?? 0)
+        }
         var content: Content?
         if present.isEmpty {
             fail(node, "item \(id.map { "'\($0)' " } ?? "")needs one of: \(contentKeys.joined(separator: ", "))")
@@ -371,7 +397,7 @@ private struct Walker {
     mutating func schedule(_ node: Node) -> Schedule? {
         guard let s = fields(node, "schedule", allowed: ["days", "time", "dates"]) else { return nil }
         var result = Schedule()
-        if let d = s["days"], let nodes = list(d.value, "days") {
+        if let d = s["days"], let nodes = list(d.value, "days", example: "e.g. [mon, tue]") {
             if nodes.isEmpty { fail(d.value, "days is empty: the item would never play") }
             var days = Set<Weekday>()
             for n in nodes {
@@ -397,18 +423,20 @@ private struct Walker {
 
 /// The allowed word nearest to a typo, when it is close enough to be a likely intent.
 func closest(_ word: String, in candidates: [String]) -> String? {
+    /// Edits between two words, an adjacent transposition (titel → title) counting as one.
     func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var row = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var previous = row[0]
-            row[0] = i
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                let old = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                previous = old
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in stride(from: 1, through: a.count, by: 1) {
+            for j in stride(from: 1, through: b.count, by: 1) {
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
             }
         }
-        return row[b.count]
+        return d[a.count][b.count]
     }
     let w = Array(word.lowercased())
     let best = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }

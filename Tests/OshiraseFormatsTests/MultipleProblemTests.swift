@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+@testable import OshiraseFormats
+import OshiraseCore
+
+@Suite("Whole files: all problems at once, and the sample playlists")
+struct MultipleProblemTests {
+    @Test func everyProblemIsReportedSortedByPosition() {
+        let path = Fixtures.path("several-problems.yaml")
+        do {
+            _ = try PlaylistLoader().load(path: path)
+            Issue.record("expected errors")
+        } catch {
+            let found = error.errors.map { "\($0.line):\($0.column) \($0.message)" }
+            let expected: [(String, String)] = [
+                ("9:7", "announcement is missing its 'title'"),
+                ("10:7", "unknown key 'titel' in announcement; did you mean 'title'?"),
+                ("12:15", "bad duration '10x'"),
+                ("18:19", "unknown weekday 'tues'; did you mean 'tue'?"),
+                ("19:13", "bad time '25:00'"),
+                ("22:11", "zone 'ticker' needs 'layout: main+ticker'"),
+                ("23:9", "duplicate id 'snow' (first used at line 13)"),
+                ("24:12", "image images/bomb.png cannot be shown"),
+            ]
+            #expect(found.count == expected.count, "\(found.joined(separator: "\n"))")
+            for ((position, message), line) in zip(expected, found) {
+                #expect(line.hasPrefix(position + " ") && line.contains(message), "expected \(position) \(message), got \(line)")
+            }
+            #expect(error.errors.allSatisfy { $0.file == path })
+            #expect(error.description.split(separator: "\n").count == expected.count)
+        }
+    }
+
+    @Test func duplicateIdOfABrokenItemIsStillReported() {
+        let found = problems("""
+            name: 本庁舎1階ロビー
+            items:
+              - id: hygiene
+                clock: "HH:mm"
+              - id: hygiene
+                duration: 0s
+                clock: "HH:mm"
+            """)
+        #expect(found.map { "\($0.line):\($0.column)" } == ["5:9", "6:15"], "\(found.map(\.description))")
+    }
+
+    static let samplePlaylists: [String] = {
+        let dir = repositoryRoot.appendingPathComponent("playlists")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.sorted().map { dir.appendingPathComponent($0).path }
+    }()
+
+    @Test func theRepositoryHasSamplePlaylists() {
+        #expect(Self.samplePlaylists.count >= 3)
+    }
+
+    @Test(arguments: samplePlaylists)
+    func samplePlaylistLoadsWithoutErrors(path: String) throws {
+        do {
+            let p = try PlaylistLoader().load(path: path)
+            #expect(!p.items.isEmpty)
+            #expect(p.path == path)
+        } catch {
+            Issue.record("\(error.description)")
+        }
+    }
+
+    @Test func lobbyPlaylistIsReadCompletely() throws {
+        let path = repositoryRoot.appendingPathComponent("playlists/01-city-hall-lobby.yaml").path
+        let p = try PlaylistLoader().load(path: path)
+        #expect(p.name == "札幌市役所 本庁舎1階ロビー")
+        #expect(p.timeZone.identifier == "Asia/Tokyo")
+        #expect(p.displays == ["lcd-1080p"])
+        #expect(p.layout == .mainTicker)
+        let mynumber = try #require(p.items.first)
+        #expect(mynumber.id == "mynumber")
+        #expect(mynumber.duration == 15, "defaults.duration applies")
+        #expect(mynumber.schedule.days == [.mon, .tue, .wed, .thu, .fri])
+        #expect(mynumber.schedule.time == TimeWindow(start: TimeOfDay(hour: 8, minute: 45)!,
+                                                     end: TimeOfDay(hour: 17, minute: 15)!))
+        guard case .announcement(let a) = mynumber.content else {
+            Issue.record("mynumber is not an announcement")
+            return
+        }
+        #expect(a.title == "マイナンバーカードの申請")
+        #expect(a.category == .info)
+        #expect(a.qr == "https://www.city.sapporo.jp/mynumber/")
+        let tickers = p.items.filter { $0.zone == .ticker }.map(\.id)
+        #expect(tickers == ["bus-delay", "welcome"])
+        let afterHours = try #require(p.items.first { $0.id == "after-hours" })
+        #expect(afterHours.schedule.time?.wrapsMidnight == true)
+    }
+
+    @Test func fullItemIsParsed() throws {
+        let p = try playlist("""
+            name: 本庁舎1階ロビー
+            timezone: Europe/Berlin
+            displays: [dsign-clean]
+            layout: main+ticker
+            items:
+              - id: snow
+                announcement:
+                  category: emergency
+                  title: 大雪のため市バスに遅れ
+                  body: 最新の運行情報をご確認ください。
+                  footer: 札幌市交通局
+                  qr: https://example.jp/bus
+                duration: 1m30s
+                priority: 5
+                schedule:
+                  days: [Sat, sun]
+                  time: "22:00-06:00"
+                  dates: "2026-11-01.."
+              - id: bus
+                ticker: 本日は大雪のため市バスに遅れが出ています。
+                zone: ticker
+                speed: 120
+            """)
+        #expect(p.timeZone.identifier == "Europe/Berlin")
+        #expect(p.displays == ["dsign-clean"])
+        let snow = p.items[0]
+        #expect(snow.content == .announcement(Announcement(category: .emergency, title: "大雪のため市バスに遅れ",
+                                                            body: "最新の運行情報をご確認ください。",
+                                                            footer: "札幌市交通局", qr: "https://example.jp/bus")))
+        #expect(snow.duration == 90)
+        #expect(snow.priority == 5)
+        #expect(snow.schedule.days == [.sat, .sun])
+        #expect(snow.schedule.dates == DateRange(first: LocalDate(year: 2026, month: 11, day: 1), last: nil))
+        #expect(p.items[1].content == .ticker(text: "本日は大雪のため市バスに遅れが出ています。", speed: 120))
+        #expect(p.items[1].zone == .ticker)
+        #expect(p.items[1].duration == 10, "the default duration is 10s")
+    }
+
+    @Test func missingFileIsAnErrorAtTheFirstLine() {
+        do {
+            _ = try PlaylistLoader().load(path: Fixtures.path("no-such-playlist.yaml"))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.errors.map(\.description) == ["\(Fixtures.path("no-such-playlist.yaml")):1:1: error: no such file"])
+        }
+    }
+
+    @Test func fileThatIsNotUTF8IsAnError() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-latin1-\(UUID()).yaml").path
+        try Data([0x6E, 0x61, 0x6D, 0x65, 0x3A, 0x20, 0xE9, 0xFF, 0x0A]).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try PlaylistLoader().load(path: path)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.errors.map(\.message) == ["the file is not UTF-8 text"])
+        }
+    }
+}

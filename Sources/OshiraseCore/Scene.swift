@@ -33,7 +33,6 @@ public struct Scene: Sendable, Equatable {
 
 extension ScheduleEngine {
     /// The scene a display of `profile` shows at `time`. Pure: no clock is read.
-    /// - Parameter skipping: item ids whose assets cannot be loaded; they are treated as not eligible.
     public func scene(for profile: DisplayProfile, at time: Date, siteName: String? = nil) -> Scene {
         func content(_ zone: Zone) -> ZoneContent {
             let s = slot(in: zone, at: time)

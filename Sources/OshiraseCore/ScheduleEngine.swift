@@ -13,6 +13,22 @@ public struct Entry: Sendable, Equatable {
     }
 }
 
+/// A span over which a zone plays the same set of items, looping from `start`.
+public struct Rotation: Sendable, Equatable {
+    public let zone: Zone
+    public let start: Date
+    public let end: Date
+    /// The items that play, in order; empty when the zone is idle.
+    public let entries: [Entry]
+
+    public init(zone: Zone, start: Date, end: Date, entries: [Entry]) {
+        self.zone = zone
+        self.start = start
+        self.end = end
+        self.entries = entries
+    }
+}
+
 /// What one zone shows over a span of time: an entry, or nothing (idle).
 public struct Slot: Sendable, Equatable {
     public let zone: Zone
@@ -102,15 +118,79 @@ public struct ScheduleEngine: Sendable {
 
     /// The slot a zone shows at `time`.
     public func slot(in zone: Zone, at time: Date) -> Slot {
+        let r = rotation(in: zone, at: time, candidates: candidates(in: zone, around: time, through: time))
+        return slot(of: r, at: time)
+    }
+
+    /// Every slot of a zone between two instants, clipped to them; consecutive idle spans are merged.
+    public func timeline(in zone: Zone, from: Date, to: Date) -> [Slot] {
+        let known = candidates(in: zone, around: from, through: to)
+        var slots: [Slot] = []
+        func append(_ s: Slot) {
+            let clipped = Slot(zone: zone, start: max(s.start, from), end: min(s.end, to), entry: s.entry)
+            if let last = slots.last, last.entry == nil, clipped.entry == nil, last.end == clipped.start {
+                slots[slots.count - 1] = Slot(zone: zone, start: last.start, end: clipped.end, entry: nil)
+            } else {
+                slots.append(clipped)
+            }
+        }
+        var t = from
+        while t < to {
+            // One rotation (a constant playing set) at a time: its slots follow from the loop
+            // without recomputing eligibility for each of them.
+            let r = rotation(in: zone, at: t, candidates: known)
+            var s = slot(of: r, at: t)
+            append(s)
+            while s.end < r.end, s.end < to, let current = s.entry,
+                  let index = r.entries.firstIndex(of: current) {
+                let next = r.entries[(index + 1) % r.entries.count]
+                s = Slot(zone: zone, start: s.end, end: min(s.end.addingTimeInterval(Double(next.item.duration)), r.end),
+                         entry: next)
+                append(s)
+            }
+            // Guard against a zero-length rotation: always move forward.
+            t = r.end > t ? r.end : t.addingTimeInterval(1)
+        }
+        return slots
+    }
+
+    /// The spans between two instants over which a zone's playing set stays the same, clipped to
+    /// them; a span that continues past midnight (where the loop restarts) is one span.
+    public func rotations(in zone: Zone, from: Date, to: Date) -> [Rotation] {
+        let known = candidates(in: zone, around: from, through: to)
+        var spans: [Rotation] = []
+        var t = from
+        while t < to {
+            let r = rotation(in: zone, at: t, candidates: known)
+            let clipped = Rotation(zone: zone, start: max(t, from), end: min(r.end, to), entries: r.entries)
+            if let last = spans.last, last.entries == clipped.entries, last.end == clipped.start {
+                spans[spans.count - 1] = Rotation(zone: zone, start: last.start, end: clipped.end, entries: last.entries)
+            } else {
+                spans.append(clipped)
+            }
+            t = r.end > t ? r.end : t.addingTimeInterval(1)
+        }
+        return spans
+    }
+
+    /// The loop a zone plays around `time`: `start` is where the loop (re)started, `end` the next
+    /// change of the playing set or the next local midnight.
+    private func rotation(in zone: Zone, at time: Date, candidates: [Date]) -> Rotation {
         let dayStart = calendar.startOfDay(for: time)
         let nextMidnight = calendar.date(byAdding: .day, value: 1, to: dayStart) ?? dayStart.addingTimeInterval(86_400)
         let current = playing(in: zone, at: time)
-        let candidates = changeCandidates(in: zone, from: dayStart.addingTimeInterval(-86_400),
-                                          to: nextMidnight.addingTimeInterval(86_400))
+        // candidates[split...] are the instants after `time`.
+        var lo = 0, hi = candidates.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if candidates[mid] <= time { lo = mid + 1 } else { hi = mid }
+        }
+        let split = lo
 
         // The latest instant ≤ time at which the playing set changed, not before midnight.
         var loopStart = dayStart
-        for c in candidates.reversed() where c <= time && c > dayStart {
+        for c in candidates[..<split].reversed() {
+            guard c > dayStart else { break }
             if playing(in: zone, at: c.addingTimeInterval(-0.001)) != current {
                 loopStart = c
                 break
@@ -118,51 +198,47 @@ public struct ScheduleEngine: Sendable {
         }
         // The next instant after time at which the playing set changes, not after midnight.
         var changeEnd = nextMidnight
-        for c in candidates where c > time && c < nextMidnight {
+        for c in candidates[split...] {
+            guard c < nextMidnight else { break }
             if playing(in: zone, at: c) != current {
                 changeEnd = c
                 break
             }
         }
+        return Rotation(zone: zone, start: loopStart, end: changeEnd, entries: current)
+    }
 
+    /// The slot of a rotation that contains `time`.
+    private func slot(of r: Rotation, at time: Date) -> Slot {
+        let current = r.entries
         guard !current.isEmpty else {
-            return Slot(zone: zone, start: loopStart, end: changeEnd, entry: nil)
+            return Slot(zone: r.zone, start: r.start, end: r.end, entry: nil)
         }
         let cycle = current.reduce(0) { $0 + $1.item.duration }
-        let elapsed = time.timeIntervalSince(loopStart)
+        let elapsed = time.timeIntervalSince(r.start)
         let round = (elapsed / Double(cycle)).rounded(.down)
         var offset = elapsed - round * Double(cycle)
-        var slotStart = loopStart.addingTimeInterval(round * Double(cycle))
+        var slotStart = r.start.addingTimeInterval(round * Double(cycle))
         for entry in current {
             let length = Double(entry.item.duration)
             if offset < length {
-                let end = min(slotStart.addingTimeInterval(length), changeEnd)
-                return Slot(zone: zone, start: slotStart, end: end, entry: entry)
+                return Slot(zone: r.zone, start: slotStart, end: min(slotStart.addingTimeInterval(length), r.end), entry: entry)
             }
             offset -= length
             slotStart = slotStart.addingTimeInterval(length)
         }
         // Only reachable through floating-point rounding at the very end of a cycle.
         let last = current[current.count - 1]
-        return Slot(zone: zone, start: slotStart, end: min(slotStart.addingTimeInterval(Double(last.item.duration)), changeEnd), entry: last)
+        return Slot(zone: r.zone, start: slotStart,
+                    end: min(slotStart.addingTimeInterval(Double(last.item.duration)), r.end), entry: last)
     }
 
-    /// Every slot of a zone between two instants, clipped to them; consecutive idle spans are merged.
-    public func timeline(in zone: Zone, from: Date, to: Date) -> [Slot] {
-        var slots: [Slot] = []
-        var t = from
-        while t < to {
-            let s = slot(in: zone, at: t)
-            let clipped = Slot(zone: zone, start: max(s.start, from), end: min(s.end, to), entry: s.entry)
-            if let last = slots.last, last.entry == nil, clipped.entry == nil, last.end == clipped.start {
-                slots[slots.count - 1] = Slot(zone: zone, start: last.start, end: clipped.end, entry: nil)
-            } else {
-                slots.append(clipped)
-            }
-            // Guard against a zero-length slot: always move forward.
-            t = s.end > t ? s.end : t.addingTimeInterval(1)
-        }
-        return slots
+    /// Change candidates covering the local days around `from` through `to`, with a day's margin
+    /// either side (a wrapping window or a DST day reaches into its neighbours).
+    private func candidates(in zone: Zone, around from: Date, through to: Date) -> [Date] {
+        let start = calendar.startOfDay(for: from).addingTimeInterval(-2 * 86_400)
+        let end = calendar.startOfDay(for: to).addingTimeInterval(3 * 86_400)
+        return changeCandidates(in: zone, from: start, to: end)
     }
 
     /// Instants where eligibility in a zone may change: window edges, local midnights and clock

@@ -1,0 +1,196 @@
+import Foundation
+import OshiraseImaging
+import Testing
+
+/// A playlist that serves every profile: an info card all day.
+let allProfilesPlaylist = """
+    name: 本庁舎1階ロビー
+    layout: main+ticker
+    items:
+      - id: mynumber
+        announcement:
+          category: info
+          title: マイナンバーカードの申請
+          body: オンライン申請を受け付けています。右のQRコードから申請ページをご覧ください。
+          qr: https://www.city.sapporo.jp/mynumber/
+      - id: welcome
+        ticker: 札幌市役所へようこそ。本庁舎1階正面玄関にて検温と消毒にご協力ください。
+        zone: ticker
+    """
+
+let morning = "2026-11-27T09:00:00+09:00"
+
+@Suite("oshirase render")
+struct RenderCommandTests {
+    @Test("Each profile renders a PNG of the profile's size", arguments: profileSizes.map(\.name))
+    func rendersPNGOfProfileSize(profile: String) throws {
+        let size = try #require(profileSizes.first { $0.name == profile })
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", allProfilesPlaylist)
+        let run = try ws.run("render", "lobby.yaml", "--at", morning, "--display", profile, "--output", "out.png")
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stderr.isEmpty, "\(run)")
+        let image = try decodeOutput(ws.path("out.png"))
+        #expect(image.format == .png)
+        #expect(image.bitmap.width == size.width && image.bitmap.height == size.height)
+        #expect(image.bitmap.isVisibleFrame())
+    }
+
+    @Test("Each sample playlist renders for the profiles it serves")
+    func samplePlaylistsRender() throws {
+        let ws = try Workspace()
+        let serving = ["01": "lcd-1080p", "02": "led-vision", "03": "dsign-clean"]
+        for playlist in samplePlaylists {
+            let prefix = String((playlist as NSString).lastPathComponent.prefix(2))
+            guard let profile = serving[prefix], let size = profileSizes.first(where: { $0.name == profile }) else { continue }
+            let out = "\(prefix)-\(profile).png"
+            let run = try ws.run("render", playlist, "--at", morning, "--display", profile, "--output", out)
+            #expect(run.status == 0 && run.stderr.isEmpty, "\(run)")
+            let image = try decodeOutput(ws.path(out))
+            #expect(image.bitmap.width == size.width && image.bitmap.height == size.height)
+            #expect(image.bitmap.isVisibleFrame())
+        }
+    }
+
+    @Test("Without --display and --output the frame is a 1920×1080 frame.png")
+    func defaultsAreLCDAndFramePNG() throws {
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", allProfilesPlaylist)
+        let run = try ws.run("render", "lobby.yaml", "--at", morning)
+        #expect(run.status == 0, "\(run)")
+        let image = try decodeOutput(ws.path("frame.png"))
+        #expect(image.bitmap.width == 1920 && image.bitmap.height == 1080)
+    }
+
+    @Test("A .jpg or .jpeg output is a JPEG", arguments: ["frame.jpg", "frame.jpeg", "FRAME.JPG"])
+    func jpegOutputIsJPEG(name: String) throws {
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", allProfilesPlaylist)
+        let run = try ws.run("render", "lobby.yaml", "--at", morning, "--display", "dsign-clean", "--output", name)
+        #expect(run.status == 0, "\(run)")
+        let bytes = try #require(FileManager.default.contents(atPath: ws.path(name)))
+        #expect(Array(bytes.prefix(3)) == [0xFF, 0xD8, 0xFF], "not a JPEG signature")
+        if name.hasSuffix("jpg") || name.hasSuffix("jpeg") {
+            let image = try decodeOutput(ws.path(name))
+            #expect(image.format == .jpeg)
+            #expect(image.bitmap.width == 1080 && image.bitmap.height == 1920)
+        }
+    }
+
+    @Test("Times with an offset in any form are accepted",
+          arguments: ["2026-11-27T09:00:00+09:00", "2026-11-27T00:00:00Z", "2026-11-27T09:00:00.250+09:00", "2026-11-26T19:00:00-05:00"])
+    func isoInstantsAreAccepted(at: String) throws {
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", allProfilesPlaylist)
+        let run = try ws.run("render", "lobby.yaml", "--at", at, "--output", "f.png")
+        #expect(run.status == 0, "\(run)")
+        #expect(ws.exists("f.png"))
+    }
+
+    @Test("A bad --at is a non-zero exit with a clear message naming --at, no stack trace, no frame",
+          arguments: ["nope", "2026-11-27T09:00:00", "2026-11-27", "2026-13-01T09:00:00+09:00", "2026-11-27T25:00:00+09:00", "", "９時"])
+    func badAtIsAClearError(at: String) throws {
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", allProfilesPlaylist)
+        let run = try ws.run("render", "lobby.yaml", "--at", at, "--output", "f.png")
+        #expect(run.status != 0)
+        #expect(!run.looksLikeCrash, "\(run)")
+        #expect(run.stdout.isEmpty)
+        let first = try #require(run.stderrLines.first, "no message on stderr")
+        #expect(first.contains("--at") && first.contains("ISO 8601"), "\(first)")
+        #expect(!ws.exists("f.png"))
+    }
+
+    @Test("An unknown --display is an error that lists the known profiles")
+    func unknownDisplayIsAnError() throws {
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", allProfilesPlaylist)
+        let run = try ws.run("render", "lobby.yaml", "--at", morning, "--display", "lcd-4k", "--output", "f.png")
+        #expect(run.status != 0 && !run.looksLikeCrash, "\(run)")
+        let first = try #require(run.stderrLines.first)
+        #expect(first.contains("lcd-4k") && first.contains("lcd-1080p") && first.contains("led-vision"), "\(first)")
+        #expect(!ws.exists("f.png"))
+    }
+
+    @Test("An output that is neither .png nor .jpg is an error", arguments: ["x.gif", "x", "x.png.bak", "x.webp"])
+    func unsupportedOutputIsAnError(output: String) throws {
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", allProfilesPlaylist)
+        let run = try ws.run("render", "lobby.yaml", "--at", morning, "--output", output)
+        #expect(run.status != 0 && !run.looksLikeCrash, "\(run)")
+        #expect(run.stderrLines.first?.contains(output) == true, "\(run)")
+        #expect(!ws.exists(output))
+    }
+
+    @Test("--alert and --temperature say clearly that they are not supported yet",
+          arguments: [["--alert", "evacuation.xml"], ["--temperature", "36.5"]])
+    func unsupportedOptionsSaySo(extra: [String]) throws {
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", allProfilesPlaylist)
+        let run = try ws.run(["render", "lobby.yaml", "--at", morning, "--output", "f.png"] + extra)
+        #expect(run.status != 0 && !run.looksLikeCrash, "\(run)")
+        let first = try #require(run.stderrLines.first)
+        #expect(first.contains(extra[0]) && first.contains("not supported yet"), "\(first)")
+        #expect(!ws.exists("f.png"))
+    }
+
+    @Test("A playlist with a corrupt image renders the rest with a FILE:LINE:COL warning", arguments: ["lcd-1080p", "dsign-clean"])
+    func corruptImageIsSkippedWithAWarning(profile: String) throws {
+        let ws = try Workspace()
+        let playlist = repoPath("fixtures/playlists-test/corrupt-image.yaml")
+        // At 09:00:00 the broken photo would be first in the loop; it is skipped, so the card shows.
+        let run = try ws.run("render", playlist, "--at", morning, "--display", profile, "--output", "f.png")
+        #expect(run.status == 0, "\(run)")
+        let warnings = run.stderrLines
+        #expect(warnings.count == 1, "\(run)")
+        let warning = try #require(warnings.first)
+        #expect(warning.hasPrefix("\(playlist):6:12: warning: "), "\(warning)")
+        #expect(warning.contains("not-an-image.jpg"))
+        let image = try decodeOutput(ws.path("f.png"))
+        #expect(image.bitmap.isVisibleFrame())
+        // The info card's blue, not an idle or black frame, fills the screen's corner.
+        let p = image.bitmap.pixel(x: 5, y: image.bitmap.height / 2)
+        #expect(abs(Int(p.r) - 0x0B) <= 3 && abs(Int(p.g) - 0x3D) <= 3 && abs(Int(p.b) - 0x91) <= 3, "\(p)")
+    }
+
+    @Test("A missing or invalid playlist stops render with its errors and writes no frame")
+    func invalidPlaylistStopsRender() throws {
+        let ws = try Workspace()
+        try ws.write("bad.yaml", "name: 本庁舎1階ロビー\nitems:\n  - id: clock\n    clok: \"HH:mm\"\n")
+        let run = try ws.run("render", "bad.yaml", "missing.yaml", "--at", morning, "--output", "f.png")
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderrLines.contains { $0.hasPrefix("bad.yaml:4:5: error: ") }, "\(run)")
+        #expect(run.stderrLines.contains { $0.hasPrefix("missing.yaml:1:1: error: ") }, "\(run)")
+        #expect(!ws.exists("f.png"))
+    }
+
+    @Test("An output in a folder that does not exist is one clear error")
+    func unwritableOutputIsAnError() throws {
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", allProfilesPlaylist)
+        let run = try ws.run("render", "lobby.yaml", "--at", morning, "--output", "no/such/folder/f.png")
+        #expect(run.status != 0 && !run.looksLikeCrash, "\(run)")
+        #expect(run.stderrLines.count == 1 && run.stderrLines[0].contains("no/such/folder/f.png"), "\(run)")
+    }
+
+    @Test("Command-line errors are one line on stderr (PRODUCT.md §9)", arguments: [
+        ["render", "lobby.yaml", "--at", "nope"],
+        ["render", "lobby.yaml", "--at", morning, "--display", "lcd-4k"],
+        ["render", "lobby.yaml", "--at", morning, "--output", "x.gif"],
+        ["render", "lobby.yaml", "--at", morning, "--temperature", "36.5"],
+        ["schedule", "lobby.yaml", "--from", morning, "--to", "2026-11-27T08:00:00+09:00"],
+    ])
+    func errorsAreOneLine(arguments: [String]) throws {
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", allProfilesPlaylist)
+        let run = try ws.run(arguments)
+        #expect(run.status != 0)
+        withKnownIssue("""
+            bug: errors thrown as ArgumentParser.ValidationError print three lines (Error: …, Usage: …, See '… --help') \
+            and, when thrown from run() (bad --at, unknown --display, --to before --from), the usage shown is the \
+            top-level 'oshirase <subcommand>'; PRODUCT.md §9 asks for one clear line (Sources/oshirase/*.swift)
+            """) {
+            #expect(run.stderrLines.count == 1, "\(run.stderr)")
+        }
+    }
+}

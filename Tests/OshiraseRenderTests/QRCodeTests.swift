@@ -1,0 +1,72 @@
+import Foundation
+import OshiraseCore
+import OshiraseImaging
+import OshiraseRender
+import Testing
+
+/// Runs `zbarimg --quiet --raw` (Debian's zbar-tools) on a PNG; returns the decoded symbols.
+func zbarDecode(_ path: String) throws -> (status: Int32, symbols: [String]) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["zbarimg", "--quiet", "--raw", path]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    return (process.terminationStatus, text.split(separator: "\n").map(String.init))
+}
+
+let zbarAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/zbarimg")
+
+@Suite("QR codes", .enabled(if: zbarAvailable, "needs zbarimg (apt install zbar-tools)"))
+struct QRCodeTests {
+    static let urls = [
+        "https://www.city.sapporo.jp/mynumber/",
+        "https://example.jp/apply?form=juminhyo&lang=ja&from=lobby-signage-0001",
+    ]
+
+    @Test("The QR code on an announcement decodes back to its URL",
+          arguments: [DisplayProfile.lcd1080p, .dsignClean], urls)
+    func qrDecodesToItsURL(profile: DisplayProfile, url: String) throws {
+        let result = try makeRenderer().renderWithReport(scene(profile, main: announcement(
+            .info, title: "マイナンバーカードの申請", body: "オンライン申請を受け付けています。右のQRコードから申請ページをご覧ください。",
+            footer: "札幌市 デジタル戦略推進局", qr: url)))
+        #expect(result.problems.isEmpty)
+        let dir = try TempDir()
+        let path = dir.path("qr-\(profile.name).png")
+        try ImageEncoder.write(result.frame, toPath: path)
+        let decoded = try zbarDecode(path)
+        #expect(decoded.status == 0, "zbarimg found no symbol in the \(profile.name) frame")
+        #expect(decoded.symbols == [url])
+    }
+
+    @Test("The QR code sits inside the main zone, right of the title and body boxes",
+          arguments: [DisplayProfile.lcd1080p, .dsignClean])
+    func qrSitsBesideTheText(profile: DisplayProfile) throws {
+        // A warning card: dark text on yellow, so pure white pixels belong to the QR code only.
+        let result = try makeRenderer().renderWithReport(scene(profile, main: announcement(
+            .warning, title: "マイナンバーカードの申請",
+            body: String(repeating: "オンライン申請を受け付けています。", count: 20), qr: Self.urls[0])))
+        let frame = result.frame
+        let zone = profile.zones(for: .full).main
+        var minX = Int.max, minY = Int.max, maxX = -1, maxY = -1
+        for y in 0..<Int(zone.maxY) {
+            for x in 0..<Int(zone.maxX) {
+                let p = frame.rgb(x, y)
+                if p.r == 255 && p.g == 255 && p.b == 255 {
+                    minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
+                }
+            }
+        }
+        try #require(maxX >= 0, "no QR code drawn")
+        let qr = Rect(x: Double(minX), y: Double(minY), width: Double(maxX - minX + 1), height: Double(maxY - minY + 1))
+        #expect(zone.inset(by: 1).contains(qr), "QR \(qr) touches the edge of the main zone")
+        #expect(abs(qr.width - qr.height) <= 1, "QR area \(qr) is not square")
+        for t in result.texts where t.role == "title" || t.role == "body" {
+            #expect(t.box.maxX <= qr.x, "\(t.role) box \(t.box) reaches into the QR code at \(qr)")
+        }
+    }
+}

@@ -43,8 +43,11 @@ public struct LightOutput: Sendable, Equatable {
 public final class Renderer {
     private let planner: LineBreakPlanner
     private var canvases: [String: Canvas] = [:]
-    private var images: [String: ImageSurface] = [:]
-    private var brokenImages: [String: String] = [:]
+    /// Decoded images by path, with the file's identity when decoded, so a replaced file is
+    /// decoded again; at most `imageCacheLimit` are kept.
+    private var images: [String: (identity: FileIdentity?, surface: ImageSurface)] = [:]
+    private var brokenImages: [String: (identity: FileIdentity?, reason: String)] = [:]
+    private let imageCacheLimit = 16
     private var formatters: [String: DateFormatter] = [:]
     private var placements: [TextPlacement] = []
     private var problems: [String] = []
@@ -336,17 +339,22 @@ public final class Renderer {
     /// Draws an image; false (and a recorded problem) when it cannot be shown.
     private func drawImage(path: String, fit: ImageFit, in rect: Rect, canvas: Canvas) -> Bool {
         let image: ImageSurface
-        if let cached = images[path] {
-            image = cached
-        } else if let reason = brokenImages[path] {
-            problems.append("image \(path) skipped: \(reason)")
+        let identity: FileIdentity? = FileIdentity(path: path)
+        if let cached = images[path], cached.identity == identity {
+            image = cached.surface
+        } else if let broken = brokenImages[path], broken.identity == identity {
+            problems.append("image \(path) skipped: \(broken.reason)")
             return false
         } else {
             do {
                 image = try ImageSurface(decoded: try ImageDecoder.decodeFile(atPath: path))
-                images[path] = image
+                if images.count >= imageCacheLimit { images.removeAll() }
+                images[path] = (identity, image)
+                brokenImages[path] = nil
             } catch {
-                brokenImages[path] = "\(error)"
+                if brokenImages.count >= imageCacheLimit { brokenImages.removeAll() }
+                brokenImages[path] = (identity, "\(error)")
+                images[path] = nil
                 problems.append("image \(path) skipped: \(error)")
                 return false
             }
@@ -408,6 +416,22 @@ public final class Renderer {
             formatters[key] = formatter
         }
         return formatter.string(from: date)
+    }
+}
+
+/// What tells one version of a file from another: size and modification time (nil when the file
+/// cannot be seen).
+struct FileIdentity: Equatable {
+    let size: Int64
+    let modified: Int
+    let modifiedNanoseconds: Int
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        size = Int64(info.st_size)
+        modified = Int(info.st_mtim.tv_sec)
+        modifiedNanoseconds = Int(info.st_mtim.tv_nsec)
     }
 }
 

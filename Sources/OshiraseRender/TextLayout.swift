@@ -51,37 +51,64 @@ final class FittedText {
             pango_font_description_free(desc)
             return FittedText.bounds(layout, offsetX: margin)
         }
-        func fits(_ r: Rect) -> Bool {
+        let bytes = Array(prepared.utf8)
+        let joiner: [UInt8] = [0xE2, 0x81, 0xA0]  // U+2060 in UTF-8
+        /// Whether Pango had to break a line next to a word joiner: inside a phrase, because the
+        /// phrase is wider than the line.
+        func splitsPhrase() -> Bool {
+            for n in 1..<max(1, pango_layout_get_line_count(layout)) {
+                guard let line = pango_layout_get_line_readonly(layout, n) else { continue }
+                let start = Int(line.pointee.start_index)
+                if start >= 3, Array(bytes[(start - 3)..<start]) == joiner { return true }
+                if start + 3 <= bytes.count, Array(bytes[start..<(start + 3)]) == joiner { return true }
+            }
+            return false
+        }
+        func fits(_ r: Rect, wholePhrases: Bool = false) -> Bool {
             r.x >= 0 && r.y >= 0 && r.maxX <= box.width && r.maxY <= box.height
                 && (style.maxLines == 0 || pango_layout_get_line_count(layout) <= style.maxLines)
+                && (!wholePhrases || !splitsPhrase())
+        }
+        /// The largest whole-pixel size in lo...hi that passes `test`, by bisection, or nil.
+        func largest(_ lo: Double, _ hi: Double, _ test: (Double) -> Bool) -> Double? {
+            if test(hi) { return hi }
+            guard test(lo) else { return nil }
+            var good = lo, bad = hi
+            while bad - good > 1 {
+                let mid = ((good + bad) / 2).rounded(.down)
+                if test(mid) { good = mid } else { bad = mid }
+            }
+            return good
         }
 
-        // Largest size that fits, by bisection on whole pixels.
-        var lo = max(1, style.minSize.rounded(.down)), hi = max(lo, style.maxSize.rounded(.down))
-        var chosen = lo
-        if fits(apply(size: hi)) {
-            chosen = hi
-        } else if fits(apply(size: lo)) {
-            while hi - lo > 1 {
-                let mid = ((lo + hi) / 2).rounded(.down)
-                if fits(apply(size: mid)) { lo = mid } else { hi = mid }
-            }
-            chosen = lo
+        let floor = max(1, style.minSize.rounded(.down)), ceiling = max(floor, style.maxSize.rounded(.down))
+        var size: Double
+        // Prefer the largest size at which every phrase stays whole; else the largest that fits
+        // with a phrase broken (a long URL); else ellipsize at the smallest legible size.
+        if let whole = largest(floor, ceiling, { fits(apply(size: $0), wholePhrases: true) }) {
+            size = whole
+        } else if let any = largest(floor, ceiling, { fits(apply(size: $0)) }) {
+            size = any
         } else {
-            // Too long even at the smallest legible size: keep what fits and end with an ellipsis.
-            chosen = lo
+            size = floor
             pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END)
-            var limit = Int32(box.height * Double(PANGO_SCALE))
-            if style.maxLines > 0 { limit = -style.maxLines }
-            pango_layout_set_height(layout, limit)
+            // A negative height limits the line count; Pango's positive height ignores line spacing.
+            var lines = Int32(max(1, (box.height / (floor * style.lineSpacing)).rounded(.up)))
+            if style.maxLines > 0 { lines = min(lines, style.maxLines) }
+            while true {
+                pango_layout_set_height(layout, -lines)
+                if fits(apply(size: size)) { break }
+                if lines > 1 {
+                    lines -= 1
+                } else if size > 4 {
+                    // The box is shorter than one line at the floor: smaller text beats overflow.
+                    size -= 1
+                } else {
+                    break
+                }
+            }
         }
-        var m = apply(size: chosen)
-        // Ellipsized text whose single line is still too tall shrinks below the floor rather than overflow.
-        var size = chosen
-        while !fits(m), size > 4 {
-            size -= 1
-            m = apply(size: size)
-        }
+        _ = apply(size: size)
         self.size = size
         let used = FittedText.bounds(layout, offsetX: margin)
         let top = style.verticalCenter ? ((box.height - used.maxY) / 2).rounded(.down) : 0

@@ -185,12 +185,7 @@ struct RenderCommandTests {
         try ws.write("lobby.yaml", allProfilesPlaylist)
         let run = try ws.run(arguments)
         #expect(run.status != 0)
-        withKnownIssue("""
-            bug: errors thrown as ArgumentParser.ValidationError print three lines (Error: …, Usage: …, See '… --help') \
-            and, when thrown from run() (bad --at, unknown --display, --to before --from), the usage shown is the \
-            top-level 'oshirase <subcommand>'; PRODUCT.md §9 asks for one clear line (Sources/oshirase/*.swift)
-            """) {
-            #expect(run.stderrLines.count == 1, "\(run.stderr)")
-        }
+        #expect(run.stderrLines.count == 1, "\(run.stderr)")
+        #expect(run.stderrLines.first?.hasPrefix("oshirase: error: ") == true, "\(run.stderr)")
     }
 }

@@ -21,13 +21,6 @@ func unbrokenLatin(_ count: Int) -> String {
     return String(text.prefix(count))
 }
 
-/// Found by these tests; see `bodyTooLongIsEllipsizedAtTheFloor`.
-let bodyEllipsisBug: Comment = """
-    bug: FittedText (Sources/OshiraseRender/TextLayout.swift) ellipsizes text without maxLines through \
-    pango_layout_set_height(box.height); Pango 1.50 ignores the line-spacing factor there, so the ellipsized \
-    layout is taller than the box, and the fitter then shrinks the font below minimumTextSize (down to 4 px) \
-    and, for very long text, still overflows the box
-    """
 
 @Suite("Text stays inside its box")
 struct TextFitTests {
@@ -45,23 +38,14 @@ struct TextFitTests {
             }
         }
         for t in result.texts {
-            let inside = {
-                #expect(t.box.contains(t.extents), "\(context): \(t.role) ink \(t.extents) leaves its box \(t.box)")
-            }
-            if t.role == "body" && t.isEllipsized {
-                withKnownIssue(bodyEllipsisBug, isIntermittent: true) { inside() }
-            } else {
-                inside()
-            }
+            #expect(t.box.contains(t.extents), "\(context): \(t.role) ink \(t.extents) leaves its box \(t.box)")
             #expect(t.size >= 4, "\(context): \(t.role) set at \(t.size) px")
             if t.role == "title" {
                 #expect(t.size >= profile.minimumTextSize, "\(context): title at \(t.size) px")
             }
             if t.role == "body" {
-                withKnownIssue(bodyEllipsisBug, isIntermittent: true) {
-                    #expect(t.size >= profile.minimumTextSize,
-                            "\(context): body at \(t.size) px, below the \(profile.minimumTextSize) px floor (ellipsized: \(t.isEllipsized))")
-                }
+                #expect(t.size >= profile.minimumTextSize,
+                        "\(context): body at \(t.size) px, below the \(profile.minimumTextSize) px floor (ellipsized: \(t.isEllipsized))")
             }
         }
     }
@@ -78,9 +62,7 @@ struct TextFitTests {
             checkPlacements(result, profile: profile, context: context)
             let placed = result.texts.first { $0.role == "body" }
             if length >= 1000 {
-                withKnownIssue(bodyEllipsisBug, isIntermittent: true) {
-                    #expect(placed?.isEllipsized == true, "\(context): a \(length)-character body should end in an ellipsis")
-                }
+                #expect(placed?.isEllipsized == true, "\(context): a \(length)-character body should end in an ellipsis")
             }
             if let placed, !placed.isEllipsized {
                 #expect(placed.lines.joined() == body, "\(context): body text lost without an ellipsis")
@@ -130,6 +112,8 @@ struct TextFitTests {
         var testDescription: String { "\(profile.name) \(length) chars" }
     }
 
+    /// Regression: Pango's positive layout height ignores line spacing, so ellipsizing by height
+    /// overflowed the box and the fitter then shrank the text below the floor.
     @Test("A body too long for its box is ellipsized at the profile's minimum size, inside its box", arguments: [
         Overflow(profile: .lcd1080p, length: 1000), Overflow(profile: .dsignClean, length: 1000),
         Overflow(profile: .ledVision, length: 250), Overflow(profile: .ledVision, length: 2000),
@@ -138,9 +122,7 @@ struct TextFitTests {
         let result = try makeRenderer().renderWithReport(scene(c.profile, main: announcement(
             .notice, title: "窓口の受付時間", body: japanese(c.length))))
         let body = try #require(result.texts.first { $0.role == "body" })
-        withKnownIssue(bodyEllipsisBug) {
-            #expect(body.isEllipsized && body.size >= c.profile.minimumTextSize && body.box.contains(body.extents),
-                    "ellipsized: \(body.isEllipsized), size \(body.size) px (floor \(c.profile.minimumTextSize)), ink \(body.extents) in box \(body.box)")
-        }
+        #expect(body.isEllipsized && body.size >= c.profile.minimumTextSize && body.box.contains(body.extents),
+                "ellipsized: \(body.isEllipsized), size \(body.size) px (floor \(c.profile.minimumTextSize)), ink \(body.extents) in box \(body.box)")
     }
 }

@@ -4,7 +4,9 @@ import OshiraseCore
 import OshiraseImaging
 
 /// Draws a schedule as a picture: one row per zone, a block per slot labelled with its item and
-/// coloured by category, hours marked along the top.
+/// coloured by category, hours marked along the top. Where slots are too short to read (a day of
+/// 15 s items), a rotation (a span with the same items looping) becomes one block that lists its
+/// items, with a strip coloured by each item's share of the loop.
 public struct TimelinePainter {
     private let planner: LineBreakPlanner
 
@@ -12,13 +14,14 @@ public struct TimelinePainter {
         planner = LineBreakPlanner(model: phraseModel)
     }
 
-    public func paint(slots: [Slot], zones: [Zone], from: Date, to: Date, timeZone: TimeZone,
+    /// - Parameter rotations: the zones' rotations (`ScheduleEngine.rotations`); with none, every
+    ///   slot is drawn on its own.
+    public func paint(slots: [Slot], rotations: [Rotation] = [], zones: [Zone], from: Date, to: Date, timeZone: TimeZone,
                       title: String, width: Int = 1800) throws(RenderError) -> Bitmap {
         let left = 140.0, right = 30.0, top = 110.0, rowHeight = 90.0, rowGap = 16.0
         let height = Int(top + Double(zones.count) * (rowHeight + rowGap) + 90)
         let canvas = try Canvas(width: width, height: height)
         canvas.fill(Rect(x: 0, y: 0, width: Double(width), height: Double(height)), RGB(0xFA, 0xFA, 0xFA))
-        let ink = RGB(0x1A, 0x1A, 0x1A)
         let span = to.timeIntervalSince(from)
         let plotWidth = Double(width) - left - right
         func x(_ d: Date) -> Double { left + plotWidth * d.timeIntervalSince(from) / span }
@@ -54,16 +57,18 @@ public struct TimelinePainter {
             let y = top + Double(row) * (rowHeight + rowGap)
             try text(zone.rawValue, in: Rect(x: 16, y: y, width: left - 24, height: rowHeight), size: 22, bold: true,
                      color: ink, canvas: canvas, verticalCenter: true)
-            for slot in slots where slot.zone == zone {
-                let x0 = x(slot.start), x1 = x(slot.end)
-                let block = Rect(x: x0, y: y, width: max(1, x1 - x0), height: rowHeight)
-                let colour = slot.entry.map { Theme.forCategory($0.item.category) }
-                canvas.fill(block, colour?.background ?? RGB(0xCF, 0xD8, 0xDC))
-                // A hairline between consecutive blocks keeps short slots apart.
-                canvas.fill(Rect(x: x0, y: y, width: 1, height: rowHeight), RGB(0xFF, 0xFF, 0xFF), alpha: 0.6)
-                if block.width >= 40 {
-                    try text(slot.label, in: block.inset(by: 6), size: 16, bold: false,
-                             color: colour?.text ?? ink, canvas: canvas, verticalCenter: true, rotatedFallback: true)
+            if rotations.isEmpty {
+                for slot in slots where slot.zone == zone {
+                    try drawSlot(slot, x0: x(slot.start), x1: x(slot.end), y: y, height: rowHeight, canvas: canvas)
+                }
+            }
+            for rotation in rotations where rotation.zone == zone {
+                let inside = slots.filter { $0.zone == zone && $0.start >= rotation.start && $0.end <= rotation.end }
+                let span = Rect(x: x(rotation.start), y: y, width: max(1, x(rotation.end) - x(rotation.start)), height: rowHeight)
+                if !rotation.entries.isEmpty, !inside.isEmpty, span.width / Double(inside.count) < 40 {
+                    try drawRotation(rotation, in: span, canvas: canvas)
+                } else {
+                    for slot in inside { try drawSlot(slot, x0: x(slot.start), x1: x(slot.end), y: y, height: rowHeight, canvas: canvas) }
                 }
             }
         }
@@ -78,14 +83,47 @@ public struct TimelinePainter {
                      color: ink, canvas: canvas, verticalCenter: true)
             lx += 190
         }
-        canvas.fill(Rect(x: lx, y: ly, width: 28, height: 28), RGB(0xCF, 0xD8, 0xDC))
+        canvas.fill(Rect(x: lx, y: ly, width: 28, height: 28), idleColour)
         try text("idle", in: Rect(x: lx + 36, y: ly, width: 140, height: 28), size: 18, bold: false, color: ink,
                  canvas: canvas, verticalCenter: true)
         return canvas.bitmap()
     }
 
+    private func drawSlot(_ slot: Slot, x0: Double, x1: Double, y: Double, height: Double, canvas: Canvas) throws(RenderError) {
+        let block = Rect(x: x0, y: y, width: max(1, x1 - x0), height: height)
+        let colour = slot.entry.map { Theme.forCategory($0.item.category) }
+        canvas.fill(block, colour?.background ?? idleColour)
+        // A hairline between consecutive blocks keeps short slots apart.
+        canvas.fill(Rect(x: x0, y: y, width: 1, height: height), RGB(0xFF, 0xFF, 0xFF), alpha: 0.6)
+        if block.width >= 40 {
+            try text(slot.label, in: block.inset(by: 6), size: 16, bold: false,
+                     color: colour?.text ?? ink, canvas: canvas, verticalCenter: true)
+        }
+    }
+
+    private func drawRotation(_ rotation: Rotation, in span: Rect, canvas: Canvas) throws(RenderError) {
+        canvas.fill(span, RGB(0xEC, 0xEF, 0xF1))
+        let strip = 14.0
+        let cycle = Double(rotation.entries.reduce(0) { $0 + $1.item.duration })
+        var sx = span.x
+        for entry in rotation.entries {
+            let w = span.width * Double(entry.item.duration) / max(cycle, 1)
+            canvas.fill(Rect(x: sx, y: span.y, width: w, height: strip), Theme.forCategory(entry.item.category).background)
+            sx += w
+        }
+        canvas.fill(Rect(x: span.x, y: span.y, width: 1, height: span.height), RGB(0x90, 0xA4, 0xAE))
+        if span.width >= 40 {
+            let label = "↻ " + rotation.entries.map(\.item.id).joined(separator: " · ")
+            try text(label, in: Rect(x: span.x, y: span.y + strip, width: span.width, height: span.height - strip).inset(by: 5),
+                     size: 15, bold: false, color: ink, canvas: canvas, verticalCenter: true)
+        }
+    }
+
+    private let ink = RGB(0x1A, 0x1A, 0x1A)
+    private let idleColour = RGB(0xCF, 0xD8, 0xDC)
+
     private func text(_ s: String, in box: Rect, size: Double, bold: Bool, color: RGB, canvas: Canvas,
-                      centered: Bool = false, verticalCenter: Bool = false, rotatedFallback: Bool = false) throws(RenderError) {
+                      centered: Bool = false, verticalCenter: Bool = false) throws(RenderError) {
         guard box.width > 4, box.height > 4 else { return }
         var style = TextStyle(color: color, bold: bold, maxSize: size, minSize: min(size, 10),
                               alignment: centered ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT, verticalCenter: verticalCenter)

@@ -69,7 +69,7 @@ struct ScheduleCommand: ParsableCommand {
 
         if let output {
             let picture = try TimelinePainter(phraseModel: loadPhraseModel())
-                .paint(slots: slots, zones: zones, from: start, to: end, timeZone: engine.timeZone,
+                .paint(slots: slots, rotations: zones.flatMap { engine.rotations(in: $0, from: start, to: end) }, zones: zones, from: start, to: end, timeZone: engine.timeZone,
                        title: "\(engine.siteName) — \(profile.name)")
             do {
                 try ImageEncoder.write(picture, toPath: output)

@@ -85,4 +85,27 @@ struct TimelinePainterTests {
             .paint(slots: slots, zones: [.main], from: Self.from, to: Self.from.addingTimeInterval(3600), timeZone: .tokyo, title: "短い枠")
         #expect(picture.width == 1800 && picture.distinctColors() > 3)
     }
+
+    @Test("Over a long span, a rotation of short slots is one block striped by category")
+    func shortSlotsOverADayBecomeRotationBlocks() throws {
+        let notice = Item(id: "counter-hours", content: .announcement(Announcement(category: .notice, title: "窓口の受付時間", body: "")),
+                          duration: 30)
+        let warning = Item(id: "snow-removal", content: .announcement(Announcement(category: .warning, title: "大雪に備えて", body: "")),
+                           duration: 10)
+        let engine = ScheduleEngine(playlists: [Playlist(name: "本庁舎", path: "/tmp/r.yaml", items: [notice, warning])])
+        let end = Self.from.addingTimeInterval(12 * 3600)
+        let slots = engine.timeline(in: .main, from: Self.from, to: end)
+        let rotations = engine.rotations(in: .main, from: Self.from, to: end)
+        #expect(rotations.count == 1 && rotations[0].entries.map(\.item.id) == ["counter-hours", "snow-removal"])
+        let picture = try TimelinePainter(phraseModel: phraseModel)
+            .paint(slots: slots, rotations: rotations, zones: [.main], from: Self.from, to: end, timeZone: .tokyo, title: "一日")
+        // The strip along the top of the row splits 3:1 between the notice and warning colours.
+        let left = 140.0, plot = 1800.0 - 140 - 30
+        let noticeStrip = picture.mean(in: Rect(x: left + plot * 0.3, y: 112, width: 20, height: 10))
+        let warningStrip = picture.mean(in: Rect(x: left + plot * 0.9, y: 112, width: 20, height: 10))
+        #expect(noticeStrip.isClose(to: Theme.forCategory(.notice).background), "\(noticeStrip)")
+        #expect(warningStrip.isClose(to: Theme.forCategory(.warning).background), "\(warningStrip)")
+        // Below the strip the block is the light rotation colour, not thousands of hairlines.
+        #expect(picture.mean(in: Rect(x: left + plot * 0.5, y: 175, width: 200, height: 10)).isClose(to: RGB(0xEC, 0xEF, 0xF1)))
+    }
 }

@@ -59,6 +59,20 @@ struct LineBreakTests {
         #expect(try model().phrases("今日は天気です。") == ["今日は", "天気です。"])
     }
 
+    /// Phrases the reference parser (the `budoux` 0.10.1 Python package, `Parser.parse`) gives for
+    /// the same model; the Swift scorer must agree with it exactly.
+    @Test(arguments: [
+        ["本庁舎1階正面玄関に", "て", "検温と", "消毒に", "ご協力ください。"],
+        ["マイナンバーカードの", "申請は", "オンラインでも", "受け付けています。"],
+        ["本日は", "大雪の", "ため市バスに", "遅れが", "出ています。"],
+        ["夜間・休日の", "届出は", "東側の", "夜間受付で", "受け付けています。"],
+        ["37.5℃以上の", "方は", "係員に", "お声がけください。"],
+        ["さっぽろ", "雪まつりは", "2月4日から", "11日まで", "大通公園で", "開催します。"],
+    ])
+    func matchesTheReferenceParser(expected: [String]) throws {
+        #expect(try model().phrases(expected.joined()) == expected)
+    }
+
     @Test func emptyAndOneCharacterTexts() throws {
         let m = try model()
         #expect(m.phrases("").isEmpty)

@@ -203,7 +203,7 @@ struct ImageCacheTests {
         let renderer = makeRenderer()
         let imageScene = scene(.lcd1080p, main: .image(path: path, fit: .cover))
 
-        FileManager.default.createFile(atPath: path, contents: Data("not yet".utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("not yet".utf8)))
         let broken = try renderer.renderWithReport(imageScene)
         #expect(!broken.problems.isEmpty)
         try ImageEncoder.write(Bitmap(width: 64, height: 36, fill: (r: 20, g: 180, b: 20, a: 255)), toPath: path)

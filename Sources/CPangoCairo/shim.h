@@ -2,6 +2,7 @@
 #define OSHIRASE_CPANGOCAIRO_SHIM_H
 #include <cairo.h>
 #include <pango/pangocairo.h>
+#include <fontconfig/fontconfig.h>
 
 /// PANGO_SCALE is a macro Swift imports, but keep one typed constant for clarity.
 static inline int oshirase_pango_scale(void) { return PANGO_SCALE; }

@@ -55,7 +55,11 @@ public final class Renderer {
     /// - Parameter phraseModel: BudouX's Japanese model; without it only kinsoku rules guide breaks.
     public init(phraseModel: PhraseModel?) {
         planner = LineBreakPlanner(model: phraseModel)
+        _ = FontSetup.configured
     }
+
+    /// Which font configuration the renderers use (for logs and status).
+    public static var fontConfiguration: String { FontSetup.configured }
 
     /// Renders a scene into a new frame.
     public func render(_ scene: Scene, light: LightOutput? = nil) throws(RenderError) -> Bitmap {

@@ -12,6 +12,7 @@ public struct TimelinePainter {
 
     public init(phraseModel: PhraseModel?) {
         planner = LineBreakPlanner(model: phraseModel)
+        _ = FontSetup.configured
     }
 
     /// - Parameter rotations: the zones' rotations (`ScheduleEngine.rotations`); with none, every

@@ -5,20 +5,15 @@ import OshiraseFormats
 
 /// Parses `2026-11-27T09:00:00+09:00` (ISO 8601 with an offset; fractional seconds allowed).
 func parseInstant(_ text: String, option: String) throws -> Date {
-    let plain = ISO8601DateFormatter()
-    plain.formatOptions = [.withInternetDateTime]
-    let fractional = ISO8601DateFormatter()
-    fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    if let d = plain.date(from: text) ?? fractional.date(from: text) { return d }
-    throw ValidationError("\(option) '\(text)' is not a time: use ISO 8601 with an offset, e.g. 2026-11-27T09:00:00+09:00")
+    guard let date = Instant.parse(text) else {
+        throw ValidationError("\(option) '\(text)' is not a time: use ISO 8601 with an offset, e.g. 2026-11-27T09:00:00+09:00")
+    }
+    return date
 }
 
 /// Formats an instant as ISO 8601 with the offset of `zone`.
 func formatInstant(_ date: Date, in zone: TimeZone) -> String {
-    let f = ISO8601DateFormatter()
-    f.timeZone = zone
-    f.formatOptions = [.withInternetDateTime]
-    return f.string(from: date)
+    Instant.format(date, in: zone)
 }
 
 func profile(named name: String) throws -> DisplayProfile {

@@ -198,10 +198,18 @@ public final class Renderer {
         }
         var text = content.inset(by: pad)
         if let qr = a.qr, !led {
-            let side = min(text.height, text.width * 0.3).rounded(.down)
-            let qrRect = Rect(x: text.maxX - side, y: text.y + (text.height - side) / 2, width: side, height: side)
+            let qrRect: Rect
+            if text.height > text.width {
+                // Portrait (the kiosk): the code sits centred below the text, large enough to scan.
+                let side = min(text.width * 0.5, text.height * 0.36).rounded(.down)
+                qrRect = Rect(x: text.x + ((text.width - side) / 2).rounded(), y: text.maxY - side, width: side, height: side)
+                text.height -= side + pad
+            } else {
+                let side = min(text.height, text.width * 0.3).rounded(.down)
+                qrRect = Rect(x: text.maxX - side, y: text.y + (text.height - side) / 2, width: side, height: side)
+                text.width -= side + pad
+            }
             if !drawQR(qr, in: qrRect, canvas: canvas) { problems.append("QR code for \(qr) could not be encoded") }
-            text.width -= side + pad
         }
         let titleBox = Rect(x: text.x, y: text.y, width: text.width, height: (text.height * (led ? 0.45 : 0.38)).rounded())
         let title = try placeText(a.title, role: "title", in: titleBox,

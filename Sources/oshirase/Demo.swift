@@ -7,7 +7,7 @@ import OshiraseRender
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Render every sample playlist for every profile it serves to PNG files.")
+        abstract: "Render every sample playlist for every profile it serves to PNG files: the frame at the instant, then one frame per item of the loop playing then.")
 
     @Option(help: "The folder of sample playlists.")
     var playlists = "playlists"
@@ -31,12 +31,28 @@ struct Demo: ParsableCommand {
             let base = ((playlist.path as NSString).lastPathComponent as NSString).deletingPathExtension
             for profile in DisplayProfile.builtIn where playlist.serves(profile: profile.name) {
                 let engine = ScheduleEngine(playlists: [playlist], profile: profile.name)
-                let result = try renderer.renderWithReport(engine.scene(for: profile, at: instant))
-                for problem in result.problems { printError("oshirase: warning: \(problem)") }
-                let path = "\(out)/\(base)-\(profile.name).png"
-                try ImageEncoder.write(result.frame, toPath: path)
-                print("\(path)  \(profile.width)×\(profile.height)  \(playlist.name)")
-                written += 1
+                // The instant itself, then each slot of the main zone's loop from there on, a
+                // second into it (so a ticker has started to move).
+                var frames: [(name: String, at: Date)] = [("", instant)]
+                let loop = engine.rotations(in: .main, from: instant, to: instant.addingTimeInterval(86_400)).first
+                let cycle = loop?.entries.reduce(0) { $0 + $1.item.duration } ?? 0
+                if cycle > 0 {
+                    var seen = Set<String>()
+                    for slot in engine.timeline(in: .main, from: instant, to: instant.addingTimeInterval(Double(cycle) + 1)) {
+                        guard let id = slot.entry?.item.id, slot.end.timeIntervalSince(slot.start) > 1,
+                              seen.insert(id).inserted else { continue }
+                        frames.append(("-" + id, slot.start.addingTimeInterval(1)))
+                    }
+                }
+                for frame in frames {
+                    let path = "\(out)/\(base)-\(profile.name)\(frame.name).png"
+                    try renderer.withFrame(engine.scene(for: profile, at: frame.at)) { pixels, problems in
+                        for problem in problems { printError("oshirase: warning: \(problem)") }
+                        try ImageEncoder.write(pixels, toPath: path)
+                    }
+                    print("\(path)  \(profile.width)×\(profile.height)  \(formatInstant(frame.at, in: engine.timeZone))")
+                    written += 1
+                }
             }
         }
         print("\(written) frames at \(formatInstant(instant, in: loaded.first?.timeZone ?? .tokyo)) in \(out)/")

@@ -185,7 +185,7 @@ struct ScheduleCommandTests {
 
 @Suite("oshirase demo")
 struct DemoCommandTests {
-    @Test("demo --out DIR --at TIME writes one PNG per sample playlist and profile it serves")
+    @Test("demo --out DIR --at TIME writes, per sample playlist and profile, the frame at the instant and one per item of its loop")
     func demoWritesOnePNGPerPlaylistAndProfile() throws {
         let ws = try Workspace()
         let run = try ws.run("demo", "--playlists", repoPath("playlists"), "--out", "frames", "--at", "2026-11-27T09:00:00+09:00")
@@ -202,6 +202,14 @@ struct DemoCommandTests {
         }
         try #require(!expected.isEmpty)
         let written = try FileManager.default.contentsOfDirectory(atPath: ws.path("frames")).filter { $0.hasSuffix(".png") }
+        #expect(Set(expected.keys).isSubset(of: Set(written)), "\(written)")
+        // Item frames are NAME-PROFILE-ITEM.png, several per playlist and profile.
+        for key in expected.keys {
+            let stem = (key as NSString).deletingPathExtension
+            let items = written.filter { $0.hasPrefix(stem + "-") }
+            #expect(items.count >= 2, "\(stem): \(items)")
+            for name in items { expected[name] = expected[key] }
+        }
         #expect(Set(written) == Set(expected.keys))
         for (name, size) in expected {
             let image = try decodeOutput(ws.path("frames/\(name)"))

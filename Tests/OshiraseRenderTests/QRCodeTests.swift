@@ -43,7 +43,7 @@ struct QRCodeTests {
         #expect(decoded.symbols == [url])
     }
 
-    @Test("The QR code sits inside the main zone, right of the title and body boxes",
+    @Test("The QR code sits inside the main zone: right of the text on landscape, below it on the portrait kiosk",
           arguments: [DisplayProfile.lcd1080p, .dsignClean])
     func qrSitsBesideTheText(profile: DisplayProfile) throws {
         // A warning card: dark text on yellow, so pure white pixels belong to the QR code only.
@@ -66,7 +66,16 @@ struct QRCodeTests {
         #expect(zone.inset(by: 1).contains(qr), "QR \(qr) touches the edge of the main zone")
         #expect(abs(qr.width - qr.height) <= 1, "QR area \(qr) is not square")
         for t in result.texts where t.role == "title" || t.role == "body" {
-            #expect(t.box.maxX <= qr.x, "\(t.role) box \(t.box) reaches into the QR code at \(qr)")
+            if profile.width > profile.height {
+                #expect(t.box.maxX <= qr.x, "\(t.role) box \(t.box) reaches into the QR code at \(qr)")
+            } else {
+                #expect(t.box.maxY <= qr.y, "\(t.role) box \(t.box) reaches down into the QR code at \(qr)")
+            }
+        }
+        if profile.height > profile.width {
+            // Centred, and large enough to scan from a step away: at least 30 % of the width (about 14 cm on a kiosk).
+            #expect(abs(qr.x + qr.width / 2 - zone.width / 2) <= 2, "QR \(qr) is not centred")
+            #expect(qr.width >= zone.width * 0.3, "QR \(qr) is small for a kiosk")
         }
     }
 }

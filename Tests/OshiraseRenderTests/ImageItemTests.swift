@@ -173,43 +173,43 @@ struct ImageItemTests {
 
 @Suite("Image cache")
 struct ImageCacheTests {
+    /// Runs `body` with a poster path in a fresh folder, one renderer, and a scene showing the poster.
+    func withPoster(_ body: (_ path: String, _ renderer: Renderer, _ scene: Scene) throws -> Void) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("poster.png").path
+        try body(path, makeRenderer(), scene(.lcd1080p, main: .image(path: path, fit: .cover)))
+    }
+
+    let centre = Rect(x: 900, y: 500, width: 100, height: 60)
+
     /// Regression: the renderer kept the first decode of a path forever, so a signage box never
     /// showed an image an operator replaced on disk.
     @Test("An image replaced on disk is shown again by the same renderer")
     func replacedImageIsDecodedAgain() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-cache-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("poster.png").path
-        let renderer = makeRenderer()
-        let imageScene = scene(.lcd1080p, main: .image(path: path, fit: .cover))
-
-        try ImageEncoder.write(Bitmap(width: 64, height: 36, fill: (r: 200, g: 20, b: 20, a: 255)), toPath: path)
-        let red = try renderer.render(imageScene).mean(in: Rect(x: 900, y: 500, width: 100, height: 60))
-        // A different size too, so the file's identity changes even within one second.
-        try ImageEncoder.write(Bitmap(width: 80, height: 45, fill: (r: 20, g: 20, b: 200, a: 255)), toPath: path)
-        let blue = try renderer.render(imageScene).mean(in: Rect(x: 900, y: 500, width: 100, height: 60))
-
-        #expect(red.r > 150 && red.b < 60, "first poster: \(red)")
-        #expect(blue.b > 150 && blue.r < 60, "replaced poster: \(blue)")
+        try withPoster { path, renderer, imageScene in
+            try ImageEncoder.write(Bitmap(width: 64, height: 36, fill: (r: 200, g: 20, b: 20, a: 255)), toPath: path)
+            let red = try renderer.render(imageScene).mean(in: centre)
+            // A different size too, so the file's identity changes even within one second.
+            try ImageEncoder.write(Bitmap(width: 80, height: 45, fill: (r: 20, g: 20, b: 200, a: 255)), toPath: path)
+            let blue = try renderer.render(imageScene).mean(in: centre)
+            #expect(red.r > 150 && red.b < 60, "first poster: \(red)")
+            #expect(blue.b > 150 && blue.r < 60, "replaced poster: \(blue)")
+        }
     }
 
     @Test("An image that becomes readable after a failure is shown")
     func brokenThenFixedImageIsShown() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-cache-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("poster.png").path
-        let renderer = makeRenderer()
-        let imageScene = scene(.lcd1080p, main: .image(path: path, fit: .cover))
-
-        #expect(FileManager.default.createFile(atPath: path, contents: Data("not yet".utf8)))
-        let broken = try renderer.renderWithReport(imageScene)
-        #expect(!broken.problems.isEmpty)
-        try ImageEncoder.write(Bitmap(width: 64, height: 36, fill: (r: 20, g: 180, b: 20, a: 255)), toPath: path)
-        let fixed = try renderer.renderWithReport(imageScene)
-        #expect(fixed.problems.isEmpty, "\(fixed.problems)")
-        let green = fixed.frame.mean(in: Rect(x: 900, y: 500, width: 100, height: 60))
-        #expect(green.g > 150 && green.r < 60, "\(green)")
+        try withPoster { path, renderer, imageScene in
+            #expect(FileManager.default.createFile(atPath: path, contents: Data("not yet".utf8)))
+            let broken = try renderer.renderWithReport(imageScene)
+            #expect(!broken.problems.isEmpty)
+            try ImageEncoder.write(Bitmap(width: 64, height: 36, fill: (r: 20, g: 180, b: 20, a: 255)), toPath: path)
+            let fixed = try renderer.renderWithReport(imageScene)
+            #expect(fixed.problems.isEmpty, "\(fixed.problems)")
+            let green = fixed.frame.mean(in: centre)
+            #expect(green.g > 150 && green.r < 60, "\(green)")
+        }
     }
 }

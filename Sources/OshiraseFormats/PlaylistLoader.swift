@@ -26,6 +26,9 @@ public struct PlaylistLoader: Sendable {
         self.skipsBrokenAssets = skipsBrokenAssets
     }
 
+    /// Playlist files above this size are refused before they are read (about 50,000 items).
+    public static let maxFileBytes = 4 * 1024 * 1024
+
     /// Loads one file; throws `PlaylistErrors` with every problem found.
     public func load(path: String) throws(PlaylistErrors) -> Playlist {
         try loadForPlayback(path: path).playlist
@@ -33,6 +36,17 @@ public struct PlaylistLoader: Sendable {
 
     /// Loads one file; with `skipsBrokenAssets`, items whose image cannot be shown come back in `skipped`.
     public func loadForPlayback(path: String) throws(PlaylistErrors) -> (playlist: Playlist, skipped: [PlaylistError]) {
+        func failure(_ message: String) -> PlaylistErrors {
+            PlaylistErrors(errors: [PlaylistError(file: path, line: 1, column: 1, message: message)])
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw failure("is a folder, not a playlist file")
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+           size > PlaylistLoader.maxFileBytes {
+            throw failure("the file is \(size / 1024) KiB, more than the \(PlaylistLoader.maxFileBytes / 1024 / 1024) MiB a playlist may be; split it into several playlists")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
             throw PlaylistErrors(errors: [PlaylistError(file: path, line: 1, column: 1, message: reason)])

@@ -152,3 +152,56 @@ struct MultipleProblemTests {
         }
     }
 }
+
+@Suite("Files that are not playlists")
+struct HostileFileTests {
+    func temporaryFolder() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("A playlist above 4 MiB is refused before it is read")
+    func hugeFileIsRefused() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("huge.yaml").path
+        var yaml = "name: 本庁舎1階ロビー\nitems:\n"
+        let item = "  - id: c%d\n    clock: \"HH:mm\"\n"
+        var n = 0
+        while yaml.utf8.count <= PlaylistLoader.maxFileBytes {
+            yaml += String(format: item, n)
+            n += 1
+        }
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try PlaylistLoader().load(path: path)
+        } throws: { error in
+            let e = (error as? PlaylistErrors)?.errors.first
+            return e?.line == 1 && e?.column == 1 && e?.message.contains("more than the 4 MiB") == true
+        }
+    }
+
+    @Test("A folder given as a playlist is a clear error")
+    func folderIsRefused() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect {
+            _ = try PlaylistLoader().load(path: dir.path)
+        } throws: { error in
+            (error as? PlaylistErrors)?.errors.first?.message == "is a folder, not a playlist file"
+        }
+    }
+
+    @Test("Nested YAML aliases (billion laughs) are reported at once, not expanded")
+    func billionLaughsIsRefusedQuickly() throws {
+        var yaml = "name: 札幌\nitems:\n  - id: a\n    clock: \"HH:mm\"\n    schedule:\n      days: &l0 [mon, mon, mon, mon, mon, mon, mon, mon, mon]\n"
+        for level in 1...8 {
+            let refs = Array(repeating: "*l\(level - 1)", count: 9).joined(separator: ", ")
+            yaml += "  - id: x\(level)\n    clock: \"HH:mm\"\n    schedule: { days: &l\(level) [\(refs)] }\n"
+        }
+        let errors = problems(yaml)
+        #expect(!errors.isEmpty)
+        #expect(errors.allSatisfy { $0.message.contains("weekday must be text") || $0.message.contains("duplicate id") })
+    }
+}

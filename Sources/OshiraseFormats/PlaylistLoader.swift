@@ -120,9 +120,11 @@ private struct Walker {
             PlaylistError(file: file, line: max(mark.line, 1), column: max(mark.column, 1), message: text)
         }
         switch error as? YamlError {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-             .composer(_, let problem, let mark, _):
-            return at(mark, "YAML syntax error: \(problem)")
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            // libyaml's context says what it was reading and where that began, e.g. an unclosed quote.
+            let started = context.map { " (\($0.text) that starts at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+            return at(mark, "YAML syntax error: \(problem)\(started)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             // Yams marks the first occurrence; the error belongs where the key is repeated.
             let name = duplicates.first ?? "?"
@@ -340,7 +342,7 @@ private struct Walker {
         } else if present.count > 1, let second = f[present[1]] {
             fail(second.key, "an item shows one thing: it has both '\(present[0])' and '\(present[1])'")
         } else if let kind = present.first, let entry = f[kind] {
-            content = self.content(kind, entry.value, fields: f)
+            content = self.content(kind, entry.value, key: entry.key, fields: f)
         }
         for (key, owner) in [("fit", "image"), ("speed", "ticker")] where f[key] != nil && present.first != owner {
             if let k = f[key]?.key { fail(k, "'\(key)' applies only to \(owner) items") }
@@ -350,14 +352,16 @@ private struct Walker {
         return Item(id: id, content: content, duration: duration, priority: priority, schedule: schedule, zone: zone)
     }
 
-    mutating func content(_ kind: String, _ node: Node, fields f: [String: (key: Node, value: Node)]) -> Content? {
+    /// - Parameters:
+    ///   - node: the content's value; `key` is its key (`announcement:`…), where missing parts are reported.
+    mutating func content(_ kind: String, _ node: Node, key: Node, fields f: [String: (key: Node, value: Node)]) -> Content? {
         switch kind {
         case "announcement":
             guard let a = fields(node, "announcement", allowed: ["category", "title", "body", "footer", "qr"]) else { return nil }
             var category = Category.info
             if let c = a["category"], let value = choice(c.value, "category", Category.self) { category = value }
             var title: String?
-            if let t = a["title"] { title = string(t.value, "title") } else { fail(node, "announcement is missing its 'title'") }
+            if let t = a["title"] { title = string(t.value, "title") } else { fail(key, "announcement is missing its 'title'") }
             let body = a["body"].flatMap { string($0.value, "body", allowEmpty: true) } ?? ""
             let footer = a["footer"].flatMap { string($0.value, "footer") }
             var qr: String?

@@ -101,7 +101,7 @@ struct ValidateCommandTests {
                 announcement:
                   category: notice
                   body: 本文だけのお知らせ
-            """, problems: [(1, 1, "name"), (4, 7, "title")]),
+            """, problems: [(1, 1, "name"), (3, 5, "title")]),
         BadPlaylist(name: "empty-items", yaml: """
             name: 本庁舎1階ロビー
             items: []

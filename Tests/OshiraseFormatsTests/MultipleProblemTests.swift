@@ -13,7 +13,7 @@ struct MultipleProblemTests {
         } catch {
             let found = error.errors.map { "\($0.line):\($0.column) \($0.message)" }
             let expected: [(String, String)] = [
-                ("9:7", "announcement is missing its 'title'"),
+                ("8:5", "announcement is missing its 'title'"),
                 ("10:7", "unknown key 'titel' in announcement; did you mean 'title'?"),
                 ("12:15", "bad duration '10x'"),
                 ("18:19", "unknown weekday 'tues'; did you mean 'tue'?"),

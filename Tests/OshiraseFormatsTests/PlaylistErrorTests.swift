@@ -18,6 +18,19 @@ struct PlaylistErrorTests {
         expect(e, at: 4, 14, "YAML syntax error", "mapping values are not allowed")
     }
 
+    /// libyaml reports an unclosed quote at the end of the file; the message also says where it began.
+    @Test func unclosedQuoteSaysWhereItStarted() throws {
+        let e = try problem("""
+            name: 本庁舎1階ロビー
+            items:
+              - id: clock
+                clock: "HH:mm
+            """)
+        #expect(e.line >= 4)
+        #expect(e.message.contains("YAML syntax error") && e.message.contains("quoted scalar that starts at line 4, column 12"),
+                "\(e)")
+    }
+
     @Test func descriptionIsFileLineColumnErrorMessage() throws {
         let loader = PlaylistLoader()
         do {

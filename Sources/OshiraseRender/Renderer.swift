@@ -212,10 +212,13 @@ public final class Renderer {
             if !drawQR(qr, in: qrRect, canvas: canvas) { problems.append("QR code for \(qr) could not be encoded") }
         }
         let titleBox = Rect(x: text.x, y: text.y, width: text.width, height: (text.height * (led ? 0.45 : 0.38)).rounded())
+        // Two lines, or three when the operator broke the title into three.
+        let titleLines = Int32(min(3, max(2, a.title.trimmingCharacters(in: .whitespacesAndNewlines)
+            .split(whereSeparator: \.isNewline).count)))
         let title = try placeText(a.title, role: "title", in: titleBox,
                                   style: TextStyle(color: theme.text, bold: true,
                                                    maxSize: led ? rect.height * 0.2 : Double(min(p.width, p.height)) * 0.09,
-                                                   minSize: p.minimumTextSize * (led ? 1 : 1.25), lineSpacing: 1.15, maxLines: 2),
+                                                   minSize: p.minimumTextSize * (led ? 1 : 1.25), lineSpacing: 1.15, maxLines: titleLines),
                                   canvas: canvas)
         let gap = led ? pad / 2 : pad * 0.6
         let bodyTop = text.y + min(title.height, titleBox.height) + gap

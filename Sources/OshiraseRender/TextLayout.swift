@@ -24,6 +24,8 @@ final class FittedText {
     let layout: OpaquePointer
     let box: Rect
     let size: Double
+    /// Whether the text was cut short and ends with an ellipsis.
+    private(set) var ellipsized = false
     /// Where the block's top-left corner is drawn.
     let origin: (x: Double, y: Double)
 
@@ -31,7 +33,8 @@ final class FittedText {
         guard let layout = pango_cairo_create_layout(cr) else { throw RenderError("cannot create a text layout") }
         self.layout = layout
         self.box = box
-        let prepared = planner.prepare(text)
+        // A YAML block scalar (`title: |`) ends in a newline that is no line of text.
+        let prepared = planner.prepare(text.trimmingCharacters(in: .whitespacesAndNewlines))
         pango_layout_set_text(layout, prepared, -1)
         pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
         pango_layout_set_alignment(layout, style.alignment)
@@ -90,23 +93,31 @@ final class FittedText {
         } else if let any = largest(floor, ceiling, { fits(apply(size: $0)) }) {
             size = any
         } else {
+            // Too long even at the floor: keep the lines that fit, cut after the last of them and
+            // end with an ellipsis. (Pango's own ellipsizing limits lines per paragraph, so text
+            // with newlines would still overflow.)
             size = floor
-            pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END)
-            // A negative height limits the line count; Pango's positive height ignores line spacing.
-            var lines = Int32(max(1, (box.height / (floor * style.lineSpacing)).rounded(.up)))
-            if style.maxLines > 0 { lines = min(lines, style.maxLines) }
-            while true {
-                pango_layout_set_height(layout, -lines)
-                if fits(apply(size: size)) { break }
-                if lines > 1 {
-                    lines -= 1
-                } else if size > 4 {
-                    // The box is shorter than one line at the floor: smaller text beats overflow.
+            _ = apply(size: size)
+            var keep = FittedText.linesThatFit(layout, height: box.height, maxLines: style.maxLines)
+            if keep == 0 {
+                // The box is shorter than one line at the floor: smaller text beats overflow.
+                keep = 1
+                while size > 4, FittedText.linesThatFit(layout, height: box.height, maxLines: 1) == 0 {
                     size -= 1
-                } else {
-                    break
+                    _ = apply(size: size)
                 }
             }
+            var cut = Array(bytes[0..<FittedText.endOfLine(layout, keep - 1, limit: bytes.count)])
+            while true {
+                FittedText.trimEnd(&cut)
+                let candidate = cut + Array("…".utf8)
+                candidate.withUnsafeBufferPointer { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) { pango_layout_set_text(layout, $0.baseAddress, Int32($0.count)) }
+                }
+                if fits(apply(size: size)) || cut.isEmpty { break }
+                FittedText.dropLastScalar(&cut)
+            }
+            ellipsized = true
         }
         _ = apply(size: size)
         self.size = size
@@ -140,7 +151,49 @@ final class FittedText {
         return Double(logical.height)
     }
 
-    var isEllipsized: Bool { pango_layout_is_ellipsized(layout) != 0 }
+    var isEllipsized: Bool { ellipsized }
+
+    /// How many leading lines fit in `height` (and `maxLines`, when not 0).
+    private static func linesThatFit(_ layout: OpaquePointer, height: Double, maxLines: Int32) -> Int {
+        guard let iter = pango_layout_get_iter(layout) else { return 0 }
+        defer { pango_layout_iter_free(iter) }
+        var count = 0
+        repeat {
+            var ink = PangoRectangle(), logical = PangoRectangle()
+            pango_layout_iter_get_line_extents(iter, &ink, &logical)
+            let bottom = Double(max(logical.y + logical.height, ink.y + ink.height)) / Double(PANGO_SCALE)
+            if bottom > height { break }
+            count += 1
+            if maxLines > 0, count >= Int(maxLines) { break }
+        } while pango_layout_iter_next_line(iter) != 0
+        return count
+    }
+
+    /// The byte index where line `n` of the layout ends.
+    private static func endOfLine(_ layout: OpaquePointer, _ n: Int, limit: Int) -> Int {
+        guard let line = pango_layout_get_line_readonly(layout, Int32(n)) else { return 0 }
+        return min(limit, max(0, Int(line.pointee.start_index) + Int(line.pointee.length)))
+    }
+
+    /// Drops trailing white space, newlines and word joiners (UTF-8 bytes).
+    private static func trimEnd(_ bytes: inout [UInt8]) {
+        while true {
+            if let last = bytes.last, [0x20, 0x0A, 0x0D, 0x09].contains(last) {
+                bytes.removeLast()
+            } else if bytes.count >= 3, Array(bytes.suffix(3)) == [0xE2, 0x81, 0xA0] {
+                bytes.removeLast(3)
+            } else if bytes.count >= 3, Array(bytes.suffix(3)) == [0xE3, 0x80, 0x80] {
+                bytes.removeLast(3)  // U+3000 IDEOGRAPHIC SPACE
+            } else {
+                return
+            }
+        }
+    }
+
+    /// Drops the last Unicode scalar (UTF-8 bytes).
+    private static func dropLastScalar(_ bytes: inout [UInt8]) {
+        while let last = bytes.popLast(), last & 0xC0 == 0x80 {}
+    }
 
     /// The text of each laid-out line, without the word joiners.
     var lines: [String] {

@@ -125,4 +125,22 @@ struct TextFitTests {
         #expect(body.isEllipsized && body.size >= c.profile.minimumTextSize && body.box.contains(body.extents),
                 "ellipsized: \(body.isEllipsized), size \(body.size) px (floor \(c.profile.minimumTextSize)), ink \(body.extents) in box \(body.box)")
     }
+
+    /// Regression: Pango limits ellipsized lines per paragraph, so a body of many short lines
+    /// (newlines from a YAML `|` block) overflowed its box or shrank far below the floor.
+    @Test("Text with many newlines stays in its box at the floor, ellipsized", arguments: allProfiles, [3, 12, 40])
+    func manyLinesStayInsideAtTheFloor(profile: DisplayProfile, lines: Int) throws {
+        let body = (1...lines).map { "\($0)月の窓口はお休みです。" }.joined(separator: "\n") + "\n"
+        let result = try makeRenderer().renderWithReport(scene(profile, main: announcement(
+            .notice, title: "年末年始の\n窓口受付時間\n変更のお知らせ\n", body: body)))
+        let context = "\(profile.name) \(lines) lines"
+        checkPlacements(result, profile: profile, context: context)
+        let title = try #require(result.texts.first { $0.role == "title" })
+        #expect(title.lines == ["年末年始の", "窓口受付時間", "変更のお知らせ"], "\(context): \(title.lines)")
+        #expect(title.size >= profile.minimumTextSize * (profile.kind == .led ? 1 : 1.25), "\(context): title at \(title.size) px")
+        if lines == 40 {
+            let placed = try #require(result.texts.first { $0.role == "body" })
+            #expect(placed.isEllipsized && placed.lines.last?.hasSuffix("…") == true, "\(context): \(placed.lines)")
+        }
+    }
 }

@@ -255,8 +255,16 @@ public struct ScheduleEngine: Sendable {
                 for entry in scheduled where entry.playlistIndex == p {
                     guard let window = entry.item.schedule.time else { continue }
                     for edge in [window.start, window.end] {
-                        if let instant = cal.date(bySettingHour: edge.hour, minute: edge.minute, second: 0, of: day) {
-                            result.insert(instant)
+                        guard let instant = cal.date(bySettingHour: edge.hour, minute: edge.minute, second: 0, of: day) else {
+                            continue
+                        }
+                        result.insert(instant)
+                        // When the clock falls back, a wall time happens twice; Foundation gives
+                        // the first, so look for the second (DST shifts are 30 min to 2 h).
+                        for shift in [1800.0, 3600, 7200] {
+                            let later = instant.addingTimeInterval(shift)
+                            let c = cal.dateComponents([.hour, .minute], from: later)
+                            if c.hour == edge.hour, c.minute == edge.minute { result.insert(later) }
                         }
                     }
                 }

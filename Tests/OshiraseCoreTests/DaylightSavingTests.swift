@@ -113,4 +113,42 @@ struct DaylightSavingTests {
         #expect(e.ids(at: instant("2026-10-25T01:30:00Z")) == ["night"])
         #expect(e.ids(at: instant("2026-10-25T02:00:00Z")).isEmpty)
     }
+
+    struct Day: CustomTestStringConvertible, Sendable {
+        let zone: TimeZone
+        let from: String
+        let items: [Item]
+        var testDescription: String { "\(zone.identifier) from \(from)" }
+    }
+
+    /// Regression: on a fall-back day the second occurrence of a window edge was no change point,
+    /// so `schedule` kept showing the base item while `render --at` showed the window's item.
+    @Test("The timeline agrees with slot(at:) at every sampled instant of DST days", arguments: [
+        Day(zone: berlinZone, from: "2026-10-24T22:00:00Z",
+            items: [notice("base", 3600), notice("win", 600, priority: 1, time: "02:30-03:30")]),
+        Day(zone: newYorkZone, from: "2026-11-01T04:00:00Z",
+            items: [notice("a", 900), notice("b", 600, days: [.sun], time: "01:30-03:10")]),
+        Day(zone: berlinZone, from: "2026-03-28T23:00:00Z",
+            items: [notice("base", 3600), notice("win", 600, priority: 1, time: "02:30-03:30")]),
+        Day(zone: newYorkZone, from: "2026-03-08T05:00:00Z",
+            items: [notice("a", 900), notice("b", 600, days: [.sun], time: "01:30-03:10")]),
+    ])
+    func timelineMatchesSlotsOnDaylightSavingDays(day: Day) {
+        let e = engine(day.items, zone: day.zone)
+        let from = instant(day.from), to = from.addingTimeInterval(26 * 3600)
+        let timeline = e.timeline(in: .main, from: from, to: to)
+        var generator = SystemRandomNumberGenerator()
+        var mismatches: [String] = []
+        for _ in 0..<2000 {
+            let t = from.addingTimeInterval(Double.random(in: 0..<(26 * 3600), using: &generator).rounded(.down))
+            guard let fromTimeline = timeline.first(where: { $0.start <= t && t < $0.end }) else {
+                mismatches.append("no slot at \(t)")
+                continue
+            }
+            let direct = e.slot(in: .main, at: t)
+            if fromTimeline.label != direct.label { mismatches.append("\(t): timeline \(fromTimeline.label), slot \(direct.label)") }
+        }
+        let count = mismatches.count
+        #expect(count == 0, "\(count) mismatches, e.g. \(mismatches.prefix(3))")
+    }
 }

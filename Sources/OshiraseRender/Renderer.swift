@@ -199,9 +199,9 @@ public final class Renderer {
         var text = content.inset(by: pad)
         if let qr = a.qr, !led {
             let qrRect: Rect
-            if text.height > text.width {
-                // Portrait (the kiosk): the code sits centred below the text, large enough to scan.
-                let side = min(text.width * 0.5, text.height * 0.36).rounded(.down)
+            if p.height > p.width {
+                // Portrait screens (the kiosk): the code sits centred below the text, large enough to scan.
+                let side = min(text.width * 0.5, text.height * 0.42).rounded(.down)
                 qrRect = Rect(x: text.x + ((text.width - side) / 2).rounded(), y: text.maxY - side, width: side, height: side)
                 text.height -= side + pad
             } else {

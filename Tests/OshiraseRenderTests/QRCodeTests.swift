@@ -46,12 +46,20 @@ struct QRCodeTests {
     @Test("The QR code sits inside the main zone: right of the text on landscape, below it on the portrait kiosk",
           arguments: [DisplayProfile.lcd1080p, .dsignClean])
     func qrSitsBesideTheText(profile: DisplayProfile) throws {
+        for layout in Layout.allCases {
+            try checkQRPlacement(profile: profile, layout: layout)
+        }
+    }
+
+    /// Regression: with a ticker and a footer the kiosk's text area is wider than tall, and the
+    /// code went to the right of the text, squeezing the title into an ellipsis.
+    func checkQRPlacement(profile: DisplayProfile, layout: Layout) throws {
         // A warning card: dark text on yellow, so pure white pixels belong to the QR code only.
         let result = try makeRenderer().renderWithReport(scene(profile, main: announcement(
-            .warning, title: "マイナンバーカードの申請",
-            body: String(repeating: "オンライン申請を受け付けています。", count: 20), qr: Self.urls[0])))
+            .warning, title: "マイナンバーカードの申請", body: String(repeating: "オンライン申請を受け付けています。", count: 20),
+            footer: "札幌市 デジタル戦略推進局", qr: Self.urls[0]), layout: layout))
         let frame = result.frame
-        let zone = profile.zones(for: .full).main
+        let zone = profile.zones(for: layout).main
         var minX = Int.max, minY = Int.max, maxX = -1, maxY = -1
         for y in 0..<Int(zone.maxY) {
             for x in 0..<Int(zone.maxX) {

@@ -14,6 +14,9 @@ public struct PlaylistLoader: Sendable {
     /// Whether image files are decoded to prove they can be shown (validate does; tests may not).
     public var checksImages: Bool
     public var maxImagePixels: Int
+    /// Checks text that will be shown (names, titles, bodies, footers, tickers); a message makes it
+    /// an error at the text's position. The command line checks that the display font can draw it.
+    public var checkText: (@Sendable (String) -> String?)?
     /// When true (playback), an item whose image is missing or cannot be decoded is left out and
     /// reported in `skipped`; when false (validation), it is an error.
     public var skipsBrokenAssets: Bool
@@ -187,7 +190,9 @@ private struct Walker {
             fail(node, "\(what) must be text, not a \(node.mapping != nil ? "mapping" : "list")")
             return nil
         }
-        if scalar.style == .plain, scalar.string == "~" || scalar.string == "null" || scalar.string.isEmpty, !allowEmpty {
+        // YAML's null (`~`, `null`, nothing) is no text, never the word itself.
+        if scalar.style == .plain, ["~", "null", "Null", "NULL", ""].contains(scalar.string) {
+            if allowEmpty { return "" }
             fail(node, "\(what) is empty")
             return nil
         }
@@ -196,6 +201,16 @@ private struct Walker {
             return nil
         }
         return scalar.string
+    }
+
+    /// Text shown on screen: a string that also passes the loader's `checkText` (font coverage).
+    mutating func text(_ node: Node, _ what: String, allowEmpty: Bool = false) -> String? {
+        guard let value = string(node, what, allowEmpty: allowEmpty) else { return nil }
+        if let problem = loader.checkText?(value) {
+            fail(node, "\(what) \(problem)")
+            return nil
+        }
+        return value
     }
 
     mutating func integer(_ node: Node, _ what: String) -> Int? {
@@ -248,7 +263,7 @@ private struct Walker {
         guard let f = fields(root, "the playlist", allowed: keys) else { return nil }
 
         var name: String?
-        if let n = f["name"] { name = string(n.value, "name") } else { fail(root, "missing required key 'name'") }
+        if let n = f["name"] { name = text(n.value, "name") } else { fail(root, "missing required key 'name'") }
 
         var zone = TimeZone.tokyo
         if let tz = f["timezone"], let id = string(tz.value, "timezone") {
@@ -361,9 +376,9 @@ private struct Walker {
             var category = Category.info
             if let c = a["category"], let value = choice(c.value, "category", Category.self) { category = value }
             var title: String?
-            if let t = a["title"] { title = string(t.value, "title") } else { fail(key, "announcement is missing its 'title'") }
-            let body = a["body"].flatMap { string($0.value, "body", allowEmpty: true) } ?? ""
-            let footer = a["footer"].flatMap { string($0.value, "footer") }
+            if let t = a["title"] { title = text(t.value, "title") } else { fail(key, "announcement is missing its 'title'") }
+            let body = a["body"].flatMap { text($0.value, "body", allowEmpty: true) } ?? ""
+            let footer = a["footer"].flatMap { text($0.value, "footer") }
             var qr: String?
             if let q = a["qr"], let url = string(q.value, "qr") {
                 if url.utf8.count > 1000 {
@@ -394,7 +409,7 @@ private struct Walker {
             }
             return .image(path: url.path, fit: fit)
         case "ticker":
-            guard let text = string(node, "ticker") else { return nil }
+            guard let text = text(node, "ticker") else { return nil }
             var speed = 0.0
             if let s = f["speed"], let v = number(s.value, "speed") {
                 if v <= 0 || v > 2000 { fail(s.value, "speed must be between 1 and 2000 pixels per second") } else { speed = v }

@@ -6,7 +6,7 @@ import OshiraseImaging
 /// Draws a schedule as a picture: one row per zone, a block per slot labelled with its item and
 /// coloured by category, hours marked along the top. Where slots are too short to read (a day of
 /// 15 s items), a rotation (a span with the same items looping) becomes one block that lists its
-/// items, with a strip coloured by each item's share of the loop.
+/// items (繰り返し a → b → c), with a strip coloured by each item's share of the loop.
 public struct TimelinePainter {
     private let planner: LineBreakPlanner
 
@@ -114,7 +114,7 @@ public struct TimelinePainter {
         }
         canvas.fill(Rect(x: span.x, y: span.y, width: 1, height: span.height), RGB(0x90, 0xA4, 0xAE))
         if span.width >= 40 {
-            let label = "↻ " + rotation.entries.map(\.item.id).joined(separator: " · ")
+            let label = "繰り返し " + rotation.entries.map(\.item.id).joined(separator: " → ")
             try text(label, in: Rect(x: span.x, y: span.y + strip, width: span.width, height: span.height - strip).inset(by: 5),
                      size: 15, bold: false, color: ink, canvas: canvas, verticalCenter: true)
         }

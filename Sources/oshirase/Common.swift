@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OshiraseCore
 import OshiraseFormats
+import OshiraseRender
 
 /// Parses `2026-11-27T09:00:00+09:00` (ISO 8601 with an offset; fractional seconds allowed).
 func parseInstant(_ text: String, option: String) throws -> Date {
@@ -26,7 +27,8 @@ func profile(named name: String) throws -> DisplayProfile {
 /// Loads playlists for playback: a file with errors stops the command (exit 1); items whose
 /// images cannot be shown are skipped with a warning on stderr.
 func loadPlaylists(_ paths: [String]) throws -> [Playlist] {
-    let loader = PlaylistLoader(skipsBrokenAssets: true)
+    var loader = PlaylistLoader(skipsBrokenAssets: true)
+    loader.checkText = FontCoverage.problem(in:)
     var playlists: [Playlist] = []
     var failed = false
     for path in paths {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import OshiraseFormats
+import OshiraseRender
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,8 @@ struct Validate: ParsableCommand {
     }
 
     func run() throws {
-        let loader = PlaylistLoader()
+        var loader = PlaylistLoader()
+        loader.checkText = FontCoverage.problem(in:)
         var failed = false
         for file in files {
             do {

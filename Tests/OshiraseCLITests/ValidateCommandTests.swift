@@ -95,6 +95,12 @@ struct ValidateCommandTests {
               - id: clock
                 clock: "HH:mm:ss"
             """, problems: [(5, 9, "clock")]),
+        BadPlaylist(name: "emoji-the-font-lacks", yaml: """
+            name: 本庁舎1階ロビー
+            items:
+              - id: bus
+                ticker: 🚌 大雪のため市バスに遅れが出ています
+            """, problems: [(4, 13, "U+1F68C")]),
         BadPlaylist(name: "missing-name-and-title", yaml: """
             items:
               - id: notice

@@ -204,4 +204,41 @@ struct HostileFileTests {
         #expect(!errors.isEmpty)
         #expect(errors.allSatisfy { $0.message.contains("weekday must be text") || $0.message.contains("duplicate id") })
     }
+
+    @Test("Text the loader's checkText refuses is an error at that text, in every text field")
+    func checkTextRefusesAtItsPosition() throws {
+        var loader = PlaylistLoader()
+        loader.checkText = { $0.contains("🚌") ? "contains 🚌" : nil }
+        let errors = problems("""
+            name: 🚌 営業所
+            items:
+              - id: bus
+                announcement:
+                  title: 🚌 市バスのお知らせ
+                  body: 🚌
+                  footer: 🚌
+              - id: t
+                ticker: 🚌 大雪のため遅れています
+            """, loader: loader)
+        let positions = errors.map { "\($0.line):\($0.column)" }
+        #expect(positions == ["1:7", "5:14", "6:13", "7:15", "9:13"], "\(errors.map(\.description))")
+        #expect(errors.allSatisfy { $0.message.contains("contains 🚌") })
+    }
+
+    @Test("YAML null as a body is an empty body, not the text '~'")
+    func nullBodyIsEmpty() throws {
+        let playlist = try PlaylistLoader().parse(yaml: """
+            name: 本庁舎
+            items:
+              - id: a
+                announcement:
+                  title: 窓口のご案内
+                  body: ~
+            """, path: Fixtures.path("null.yaml"))
+        guard case .announcement(let a) = playlist.items.first?.content else {
+            Issue.record("not an announcement")
+            return
+        }
+        #expect(a.body.isEmpty)
+    }
 }

@@ -29,28 +29,32 @@ public struct TimelinePainter {
 
         try text(title, in: Rect(x: 20, y: 12, width: Double(width) - 40, height: 40), size: 26, bold: true, color: ink, canvas: canvas)
 
-        // Hour marks (every hour, or every 6 hours over long spans), in the display's zone.
+        // Time marks on the display's wall clock, as dense as their labels leave room for.
         let calendar = Calendar.gregorian(in: timeZone)
-        let step = span > 3 * 86_400 ? 24 : span > 86_400 ? 6 : 1
-        var mark = calendar.dateInterval(of: .hour, for: from)?.start ?? from
-        if mark < from { mark = calendar.date(byAdding: .hour, value: 1, to: mark) ?? to }
+        let labelWidth = span > 86_400 ? 110.0 : 60.0
+        let maxMarks = max(2, plotWidth / (labelWidth + 20))
+        let steps = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440]
+        let step = steps.first { span / Double($0 * 60) <= maxMarks } ?? 1440
         let formatter = DateFormatter()
         formatter.timeZone = timeZone
-        formatter.dateFormat = step >= 24 ? "M/d" : "HH:mm"
+        formatter.dateFormat = step >= 1440 ? "M/d" : span > 86_400 ? "M/d HH:mm" : "HH:mm"
         let gridBottom = top + Double(zones.count) * (rowHeight + rowGap)
+        var mark = calendar.startOfDay(for: from)
         while mark <= to {
-            let hour = calendar.component(.hour, from: mark)
-            if hour % step == 0 {
+            if mark >= from {
                 let px = x(mark).rounded() + 0.5
                 cairo_set_source_rgb(canvas.cr, 0.75, 0.75, 0.75)
                 cairo_set_line_width(canvas.cr, 1)
                 cairo_move_to(canvas.cr, px, top - 8)
                 cairo_line_to(canvas.cr, px, gridBottom)
                 cairo_stroke(canvas.cr)
-                try text(formatter.string(from: mark), in: Rect(x: px - 40, y: top - 44, width: 80, height: 30),
+                let labelX = min(max(px - labelWidth / 2, 4), Double(width) - labelWidth - 4)
+                try text(formatter.string(from: mark), in: Rect(x: labelX, y: top - 44, width: labelWidth, height: 30),
                          size: 16, bold: false, color: ink, canvas: canvas, centered: true)
             }
-            guard let next = calendar.date(byAdding: .hour, value: 1, to: mark) else { break }
+            let next = step >= 1440 ? calendar.date(byAdding: .day, value: 1, to: mark)
+                                    : calendar.date(byAdding: .minute, value: step, to: mark)
+            guard let next, next > mark else { break }
             mark = next
         }
 
@@ -98,7 +102,7 @@ public struct TimelinePainter {
         canvas.fill(Rect(x: x0, y: y, width: 1, height: height), RGB(0xFF, 0xFF, 0xFF), alpha: 0.6)
         if block.width >= 40 {
             try text(slot.label, in: block.inset(by: 6), size: 16, bold: false,
-                     color: colour?.text ?? ink, canvas: canvas, verticalCenter: true)
+                     color: colour?.text ?? ink, canvas: canvas, verticalCenter: true, maxLines: 1)
         }
     }
 
@@ -124,11 +128,11 @@ public struct TimelinePainter {
     private let idleColour = RGB(0xCF, 0xD8, 0xDC)
 
     private func text(_ s: String, in box: Rect, size: Double, bold: Bool, color: RGB, canvas: Canvas,
-                      centered: Bool = false, verticalCenter: Bool = false) throws(RenderError) {
+                      centered: Bool = false, verticalCenter: Bool = false, maxLines: Int32 = 3) throws(RenderError) {
         guard box.width > 4, box.height > 4 else { return }
         var style = TextStyle(color: color, bold: bold, maxSize: size, minSize: min(size, 10),
                               alignment: centered ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT, verticalCenter: verticalCenter)
-        style.maxLines = 3
+        style.maxLines = maxLines
         let fitted = try FittedText(s, in: box, style: style, planner: planner, cr: canvas.cr)
         fitted.draw(canvas, color: color)
     }

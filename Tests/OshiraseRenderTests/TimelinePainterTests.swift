@@ -108,4 +108,24 @@ struct TimelinePainterTests {
         // Below the strip the block is the light rotation colour, not thousands of hairlines.
         #expect(picture.mean(in: Rect(x: left + plot * 0.5, y: 175, width: 200, height: 10)).isClose(to: RGB(0xEC, 0xEF, 0xF1)))
     }
+
+    /// Regression: marks were drawn on whole hours only, so a span of a few minutes had none.
+    @Test("Short and long spans both get time marks", arguments: [180.0, 3600.0, 172_800.0])
+    func spansGetTimeMarks(span: Double) throws {
+        let engine = ScheduleEngine(playlists: [Self.playlist])
+        let end = Self.from.addingTimeInterval(span)
+        let picture = try TimelinePainter(phraseModel: phraseModel)
+            .paint(slots: engine.timeline(in: .main, from: Self.from, to: end),
+                   rotations: engine.rotations(in: .main, from: Self.from, to: end),
+                   zones: [.main], from: Self.from, to: end, timeZone: .tokyo, title: "目盛り")
+        // Mark lines cross the strip just above the rows (y 104) in light grey.
+        var marks = 0, inMark = false
+        for x in 0..<picture.width {
+            let p = picture.rgb(x, 104)
+            let grey = p.r < 220 && p.r > 150 && p.r == p.g && p.g == p.b
+            if grey && !inMark { marks += 1 }
+            inMark = grey
+        }
+        #expect(marks >= 3 && marks <= 26, "\(marks) marks over \(span) s")
+    }
 }

@@ -124,34 +124,78 @@ public struct ScheduleEngine: Sendable {
 
     /// Every slot of a zone between two instants, clipped to them; consecutive idle spans are merged.
     public func timeline(in zone: Zone, from: Date, to: Date) -> [Slot] {
-        let known = candidates(in: zone, around: from, through: to)
-        var slots: [Slot] = []
-        func append(_ s: Slot) {
-            let clipped = Slot(zone: zone, start: max(s.start, from), end: min(s.end, to), entry: s.entry)
-            if let last = slots.last, last.entry == nil, clipped.entry == nil, last.end == clipped.start {
-                slots[slots.count - 1] = Slot(zone: zone, start: last.start, end: clipped.end, entry: nil)
-            } else {
-                slots.append(clipped)
-            }
+        Array(slots(in: zone, from: from, to: to))
+    }
+
+    /// The same slots as `timeline`, produced one at a time: a month of one-second items is
+    /// millions of slots, which a signage box need not hold in memory to print or draw them.
+    public func slots(in zone: Zone, from: Date, to: Date) -> SlotSequence {
+        SlotSequence(engine: self, zone: zone, from: from, to: to,
+                     known: candidates(in: zone, around: from, through: to))
+    }
+
+    /// Slots of one zone in time order; see `ScheduleEngine.slots(in:from:to:)`.
+    public struct SlotSequence: Sequence, IteratorProtocol {
+        let engine: ScheduleEngine
+        let zone: Zone
+        let from: Date
+        let to: Date
+        let known: [Date]
+        private var t: Date
+        private var rotation: Rotation?
+        private var last: Slot?
+        private var pending: Slot?
+
+        init(engine: ScheduleEngine, zone: Zone, from: Date, to: Date, known: [Date]) {
+            self.engine = engine
+            self.zone = zone
+            self.from = from
+            self.to = to
+            self.known = known
+            t = from
         }
-        var t = from
-        while t < to {
-            // One rotation (a constant playing set) at a time: its slots follow from the loop
-            // without recomputing eligibility for each of them.
-            let r = rotation(in: zone, at: t, candidates: known)
-            var s = slot(of: r, at: t)
-            append(s)
-            while s.end < r.end, s.end < to, let current = s.entry,
-                  let index = r.entries.firstIndex(of: current) {
-                let next = r.entries[(index + 1) % r.entries.count]
-                s = Slot(zone: zone, start: s.end, end: min(s.end.addingTimeInterval(Double(next.item.duration)), r.end),
-                         entry: next)
-                append(s)
+
+        public mutating func next() -> Slot? {
+            guard var slot = pending ?? nextClipped() else { return nil }
+            pending = nil
+            // Consecutive idle spans are one.
+            while slot.entry == nil, let following = nextClipped() {
+                guard following.entry == nil, following.start == slot.end else {
+                    pending = following
+                    break
+                }
+                slot = Slot(zone: zone, start: slot.start, end: following.end, entry: nil)
             }
-            // Guard against a zero-length rotation: always move forward.
-            t = r.end > t ? r.end : t.addingTimeInterval(1)
+            return slot
         }
-        return slots
+
+        private mutating func nextClipped() -> Slot? {
+            guard let s = nextRaw() else { return nil }
+            return Slot(zone: zone, start: Swift.max(s.start, from), end: Swift.min(s.end, to), entry: s.entry)
+        }
+
+        /// One rotation (a constant playing set) at a time: its slots follow from the loop without
+        /// recomputing eligibility for each of them.
+        private mutating func nextRaw() -> Slot? {
+            if let s = last, let r = rotation, s.end < r.end, s.end < to, let current = s.entry,
+               let index = r.entries.firstIndex(of: current) {
+                let following = r.entries[(index + 1) % r.entries.count]
+                let next = Slot(zone: zone, start: s.end,
+                                end: Swift.min(s.end.addingTimeInterval(Double(following.item.duration)), r.end), entry: following)
+                last = next
+                return next
+            }
+            if let r = rotation {
+                // Guard against a zero-length rotation: always move forward.
+                t = r.end > t ? r.end : t.addingTimeInterval(1)
+            }
+            guard t < to else { return nil }
+            let r = engine.rotation(in: zone, at: t, candidates: known)
+            rotation = r
+            let first = engine.slot(of: r, at: t)
+            last = first
+            return first
+        }
     }
 
     /// The spans between two instants over which a zone's playing set stays the same, clipped to
@@ -175,7 +219,7 @@ public struct ScheduleEngine: Sendable {
 
     /// The loop a zone plays around `time`: `start` is where the loop (re)started, `end` the next
     /// change of the playing set or the next local midnight.
-    private func rotation(in zone: Zone, at time: Date, candidates: [Date]) -> Rotation {
+    fileprivate func rotation(in zone: Zone, at time: Date, candidates: [Date]) -> Rotation {
         let dayStart = calendar.startOfDay(for: time)
         let nextMidnight = calendar.date(byAdding: .day, value: 1, to: dayStart) ?? dayStart.addingTimeInterval(86_400)
         let current = playing(in: zone, at: time)
@@ -209,7 +253,7 @@ public struct ScheduleEngine: Sendable {
     }
 
     /// The slot of a rotation that contains `time`.
-    private func slot(of r: Rotation, at time: Date) -> Slot {
+    fileprivate func slot(of r: Rotation, at time: Date) -> Slot {
         let current = r.entries
         guard !current.isEmpty else {
             return Slot(zone: r.zone, start: r.start, end: r.end, entry: nil)

@@ -10,6 +10,10 @@ import OshiraseImaging
 public struct TimelinePainter {
     private let planner: LineBreakPlanner
 
+    /// Width of the time axis in a default-width picture, and the narrowest slot drawn on its own.
+    public static let plotWidth = 1800.0 - 140 - 30
+    public static let minimumSlotWidth = 40.0
+
     public init(phraseModel: PhraseModel?) {
         planner = LineBreakPlanner(model: phraseModel)
         _ = FontSetup.configured
@@ -70,7 +74,7 @@ public struct TimelinePainter {
             for rotation in rotations where rotation.zone == zone {
                 let inside = slots.filter { $0.zone == zone && $0.start >= rotation.start && $0.end <= rotation.end }
                 let span = Rect(x: x(rotation.start), y: y, width: max(1, x(rotation.end) - x(rotation.start)), height: rowHeight)
-                if !rotation.entries.isEmpty, !inside.isEmpty, span.width / Double(inside.count) < 40 {
+                if !rotation.entries.isEmpty, inside.isEmpty || span.width / Double(inside.count) < Self.minimumSlotWidth {
                     try drawRotation(rotation, in: span, canvas: canvas)
                 } else {
                     for slot in inside { try drawSlot(slot, x0: x(slot.start), x1: x(slot.end), y: y, height: rowHeight, canvas: canvas) }

@@ -46,3 +46,25 @@ func loadPlaylists(_ paths: [String]) throws -> [Playlist] {
     if failed { throw ExitCode(1) }
     return playlists
 }
+
+/// Standard output through a 64 KiB buffer, for long listings.
+final class BufferedOutput {
+    private var buffer = Data()
+
+    func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 65_536 { flush() }
+    }
+
+    func flush() {
+        FileHandle.standardOutput.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A warning when none of the playlists serves the display: it would only ever show the idle screen.
+func warnIfNothingServes(_ engine: ScheduleEngine, profile: DisplayProfile) {
+    if engine.playlists.isEmpty {
+        printError("oshirase: warning: none of the playlists serves \(profile.name) (see their 'displays:'); the display shows its idle screen")
+    }
+}

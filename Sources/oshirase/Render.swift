@@ -45,6 +45,7 @@ struct Render: ParsableCommand {
         let profile = try profile(named: display)
         let loaded = try loadPlaylists(playlists)
         let engine = ScheduleEngine(playlists: loaded, profile: profile.name)
+        warnIfNothingServes(engine, profile: profile)
         let scene = engine.scene(for: profile, at: instant)
         let renderer = Renderer(phraseModel: loadPhraseModel())
         try renderer.withFrame(scene) { pixels, problems in

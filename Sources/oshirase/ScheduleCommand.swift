@@ -29,6 +29,27 @@ struct ScheduleCommand: ParsableCommand {
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
+    /// A JSON string literal.
+    func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
     func validate() throws {
         if playlists.isEmpty { throw ValidationError("give at least one playlist file") }
         if let output, (output as NSString).pathExtension.lowercased() != "png" {
@@ -45,31 +66,46 @@ struct ScheduleCommand: ParsableCommand {
         }
         let profile = try profile(named: display)
         let engine = ScheduleEngine(playlists: try loadPlaylists(playlists), profile: profile.name)
+        warnIfNothingServes(engine, profile: profile)
         let zones: [Zone] = engine.layout == .mainTicker ? [.main, .ticker] : [.main]
-        let slots = zones.flatMap { engine.timeline(in: $0, from: start, to: end) }
-            .sorted { ($0.start, $0.zone) < ($1.start, $1.zone) }
 
-        switch format {
-        case .text:
-            var out = ""
-            for s in slots {
-                out += "\(formatInstant(s.start, in: engine.timeZone)) \(formatInstant(s.end, in: engine.timeZone)) \(s.zone.rawValue) \(s.label)\n"
+        // Slots stream out in time order (main before ticker at the same instant), so a month of
+        // short items prints without being held in memory.
+        var streams = zones.map { engine.slots(in: $0, from: start, to: end) }
+        var heads = streams.indices.map { streams[$0].next() }
+        let out = BufferedOutput()
+        let zone = engine.timeZone
+        out.write(format == .json ? "[" : "")
+        var first = true
+        while let head = heads.enumerated().compactMap({ i, h in h.map { (i, $0) } })
+            .min(by: { ($0.1.start, $0.1.zone) < ($1.1.start, $1.1.zone) }) {
+            let (pick, s) = head
+            let start = formatInstant(s.start, in: zone), end = formatInstant(s.end, in: zone)
+            switch format {
+            case .text:
+                out.write("\(start) \(end) \(s.zone.rawValue) \(s.label)\n")
+            case .json:
+                out.write((first ? "\n" : ",\n")
+                          + "  {\"start\":\"\(start)\",\"end\":\"\(end)\",\"zone\":\"\(s.zone.rawValue)\",\"item\":\(jsonString(s.label))}")
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
-        case .json:
-            struct Row: Encodable { let start, end, zone, item: String }
-            let rows = slots.map {
-                Row(start: formatInstant($0.start, in: engine.timeZone), end: formatInstant($0.end, in: engine.timeZone),
-                    zone: $0.zone.rawValue, item: $0.label)
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-            FileHandle.standardOutput.write(try encoder.encode(rows) + Data("\n".utf8))
+            first = false
+            heads[pick] = streams[pick].next()
         }
+        out.write(format == .json ? (first ? "]\n" : "\n]\n") : "")
+        out.flush()
 
         if let output {
+            // Rotations are few; slots are drawn one by one only where they are wide enough to see.
+            let rotations = zones.flatMap { engine.rotations(in: $0, from: start, to: end) }
+            let pixelsPerSecond = TimelinePainter.plotWidth / end.timeIntervalSince(start)
+            let visible = rotations.flatMap { r -> [Slot] in
+                let cycle = r.entries.reduce(0) { $0 + $1.item.duration }
+                let averageSlot = r.entries.isEmpty ? .infinity : Double(cycle) / Double(r.entries.count)
+                guard averageSlot * pixelsPerSecond >= TimelinePainter.minimumSlotWidth else { return [] }
+                return engine.timeline(in: r.zone, from: r.start, to: r.end)
+            }
             let picture = try TimelinePainter(phraseModel: loadPhraseModel())
-                .paint(slots: slots, rotations: zones.flatMap { engine.rotations(in: $0, from: start, to: end) }, zones: zones, from: start, to: end, timeZone: engine.timeZone,
+                .paint(slots: visible, rotations: rotations, zones: zones, from: start, to: end, timeZone: engine.timeZone,
                        title: "\(engine.siteName) — \(profile.name)")
             do {
                 try ImageEncoder.write(picture, toPath: output)

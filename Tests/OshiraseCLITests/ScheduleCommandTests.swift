@@ -109,6 +109,24 @@ struct ScheduleCommandTests {
             rows.append(ScheduleRow(start: start, end: end, zone: zone, item: item))
         }
         #expect(rows == Self.textRows(text))
+        // One object per line, keys in the order of PRODUCT.md §9.
+        let objectLines = json.stdoutLines.filter { $0.contains("{") }
+        #expect(objectLines.count == array.count)
+        for line in objectLines {
+            let order = ["\"start\":", "\"end\":", "\"zone\":", "\"item\":"].compactMap { line.range(of: $0)?.lowerBound }
+            #expect(order.count == 4 && order == order.sorted(), "\(line)")
+        }
+    }
+
+    @Test("A display no playlist serves gets a warning and an idle timeline, for schedule and render")
+    func displayNobodyServesIsWarned() throws {
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", "name: 本庁舎\ndisplays: [lcd-1080p]\nitems:\n  - id: c\n    clock: \"HH:mm\"\n")
+        let schedule = try ws.run("schedule", "lobby.yaml", "--display", "led-vision", "--from", Self.from, "--to", Self.to)
+        #expect(schedule.status == 0 && schedule.stdoutLines.allSatisfy { $0.hasSuffix(" main idle") }, "\(schedule)")
+        #expect(schedule.stderrLines.count == 1 && schedule.stderr.contains("none of the playlists serves led-vision"), "\(schedule)")
+        let render = try ws.run("render", "lobby.yaml", "--display", "led-vision", "--at", Self.from, "--output", "f.png")
+        #expect(render.status == 0 && render.stderr.contains("none of the playlists serves led-vision"), "\(render)")
     }
 
     @Test("--output t.png also draws the timeline as a PNG")

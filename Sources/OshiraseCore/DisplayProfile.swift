@@ -48,6 +48,12 @@ public struct DisplayProfile: Sendable, Hashable {
     /// The default ticker speed, in pixels per second.
     public let tickerSpeed: Double
 
+    /// Smallest size for secondary text (category labels, footers, dates, the ticker's date line):
+    /// three quarters of the minimum on LCDs, never below the minimum on LED walls.
+    public var minimumSecondaryTextSize: Double {
+        kind == .led ? minimumTextSize : (minimumTextSize * 0.75).rounded()
+    }
+
     public init(name: String, width: Int, height: Int, kind: ScreenKind, minimumTextSize: Double, tickerSpeed: Double) {
         self.name = name
         self.width = width

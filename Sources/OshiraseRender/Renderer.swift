@@ -146,7 +146,7 @@ public final class Renderer {
             case .clock(let format):
                 try placeText(formatted(scene.time, format, scene.timeZone), role: "ticker", in: rect.inset(by: rect.height * 0.15),
                               style: TextStyle(color: Theme.ticker.bandText, bold: true, maxSize: rect.height * 0.6,
-                                               minSize: scene.profile.minimumTextSize * 0.75, alignment: PANGO_ALIGN_CENTER,
+                                               minSize: scene.profile.minimumSecondaryTextSize, alignment: PANGO_ALIGN_CENTER,
                                                verticalCenter: true, maxLines: 1), canvas: canvas)
             case .image(let path, let fit):
                 _ = drawImage(path: path, fit: fit, in: rect, canvas: canvas)
@@ -155,7 +155,7 @@ public final class Renderer {
             let text = formatted(scene.time, "yyyy年M月d日（E） HH:mm", scene.timeZone) + "　" + scene.siteName
             try placeText(text, role: "ticker", in: rect.inset(by: rect.height * 0.15),
                           style: TextStyle(color: Theme.ticker.bandText, maxSize: rect.height * 0.5,
-                                           minSize: scene.profile.minimumTextSize * 0.75, alignment: PANGO_ALIGN_CENTER,
+                                           minSize: scene.profile.minimumSecondaryTextSize, alignment: PANGO_ALIGN_CENTER,
                                            verticalCenter: true, maxLines: 1), canvas: canvas)
         }
     }
@@ -182,7 +182,7 @@ public final class Renderer {
             try placeText(theme.label, role: "label",
                           in: Rect(x: band.x + pad, y: band.y, width: band.width - 2 * pad, height: band.height).inset(by: bandHeight * 0.12),
                           style: TextStyle(color: theme.bandText, bold: true, maxSize: bandHeight * 0.5,
-                                           minSize: p.minimumTextSize * 0.75, verticalCenter: true, maxLines: 1), canvas: canvas)
+                                           minSize: p.minimumSecondaryTextSize, verticalCenter: true, maxLines: 1), canvas: canvas)
             content = Rect(x: rect.x, y: band.maxY, width: rect.width, height: rect.height - bandHeight)
             if let footer = a.footer {
                 let footerBand = Rect(x: rect.x, y: rect.maxY - bandHeight, width: rect.width, height: bandHeight)
@@ -191,7 +191,7 @@ public final class Renderer {
                               in: Rect(x: footerBand.x + pad, y: footerBand.y, width: footerBand.width - 2 * pad,
                                        height: footerBand.height).inset(by: bandHeight * 0.12),
                               style: TextStyle(color: theme.bandText, maxSize: bandHeight * 0.45,
-                                               minSize: p.minimumTextSize * 0.75, alignment: PANGO_ALIGN_RIGHT,
+                                               minSize: p.minimumSecondaryTextSize, alignment: PANGO_ALIGN_RIGHT,
                                                verticalCenter: true, maxLines: 1), canvas: canvas)
                 content.height -= bandHeight
             }
@@ -258,7 +258,7 @@ public final class Renderer {
                                        verticalCenter: true, lineSpacing: 1, maxLines: 1), canvas: canvas)
         try placeText(formatted(scene.time, "yyyy年M月d日（E）", scene.timeZone), role: "date", in: dateBox,
                       style: TextStyle(color: theme.bandText, maxSize: dateBox.height * 0.6,
-                                       minSize: p.minimumTextSize * 0.75, alignment: PANGO_ALIGN_CENTER,
+                                       minSize: p.minimumSecondaryTextSize, alignment: PANGO_ALIGN_CENTER,
                                        verticalCenter: true, maxLines: 1), canvas: canvas)
     }
 
@@ -273,7 +273,7 @@ public final class Renderer {
         try placeText("検温  Temperature check", role: "panel-label",
                       in: Rect(x: band.x + pad, y: band.y, width: band.width - 2 * pad, height: band.height).inset(by: bandHeight * 0.12),
                       style: TextStyle(color: theme.bandText, bold: true, maxSize: bandHeight * 0.5,
-                                       minSize: p.minimumTextSize * 0.75, verticalCenter: true, maxLines: 1), canvas: canvas)
+                                       minSize: p.minimumSecondaryTextSize, verticalCenter: true, maxLines: 1), canvas: canvas)
         let body = Rect(x: rect.x, y: band.maxY, width: rect.width, height: rect.height - bandHeight).inset(by: pad)
         let jaBox = Rect(x: body.x, y: body.y, width: body.width, height: (body.height * 0.6).rounded())
         try placeText("検温にご協力ください", role: "prompt", in: jaBox,
@@ -283,7 +283,7 @@ public final class Renderer {
         let enBox = Rect(x: body.x, y: jaBox.maxY, width: body.width, height: body.maxY - jaBox.maxY)
         try placeText("Please check your temperature", role: "prompt-en", in: enBox,
                       style: TextStyle(color: theme.text, maxSize: enBox.height * 0.45,
-                                       minSize: p.minimumTextSize * 0.75, alignment: PANGO_ALIGN_CENTER,
+                                       minSize: p.minimumSecondaryTextSize, alignment: PANGO_ALIGN_CENTER,
                                        verticalCenter: true, maxLines: 2), canvas: canvas)
     }
 
@@ -303,7 +303,7 @@ public final class Renderer {
                                    canvas: Canvas) throws(RenderError) {
         guard let layout = pango_cairo_create_layout(canvas.cr) else { throw RenderError("cannot create a text layout") }
         defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
-        let size = max(scene.profile.minimumTextSize * 0.75, (rect.height * 0.58).rounded())
+        let size = max(scene.profile.minimumSecondaryTextSize, (rect.height * 0.58).rounded())
         if let desc = pango_font_description_new() {
             pango_font_description_set_family(desc, fontFamily)
             pango_font_description_set_weight(desc, PANGO_WEIGHT_BOLD)

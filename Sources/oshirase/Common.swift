@@ -31,7 +31,13 @@ func loadPlaylists(_ paths: [String]) throws -> [Playlist] {
     loader.checkText = FontCoverage.problem(in:)
     var playlists: [Playlist] = []
     var failed = false
+    var seen = Set<String>()
     for path in paths {
+        let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        guard seen.insert(resolved).inserted else {
+            printError("oshirase: warning: \(path) is given more than once; it is used once")
+            continue
+        }
         do {
             let (playlist, skipped) = try loader.loadForPlayback(path: path)
             for s in skipped {

@@ -40,6 +40,10 @@ struct TextFitTests {
         for t in result.texts {
             #expect(t.box.contains(t.extents), "\(context): \(t.role) ink \(t.extents) leaves its box \(t.box)")
             #expect(t.size >= 4, "\(context): \(t.role) set at \(t.size) px")
+            // Secondary text keeps its own floor (16 px on LED walls, 24 px on LCDs), unless its
+            // box is shorter than one line at that size.
+            #expect(t.size >= profile.minimumSecondaryTextSize || t.box.height < profile.minimumSecondaryTextSize * 1.4,
+                    "\(context): \(t.role) at \(t.size) px in a \(t.box.height) px box")
             if t.role == "title" {
                 #expect(t.size >= profile.minimumTextSize, "\(context): title at \(t.size) px")
             }

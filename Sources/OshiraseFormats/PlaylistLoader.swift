@@ -416,12 +416,12 @@ private struct Walker {
             }
             return .ticker(text: text, speed: speed)
         case "clock":
-            guard let format = string(node, "clock") else { return nil }
-            guard format.contains("H") || format.contains("h") || format.contains("m") else {
-                fail(node, "clock format '\(format)' shows no time: use letters such as HH:mm or HH:mm:ss")
+            guard let pattern = parsed(node, "clock", ValueParsers.clockPattern) else { return nil }
+            if let problem = loader.checkText?(ValueParsers.clockLiterals(pattern)) {
+                fail(node, "clock \(problem)")
                 return nil
             }
-            return .clock(format: format)
+            return .clock(format: pattern)
         default:
             return nil
         }

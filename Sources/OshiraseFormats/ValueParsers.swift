@@ -114,6 +114,46 @@ public enum ValueParsers {
         return .success(DateRange(first: first, last: last))
     }
 
+    /// A clock pattern (Unicode date-format letters; text in single quotes is shown as it is):
+    /// it must show a time, with H, h, K, k or m outside quotes, and close every quote.
+    public static func clockPattern(_ text: String) -> Result<String, Message> {
+        var quoted = false
+        var showsTime = false
+        let chars = Array(text)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c == "'" {
+                if i + 1 < chars.count, chars[i + 1] == "'" {
+                    i += 2  // '' is a literal quote, inside or outside quoted text
+                    continue
+                }
+                quoted.toggle()
+            } else if !quoted, "HhKkm".contains(c) {
+                showsTime = true
+            }
+            i += 1
+        }
+        if quoted {
+            return .failure(Message("clock format '\(text)' opens a quote (') it never closes"))
+        }
+        guard showsTime else {
+            return .failure(Message("clock format '\(text)' shows no time: use letters such as HH:mm or HH:mm:ss (text in quotes is shown as it is)"))
+        }
+        return .success(text)
+    }
+
+    /// The literal text of a clock pattern (quoted parts and punctuation), which is drawn as it is.
+    public static func clockLiterals(_ pattern: String) -> String {
+        var out = ""
+        var quoted = false
+        for c in pattern {
+            if c == "'" { quoted.toggle(); continue }
+            if quoted || !(c.isASCII && c.isLetter) { out.append(c) }
+        }
+        return out
+    }
+
     /// A message without a position.
     public struct Message: Error, Sendable, Equatable {
         public let text: String

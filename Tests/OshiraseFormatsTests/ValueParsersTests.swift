@@ -80,4 +80,20 @@ struct ValueParsersTests {
         #expect(closest("name", in: ["name"]) == nil, "an exact match is not a typo")
         #expect(closest("", in: ["name"]) == nil)
     }
+
+    @Test("Clock patterns must show a time outside quoted text and close their quotes", arguments: [
+        ("HH:mm", true), ("HH:mm:ss", true), ("HH時mm分", true), ("'現在' HH:mm", true), ("h:mm a", true),
+        ("'It''s' HH:mm", true), ("yyyy/MM/dd", false), ("'HH:mm'", false), ("'unterminated", false), ("'x' HH:mm '", false),
+    ])
+    func clockPatterns(pattern: String, valid: Bool) {
+        switch ValueParsers.clockPattern(pattern) {
+        case .success: #expect(valid, "\(pattern) was accepted")
+        case .failure(let m): #expect(!valid, "\(pattern): \(m.text)")
+        }
+    }
+
+    @Test func clockLiteralsAreTheTextDrawnAsIs() {
+        #expect(ValueParsers.clockLiterals("'現在' HH:mm") == "現在 :")
+        #expect(ValueParsers.clockLiterals("HH時mm分") == "時分")
+    }
 }

@@ -118,6 +118,17 @@ private struct Walker {
         errors.append(PlaylistError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
     }
 
+    func syntax(_ problem: String, at mark: Mark, context: YamlError.Context?) -> PlaylistError {
+        var message = "YAML syntax error: \(problem)"
+        if let context {
+            message += " (\(context.text) that starts at line \(context.mark.line), column \(context.mark.column))"
+        }
+        if problem.contains("mapping values are not allowed") {
+            message += "; if the text itself contains ': ', put it in quotes: title: \"注意: 工事中です\""
+        }
+        return PlaylistError(file: file, line: max(mark.line, 1), column: max(mark.column, 1), message: message)
+    }
+
     func syntaxError(_ error: Error) -> PlaylistError {
         func at(_ mark: Mark, _ text: String) -> PlaylistError {
             PlaylistError(file: file, line: max(mark.line, 1), column: max(mark.column, 1), message: text)
@@ -125,9 +136,12 @@ private struct Walker {
         switch error as? YamlError {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
-            // libyaml's context says what it was reading and where that began, e.g. an unclosed quote.
-            let started = context.map { " (\($0.text) that starts at line \($0.mark.line), column \($0.mark.column))" } ?? ""
-            return at(mark, "YAML syntax error: \(problem)\(started)")
+            // An unfinished construct (an unclosed quote or bracket, a key without its colon) is
+            // noticed where libyaml gave up, often lines later: the mistake is where it began.
+            let text = context?.text ?? ""
+            let unfinished = text.contains("quoted scalar") || text.contains("flow") || text.contains("simple key")
+                || problem.contains("end of stream")
+            return syntax(problem, at: unfinished ? (context?.mark ?? mark) : mark, context: context)
         case .duplicatedKeysInMapping(let duplicates, let context):
             // Yams marks the first occurrence; the error belongs where the key is repeated.
             let name = duplicates.first ?? "?"

@@ -18,17 +18,27 @@ struct PlaylistErrorTests {
         expect(e, at: 4, 14, "YAML syntax error", "mapping values are not allowed")
     }
 
-    /// libyaml reports an unclosed quote at the end of the file; the message also says where it began.
-    @Test func unclosedQuoteSaysWhereItStarted() throws {
+    /// Regression: libyaml notices an unclosed quote or bracket, or a key without its colon, only
+    /// lines later; the error now points where the construct began.
+    @Test(arguments: [
+        ("name: 本庁舎\nitems:\n  - id: clock\n    clock: \"HH:mm\n", 4, 12, "quoted scalar"),
+        ("name: 本庁舎\nitems:\n  - id: clock\n    clock HH:mm\n  - id: b\n    clock: \"HH:mm\"\n", 4, 5, "could not find expected ':'"),
+        ("name: 本庁舎\nitems:\n  - id: t\n    ticker: [閉じていない\n  - id: b\n    clock: \"HH:mm\"\n", 4, 13, "flow sequence"),
+    ])
+    func unfinishedConstructsPointWhereTheyBegan(yaml: String, line: Int, column: Int, fragment: String) throws {
+        let e = try problem(yaml)
+        expect(e, at: line, column, "YAML syntax error", fragment)
+    }
+
+    @Test func colonInsideTextSuggestsQuotes() throws {
         let e = try problem("""
-            name: 本庁舎1階ロビー
+            name: 本庁舎
             items:
-              - id: clock
-                clock: "HH:mm
+              - id: a
+                announcement:
+                  title: 注意: 工事中です
             """)
-        #expect(e.line >= 4)
-        #expect(e.message.contains("YAML syntax error") && e.message.contains("quoted scalar that starts at line 4, column 12"),
-                "\(e)")
+        expect(e, at: 5, 16, "mapping values are not allowed", "put it in quotes")
     }
 
     @Test func descriptionIsFileLineColumnErrorMessage() throws {

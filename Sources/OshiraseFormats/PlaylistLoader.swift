@@ -68,12 +68,28 @@ public struct PlaylistLoader: Sendable {
 
     func parseForPlayback(yaml: String, path: String) throws(PlaylistErrors) -> (playlist: Playlist, skipped: [PlaylistError]) {
         var walker = Walker(file: path, loader: self)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            throw PlaylistErrors(errors: [walker.syntaxError(error)])
+        var root: Node?
+        var text = yaml
+        var repeatedKeys: [PlaylistError] = []
+        // Yams stops at a repeated key; set it aside and parse again, so the file's other problems
+        // are reported in the same run.
+        for attempt in 0...20 {
+            do {
+                root = try Yams.compose(yaml: text)
+                break
+            } catch {
+                let problem = walker.syntaxError(error)
+                guard attempt < 20, case .duplicatedKeysInMapping(let names, _)? = error as? YamlError,
+                      let name = names.first,
+                      let neutral = Walker.setAside(key: name, line: problem.line, column: problem.column, in: text,
+                                                    as: Walker.setAsidePrefix + "\(attempt)") else {
+                    throw PlaylistErrors(errors: repeatedKeys + [problem])
+                }
+                repeatedKeys.append(problem)
+                text = neutral
+            }
         }
+        walker.errors = repeatedKeys
         guard let root else {
             throw PlaylistErrors(errors: [PlaylistError(file: path, line: 1, column: 1,
                                                         message: "the file is empty: a playlist needs name and items")])
@@ -116,6 +132,24 @@ private struct Walker {
     mutating func fail(_ node: Node?, _ message: String) {
         let mark = node?.mark
         errors.append(PlaylistError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
+    }
+
+    /// Keys renamed after a "duplicate key" error; they are ignored on the second parse.
+    static let setAsidePrefix = "__oshirase_repeated_key_"
+
+    /// The YAML with the key at `line`:`column` renamed to `replacement`, or nil when it is not there.
+    static func setAside(key: String, line: Int, column: Int, in yaml: String, as replacement: String) -> String? {
+        var lines = yaml.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard line >= 1, line <= lines.count, column >= 1 else { return nil }
+        var scalars = Array(lines[line - 1].unicodeScalars)
+        let keyScalars = Array(key.unicodeScalars)
+        let start = column - 1
+        guard start + keyScalars.count <= scalars.count, Array(scalars[start..<start + keyScalars.count]) == keyScalars else {
+            return nil
+        }
+        scalars.replaceSubrange(start..<start + keyScalars.count, with: Array(replacement.unicodeScalars))
+        lines[line - 1] = String(String.UnicodeScalarView(scalars))
+        return lines.joined(separator: "\n")
     }
 
     func syntax(_ problem: String, at mark: Mark, context: YamlError.Context?) -> PlaylistError {
@@ -187,6 +221,7 @@ private struct Walker {
                 fail(key, "keys in \(what) must be plain words")
                 continue
             }
+            if name.hasPrefix(Walker.setAsidePrefix) { continue }  // a repeated key, already reported
             guard allowed.contains(name) else {
                 var message = "unknown key '\(name)' in \(what)"
                 if let guess = closest(name, in: allowed) { message += "; did you mean '\(guess)'?" }

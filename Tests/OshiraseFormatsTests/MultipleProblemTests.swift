@@ -241,4 +241,27 @@ struct HostileFileTests {
         }
         #expect(a.body.isEmpty)
     }
+
+    /// Regression: Yams stops at a repeated key, and that one error hid every other problem.
+    @Test("Repeated keys are reported together with the file's other problems")
+    func repeatedKeysDoNotHideOtherProblems() {
+        let errors = problems("""
+            name: 重複のあるプレイリスト
+            items:
+              - id: a
+                duration: 10x
+                clock: "HH:mm"
+              - id: b
+                clock: "HH:mm"
+                clock: "HH:mm:ss"
+              - id: c
+                ticker: 大雪のため市バスに遅れが出ています
+                ticker: 遅延
+                zone: tikcer
+            """)
+        let found = errors.map { "\($0.line):\($0.column) \($0.message)" }
+        #expect(errors.count == 4, "\(found)")
+        #expect(found.count == 4 && found[0].hasPrefix("4:15 bad duration") && found[1].hasPrefix("8:5 duplicate key 'clock'")
+                && found[2].hasPrefix("11:5 duplicate key 'ticker'") && found[3].hasPrefix("12:11 unknown zone"), "\(found)")
+    }
 }

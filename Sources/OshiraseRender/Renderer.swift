@@ -48,6 +48,8 @@ public final class Renderer {
     private var images: [String: (identity: FileIdentity?, surface: ImageSurface)] = [:]
     private var brokenImages: [String: (identity: FileIdentity?, reason: String)] = [:]
     private let imageCacheLimit = 16
+    /// Pixel bytes the image cache may hold (eight 1080p photos).
+    private let imageCacheBytes = 8 * 1920 * 1080 * 4
     private var formatters: [String: DateFormatter] = [:]
     private var placements: [TextPlacement] = []
     private var problems: [String] = []
@@ -363,7 +365,10 @@ public final class Renderer {
         } else {
             do {
                 image = try ImageSurface(decoded: try ImageDecoder.decodeFile(atPath: path))
-                if images.count >= imageCacheLimit { images.removeAll() }
+                if images.count >= imageCacheLimit
+                    || images.values.reduce(image.byteCount, { $0 + $1.surface.byteCount }) > imageCacheBytes {
+                    images.removeAll()
+                }
                 images[path] = (identity, image)
                 brokenImages[path] = nil
             } catch {
@@ -457,27 +462,49 @@ final class ImageSurface {
     let height: Int
     let orientation: ExifOrientation
 
+    /// Images are kept at most this large on their longer side: twice a 1080p screen's long side,
+    /// enough for any zone, so a 49-megapixel photo costs 59 MB in the cache rather than 196 MB.
+    static let maxSide = 3840
+
+    /// Bytes of pixels the surface holds.
+    var byteCount: Int { Int(cairo_image_surface_get_stride(surface)) * height }
+
     init(decoded: DecodedImage) throws(RenderError) {
         let bitmap = decoded.bitmap
-        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(bitmap.width), Int32(bitmap.height)),
+        let scale = min(1, Double(ImageSurface.maxSide) / Double(max(bitmap.width, bitmap.height, 1)))
+        let w = max(1, Int((Double(bitmap.width) * scale).rounded())), h = max(1, Int((Double(bitmap.height) * scale).rounded()))
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(w), Int32(h)),
               cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
-            throw RenderError("cannot create a \(bitmap.width)×\(bitmap.height) image surface")
+            throw RenderError("cannot create a \(w)×\(h) image surface")
         }
-        let stride = Int(cairo_image_surface_get_stride(surface))
-        if let data = cairo_image_surface_get_data(surface) {
-            let rowBytes = bitmap.width * 4
-            bitmap.pixels.withUnsafeBytes { (src: UnsafeRawBufferPointer) in
-                guard let base = src.baseAddress else { return }
-                for y in 0..<bitmap.height {
-                    let target = UnsafeMutableRawPointer(data + y * stride)
-                    target.copyMemory(from: base + y * bitmap.stride, byteCount: rowBytes)
-                }
+        // Paint the decoded pixels, read in place (no second full-size copy), into the surface.
+        let painted: Bool = bitmap.pixels.withUnsafeBytes { (src: UnsafeRawBufferPointer) -> Bool in
+            guard let base = src.baseAddress,
+                  let source = cairo_image_surface_create_for_data(UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: UInt8.self)),
+                                                                   CAIRO_FORMAT_ARGB32, Int32(bitmap.width),
+                                                                   Int32(bitmap.height), Int32(bitmap.stride)),
+                  cairo_surface_status(source) == CAIRO_STATUS_SUCCESS,
+                  let cr = cairo_create(surface) else { return false }
+            defer {
+                cairo_destroy(cr)
+                cairo_surface_finish(source)
+                cairo_surface_destroy(source)
             }
+            cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE)
+            cairo_scale(cr, Double(w) / Double(bitmap.width), Double(h) / Double(bitmap.height))
+            cairo_set_source_surface(cr, source, 0, 0)
+            cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD)
+            cairo_paint(cr)
+            return cairo_status(cr) == CAIRO_STATUS_SUCCESS
         }
-        cairo_surface_mark_dirty(surface)
+        guard painted else {
+            cairo_surface_destroy(surface)
+            throw RenderError("cannot copy a \(bitmap.width)×\(bitmap.height) image into a surface")
+        }
+        cairo_surface_flush(surface)
         self.surface = surface
-        width = bitmap.width
-        height = bitmap.height
+        width = w
+        height = h
         orientation = decoded.orientation
     }
 

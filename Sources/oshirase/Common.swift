@@ -41,7 +41,7 @@ func loadPlaylists(_ paths: [String]) throws -> [Playlist] {
         do {
             let (playlist, skipped) = try loader.loadForPlayback(path: path)
             for s in skipped {
-                printError("\(s.file):\(s.line):\(s.column): warning: \(s.message); the item is skipped")
+                printError("\(s.file):\(s.line):\(s.column): error: \(s.message); the item is skipped, the rest plays")
             }
             playlists.append(playlist)
         } catch {

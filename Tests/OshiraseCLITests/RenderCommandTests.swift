@@ -134,7 +134,7 @@ struct RenderCommandTests {
         #expect(!ws.exists("f.png"))
     }
 
-    @Test("A playlist with a corrupt image renders the rest with a FILE:LINE:COL warning", arguments: ["lcd-1080p", "dsign-clean"])
+    @Test("A playlist with a corrupt image renders the rest, logging a FILE:LINE:COL error", arguments: ["lcd-1080p", "dsign-clean"])
     func corruptImageIsSkippedWithAWarning(profile: String) throws {
         let ws = try Workspace()
         let playlist = repoPath("fixtures/playlists-test/corrupt-image.yaml")
@@ -144,7 +144,7 @@ struct RenderCommandTests {
         let warnings = run.stderrLines
         #expect(warnings.count == 1, "\(run)")
         let warning = try #require(warnings.first)
-        #expect(warning.hasPrefix("\(playlist):6:12: warning: "), "\(warning)")
+        #expect(warning.hasPrefix("\(playlist):6:12: error: ") && warning.hasSuffix("the item is skipped, the rest plays"), "\(warning)")
         #expect(warning.contains("not-an-image.jpg"))
         let image = try decodeOutput(ws.path("f.png"))
         #expect(image.bitmap.isVisibleFrame())

@@ -53,9 +53,10 @@ func loadPlaylists(_ paths: [String]) throws -> [Playlist] {
     return playlists
 }
 
-/// Standard output through a 64 KiB buffer, for long listings.
+/// Standard output through a 64 KiB buffer, for long listings. When stdout cannot take more
+/// (a closed pipe, a full disk), the command stops with one line on stderr and exit status 1.
 final class BufferedOutput {
-    private var buffer = Data()
+    private var buffer: [UInt8] = []
 
     func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
@@ -63,7 +64,11 @@ final class BufferedOutput {
     }
 
     func flush() {
-        FileHandle.standardOutput.write(buffer)
+        guard writeAll(buffer, to: STDOUT_FILENO) else {
+            let reason = String(cString: strerror(errno))
+            printError("oshirase: error: cannot write to standard output: \(reason)")
+            exit(1)
+        }
         buffer.removeAll(keepingCapacity: true)
     }
 }

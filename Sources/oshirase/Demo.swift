@@ -21,9 +21,11 @@ struct Demo: ParsableCommand {
     func run() throws {
         let instant = try at.map { try parseInstant($0, option: "--at") } ?? Date()
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: playlists)) ?? [])
-            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+            .filter { !$0.hasPrefix(".") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) }.sorted()
         guard !files.isEmpty else { throw ValidationError("no playlists (*.yaml) in \(playlists)") }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        // Paths are printed absolute, so they can be opened from wherever the demo was started.
+        let out = URL(fileURLWithPath: out).standardizedFileURL.path
         let loaded = try loadPlaylists(files.map { "\(playlists)/\($0)" })
         let renderer = Renderer(phraseModel: loadPhraseModel())
         var written = 0

@@ -258,3 +258,29 @@ struct DemoCommandTests {
         #expect(empty.stderrLines.first?.contains("empty") == true)
     }
 }
+
+@Suite("Output that cannot be written")
+struct UnwritableOutputTests {
+    /// Regression: Foundation's FileHandle.write trapped with a stack trace (exit 132) when stdout
+    /// was full, closed or a broken pipe.
+    @Test("A full, closed or broken standard output gives one error line and exit 1", arguments: [
+        "> /dev/full", ">&-", "| head -c 10 > /dev/null",
+    ])
+    func unwritableStdoutIsOneErrorLine(redirect: String) throws {
+        let ws = try Workspace()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let command = "'\(oshiraseBinary)' schedule '\(repoPath("playlists/01-city-hall-lobby.yaml"))' "
+            + "--from 2026-11-27T00:00:00+09:00 --to 2026-11-28T00:00:00+09:00 2> err.txt \(redirect); "
+            + "echo ${PIPESTATUS[0]} > status.txt"
+        process.arguments = ["-c", command]
+        process.currentDirectoryURL = ws.url
+        try process.run()
+        process.waitUntilExit()
+        let status = try String(contentsOfFile: ws.path("status.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let stderr = try String(contentsOfFile: ws.path("err.txt"), encoding: .utf8)
+        #expect(status == "1", "exit status \(status); stderr: \(stderr)")
+        let lines = stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines.first?.hasPrefix("oshirase: error: cannot write to standard output") == true, "\(stderr)")
+    }
+}

@@ -244,6 +244,8 @@ public struct LineBreakPlanner: Sendable {
         for i in 1..<scalars.count {
             let before = scalars[i - 1], after = scalars[i]
             if Self.notAtLineStart.contains(after) || Self.notAtLineEnd.contains(before) { continue }
+            // A number keeps its counter or unit: 8時45|分 is one quantity (BudouX's model breaks there).
+            if Self.isDigit(before), Self.isDigit(after) || Self.isJapanese(after) { continue }
             if let phrase { allowed[i] = phrase[i] } else { allowed[i] = true }
         }
         return allowed
@@ -272,6 +274,11 @@ public struct LineBreakPlanner: Sendable {
             }
         }
         return String(out)
+    }
+
+    /// ASCII and full-width digits.
+    public static func isDigit(_ s: Unicode.Scalar) -> Bool {
+        (0x30...0x39).contains(s.value) || (0xFF10...0xFF19).contains(s.value)
     }
 
     /// Han, kana, CJK punctuation and full-width forms.

@@ -73,6 +73,16 @@ struct LineBreakTests {
         #expect(try model().phrases(expected.joined()) == expected)
     }
 
+    /// Regression: BudouX's model puts a phrase boundary in 8時45|分, so a line could end "8時45".
+    @Test(arguments: ["受付は平日8時45分から17時15分までです。", "コンビニ交付は毎日6時30分から23時まで。", "３０分後に再開します。"])
+    func numbersKeepTheirCounters(text: String) throws {
+        let scalars = Array(text.unicodeScalars)
+        let allowed = LineBreakPlanner(model: try model()).allowedBreaks(scalars)
+        for i in 1..<scalars.count where LineBreakPlanner.isDigit(scalars[i - 1]) {
+            #expect(!allowed[i], "a break is allowed after \(String(String.UnicodeScalarView(scalars[..<i])))")
+        }
+    }
+
     @Test func emptyAndOneCharacterTexts() throws {
         let m = try model()
         #expect(m.phrases("").isEmpty)

@@ -213,10 +213,12 @@ public final class Renderer {
             }
             if !drawQR(qr, in: qrRect, canvas: canvas) { problems.append("QR code for \(qr) could not be encoded") }
         }
-        let titleBox = Rect(x: text.x, y: text.y, width: text.width, height: (text.height * (led ? 0.45 : 0.38)).rounded())
-        // Two lines, or three when the operator broke the title into three.
-        let titleLines = Int32(min(3, max(2, a.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Two lines, or as many as the operator broke the title into, up to four; the title's
+        // share of the card grows with its lines so it stays larger than the body.
+        let titleLines = Int32(min(4, max(2, a.title.trimmingCharacters(in: .whitespacesAndNewlines)
             .split(whereSeparator: \.isNewline).count)))
+        let titleShare = led ? 0.45 : [2: 0.38, 3: 0.5, 4: 0.6][Int(titleLines)] ?? 0.38
+        let titleBox = Rect(x: text.x, y: text.y, width: text.width, height: (text.height * titleShare).rounded())
         let title = try placeText(a.title, role: "title", in: titleBox,
                                   style: TextStyle(color: theme.text, bold: true,
                                                    maxSize: led ? rect.height * 0.2 : Double(min(p.width, p.height)) * 0.09,

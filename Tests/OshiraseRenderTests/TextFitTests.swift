@@ -147,4 +147,16 @@ struct TextFitTests {
             #expect(placed.isEllipsized && placed.lines.last?.hasSuffix("…") == true, "\(context): \(placed.lines)")
         }
     }
+
+    /// Regression: a four-line title (an evacuation order broken into lines by the operator) was
+    /// capped at three lines, set at the floor below the body's size, and lost its last line.
+    @Test("A title the operator breaks into four lines keeps all of them, larger than the body", arguments: [DisplayProfile.lcd1080p, .dsignClean])
+    func fourLineTitleKeepsItsLines(profile: DisplayProfile) throws {
+        let result = try makeRenderer().renderWithReport(scene(profile, main: announcement(
+            .emergency, title: "避難指示\n（警戒レベル4）\n北区・東区の全域\n直ちに避難\n", body: "安全な場所へ直ちに避難してください。")))
+        let title = try #require(result.texts.first { $0.role == "title" })
+        let body = try #require(result.texts.first { $0.role == "body" })
+        #expect(title.lines == ["避難指示", "（警戒レベル4）", "北区・東区の全域", "直ちに避難"] && !title.isEllipsized, "\(title.lines)")
+        #expect(title.size > body.size, "title \(title.size) px, body \(body.size) px")
+    }
 }

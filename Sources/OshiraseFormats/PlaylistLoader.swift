@@ -252,9 +252,18 @@ private struct Walker {
         return scalar.string
     }
 
-    /// Text shown on screen: a string that also passes the loader's `checkText` (font coverage).
+    /// The most characters each kind of text may have: more never fits a screen (a body is cut
+    /// with an ellipsis long before) and a ticker would take hours to pass.
+    static let textLimits = ["name": 200, "title": 200, "footer": 200, "body": 4000, "ticker": 1000]
+
+    /// Text shown on screen: a string within its length limit that also passes the loader's
+    /// `checkText` (font coverage).
     mutating func text(_ node: Node, _ what: String, allowEmpty: Bool = false) -> String? {
         guard let value = string(node, what, allowEmpty: allowEmpty) else { return nil }
+        if let limit = Walker.textLimits[what], value.count > limit {
+            fail(node, "\(what) is \(value.count) characters, more than the \(limit) a screen can show; split it into several items")
+            return nil
+        }
         if let problem = loader.checkText?(value) {
             fail(node, "\(what) \(problem)")
             return nil

@@ -315,7 +315,9 @@ public final class Renderer {
             pango_layout_set_font_description(layout, desc)
             pango_font_description_free(desc)
         }
-        let oneLine = text.split(whereSeparator: \.isNewline).joined(separator: "　")
+        // One line; a ticker longer than 1000 characters (validate refuses it) is cut, since Pango's
+        // coordinates overflow around two million pixels.
+        let oneLine = String(text.split(whereSeparator: \.isNewline).joined(separator: "　").prefix(1000))
         pango_layout_set_text(layout, oneLine, -1)
         var logical = PangoRectangle()
         pango_layout_get_pixel_extents(layout, nil, &logical)

@@ -34,7 +34,23 @@ final class FittedText {
         self.layout = layout
         self.box = box
         // A YAML block scalar (`title: |`) ends in a newline that is no line of text.
-        let prepared = planner.prepare(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        var source = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Text far longer than the box holds at the smallest size is cut before layout (it will end
+        // in an ellipsis anyway): laying out 20,000 lines to show 20 took most of a minute.
+        let floorSize = max(1, style.minSize.rounded(.down))
+        let lineCapacity = Int(box.height / (floorSize * style.lineSpacing)) + 2
+        let charCapacity = lineCapacity * (Int(box.width / (floorSize * 0.5)) + 1) + 64
+        var cutByCapacity = false
+        if source.unicodeScalars.count > charCapacity {
+            source = String(String.UnicodeScalarView(source.unicodeScalars.prefix(charCapacity)))
+            cutByCapacity = true
+        }
+        let paragraphs = source.split(separator: "\n", omittingEmptySubsequences: false)
+        if paragraphs.count > lineCapacity {
+            source = paragraphs.prefix(lineCapacity).joined(separator: "\n")
+            cutByCapacity = true
+        }
+        let prepared = planner.prepare(source)
         pango_layout_set_text(layout, prepared, -1)
         pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
         pango_layout_set_alignment(layout, style.alignment)
@@ -59,13 +75,13 @@ final class FittedText {
         /// Whether Pango had to break a line next to a word joiner: inside a phrase, because the
         /// phrase is wider than the line.
         func splitsPhrase() -> Bool {
-            for n in 1..<max(1, pango_layout_get_line_count(layout)) {
-                guard let line = pango_layout_get_line_readonly(layout, n) else { continue }
-                let start = Int(line.pointee.start_index)
-                if start >= 3, Array(bytes[(start - 3)..<start]) == joiner { return true }
-                if start + 3 <= bytes.count, Array(bytes[start..<(start + 3)]) == joiner { return true }
+            var split = false
+            FittedText.forEachLine(layout) { start, _ in
+                guard start > 0 else { return }
+                if start >= 3, start <= bytes.count, Array(bytes[(start - 3)..<start]) == joiner { split = true }
+                if start + 3 <= bytes.count, Array(bytes[start..<(start + 3)]) == joiner { split = true }
             }
-            return false
+            return split
         }
         func fits(_ r: Rect, wholePhrases: Bool = false) -> Bool {
             r.x >= 0 && r.y >= 0 && r.maxX <= box.width && r.maxY <= box.height
@@ -88,9 +104,9 @@ final class FittedText {
         var size: Double
         // Prefer the largest size at which every phrase stays whole; else the largest that fits
         // with a phrase broken (a long URL); else ellipsize at the smallest legible size.
-        if let whole = largest(floor, ceiling, { fits(apply(size: $0), wholePhrases: true) }) {
+        if !cutByCapacity, let whole = largest(floor, ceiling, { fits(apply(size: $0), wholePhrases: true) }) {
             size = whole
-        } else if let any = largest(floor, ceiling, { fits(apply(size: $0)) }) {
+        } else if !cutByCapacity, let any = largest(floor, ceiling, { fits(apply(size: $0)) }) {
             size = any
         } else {
             // Too long even at the floor: keep the lines that fit, cut after the last of them and
@@ -200,14 +216,26 @@ final class FittedText {
         guard let text = pango_layout_get_text(layout) else { return [] }
         let bytes = Array(String(cString: text).utf8)
         var result: [String] = []
-        for n in 0..<pango_layout_get_line_count(layout) {
-            guard let line = pango_layout_get_line_readonly(layout, n) else { continue }
-            let start = Int(line.pointee.start_index), end = start + Int(line.pointee.length)
-            guard start >= 0, start <= end, end <= bytes.count else { continue }
+        FittedText.forEachLine(layout) { start, length in
+            let end = start + length
+            guard start >= 0, start <= end, end <= bytes.count else { return }
             let piece = String(decoding: bytes[start..<end], as: UTF8.self)
             result.append(piece.replacingOccurrences(of: "\u{2060}", with: "").replacingOccurrences(of: "\n", with: ""))
         }
         return result
+    }
+
+    /// Calls `body` with each line's byte range, walking Pango's line list once (asking for line
+    /// n by number walks the list from the start each time: quadratic in long texts).
+    static func forEachLine(_ layout: OpaquePointer, _ body: (_ start: Int, _ length: Int) -> Void) {
+        var node = pango_layout_get_lines_readonly(layout)
+        while let current = node {
+            if let data = current.pointee.data {
+                let line = data.assumingMemoryBound(to: PangoLayoutLine.self)
+                body(Int(line.pointee.start_index), Int(line.pointee.length))
+            }
+            node = current.pointee.next
+        }
     }
 
     func draw(_ canvas: Canvas, color: RGB) {

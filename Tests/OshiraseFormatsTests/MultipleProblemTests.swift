@@ -264,4 +264,22 @@ struct HostileFileTests {
         #expect(found.count == 4 && found[0].hasPrefix("4:15 bad duration") && found[1].hasPrefix("8:5 duplicate key 'clock'")
                 && found[2].hasPrefix("11:5 duplicate key 'ticker'") && found[3].hasPrefix("12:11 unknown zone"), "\(found)")
     }
+
+    @Test("Texts longer than a screen can show are errors naming their length")
+    func overlongTextsAreRefused() {
+        let errors = problems("""
+            name: 本庁舎
+            items:
+              - id: t
+                ticker: \(String(repeating: "大雪のため市バスに遅れが出ています。", count: 60))
+              - id: a
+                announcement:
+                  title: \(String(repeating: "お知らせ", count: 51))
+                  body: 本文
+            """)
+        let found = errors.map { "\($0.line):\($0.column) \($0.message)" }
+        #expect(found.count == 2, "\(found)")
+        #expect(found.first?.hasPrefix("4:13 ticker is 1080 characters, more than the 1000") == true, "\(found)")
+        #expect(found.last?.hasPrefix("7:14 title is 204 characters, more than the 200") == true, "\(found)")
+    }
 }

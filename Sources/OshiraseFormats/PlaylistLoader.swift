@@ -271,6 +271,20 @@ private struct Walker {
         return value
     }
 
+    /// An item id: it names timeline lines, log entries and demo files, so it is one word of
+    /// letters (any script), digits, '-', '_' and '.', not starting with '.'.
+    mutating func itemID(_ node: Node) -> String? {
+        guard let value = string(node, "id") else { return nil }
+        let allowed = value.unicodeScalars.allSatisfy { s in
+            s.properties.isAlphabetic || s.properties.numericType != nil || "-_.".unicodeScalars.contains(s)
+        }
+        guard allowed, !value.hasPrefix("."), value.count <= 64 else {
+            fail(node, "id '\(value)' must be one word of at most 64 letters, digits, '-', '_' and '.', not starting with '.' (ids name timeline lines and files)")
+            return nil
+        }
+        return value
+    }
+
     mutating func integer(_ node: Node, _ what: String) -> Int? {
         guard let scalar = node.scalar, scalar.style == .plain, let n = Int(scalar.string) else {
             fail(node, "\(what) must be a whole number, e.g. 0, 10 or -1")
@@ -386,7 +400,7 @@ private struct Walker {
         let before = errors.count
 
         var id: String?
-        if let n = f["id"] { id = string(n.value, "id") } else { fail(node, "item is missing its 'id'") }
+        if let n = f["id"] { id = itemID(n.value) } else { fail(node, "item is missing its 'id'") }
 
         var duration = defaultDuration
         if let d = f["duration"], let s = parsed(d.value, "duration", ValueParsers.duration) { duration = s }

@@ -9,10 +9,11 @@ public enum FontCoverage {
         guard let charset = characterSet.charset else { return [] }
         var seen = Set<Unicode.Scalar>()
         var missing: [Unicode.Scalar] = []
-        for scalar in text.unicodeScalars where !isInvisible(scalar) {
-            if FcCharSetHasChar(charset, FcChar32(scalar.value)) == FcFalse, seen.insert(scalar).inserted {
-                missing.append(scalar)
-            }
+        for scalar in text.unicodeScalars {
+            // Control characters (a vertical tab pasted from a spreadsheet) draw as boxes too.
+            let drawnAsBox = isStrayControl(scalar)
+                || (!isInvisible(scalar) && FcCharSetHasChar(charset, FcChar32(scalar.value)) == FcFalse)
+            if drawnAsBox, seen.insert(scalar).inserted { missing.append(scalar) }
         }
         return missing
     }
@@ -22,9 +23,15 @@ public enum FontCoverage {
         let missing = missingCharacters(in: text)
         guard !missing.isEmpty else { return nil }
         let list = missing.prefix(5).map { scalar in
-            "\(Character(scalar)) (U+\(String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)))"
+            let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            return isStrayControl(scalar) ? "the control character \(code)" : "\(Character(scalar)) (\(code))"
         }.joined(separator: ", ") + (missing.count > 5 ? " and \(missing.count - 5) more" : "")
         return "contains \(list), which the display font (Noto Sans CJK JP) cannot draw; the screen would show empty boxes"
+    }
+
+    /// A control character other than tab, newline and carriage return.
+    private static func isStrayControl(_ s: Unicode.Scalar) -> Bool {
+        s.properties.generalCategory == .control && !["\t", "\n", "\r"].contains(s)
     }
 
     private static func isInvisible(_ s: Unicode.Scalar) -> Bool {

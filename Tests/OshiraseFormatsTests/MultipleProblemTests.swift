@@ -282,4 +282,24 @@ struct HostileFileTests {
         #expect(found.first?.hasPrefix("4:13 ticker is 1080 characters, more than the 1000") == true, "\(found)")
         #expect(found.last?.hasPrefix("7:14 title is 204 characters, more than the 200") == true, "\(found)")
     }
+
+    /// Regression: an id with a slash broke `demo` (it names files) and one with a space made the
+    /// text timeline ambiguous.
+    @Test("Ids are one word: letters of any script, digits, '-', '_' and '.'")
+    func idsAreOneWord() {
+        let errors = problems("""
+            name: 本庁舎
+            items:
+              - id: "a/b"
+                clock: "HH:mm"
+              - id: "a b"
+                clock: "HH:mm"
+              - id: ../../evil
+                clock: "HH:mm"
+              - id: マイナンバー_2026.v1
+                clock: "HH:mm"
+            """)
+        #expect(errors.map { "\($0.line):\($0.column)" } == ["3:9", "5:9", "7:9"], "\(errors.map(\.description))")
+        #expect(errors.allSatisfy { $0.message.contains("must be one word") })
+    }
 }

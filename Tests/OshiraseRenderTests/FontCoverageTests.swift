@@ -21,4 +21,12 @@ struct FontCoverageTests {
     func invisibleCharactersAreIgnored() {
         #expect(FontCoverage.missingCharacters(in: "検温\u{2060}に\u{200B}ご協力\n\t\u{3000}\u{FE0F}ください").isEmpty)
     }
+
+    /// Regression: control characters (often pasted from a spreadsheet) passed validate and drew as boxes.
+    @Test("Control characters other than tab and newline are reported")
+    func strayControlsAreReported() throws {
+        #expect(FontCoverage.missingCharacters(in: "制御\u{07}文字\u{0B}と\u{85}\t\n\r") == ["\u{07}", "\u{0B}", "\u{85}"])
+        let problem = try #require(FontCoverage.problem(in: "本文\u{0B}"))
+        #expect(problem.contains("the control character U+000B"), "\(problem)")
+    }
 }

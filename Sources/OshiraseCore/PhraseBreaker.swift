@@ -49,10 +49,28 @@ public struct PhraseModel: Sendable {
 
     /// The first model found in `defaultLocations()`, or nil.
     public static func loadDefault() -> PhraseModel? {
-        for path in defaultLocations() where FileManager.default.fileExists(atPath: path) {
-            if let model = try? PhraseModel(contentsOf: path) { return model }
+        try? loadDefaultOrExplain()
+    }
+
+    /// The first model found in `defaultLocations()`; when none can be used, an error that says
+    /// why: `$OSHIRASE_BUDOUX_MODEL` names a file that cannot be read, a model file is broken, or
+    /// none exists.
+    public static func loadDefaultOrExplain() throws(PhraseModelError) -> PhraseModel {
+        if let env = ProcessInfo.processInfo.environment["OSHIRASE_BUDOUX_MODEL"], !env.isEmpty {
+            do {
+                return try PhraseModel(contentsOf: env)
+            } catch {
+                throw PhraseModelError("OSHIRASE_BUDOUX_MODEL=\(env) cannot be used: \(error)")
+            }
         }
-        return nil
+        for path in defaultLocations() where FileManager.default.fileExists(atPath: path) {
+            do {
+                return try PhraseModel(contentsOf: path)
+            } catch {
+                throw PhraseModelError("the BudouX phrase model \(path) cannot be used: \(error) (run scripts/bootstrap again)")
+            }
+        }
+        throw PhraseModelError("BudouX phrase model not found (run scripts/bootstrap or set OSHIRASE_BUDOUX_MODEL)")
     }
 
     /// For each gap between scalars i-1 and i (i in 1..<count), whether it is a phrase boundary.

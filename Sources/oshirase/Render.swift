@@ -60,11 +60,13 @@ struct Render: ParsableCommand {
     }
 }
 
-/// BudouX's model, or a warning that line breaks fall back to kinsoku rules alone.
+/// BudouX's model, or a warning that says why there is none and that line breaks fall back to
+/// kinsoku rules alone.
 func loadPhraseModel() -> PhraseModel? {
-    let model = PhraseModel.loadDefault()
-    if model == nil {
-        printError("oshirase: warning: BudouX phrase model not found (run scripts/bootstrap or set OSHIRASE_BUDOUX_MODEL); Japanese lines may break inside words")
+    do {
+        return try PhraseModel.loadDefaultOrExplain()
+    } catch {
+        printError("oshirase: warning: \(error); Japanese lines may break inside words")
+        return nil
     }
-    return model
 }

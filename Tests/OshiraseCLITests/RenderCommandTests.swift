@@ -189,3 +189,26 @@ struct RenderCommandTests {
         #expect(run.stderrLines.first?.hasPrefix("oshirase: error: ") == true, "\(run.stderr)")
     }
 }
+
+@Suite("Phrase model problems")
+struct PhraseModelProblemTests {
+    /// Regression: a broken model file was reported as "not found", naming no file.
+    @Test("A phrase model that cannot be read is named with its reason, and the frame is still rendered")
+    func unreadableModelIsNamed() throws {
+        let ws = try Workspace()
+        try ws.write("broken.json", "[1, 2, 3]")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: oshiraseBinary)
+        process.arguments = ["render", repoPath("fixtures/bench/card.yaml"), "--at", "2026-11-27T10:00:00+09:00", "--output", "f.png"]
+        process.currentDirectoryURL = ws.url
+        process.environment = ["OSHIRASE_BUDOUX_MODEL": ws.path("broken.json"), "PATH": "/usr/bin:/bin"]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("OSHIRASE_BUDOUX_MODEL=\(ws.path("broken.json")) cannot be used"), "\(stderr)")
+        #expect(ws.exists("f.png"))
+    }
+}

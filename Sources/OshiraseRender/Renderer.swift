@@ -48,8 +48,8 @@ public final class Renderer {
     private var images: [String: (identity: FileIdentity?, surface: ImageSurface)] = [:]
     private var brokenImages: [String: (identity: FileIdentity?, reason: String)] = [:]
     private let imageCacheLimit = 16
-    /// Pixel bytes the image cache may hold (eight 1080p photos).
-    private let imageCacheBytes = 8 * 1920 * 1080 * 4
+    /// Pixel bytes the image cache may hold (four images at the largest kept size).
+    private let imageCacheBytes = 4 * ImageSurface.maxPixels * 4
     private var formatters: [String: DateFormatter] = [:]
     private var placements: [TextPlacement] = []
     private var problems: [String] = []
@@ -466,16 +466,17 @@ final class ImageSurface {
     let height: Int
     let orientation: ExifOrientation
 
-    /// Images are kept at most this large on their longer side: twice a 1080p screen's long side,
-    /// enough for any zone, so a 49-megapixel photo costs 59 MB in the cache rather than 196 MB.
-    static let maxSide = 3840
+    /// Images are kept at most this many pixels (3840×2160's worth: twice a 1080p screen each
+    /// way, enough for any zone and fit), so a 49-megapixel photo costs 33 MB in the cache rather
+    /// than 196 MB, while a long banner keeps its full height for `cover`.
+    static let maxPixels = 3840 * 2160
 
     /// Bytes of pixels the surface holds.
     var byteCount: Int { Int(cairo_image_surface_get_stride(surface)) * height }
 
     init(decoded: DecodedImage) throws(RenderError) {
         let bitmap = decoded.bitmap
-        let scale = min(1, Double(ImageSurface.maxSide) / Double(max(bitmap.width, bitmap.height, 1)))
+        let scale = min(1, (Double(ImageSurface.maxPixels) / Double(max(1, bitmap.width * bitmap.height))).squareRoot())
         let w = max(1, Int((Double(bitmap.width) * scale).rounded())), h = max(1, Int((Double(bitmap.height) * scale).rounded()))
         guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(w), Int32(h)),
               cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {

@@ -134,6 +134,32 @@ private struct Walker {
         errors.append(PlaylistError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
     }
 
+    /// What a Japanese keyboard may have typed that YAML does not read as meant, on the given lines:
+    /// a full-width space or colon, or a tab.
+    static func typingHint(in error: Error, lines: [Int]) -> String? {
+        let yaml: String
+        switch error as? YamlError {
+        case .scanner(_, _, _, let text), .parser(_, _, _, let text), .composer(_, _, _, let text): yaml = text
+        default: return nil
+        }
+        let all = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        let suspects = Set(lines).sorted().compactMap { $0 >= 1 && $0 <= all.count ? String(all[$0 - 1]) : nil }
+        return typingHint(inLines: suspects)
+    }
+
+    static func typingHint(inLines lines: [String]) -> String? {
+        if lines.contains(where: { $0.contains("\u{3000}") }) {
+            return "the line has a full-width space (　), which YAML does not count as a space: type a normal space"
+        }
+        if lines.contains(where: { $0.contains("：") }) {
+            return "a full-width colon (：) does not end a key: type ':' followed by a space"
+        }
+        if lines.contains(where: { $0.contains("\t") }) {
+            return "the line has a tab: indent with spaces"
+        }
+        return nil
+    }
+
     /// Keys renamed after a "duplicate key" error; they are ignored on the second parse.
     static let setAsidePrefix = "__oshirase_repeated_key_"
 
@@ -175,7 +201,11 @@ private struct Walker {
             let text = context?.text ?? ""
             let unfinished = text.contains("quoted scalar") || text.contains("flow") || text.contains("simple key")
                 || problem.contains("end of stream")
-            return syntax(problem, at: unfinished ? (context?.mark ?? mark) : mark, context: context)
+            var found = syntax(problem, at: unfinished ? (context?.mark ?? mark) : mark, context: context)
+            if let hint = Walker.typingHint(in: error, lines: [found.line, mark.line]) {
+                found = PlaylistError(file: found.file, line: found.line, column: found.column, message: found.message + "; " + hint)
+            }
+            return found
         case .duplicatedKeysInMapping(let duplicates, let context):
             // Yams marks the first occurrence; the error belongs where the key is repeated.
             let name = duplicates.first ?? "?"
@@ -212,7 +242,8 @@ private struct Walker {
     /// The key/value pairs of a mapping, after checking every key is one of `allowed`.
     mutating func fields(_ node: Node, _ what: String, allowed: [String]) -> [String: (key: Node, value: Node)]? {
         guard let mapping = node.mapping else {
-            fail(node, "\(what) must be a mapping of keys (\(allowed.joined(separator: ", ")))")
+            let hint = node.scalar.flatMap { Walker.typingHint(inLines: [$0.string]) }.map { "; " + $0 } ?? ""
+            fail(node, "\(what) must be a mapping of keys (\(allowed.joined(separator: ", ")))\(hint)")
             return nil
         }
         var result: [String: (key: Node, value: Node)] = [:]
@@ -223,6 +254,10 @@ private struct Walker {
             }
             if name.hasPrefix(Walker.setAsidePrefix) { continue }  // a repeated key, already reported
             guard allowed.contains(name) else {
+                if let hint = Walker.typingHint(inLines: [name]) {
+                    fail(key, "unknown key '\(name)' in \(what): \(hint)")
+                    continue
+                }
                 var message = "unknown key '\(name)' in \(what)"
                 if let guess = closest(name, in: allowed) { message += "; did you mean '\(guess)'?" }
                 message += " (allowed: \(allowed.joined(separator: ", ")))"

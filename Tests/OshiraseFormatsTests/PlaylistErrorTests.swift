@@ -30,6 +30,18 @@ struct PlaylistErrorTests {
         expect(e, at: line, column, "YAML syntax error", fragment)
     }
 
+    /// Regression: a full-width space or colon from a Japanese keyboard, or a tab, gave messages
+    /// that did not say what was wrong.
+    @Test(arguments: [
+        ("name: 全角\nitems:\n  - id: a\n    announcement:\n      title:\u{3000}お知らせ\n", "full-width space"),
+        ("name: 全角\nitems:\n  - id: a\n    announcement:\n      title： お知らせ\n", "full-width colon"),
+        ("name: タブ\nitems:\n  - id: a\n\tclock: \"HH:mm\"\n", "indent with spaces"),
+    ])
+    func japaneseKeyboardSlipsAreNamed(yaml: String, hint: String) {
+        let errors = problems(yaml)
+        #expect(errors.contains { $0.message.contains(hint) }, "\(errors.map(\.description))")
+    }
+
     @Test func colonInsideTextSuggestsQuotes() throws {
         let e = try problem("""
             name: 本庁舎

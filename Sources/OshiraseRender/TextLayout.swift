@@ -29,7 +29,10 @@ final class FittedText {
     /// Where the block's top-left corner is drawn.
     let origin: (x: Double, y: Double)
 
-    init(_ text: String, in box: Rect, style: TextStyle, planner: LineBreakPlanner, cr: OpaquePointer) throws(RenderError) {
+    /// - Parameter markup: `text` is Pango markup (our own labels only, never playlist text) and is
+    ///   set as it is, without phrase preparation.
+    init(_ text: String, in box: Rect, style: TextStyle, planner: LineBreakPlanner, cr: OpaquePointer,
+         markup: Bool = false) throws(RenderError) {
         guard let layout = pango_cairo_create_layout(cr) else { throw RenderError("cannot create a text layout") }
         self.layout = layout
         self.box = box
@@ -41,17 +44,23 @@ final class FittedText {
         let lineCapacity = Int(box.height / (floorSize * style.lineSpacing)) + 2
         let charCapacity = lineCapacity * (Int(box.width / (floorSize * 0.5)) + 1) + 64
         var cutByCapacity = false
-        if source.unicodeScalars.count > charCapacity {
+        if !markup, source.unicodeScalars.count > charCapacity {
             source = String(String.UnicodeScalarView(source.unicodeScalars.prefix(charCapacity)))
             cutByCapacity = true
         }
         let paragraphs = source.split(separator: "\n", omittingEmptySubsequences: false)
-        if paragraphs.count > lineCapacity {
+        if !markup, paragraphs.count > lineCapacity {
             source = paragraphs.prefix(lineCapacity).joined(separator: "\n")
             cutByCapacity = true
         }
-        let prepared = planner.prepare(source)
-        pango_layout_set_text(layout, prepared, -1)
+        let prepared: String
+        if markup {
+            pango_layout_set_markup(layout, text, -1)
+            prepared = pango_layout_get_text(layout).map { String(cString: $0) } ?? ""
+        } else {
+            prepared = planner.prepare(source)
+            pango_layout_set_text(layout, prepared, -1)
+        }
         pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
         pango_layout_set_alignment(layout, style.alignment)
         pango_layout_set_line_spacing(layout, Float(style.lineSpacing))

@@ -6,7 +6,7 @@ import OshiraseImaging
 /// Draws a schedule as a picture: one row per zone, a block per slot labelled with its item and
 /// coloured by category, hours marked along the top. Where slots are too short to read (a day of
 /// 15 s items), a rotation (a span with the same items looping) becomes one block that lists its
-/// items (繰り返し a → b → c), with a strip coloured by each item's share of the loop.
+/// items in order (繰り返し ■ a → ■ b → ■ c), each after a square of its colour.
 public struct TimelinePainter {
     private let planner: LineBreakPlanner
 
@@ -44,6 +44,7 @@ public struct TimelinePainter {
         formatter.dateFormat = step >= 1440 ? "M/d" : span > 86_400 ? "M/d HH:mm" : "HH:mm"
         let gridBottom = top + Double(zones.count) * (rowHeight + rowGap)
         var mark = calendar.startOfDay(for: from)
+        var lastLabelEnd = -Double.infinity
         while mark <= to {
             if mark >= from {
                 let px = x(mark).rounded() + 0.5
@@ -53,8 +54,12 @@ public struct TimelinePainter {
                 cairo_line_to(canvas.cr, px, gridBottom)
                 cairo_stroke(canvas.cr)
                 let labelX = min(max(px - labelWidth / 2, 4), Double(width) - labelWidth - 4)
-                try text(formatter.string(from: mark), in: Rect(x: labelX, y: top - 44, width: labelWidth, height: 30),
-                         size: 16, bold: false, color: ink, canvas: canvas, centered: true)
+                // A label pushed against the right edge may meet the one before it: leave it out.
+                if labelX >= lastLabelEnd + 8 {
+                    try text(formatter.string(from: mark), in: Rect(x: labelX, y: top - 44, width: labelWidth, height: 30),
+                             size: 16, bold: false, color: ink, canvas: canvas, centered: true)
+                    lastLabelEnd = labelX + labelWidth
+                }
             }
             let next = step >= 1440 ? calendar.date(byAdding: .day, value: 1, to: mark)
                                     : calendar.date(byAdding: .minute, value: step, to: mark)
@@ -82,62 +87,77 @@ public struct TimelinePainter {
             }
         }
 
-        // Legend.
+        // Legend: announcement categories, the other kinds of item, idle.
+        var legend: [(String, RGB)] = Category.allCases.map { ($0.rawValue, Theme.forCategory($0).background) }
+        legend += [("image", Self.imageColour), ("clock", Theme.idle.background), ("ticker", Theme.ticker.background),
+                   ("idle", idleColour)]
         var lx = left
         let ly = gridBottom + 24
-        for category in Category.allCases {
-            let theme = Theme.forCategory(category)
-            canvas.fill(Rect(x: lx, y: ly, width: 28, height: 28), theme.background)
-            try text(category.rawValue, in: Rect(x: lx + 36, y: ly, width: 140, height: 28), size: 18, bold: false,
+        for (name, colour) in legend {
+            canvas.fill(Rect(x: lx, y: ly, width: 28, height: 28), colour)
+            try text(name, in: Rect(x: lx + 36, y: ly, width: 140, height: 28), size: 18, bold: false,
                      color: ink, canvas: canvas, verticalCenter: true)
-            lx += 190
+            lx += 180
         }
-        canvas.fill(Rect(x: lx, y: ly, width: 28, height: 28), idleColour)
-        try text("idle", in: Rect(x: lx + 36, y: ly, width: 140, height: 28), size: 18, bold: false, color: ink,
-                 canvas: canvas, verticalCenter: true)
         return canvas.bitmap()
     }
 
     private func drawSlot(_ slot: Slot, x0: Double, x1: Double, y: Double, height: Double, canvas: Canvas) throws(RenderError) {
         let block = Rect(x: x0, y: y, width: max(1, x1 - x0), height: height)
-        let colour = slot.entry.map { Theme.forCategory($0.item.category) }
-        canvas.fill(block, colour?.background ?? idleColour)
+        let colour: (background: RGB, text: RGB) = slot.entry.map { Self.colours(of: $0.item) } ?? (idleColour, ink)
+        canvas.fill(block, colour.background)
         // A hairline between consecutive blocks keeps short slots apart.
         canvas.fill(Rect(x: x0, y: y, width: 1, height: height), RGB(0xFF, 0xFF, 0xFF), alpha: 0.6)
         if block.width >= 40 {
             try text(slot.label, in: block.inset(by: 6), size: 16, bold: false,
-                     color: colour?.text ?? ink, canvas: canvas, verticalCenter: true, maxLines: 1)
+                     color: colour.text, canvas: canvas, verticalCenter: true, maxLines: 1)
         }
     }
 
+    /// A loop of slots too short to draw one by one: one light block whose label lists the items
+    /// in order, each after a square of its colour.
     private func drawRotation(_ rotation: Rotation, in span: Rect, canvas: Canvas) throws(RenderError) {
-        canvas.fill(span, RGB(0xEC, 0xEF, 0xF1))
-        let strip = 14.0
-        let cycle = Double(rotation.entries.reduce(0) { $0 + $1.item.duration })
-        var sx = span.x
-        for entry in rotation.entries {
-            let w = span.width * Double(entry.item.duration) / max(cycle, 1)
-            canvas.fill(Rect(x: sx, y: span.y, width: w, height: strip), Theme.forCategory(entry.item.category).background)
-            sx += w
-        }
+        canvas.fill(span, rotationColour)
         canvas.fill(Rect(x: span.x, y: span.y, width: 1, height: span.height), RGB(0x90, 0xA4, 0xAE))
-        if span.width >= 40 {
-            let label = "繰り返し " + rotation.entries.map(\.item.id).joined(separator: " → ")
-            try text(label, in: Rect(x: span.x, y: span.y + strip, width: span.width, height: span.height - strip).inset(by: 5),
-                     size: 15, bold: false, color: ink, canvas: canvas, verticalCenter: true)
+        guard span.width >= 40 else { return }
+        let items = rotation.entries.map { entry in
+            "<span foreground=\"\(Self.colours(of: entry.item).background)\">■</span> \(Self.escaped(entry.item.id))"
         }
+        try text("繰り返し " + items.joined(separator: " → "), in: span.inset(by: 6), size: 15, bold: false, color: ink,
+                 canvas: canvas, verticalCenter: true, markup: true)
+    }
+
+    /// The colours of an item in the picture: announcements by category, other kinds their own.
+    static func colours(of item: Item) -> (background: RGB, text: RGB) {
+        switch item.content {
+        case .announcement(let a):
+            let theme = Theme.forCategory(a.category)
+            return (theme.background, theme.text)
+        case .image: return (imageColour, RGB(0xFF, 0xFF, 0xFF))
+        case .clock: return (Theme.idle.background, Theme.idle.text)
+        case .ticker: return (Theme.ticker.background, Theme.ticker.text)
+        }
+    }
+
+    static let imageColour = RGB(0x6A, 0x1B, 0x9A)
+
+    static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
     }
 
     private let ink = RGB(0x1A, 0x1A, 0x1A)
     private let idleColour = RGB(0xCF, 0xD8, 0xDC)
+    private let rotationColour = RGB(0xEC, 0xEF, 0xF1)
 
     private func text(_ s: String, in box: Rect, size: Double, bold: Bool, color: RGB, canvas: Canvas,
-                      centered: Bool = false, verticalCenter: Bool = false, maxLines: Int32 = 3) throws(RenderError) {
+                      centered: Bool = false, verticalCenter: Bool = false, maxLines: Int32 = 3,
+                      markup: Bool = false) throws(RenderError) {
         guard box.width > 4, box.height > 4 else { return }
         var style = TextStyle(color: color, bold: bold, maxSize: size, minSize: min(size, 10),
                               alignment: centered ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT, verticalCenter: verticalCenter)
         style.maxLines = maxLines
-        let fitted = try FittedText(s, in: box, style: style, planner: planner, cr: canvas.cr)
+        let fitted = try FittedText(s, in: box, style: style, planner: planner, cr: canvas.cr, markup: markup)
         fitted.draw(canvas, color: color)
     }
 }

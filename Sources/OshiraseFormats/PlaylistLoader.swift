@@ -490,6 +490,8 @@ private struct Walker {
             if let q = a["qr"], let url = string(q.value, "qr") {
                 if url.utf8.count > 1000 {
                     fail(q.value, "qr text is \(url.utf8.count) bytes; a QR code readable from a distance holds at most 1000")
+                } else if !ValueParsers.isAddress(url) {
+                    fail(q.value, "qr '\(url)' is not a full address: a phone opens it only with its scheme, e.g. https://www.city.sapporo.jp/mynumber/")
                 } else {
                     qr = url
                 }

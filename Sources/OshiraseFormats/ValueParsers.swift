@@ -154,6 +154,16 @@ public enum ValueParsers {
         return out
     }
 
+    /// Whether text is an address with a scheme (`https:`, `tel:`, `mailto:`…) and no white space.
+    public static func isAddress(_ text: String) -> Bool {
+        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex,
+              !text.contains(where: { $0.isWhitespace }) else { return false }
+        let scheme = text[..<colon]
+        guard let first = scheme.first, first.isASCII, first.isLetter else { return false }
+        return scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
+            && text.index(after: colon) != text.endIndex
+    }
+
     /// A message without a position.
     public struct Message: Error, Sendable, Equatable {
         public let text: String

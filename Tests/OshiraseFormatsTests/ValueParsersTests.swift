@@ -96,4 +96,13 @@ struct ValueParsersTests {
         #expect(ValueParsers.clockLiterals("'現在' HH:mm") == "現在 :")
         #expect(ValueParsers.clockLiterals("HH時mm分") == "時分")
     }
+
+    /// Regression: `qr: www.city.sapporo.jp` passed validate, and phones do not open it as a link.
+    @Test("QR texts must be full addresses", arguments: [
+        ("https://www.city.sapporo.jp/mynumber/", true), ("tel:011-211-2111", true), ("mailto:info@city.sapporo.jp", true),
+        ("www.city.sapporo.jp", false), ("not a url", false), ("https:", false), ("://x", false), ("1http://x", false),
+    ])
+    func qrAddresses(text: String, valid: Bool) {
+        #expect(ValueParsers.isAddress(text) == valid, "\(text)")
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import CPangoCairo
 
 /// Which characters the display font can draw, so a playlist that would show empty boxes
@@ -23,7 +24,7 @@ public enum FontCoverage {
         let missing = missingCharacters(in: text)
         guard !missing.isEmpty else { return nil }
         let list = missing.prefix(5).map { scalar in
-            let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            let code = String(format: "U+%04X", scalar.value)
             return isStrayControl(scalar) ? "the control character \(code)" : "\(Character(scalar)) (\(code))"
         }.joined(separator: ", ") + (missing.count > 5 ? " and \(missing.count - 5) more" : "")
         return "contains \(list), which the display font (Noto Sans CJK JP) cannot draw; the screen would show empty boxes"
@@ -67,10 +68,4 @@ public enum FontCoverage {
     }
 
     private static let characterSet = FontCharset()
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }

@@ -60,9 +60,6 @@ public final class Renderer {
         _ = FontSetup.configured
     }
 
-    /// Which font configuration the renderers use (for logs and status).
-    public static var fontConfiguration: String { FontSetup.configured }
-
     /// Renders a scene into a new frame.
     public func render(_ scene: Scene, light: LightOutput? = nil) throws(RenderError) -> Bitmap {
         try renderWithReport(scene, light: light).frame

@@ -24,11 +24,17 @@ func profile(named name: String) throws -> DisplayProfile {
     return p
 }
 
-/// Loads playlists for playback: a file with errors stops the command (exit 1); items whose
-/// images cannot be shown are skipped with a warning on stderr.
-func loadPlaylists(_ paths: [String]) throws -> [Playlist] {
-    var loader = PlaylistLoader(skipsBrokenAssets: true)
+/// The loader every command uses: text must be drawable by the display font.
+func playlistLoader(skipsBrokenAssets: Bool) -> PlaylistLoader {
+    var loader = PlaylistLoader(skipsBrokenAssets: skipsBrokenAssets)
     loader.checkText = FontCoverage.problem(in:)
+    return loader
+}
+
+/// Loads playlists for playback: a file with errors stops the command (exit 1); items whose
+/// images cannot be shown are skipped, each with a FILE:LINE:COL error line on stderr.
+func loadPlaylists(_ paths: [String]) throws -> [Playlist] {
+    let loader = playlistLoader(skipsBrokenAssets: true)
     var playlists: [Playlist] = []
     var failed = false
     var seen = Set<String>()

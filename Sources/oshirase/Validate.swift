@@ -1,6 +1,5 @@
 import ArgumentParser
 import OshiraseFormats
-import OshiraseRender
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(

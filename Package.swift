@@ -10,6 +10,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries, each wrapped once.
@@ -21,6 +27,10 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode",
                        providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CDRM", pkgConfig: "libdrm",
+                       providers: [.apt(["libdrm-dev"])]),
+        // Linux kernel interfaces Swift cannot import directly: fbdev and console ioctls, inotify.
+        .systemLibrary(name: "CLinuxDevices"),
 
         // Pure values: playlists, schedules, scenes, themes, phrase breaking.
         .target(name: "OshiraseCore"),
@@ -34,10 +44,37 @@ let package = Package(
         .target(name: "OshiraseRender", dependencies: [
             "OshiraseCore", "OshiraseImaging", "CPangoCairo", "CQREncode",
         ]),
+        // Where frames go: fbdev, PNG directory, memory; pixel-format conversion.
+        .target(name: "OshiraseDevices", dependencies: ["OshiraseCore", "OshiraseImaging", "CLinuxDevices"]),
+        // The DRM/KMS output on libdrm.
+        .target(name: "OshiraseDRM", dependencies: ["OshiraseDevices", "CDRM"]),
+        // SQLite storage: proof of play.
+        .target(name: "OshiraseStore", dependencies: [
+            "OshiraseCore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The long-running services: frame loop per display, playlist reloads, metrics.
+        .target(name: "OshiraseDaemon", dependencies: [
+            "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseDevices",
+            "OshiraseDRM", "OshiraseStore", "CLinuxDevices",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        // The HTTP API on Hummingbird: preview page, status, screenshots, metrics.
+        .target(name: "OshiraseAPI", dependencies: [
+            "OshiraseDaemon", "OshiraseImaging",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        // Fakes shared by tests: a manual clock.
+        .target(name: "OshiraseTestSupport", dependencies: ["OshiraseCore"]),
         // The thin command-line shell.
         .executableTarget(name: "oshirase", dependencies: [
-            "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender",
+            "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseStore",
+            "OshiraseDaemon", "OshiraseAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "OshiraseCoreTests", dependencies: ["OshiraseCore"]),
@@ -46,6 +83,15 @@ let package = Package(
         .testTarget(name: "OshiraseImagingTests", dependencies: ["OshiraseImaging"]),
         .testTarget(name: "OshiraseRenderTests", dependencies: ["OshiraseRender", "OshiraseFormats"]),
         .testTarget(name: "OshiraseCLITests", dependencies: ["OshiraseImaging"]),
+        .testTarget(name: "OshiraseDevicesTests", dependencies: ["OshiraseDevices", "OshiraseDRM"]),
+        .testTarget(name: "OshiraseStoreTests", dependencies: ["OshiraseStore"]),
+        .testTarget(name: "OshiraseDaemonTests", dependencies: [
+            "OshiraseDaemon", "OshiraseTestSupport", "OshiraseFormats",
+        ]),
+        .testTarget(name: "OshiraseAPITests", dependencies: [
+            "OshiraseAPI", "OshiraseTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,150 @@
+import Foundation
+import OshiraseCore
+
+/// The daemon's configuration (`oshirase run --config FILE`), parsed and validated.
+/// Relative paths are already resolved against the config file's folder.
+public struct SiteConfig: Sendable, Equatable {
+    /// Shown on idle screens, e.g. 札幌市役所 本庁舎.
+    public var site: String
+    /// For power and brightness schedules, and idle screens when no playlist says otherwise.
+    public var timeZone: TimeZone
+    /// Folder of playlist files (`*.yaml`, `*.yml`), absolute.
+    public var playlistsDirectory: String
+    /// Folder for the SQLite database (proof of play), absolute.
+    public var stateDirectory: String
+    /// Before this instant the system clock is taken to be wrong (no RTC, no NTP yet); nil: the build date.
+    public var clockNotBefore: Date?
+    public var displays: [DisplayConfig]
+    public var api: APIConfig
+    /// Profiles defined by the config, in addition to the built-in ones.
+    public var profiles: [DisplayProfile]
+
+    public init(site: String, timeZone: TimeZone = .tokyo, playlistsDirectory: String, stateDirectory: String,
+                clockNotBefore: Date? = nil, displays: [DisplayConfig], api: APIConfig = APIConfig(),
+                profiles: [DisplayProfile] = []) {
+        self.site = site
+        self.timeZone = timeZone
+        self.playlistsDirectory = playlistsDirectory
+        self.stateDirectory = stateDirectory
+        self.clockNotBefore = clockNotBefore
+        self.displays = displays
+        self.api = api
+        self.profiles = profiles
+    }
+}
+
+/// One screen the box drives.
+public struct DisplayConfig: Sendable, Equatable {
+    /// Unique within the config: `lobby`, `entrance`, `led-wall`; used in the API and proof of play.
+    public var name: String
+    public var profile: DisplayProfile
+    public var output: OutputConfig
+    /// Where the frame's top-left corner sits on the output (LED walls on a sending card's input).
+    public var region: PixelRegion
+    /// Frames per second while something moves; default 60 on LCD and kiosk profiles, 30 on LED.
+    public var fps: Int
+    public var transition: Transition
+    /// LED walls: brightness by time of day (first matching window wins; 100 % outside all).
+    public var brightness: [BrightnessWindow]
+    /// LED walls: CIE 1931 lightness mapping (default true).
+    public var cieGamma: Bool
+    /// LED walls: when tickers stand still instead of scrolling (nil: never).
+    public var staticTickers: TimeWindow?
+    /// When the screen is on; nil: always.
+    public var power: PowerSchedule?
+
+    public init(name: String, profile: DisplayProfile, output: OutputConfig, region: PixelRegion = .origin,
+                fps: Int? = nil, transition: Transition = .cut, brightness: [BrightnessWindow] = [],
+                cieGamma: Bool = true, staticTickers: TimeWindow? = nil, power: PowerSchedule? = nil) {
+        self.name = name
+        self.profile = profile
+        self.output = output
+        self.region = region
+        self.fps = fps ?? (profile.kind == .led ? 30 : 60)
+        self.transition = transition
+        self.brightness = brightness
+        self.cieGamma = cieGamma
+        self.staticTickers = staticTickers
+        self.power = power
+    }
+}
+
+/// Top-left corner of a display's frame on its output, in pixels.
+public struct PixelRegion: Sendable, Equatable {
+    public var x: Int
+    public var y: Int
+    public init(x: Int, y: Int) {
+        self.x = x
+        self.y = y
+    }
+    public static let origin = PixelRegion(x: 0, y: 0)
+}
+
+/// The device a display writes to.
+public enum OutputConfig: Sendable, Equatable {
+    /// DRM/KMS: device node (default /dev/dri/card0) and connector name (nil: the first connected).
+    case drm(device: String, connector: String?)
+    /// Linux framebuffer device (default /dev/fb0).
+    case fbdev(device: String)
+    /// A PNG per display (`<directory>/<display>.png`) written atomically when the frame changes,
+    /// at most once per `minimumInterval` seconds.
+    case pngDirectory(directory: String, minimumInterval: Double)
+    /// Frames kept in memory only (tests, the preview page).
+    case memory
+
+    public var kind: String {
+        switch self {
+        case .drm: "drm"
+        case .fbdev: "fbdev"
+        case .pngDirectory: "png-dir"
+        case .memory: "memory"
+        }
+    }
+}
+
+/// How one item gives way to the next.
+public enum Transition: Sendable, Equatable {
+    case cut
+    /// A cross-fade over `seconds`.
+    case fade(seconds: Double)
+}
+
+/// LED brightness for a time window, e.g. 30 % from 19:00 to 06:00.
+public struct BrightnessWindow: Sendable, Equatable {
+    public var window: TimeWindow
+    /// 0…100.
+    public var percent: Double
+    public init(window: TimeWindow, percent: Double) {
+        self.window = window
+        self.percent = percent
+    }
+}
+
+/// When a display is on: daily from `on` to `off` (may wrap midnight), on the given weekdays.
+public struct PowerSchedule: Sendable, Equatable {
+    public var window: TimeWindow
+    /// Days the screen comes on at all; nil: every day.
+    public var days: Set<Weekday>?
+    public init(window: TimeWindow, days: Set<Weekday>? = nil) {
+        self.window = window
+        self.days = days
+    }
+}
+
+/// The HTTP API's listening address and the bearer tokens that may read it.
+public struct APIConfig: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    /// Bearer tokens accepted for reads; required (non-empty) when `host` is not a loopback address.
+    public var tokens: [String]
+    public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [String] = []) {
+        self.host = host
+        self.port = port
+        self.tokens = tokens
+    }
+
+    /// True for 127.0.0.0/8, ::1 and `localhost`.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

@@ -31,6 +31,8 @@ let package = Package(
                        providers: [.apt(["libdrm-dev"])]),
         // Linux kernel interfaces Swift cannot import directly: fbdev and console ioctls, inotify.
         .systemLibrary(name: "CLinuxDevices"),
+        // The build date, the earliest instant the daemon believes its clock.
+        .target(name: "COshiraseBuild"),
 
         // Pure values: playlists, schedules, scenes, themes, phrase breaking.
         .target(name: "OshiraseCore"),
@@ -55,7 +57,7 @@ let package = Package(
         // The long-running services: frame loop per display, playlist reloads, metrics.
         .target(name: "OshiraseDaemon", dependencies: [
             "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseDevices",
-            "OshiraseDRM", "OshiraseStore", "CLinuxDevices",
+            "OshiraseDRM", "OshiraseStore", "CLinuxDevices", "COshiraseBuild",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -67,7 +69,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Fakes shared by tests: a manual clock.
-        .target(name: "OshiraseTestSupport", dependencies: ["OshiraseCore"]),
+        .target(name: "OshiraseTestSupport", dependencies: ["OshiraseCore", "OshiraseDaemon"]),
         // The thin command-line shell.
         .executableTarget(name: "oshirase", dependencies: [
             "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseStore",
@@ -84,7 +86,9 @@ let package = Package(
         .testTarget(name: "OshiraseRenderTests", dependencies: ["OshiraseRender", "OshiraseFormats"]),
         .testTarget(name: "OshiraseCLITests", dependencies: ["OshiraseImaging"]),
         .testTarget(name: "OshiraseDevicesTests", dependencies: ["OshiraseDevices", "OshiraseDRM"]),
-        .testTarget(name: "OshiraseStoreTests", dependencies: ["OshiraseStore"]),
+        .testTarget(name: "OshiraseStoreTests", dependencies: [
+            "OshiraseStore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "OshiraseDaemonTests", dependencies: [
             "OshiraseDaemon", "OshiraseTestSupport", "OshiraseFormats",
         ]),

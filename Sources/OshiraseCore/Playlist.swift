@@ -75,15 +75,19 @@ public struct Item: Sendable, Equatable {
     public var priority: Int
     public var schedule: Schedule
     public var zone: Zone
+    /// Played when the box's clock cannot be trusted (before the build date, no RTC or NTP yet):
+    /// then only fallback items play, in file order, ignoring their schedules.
+    public var fallback: Bool
 
     public init(id: String, content: Content, duration: Int, priority: Int = 0,
-                schedule: Schedule = .always, zone: Zone = .main) {
+                schedule: Schedule = .always, zone: Zone = .main, fallback: Bool = false) {
         self.id = id
         self.content = content
         self.duration = duration
         self.priority = priority
         self.schedule = schedule
         self.zone = zone
+        self.fallback = fallback
     }
 
     /// The category used to colour this item in timelines and themes.

@@ -361,3 +361,12 @@ extension Calendar {
         return c
     }
 }
+
+extension Schedule {
+    /// Whether the schedule matches the instant `time` on the wall clock of `calendar`'s zone
+    /// (power and brightness windows use it as items do).
+    public func matches(_ time: Date, calendar: Calendar) -> Bool {
+        let m = LocalMoment(time, calendar: calendar)
+        return matches(date: m.date, weekday: m.weekday, minute: m.minute, previous: m.previous)
+    }
+}

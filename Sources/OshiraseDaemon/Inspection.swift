@@ -23,6 +23,9 @@ public struct DisplayStatus: Sendable, Codable, Equatable {
     public var lastFrameAt: Date?
     /// The last output error, if presenting currently fails.
     public var error: String?
+    /// Render-and-present time of the last (up to) 600 frames, in milliseconds: median and 99th percentile.
+    public var renderMillisecondsMedian: Double?
+    public var renderMillisecondsP99: Double?
 
     public init(name: String, profile: String, output: String, width: Int, height: Int, powered: Bool,
                 items: [String: String], framesPresented: Int, frameRate: Double, configuredFrameRate: Int,

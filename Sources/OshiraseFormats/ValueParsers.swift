@@ -1,4 +1,8 @@
+import Foundation
 import OshiraseCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Parsers for the small value languages inside playlist files. Each returns the value or a
 /// message saying what is wrong, without position (the caller knows the node).
@@ -34,6 +38,123 @@ public enum ValueParsers {
         guard total > 0 else { return .failure(Message("duration '\(text)' is zero: an item must play for at least 1s")) }
         guard total <= 86_400 else { return .failure(Message("duration '\(text)' is longer than a day")) }
         return .success(total)
+    }
+
+    /// `500ms`, `0.4s`, `1s`, `1m30s`: a span of time in seconds, which may be fractional, for
+    /// transitions and output intervals. Playlist item durations stay whole seconds (`duration`).
+    /// Zero is returned as zero: the caller knows the allowed range and says it.
+    public static func interval(_ text: String) -> Result<Double, Message> {
+        let trimmed = text.trimmingWhitespace
+        let example = "use a number with ms, s, m or h, e.g. 500ms, 0.4s, 1s, 1m30s"
+        guard !trimmed.isEmpty else { return .failure(Message("empty duration: \(example)")) }
+        if trimmed.hasPrefix("-") { return .failure(Message("duration '\(text)' is negative: \(example)")) }
+        let chars = Array(trimmed)
+        // Units from the largest down; each may appear once, in this order.
+        let units: [(name: String, seconds: Double)] = [("h", 3600), ("m", 60), ("s", 1), ("ms", 0.001)]
+        var total = 0.0
+        var lastRank = -1
+        var i = 0
+        while i < chars.count {
+            var number = ""
+            while i < chars.count, chars[i].isASCII, chars[i].isNumber || chars[i] == "." {
+                number.append(chars[i])
+                i += 1
+            }
+            var unit = ""
+            while i < chars.count, chars[i].isASCII, chars[i].isLetter {
+                unit.append(chars[i])
+                i += 1
+            }
+            guard !number.isEmpty, number.count <= 9, number.filter({ $0 == "." }).count <= 1,
+                  number.first != ".", number.last != ".", let value = Double(number),
+                  let rank = units.firstIndex(where: { $0.name == unit }) else {
+                return .failure(Message("bad duration '\(text)': \(example)"))
+            }
+            guard rank > lastRank else {
+                return .failure(Message("bad duration '\(text)': units must come in the order h, m, s, ms"))
+            }
+            lastRank = rank
+            total += value * units[rank].seconds
+        }
+        return .success(total)
+    }
+
+    /// `host:port` or `[IPv6]:port`, as in `api.listen`. IPv6 addresses come back in their
+    /// shortest form (`::1`), so loopback checks compare like with like.
+    public static func listenAddress(_ text: String) -> Result<(host: String, port: Int), Message> {
+        let t = text.trimmingWhitespace
+        let example = "write host:port, e.g. 127.0.0.1:8080, 0.0.0.0:8080 or \"[::1]:8080\""
+        let hostPart: String, portPart: String
+        if t.hasPrefix("[") {
+            guard let close = t.firstIndex(of: "]") else {
+                return .failure(Message("listen address '\(text)' opens '[' it never closes: \(example)"))
+            }
+            hostPart = String(t[t.index(after: t.startIndex)..<close])
+            let rest = t[t.index(after: close)...]
+            guard rest.hasPrefix(":") else {
+                return .failure(Message("listen address '\(text)' has no port after ']': \(example)"))
+            }
+            portPart = String(rest.dropFirst())
+            guard let canonical = canonicalIPv6(hostPart) else {
+                return .failure(Message("'\(hostPart)' in listen address '\(text)' is not an IPv6 address"))
+            }
+            return port(portPart, in: text, example: example).map { (canonical, $0) }
+        }
+        if !t.isEmpty, t.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            return .failure(Message("listen address '\(text)' is only a port: \(example)"))
+        }
+        let colons = t.filter { $0 == ":" }.count
+        if colons > 1 {
+            return .failure(Message("listen address '\(text)': put an IPv6 address in brackets and quotes, e.g. \"[::1]:8080\""))
+        }
+        guard colons == 1, let colon = t.lastIndex(of: ":") else {
+            return .failure(Message("listen address '\(text)' has no port: \(example)"))
+        }
+        hostPart = String(t[..<colon])
+        portPart = String(t[t.index(after: colon)...])
+        guard !hostPart.isEmpty else {
+            return .failure(Message("listen address '\(text)' has no host: \(example) (0.0.0.0 listens on every IPv4 address)"))
+        }
+        let looksNumeric = hostPart.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
+        if looksNumeric {
+            guard isIPv4(hostPart) else {
+                return .failure(Message("'\(hostPart)' in listen address '\(text)' is not an IPv4 address (four numbers 0–255 with dots)"))
+            }
+        } else {
+            let labels = hostPart.split(separator: ".", omittingEmptySubsequences: false)
+            let valid = hostPart.count <= 253 && labels.allSatisfy { label in
+                !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                    && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+            }
+            guard valid else {
+                return .failure(Message("'\(hostPart)' in listen address '\(text)' is neither an IP address nor a host name: \(example)"))
+            }
+        }
+        return port(portPart, in: text, example: example).map { (hostPart, $0) }
+    }
+
+    private static func port(_ text: String, in address: String, example: String) -> Result<Int, Message> {
+        guard !text.isEmpty, text.count <= 5, text.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(text) else {
+            return .failure(Message("listen address '\(address)' has no valid port: \(example)"))
+        }
+        guard (1...65535).contains(n) else {
+            return .failure(Message("port \(n) in listen address '\(address)' is out of range: use 1 to 65535"))
+        }
+        return .success(n)
+    }
+
+    private static func isIPv4(_ text: String) -> Bool {
+        var address = in_addr()
+        return inet_pton(AF_INET, text, &address) == 1
+    }
+
+    /// The shortest text form of an IPv6 address, or nil when `text` is not one.
+    private static func canonicalIPv6(_ text: String) -> String? {
+        var address = in6_addr()
+        guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        guard inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count)) != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `HH:MM`, 00:00 to 23:59.

@@ -39,10 +39,23 @@ public struct LightOutput: Sendable, Equatable {
     }
 }
 
+/// The parts of a display that can be redrawn on their own.
+public struct DisplayParts: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public static let main = DisplayParts(rawValue: 1)
+    public static let ticker = DisplayParts(rawValue: 2)
+    /// The kiosk's temperature-check panel.
+    public static let panel = DisplayParts(rawValue: 4)
+    public static let all: DisplayParts = [.main, .ticker, .panel]
+}
+
 /// Turns scenes into frames with Cairo and Pango. Not thread-safe: one renderer per display.
 public final class Renderer {
     private let planner: LineBreakPlanner
     private var canvases: [String: Canvas] = [:]
+    /// The layout last drawn on each canvas, so a partial redraw knows the rest is still valid.
+    private var canvasLayouts: [String: Layout] = [:]
     /// Decoded images by path, with the file's identity when decoded, so a replaced file is
     /// decoded again; at most `imageCacheLimit` are kept.
     private var images: [String: (identity: FileIdentity?, surface: ImageSurface)] = [:]
@@ -79,13 +92,40 @@ public final class Renderer {
         return try canvas.withPixelView { view in try body(view, problems) }
     }
 
+    /// Redraws only `parts` of the frame drawn last for this profile (a scrolling ticker over a
+    /// still announcement costs a band, not a screen), then lends the pixels to `body` with the
+    /// rows that changed. Everything is drawn when the canvas is new, the layout changed, or a
+    /// light output (LED gamma, brightness) applies, since that rewrites the whole frame.
+    public func withFrame<T>(_ scene: Scene, light: LightOutput?, redrawing parts: DisplayParts,
+                             _ body: (_ pixels: PixelView, _ changedRows: Range<Int>, _ problems: [String]) throws -> T) throws -> T {
+        let p = scene.profile
+        let known = canvases[p.name].map { $0.width == p.width && $0.height == p.height } ?? false
+        let whole = !known || canvasLayouts[p.name] != scene.layout || light != nil || p.kind == .led
+        let chosen: DisplayParts = whole ? .all : parts
+        let canvas = try draw(scene, light: light, parts: chosen)
+        var rows = 0..<0
+        if whole {
+            rows = 0..<p.height
+        } else {
+            let zones = p.zones(for: scene.layout)
+            var rects: [Rect] = []
+            if chosen.contains(.main) { rects.append(zones.main) }
+            if chosen.contains(.ticker), let t = zones.ticker { rects.append(t) }
+            if chosen.contains(.panel), let panel = p.temperaturePanel { rects.append(panel) }
+            if let low = rects.map(\.y).min(), let high = rects.map(\.maxY).max() {
+                rows = max(0, Int(low.rounded(.down)))..<min(p.height, Int(high.rounded(.up)))
+            }
+        }
+        return try canvas.withPixelView { view in try body(view, rows, problems) }
+    }
+
     /// Draws a scene into the profile's reusable surface (no copy out); for warm-render benchmarks.
     @discardableResult
     public func drawOnly(_ scene: Scene) throws(RenderError) -> Int {
         try draw(scene, light: nil).width
     }
 
-    private func draw(_ scene: Scene, light: LightOutput?) throws(RenderError) -> Canvas {
+    private func draw(_ scene: Scene, light: LightOutput?, parts: DisplayParts = .all) throws(RenderError) -> Canvas {
         placements = []
         problems = []
         let p = scene.profile
@@ -97,15 +137,21 @@ public final class Renderer {
             canvases[p.name] = canvas
         }
         let zones = p.zones(for: scene.layout)
-        try drawZone(scene.main, in: zones.main, scene: scene, canvas: canvas)
-        if let tickerRect = zones.ticker {
+        // Unknown until the drawing succeeds: a failed draw leaves a frame the next partial
+        // redraw must not build on.
+        canvasLayouts[p.name] = nil
+        if parts.contains(.main) {
+            try drawZone(scene.main, in: zones.main, scene: scene, canvas: canvas)
+        }
+        if let tickerRect = zones.ticker, parts.contains(.ticker) {
             try drawTicker(scene.ticker ?? .idle, in: tickerRect, scene: scene, canvas: canvas)
         }
-        if let panel = p.temperaturePanel {
+        if let panel = p.temperaturePanel, parts.contains(.panel) {
             try drawTemperaturePanel(in: panel, scene: scene, canvas: canvas)
         }
         let output = light ?? (p.kind == .led ? LightOutput() : nil)
         if let output { apply(output, to: canvas) }
+        canvasLayouts[p.name] = scene.layout
         return canvas
     }
 

@@ -10,9 +10,12 @@ public struct PlayRecord: Sendable, Equatable, Codable {
     public var playlist: String
     /// The item's id in that playlist.
     public var item: String
+    /// When the item appeared on the screen (stored to the millisecond).
     public var start: Date
+    /// When it gave way to the next item, or the display stopped; not before `start`.
     public var end: Date
 
+    /// A record of `item` from `playlist` shown in `zone` of `display` from `start` to `end`.
     public init(display: String, zone: String, playlist: String, item: String, start: Date, end: Date) {
         self.display = display
         self.zone = zone

@@ -5,20 +5,55 @@ import OshiraseFormats
 import OshiraseImaging
 import OshiraseRender
 
-struct Demo: ParsableCommand {
+struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Render every sample playlist for every profile it serves to PNG files: the frame at the instant, then one frame per item of the loop playing then.")
+        abstract: "Run the daemon on the demo config: the sample playlists on all three profiles, with the live preview on http://127.0.0.1:8080/.",
+        discussion: """
+            With --out or --at, renders frames instead and exits: every sample playlist for every profile it \
+            serves, the frame at the instant, then one frame per item of the loop playing then.
+            """)
 
-    @Option(help: "The folder of sample playlists.")
+    @Option(help: "The demo config (default: docs/config/demo.yaml, found from the working folder or the binary).")
+    var config: String?
+
+    @Option(help: "The preview's port (default: the config's, 8080).")
+    var port: Int?
+
+    @Option(help: "Frames mode: the folder of sample playlists.")
     var playlists = "playlists"
 
-    @Option(help: "Where the PNG files go.")
-    var out = "out/demo"
+    @Option(help: "Frames mode: where the PNG files go.")
+    var out: String?
 
-    @Option(help: "The instant to render, ISO 8601 with offset (default: now).")
+    @Option(help: "Frames mode: the instant to render, ISO 8601 with offset (default: now).")
     var at: String?
 
-    func run() throws {
+    func run() async throws {
+        if out != nil || at != nil {
+            try renderFrames(out: out ?? "out/demo")
+            return
+        }
+        guard let path = config ?? Demo.findDemoConfig() else {
+            throw ValidationError("cannot find docs/config/demo.yaml; run from the repository or pass --config FILE")
+        }
+        try await runDaemon(configPath: path, port: port, announce: { url in
+            _ = writeAll(Array("Oshirase demo: open \(url) to watch every display. Ctrl-C stops it.\n".utf8), to: STDOUT_FILENO)
+        })
+    }
+
+    /// docs/config/demo.yaml under the working folder or above the binary (.build/release/oshirase).
+    static func findDemoConfig() -> String? {
+        var candidates = [FileManager.default.currentDirectoryPath]
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(dir.path)
+            dir = dir.deletingLastPathComponent()
+        }
+        return candidates.map { ($0 as NSString).appendingPathComponent("docs/config/demo.yaml") }
+            .first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    private func renderFrames(out: String) throws {
         let instant = try at.map { try parseInstant($0, option: "--at") } ?? Date()
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: playlists)) ?? [])
             .filter { !$0.hasPrefix(".") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) }.sorted()

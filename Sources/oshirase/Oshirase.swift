@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 @main
-struct Oshirase: ParsableCommand {
+struct Oshirase: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oshirase",
         abstract: "Digital signage content controller for municipal displays (お知らせ).",
@@ -11,12 +11,16 @@ struct Oshirase: ParsableCommand {
 
     /// Runs a subcommand; every error ends as one line `oshirase: error: …` on stderr and a
     /// non-zero status (PRODUCT.md §9), rather than argument-parser's error, usage and hint lines.
-    static func main() {
+    static func main() async {
         // A reader that goes away (`| head`) is an EPIPE from write(2), handled there, not a signal.
         signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var daemonCommand = command as? AsyncParsableCommand {
+                try await daemonCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             if code == .success {

@@ -1,6 +1,149 @@
 import ArgumentParser
+import Foundation
+import OshiraseCore
+import OshiraseFormats
+import OshiraseStore
 
 struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Proof of play: what each display showed, and when.")
-    func run() throws { throw ValidationError("report is not written yet") }
+    static let configuration = CommandConfiguration(
+        abstract: "Proof of play: what each display showed, and when.",
+        discussion: """
+            Lists every item shown between --from and --to (items that started before --from or \
+            ended after --to are listed whole). The database is read without locking it: the \
+            daemon keeps running and writing. Times are printed in the config's time zone \
+            (Asia/Tokyo with --state).
+            """)
+
+    @Option(help: "Start, ISO 8601 with offset, e.g. 2026-11-27T00:00:00+09:00.")
+    var from: String
+
+    @Option(help: "End, ISO 8601 with offset.")
+    var to: String
+
+    @Option(help: "csv (header display,zone,playlist,item,start,end,seconds) or json (an array of objects with those fields).")
+    var format: OutputFormat = .csv
+
+    @Option(help: "Only this display (its name in the config).")
+    var display: String?
+
+    @Option(help: "The daemon's config, for its state directory and time zone (default: $OSHIRASE_CONFIG, else /etc/oshirase/config.yaml).")
+    var config: String?
+
+    @Option(help: "The state directory holding oshirase.sqlite; the config is then not read.")
+    var state: String?
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case csv, json }
+
+    static let defaultConfigPath = "/etc/oshirase/config.yaml"
+
+    func validate() throws {
+        if config != nil && state != nil {
+            throw ValidationError("give either --config or --state, not both")
+        }
+        if let state, state.isEmpty { throw ValidationError("--state needs a folder") }
+    }
+
+    func run() throws {
+        let start = try parseInstant(from, option: "--from")
+        let end = try parseInstant(to, option: "--to")
+        guard end > start else { throw ValidationError("--to must be later than --from") }
+
+        let (directory, zone) = try stateDirectoryAndTimeZone()
+        let store = try ProofOfPlayStore(readingFrom: directory)
+        let out = BufferedOutput()
+        var first = true
+        switch format {
+        case .csv:
+            out.write("display,zone,playlist,item,start,end,seconds\n")
+            try store.forEachRecord(from: start, to: end, display: display) { r in
+                let fields = [r.display, r.zone, r.playlist, r.item,
+                              Self.instant(r.start, in: zone), Self.instant(r.end, in: zone), Self.seconds(from: r.start, to: r.end)]
+                out.write(fields.map(Self.csvField).joined(separator: ",") + "\n")
+            }
+        case .json:
+            out.write("[")
+            try store.forEachRecord(from: start, to: end, display: display) { r in
+                out.write((first ? "\n" : ",\n")
+                          + "  {\"display\":\(Self.jsonString(r.display)),\"zone\":\(Self.jsonString(r.zone))"
+                          + ",\"playlist\":\(Self.jsonString(r.playlist)),\"item\":\(Self.jsonString(r.item))"
+                          + ",\"start\":\"\(Self.instant(r.start, in: zone))\",\"end\":\"\(Self.instant(r.end, in: zone))\""
+                          + ",\"seconds\":\(Self.seconds(from: r.start, to: r.end))}")
+                first = false
+            }
+            out.write(first ? "]\n" : "\n]\n")
+        }
+        out.flush()
+    }
+
+    /// `--state`, else the config's state directory and zone; a config with errors stops the report.
+    private func stateDirectoryAndTimeZone() throws -> (String, TimeZone) {
+        if let state { return (state, .tokyo) }
+        let environment = ProcessInfo.processInfo.environment["OSHIRASE_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let path = config ?? environment ?? Self.defaultConfigPath
+        if config == nil, !FileManager.default.fileExists(atPath: path) {
+            let source = environment != nil ? " (from $OSHIRASE_CONFIG)" : ""
+            throw ValidationError("no config at \(path)\(source): give --config FILE, or --state DIR for the folder holding oshirase.sqlite")
+        }
+        do {
+            let site = try SiteConfigLoader().load(path: path)
+            if let display, !site.displays.contains(where: { $0.name == display }) {
+                printError("oshirase: warning: \(path) has no display named '\(display)'; "
+                           + "records of a display since removed from the config are still listed")
+            }
+            return (site.stateDirectory, site.timeZone)
+        } catch {
+            for e in error.errors { printError(e.description) }
+            throw ExitCode(1)
+        }
+    }
+
+    /// ISO 8601 with the zone's offset; milliseconds appear only when the instant has some.
+    static func instant(_ date: Date, in zone: TimeZone) -> String {
+        let whole = formatInstant(date, in: zone)
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let fraction = ((ms % 1000) + 1000) % 1000
+        guard fraction != 0, let t = whole.firstIndex(of: "T") else { return whole }
+        // After "Thh:mm:ss", before the offset.
+        let cut = whole.index(t, offsetBy: 9)
+        let digits = String(fraction)
+        return String(whole[..<cut]) + "." + String(repeating: "0", count: 3 - digits.count) + digits + String(whole[cut...])
+    }
+
+    /// The length in seconds, exact to the millisecond: `15`, `14.5`, `0.125`.
+    static func seconds(from start: Date, to end: Date) -> String {
+        let ms = Int64((end.timeIntervalSince1970 * 1000).rounded()) - Int64((start.timeIntervalSince1970 * 1000).rounded())
+        let whole = ms / 1000, rest = abs(ms % 1000)
+        guard rest != 0 else { return String(whole) }
+        var digits = String(rest)
+        digits = String(repeating: "0", count: 3 - digits.count) + digits
+        while digits.hasSuffix("0") { digits.removeLast() }
+        return "\(ms < 0 && whole == 0 ? "-" : "")\(whole).\(digits)"
+    }
+
+    /// RFC 4180: a field with a comma, a double quote or a line break is quoted, its quotes doubled.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A JSON string literal; non-ASCII text stays as UTF-8.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
 }

@@ -1,6 +1,86 @@
 import ArgumentParser
+import Foundation
+import Logging
+import OshiraseAPI
+import OshiraseCore
+import OshiraseDaemon
+import OshiraseFormats
+import OshiraseRender
+import OshiraseStore
+import ServiceLifecycle
 
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the signage daemon.")
-    func run() throws { throw ValidationError("run is not written yet") }
+/// The config file `run` and `report` read when `--config` is not given.
+func defaultConfigPath() -> String {
+    ProcessInfo.processInfo.environment["OSHIRASE_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } ?? "/etc/oshirase/config.yaml"
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the signage daemon: every configured display, playlist reloads, proof of play and the HTTP API.",
+        discussion: "Stops cleanly on SIGTERM or SIGINT. Logs go to standard output (journald under systemd).")
+
+    @Option(help: "The config file (default: $OSHIRASE_CONFIG, else /etc/oshirase/config.yaml).")
+    var config: String?
+
+    func run() async throws {
+        try await runDaemon(configPath: config ?? defaultConfigPath())
+    }
+}
+
+/// Loads the config and runs the daemon until SIGTERM/SIGINT. A config with errors prints each as
+/// `FILE:LINE:COL: error: …` and exits 1 before anything starts.
+func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (String) -> Void)? = nil) async throws {
+    var config: SiteConfig
+    do {
+        var loader = SiteConfigLoader()
+        loader.checkText = FontCoverage.problem(in:)
+        config = try loader.load(path: configPath)
+    } catch {
+        for e in error.errors { printError(e.description) }
+        printError("oshirase: error: \(configPath) has \(error.errors.count == 1 ? "an error" : "\(error.errors.count) errors"); the daemon did not start")
+        throw ExitCode(1)
+    }
+    if let port { config.api.port = port }
+    let logger = daemonLogger()
+    let store: ProofOfPlayStore
+    do {
+        store = try ProofOfPlayStore(directory: config.stateDirectory)
+    } catch {
+        throw ValidationError("\(error); the daemon did not start")
+    }
+    let writer = ProofOfPlayWriter(store: store, onError: { message in logger.error("proof of play: \(message)") })
+    let daemon = Daemon(config: config, logger: logger, phraseModel: loadPhraseModel(),
+                        record: { record in _ = writer.enqueue(record) },
+                        proofQuery: { from, to in try store.records(from: from, to: to) })
+    logger.notice("oshirase \(config.site): \(config.displays.count) display(s), playlists in \(config.playlistsDirectory), state in \(config.stateDirectory)")
+    daemon.loadPlaylists()
+    let host = config.api.host.contains(":") ? "[\(config.api.host)]" : config.api.host
+    let api = makeAPI(inspecting: daemon, config: config.api, logger: logger, onListening: { port in
+        let url = "http://\(host):\(port)/"
+        logger.notice("preview and API on \(url)")
+        announce?(url)
+    })
+    let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+        services: daemon.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+            + [ServiceGroupConfiguration.ServiceConfiguration(service: api)],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+    do {
+        try await group.run()
+    } catch {
+        writer.close()
+        throw ValidationError("the daemon stopped: \(error)")
+    }
+    writer.close()
+    logger.notice("stopped")
+}
+
+/// Log lines on standard output, one per event, for journald.
+func daemonLogger() -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardOutput(label: label)
+        handler.logLevel = ProcessInfo.processInfo.environment["OSHIRASE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        return handler
+    }
+    return Logger(label: "oshirase")
 }

@@ -61,7 +61,7 @@ struct PlaylistErrorTests {
             Issue.record("expected an error")
         } catch {
             #expect(error.errors.map(\.description)
-                == ["playlists/01-lobby.yaml:5:5: error: unknown key 'colour' in an item (allowed: id, duration, priority, schedule, zone, fit, speed, announcement, image, ticker, clock)"])
+                == ["playlists/01-lobby.yaml:5:5: error: unknown key 'colour' in an item (allowed: id, duration, priority, schedule, zone, fit, speed, fallback, announcement, image, ticker, clock)"])
             #expect(error.description == error.errors[0].description)
         }
     }

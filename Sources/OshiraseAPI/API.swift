@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import Logging
+import OshiraseCore
+import OshiraseDaemon
+import OshiraseFormats
+import OshiraseImaging
+import OshiraseStore
+
+/// The daemon's HTTP API as a Hummingbird application listening on `config.host:config.port`.
+///
+/// The result is a swift-service-lifecycle `Service`: put it in the daemon's `ServiceGroup`, which
+/// runs it and shuts it down gracefully with the rest. Endpoints, authentication and the JSON
+/// shapes are described in `docs/http-api.md`.
+///
+/// - Parameters:
+///   - inspector: The running daemon, asked for status, screenshots, metrics and proof of play.
+///   - config: Listening address and the bearer tokens accepted when that address is not loopback.
+///   - logger: Where the server and failed requests are logged.
+///   - onListening: Called once the server listens, with the port it is bound to (useful with port 0).
+public func makeAPI(inspecting inspector: some DaemonInspecting, config: APIConfig, logger: Logger,
+                    onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    let router = makeAPIRouter(inspecting: inspector, config: config, logger: logger)
+    let port = config.port
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port)),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+        logger: logger)
+}
+
+/// The API's routes, middleware included, without a server: what `makeAPI` serves, and what
+/// tests drive through HummingbirdTesting's router framework.
+public func makeAPIRouter(inspecting inspector: some DaemonInspecting, config: APIConfig,
+                          logger: Logger) -> Router<BasicRequestContext> {
+    let authentication = BearerAuthentication(config: config)
+    if authentication.isRequired && config.tokens.allSatisfy(\.isEmpty) {
+        logger.warning("HTTP API on \(config.host) is not loopback and has no api.tokens: every request will get 401")
+    }
+    let encoder = ScreenshotEncoder()
+    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: JSONErrorMiddleware(routedPaths: APIPaths.all, logger: logger))
+    router.add(middleware: BearerAuthenticationMiddleware(authentication: authentication))
+
+    router.get(RouterPath(APIPaths.preview)) { request, _ -> Response in
+        let status = await inspector.status()
+        // The page passes the token on to its <img> and fetch URLs; only a request that needed
+        // one (and so passed the check with it) gets it written into the page.
+        let token = authentication.isRequired ? BearerAuthentication.presentedToken(in: request) : nil
+        return PreviewPage(status: status, token: token).response()
+    }
+
+    router.get(RouterPath(APIPaths.status)) { _, _ -> Response in
+        JSONBody.response(await inspector.status())
+    }
+
+    router.get(RouterPath(APIPaths.screenshot)) { request, _ -> Response in
+        guard let name = request.uri.queryParameters["display"].map(String.init), !name.isEmpty else {
+            throw APIError(.badRequest, "missing query parameter `display`: name a display, e.g. "
+                + "/v1/screenshot?display=lobby (names are in /v1/status)")
+        }
+        guard let frame = await inspector.screenshot(display: name) else {
+            let names = await inspector.status().displays.map(\.name)
+            if names.contains(name) {
+                throw APIError(.serviceUnavailable, "display “\(name)” has not presented a frame yet; try again in a moment",
+                               headers: [.retryAfter: "1"])
+            }
+            let known = names.isEmpty ? "none are configured" : "the displays are " + names.joined(separator: ", ")
+            throw APIError(.notFound, "no display named “\(name)”; \(known)")
+        }
+        switch await encoder.png(of: frame, display: name) {
+        case .success(let png):
+            return uncachedResponse(png, contentType: "image/png")
+        case .failure(let error):
+            throw APIError(.internalServerError, "the frame of display “\(name)” could not be encoded as PNG: \(error.message)")
+        }
+    }
+
+    router.get(RouterPath(APIPaths.metrics)) { _, _ -> Response in
+        let text = await inspector.metricsText()
+        return uncachedResponse(Array(text.utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+
+    router.get(RouterPath(APIPaths.proofOfPlay)) { request, _ -> Response in
+        let from = try instant(named: "from", in: request)
+        let to = try instant(named: "to", in: request)
+        guard from <= to else {
+            throw APIError(.badRequest, "query parameter `to` is before `from`; swap them")
+        }
+        do {
+            return JSONBody.response(try await inspector.proofOfPlay(from: from, to: to))
+        } catch {
+            throw APIError(.internalServerError, "proof of play could not be read: \(error)")
+        }
+    }
+    return router
+}
+
+/// The paths with routes.
+enum APIPaths {
+    static let preview = "/"
+    static let status = "/v1/status"
+    static let screenshot = "/v1/screenshot"
+    static let metrics = "/metrics"
+    static let proofOfPlay = "/v1/proof-of-play"
+    static let all: Set<String> = [preview, status, screenshot, metrics, proofOfPlay]
+}
+
+/// The ISO 8601 instant (with offset) in query parameter `name`, or a 400 naming the parameter.
+func instant(named name: String, in request: Request) throws(APIError) -> Date {
+    let example = "2026-11-27T09:00:00+09:00"
+    guard let raw = request.uri.queryParameters[Substring(name)], !raw.isEmpty else {
+        throw APIError(.badRequest, "missing query parameter `\(name)`: give an ISO 8601 time with offset, "
+            + "e.g. \(name)=\(example.replacingOccurrences(of: "+", with: "%2B"))")
+    }
+    let text = String(raw)
+    // A `+` left unencoded in a URL is a space to many clients; an offset is the only place one belongs.
+    if let date = Instant.parse(text) ?? Instant.parse(text.replacingOccurrences(of: " ", with: "+")) {
+        return date
+    }
+    throw APIError(.badRequest, "query parameter `\(name)` is not an ISO 8601 time with offset: “\(text)”; "
+        + "write it like \(example) (in a URL, + as %2B)")
+}

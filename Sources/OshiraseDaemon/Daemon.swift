@@ -1,0 +1,115 @@
+import COshiraseBuild
+import Foundation
+import Logging
+import OshiraseCore
+import OshiraseDevices
+import OshiraseDRM
+import OshiraseFormats
+import OshiraseImaging
+import OshiraseStore
+import ServiceLifecycle
+
+/// The signage daemon: one frame loop per configured display, the playlist watcher, and what
+/// the HTTP API reads. `services` go into the process's `ServiceGroup`.
+public final class Daemon: DaemonInspecting {
+    public let config: SiteConfig
+    public let library: PlaylistLibrary
+    public let metrics: DaemonMetrics
+    public let displays: [DisplayService]
+    public let watcher: PlaylistWatcher
+    private let clock: any WallClock
+    private let clockNotBefore: Date
+    private let startedAt: Date
+    private let startedMonotonic: Double
+    private let proofQuery: @Sendable (Date, Date) async throws -> [PlayRecord]
+
+    /// - Parameters:
+    ///   - clockNotBefore: overrides the config's `clock-not-before` and the build date.
+    ///   - record: where finished showings go (proof of play); must return at once.
+    ///   - proofQuery: reads proof of play back for the API.
+    ///   - openOutput: makes each display's output; by default from its config (DRM, fbdev, PNG directory, memory).
+    public init(config: SiteConfig, clock: any WallClock = SystemWallClock(), logger: Logger,
+                phraseModel: PhraseModel?, metrics: DaemonMetrics = DaemonMetrics(), clockNotBefore: Date? = nil,
+                record: @escaping @Sendable (PlayRecord) -> Void = { _ in },
+                proofQuery: @escaping @Sendable (Date, Date) async throws -> [PlayRecord] = { _, _ in [] },
+                openOutput: ((DisplayConfig) -> OutputOpener)? = nil) {
+        self.config = config
+        self.clock = clock
+        self.metrics = metrics
+        self.proofQuery = proofQuery
+        startedAt = clock.now()
+        startedMonotonic = monotonicSeconds()
+        let notBefore = clockNotBefore ?? config.clockNotBefore ?? Daemon.buildDate
+        self.clockNotBefore = notBefore
+        let library = PlaylistLibrary(directory: config.playlistsDirectory,
+                                      profiles: builtInProfileNames + config.profiles.map(\.name),
+                                      clock: clock, logger: logger, onReloadError: { [metrics] in metrics.reloadErrors.increment() })
+        self.library = library
+        let context = DisplayContext(site: config.site, timeZone: config.timeZone, clockNotBefore: notBefore,
+                                     library: library, clock: clock, phraseModel: phraseModel, logger: logger,
+                                     record: record)
+        displays = config.displays.map { display in
+            DisplayService(config: display, context: context, metrics: metrics.display(display.name),
+                           openOutput: openOutput?(display) ?? Daemon.defaultOpener(for: display))
+        }
+        watcher = PlaylistWatcher(library: library, logger: logger)
+        let services = displays
+        library.onChange { for display in services { display.wake() } }
+    }
+
+    /// Reads every playlist once (before the displays start, so the first frame is not idle).
+    public func loadPlaylists() { library.rescan() }
+
+    /// The services to run: the watcher and every display.
+    public var services: [any Service] { [watcher] + displays.map { $0 as any Service } }
+
+    /// The output a display's config names.
+    public static func defaultOpener(for display: DisplayConfig) -> OutputOpener {
+        let frame = (display.profile.width, display.profile.height)
+        switch display.output {
+        case .drm(let device, let connector):
+            return { () throws(OutputError) -> FrameOutput in try DRMOutput.open(device: device, connector: connector) }
+        case .fbdev(let device):
+            return opener(.fbdev(device: device), display.name, frame)
+        case .pngDirectory(let directory, let interval):
+            return opener(.pngDirectory(directory: directory, minimumInterval: interval), display.name, frame)
+        case .memory:
+            return opener(.memory, display.name, frame)
+        }
+    }
+
+    private static func opener(_ target: OutputTarget, _ name: String, _ frame: (Int, Int)) -> OutputOpener {
+        { () throws(OutputError) -> FrameOutput in try OutputFactory.open(target, displayName: name, frameSize: frame) }
+    }
+
+    /// The day this binary was built (00:00 UTC): a clock reading before it cannot be right.
+    public static let buildDate: Date = {
+        let text = String(cString: oshirase_build_date())  // "Nov 27 2026", day space-padded
+        let parts = text.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 3, let m = months.firstIndex(of: String(parts[0])), let d = Int(parts[1]), let y = Int(parts[2]),
+              let date = Calendar.gregorian(in: TimeZone(identifier: "UTC") ?? .tokyo)
+                .date(from: DateComponents(year: y, month: m + 1, day: d)) else {
+            return Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01, should the compiler's format ever change
+        }
+        return date
+    }()
+
+    // MARK: DaemonInspecting
+
+    public func status() async -> DaemonStatus {
+        DaemonStatus(site: config.site, startedAt: startedAt, uptimeSeconds: monotonicSeconds() - startedMonotonic,
+                     clockTrusted: clock.now() >= clockNotBefore, displays: displays.map(\.state.status),
+                     playlists: library.statuses())
+    }
+
+    public func screenshot(display: String) async -> Bitmap? {
+        displays.first { $0.config.name == display }?.state.frame
+    }
+
+    public func metricsText() async -> String { metrics.text() }
+
+    public func proofOfPlay(from: Date, to: Date) async throws -> [PlayRecord] {
+        try await proofQuery(from, to)
+    }
+}

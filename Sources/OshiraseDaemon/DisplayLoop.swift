@@ -1,0 +1,385 @@
+import Foundation
+import Logging
+import OshiraseCore
+import OshiraseDevices
+import OshiraseFormats
+import OshiraseImaging
+import OshiraseRender
+import OshiraseStore
+
+/// What every display loop shares.
+public struct DisplayContext: Sendable {
+    public var site: String
+    /// The config's zone: power, brightness and quiet-ticker windows are read in it.
+    public var timeZone: TimeZone
+    /// Before this instant the clock is taken to be wrong and only fallback items play.
+    public var clockNotBefore: Date
+    public var library: PlaylistLibrary
+    public var clock: any WallClock
+    public var phraseModel: PhraseModel?
+    public var logger: Logger
+    /// Receives each finished showing of an item (proof of play); must not block.
+    public var record: @Sendable (PlayRecord) -> Void
+
+    public init(site: String, timeZone: TimeZone, clockNotBefore: Date, library: PlaylistLibrary,
+                clock: any WallClock, phraseModel: PhraseModel?, logger: Logger,
+                record: @escaping @Sendable (PlayRecord) -> Void) {
+        self.site = site
+        self.timeZone = timeZone
+        self.clockNotBefore = clockNotBefore
+        self.library = library
+        self.clock = clock
+        self.phraseModel = phraseModel
+        self.logger = logger
+        self.record = record
+    }
+}
+
+/// One display's frame loop: scene at the clock's time → frame → output, rendering only when
+/// the picture changes and pacing animation at the configured rate.
+///
+/// Runs inside one task (on the display's own thread); nothing here is shared except through
+/// `DisplayState` and the library.
+final class DisplayLoop {
+    private let config: DisplayConfig
+    private let context: DisplayContext
+    private let state: DisplayState
+    private let metrics: DisplayMetrics
+    private let wakeup: Wakeup
+    private let openOutput: () throws(OutputError) -> FrameOutput
+    private var logger: Logger
+    private let calendar: Calendar
+
+    private let renderer: Renderer
+    private var output: FrameOutput?
+    private var outputRetryAt: Date?
+    private var lastOutputError: String?
+
+    private var generation = -1
+    private var engine: ScheduleEngine
+    private var fallbackEngine: ScheduleEngine
+    private var trusted: Bool?
+    private var slots: [Zone: Slot] = [:]
+
+    private var shown: FrameLook?
+    private var powered = true
+    private var needsWhole = true
+    private var frameDeadline: Date?
+    private var loggedProblems = Set<String>()
+    private var presentedOnce = false
+
+    private struct Fade {
+        var from: [UInt8]
+        var start: Date
+        var duration: Double
+    }
+    private var fade: Fade?
+    private var blend: [UInt8] = []
+
+    private struct Showing {
+        var playlist: String
+        var item: String
+        var slotStart: Date
+        var start: Date
+    }
+    private var showings: [Zone: Showing] = [:]
+    private var startedAt: Date
+
+    init(config: DisplayConfig, context: DisplayContext, state: DisplayState, metrics: DisplayMetrics,
+         wakeup: Wakeup, openOutput: @escaping () throws(OutputError) -> FrameOutput) {
+        self.config = config
+        self.context = context
+        self.state = state
+        self.metrics = metrics
+        self.wakeup = wakeup
+        self.openOutput = openOutput
+        var logger = context.logger
+        logger[metadataKey: "display"] = .string(config.name)
+        self.logger = logger
+        calendar = Calendar.gregorian(in: context.timeZone)
+        renderer = Renderer(phraseModel: context.phraseModel)
+        engine = ScheduleEngine(playlists: [], profile: config.profile.name, timeZone: context.timeZone)
+        fallbackEngine = engine
+        startedAt = context.clock.now()
+    }
+
+    /// Runs until the task is cancelled; then ends the proof-of-play records in progress.
+    func run() async {
+        while !Task.isCancelled {
+            let next = step()
+            if Task.isCancelled { break }
+            await wakeup.wait(until: next, on: context.clock)
+        }
+        closeShowings(at: context.clock.now())
+        if let output, powered { _ = try? output.setPower(on: true) }
+        output = nil
+    }
+
+    /// One pass: brings the picture up to date and says when to look again.
+    func step() -> Date {
+        let now = context.clock.now()
+        guard let output = currentOutput(now) else {
+            return outputRetryAt ?? now.addingTimeInterval(5)
+        }
+        do {
+            return try update(output, now)
+        } catch let error as OutputError {
+            outputFailed(error, now)
+            return outputRetryAt ?? now.addingTimeInterval(5)
+        } catch {
+            logOnce("cannot render: \(error)", level: .error)
+            state.update { $0.error = "render: \(error)" }
+            return now.addingTimeInterval(1)
+        }
+    }
+
+    private func currentOutput(_ now: Date) -> FrameOutput? {
+        if let output { return output }
+        if let retry = outputRetryAt, now < retry { return nil }
+        do {
+            let opened = try openOutput()
+            output = opened
+            outputRetryAt = nil
+            lastOutputError = nil
+            shown = nil
+            needsWhole = true
+            powered = true
+            logger.notice("showing \(config.profile.name) \(config.profile.width)×\(config.profile.height) on \(opened.description)")
+            state.update {
+                $0.output = opened.description
+                $0.error = nil
+            }
+            return opened
+        } catch {
+            outputFailed(error, now)
+            return nil
+        }
+    }
+
+    private func outputFailed(_ error: OutputError, _ now: Date) {
+        metrics.outputErrors.increment()
+        if lastOutputError != error.message {
+            logger.error("\(error.message); trying again every 5 s")
+            lastOutputError = error.message
+        }
+        state.update { $0.error = error.message }
+        output = nil
+        outputRetryAt = now.addingTimeInterval(5)
+        closeShowings(at: now)
+    }
+
+    private func update(_ output: FrameOutput, _ now: Date) throws -> Date {
+        refreshEngines()
+        let trustedNow = now >= context.clockNotBefore
+        if trusted != trustedNow {
+            if !trustedNow {
+                logger.warning("the system clock reads \(Instant.format(now, in: context.timeZone)), before \(Instant.format(context.clockNotBefore, in: context.timeZone)) (the build date): it is not set yet (no RTC or NTP), so only fallback items play")
+            } else if trusted == false {
+                logger.notice("the system clock is set (\(Instant.format(now, in: context.timeZone))); the schedule plays")
+            }
+            trusted = trustedNow
+            slots = [:]
+        }
+        let engine = trustedNow ? self.engine : fallbackEngine
+
+        // Power schedule.
+        let on = config.power.map { p in Schedule(days: p.days, time: p.window).matches(now, calendar: calendar) } ?? true
+        if !on {
+            if powered {
+                try output.setPower(on: false)
+                powered = false
+                closeShowings(at: now)
+                shown = nil
+                fade = nil
+                logger.notice("screen off (power schedule \(config.power?.window.description ?? ""))")
+                state.update {
+                    $0.powered = false
+                    $0.items = [:]
+                }
+            }
+            return FramePlan.nextChange(after: now, looks: [], slotEnds: [])
+        }
+        if !powered {
+            try output.setPower(on: true)
+            powered = true
+            needsWhole = true
+            startedAt = now
+            logger.notice("screen on (power schedule)")
+            state.update { $0.powered = true }
+        }
+
+        // The scene, from slots kept while they last.
+        func slot(_ zone: Zone) -> Slot {
+            if let s = slots[zone], s.start <= now, now < s.end { return s }
+            let s = engine.slot(in: zone, at: now)
+            slots[zone] = s
+            return s
+        }
+        let layout = engine.layout
+        let mainSlot = slot(.main)
+        let tickerSlot = layout == .mainTicker ? slot(.ticker) : nil
+        func content(_ s: Slot) -> ZoneContent {
+            s.entry.map { .item($0.item, elapsed: now.timeIntervalSince(s.start)) } ?? .idle
+        }
+        var scene = Scene(profile: config.profile, layout: layout, main: content(mainSlot),
+                          ticker: tickerSlot.map(content), siteName: context.site, time: now,
+                          timeZone: engine.playlists.first?.timeZone ?? context.timeZone)
+        let led = config.profile.kind == .led
+        let still = led && (config.staticTickers.map { Schedule(time: $0).matches(now, calendar: calendar) } ?? false)
+        if still { scene = FramePlan.holdingTickers(scene) }
+        let brightness = led ? FramePlan.brightness(config.brightness, at: now, calendar: calendar) : nil
+        let light = brightness.map { LightOutput(brightness: $0 / 100, cieGamma: config.cieGamma) }
+        let look = FrameLook(
+            layout: layout,
+            main: FramePlan.look(of: scene.main, slot: mainSlot, inTickerZone: false, at: now, fps: config.fps, stillTickers: still),
+            ticker: tickerSlot.map { FramePlan.look(of: scene.ticker ?? .idle, slot: $0, inTickerZone: true, at: now,
+                                                    fps: config.fps, stillTickers: still) },
+            light: light)
+
+        trackShowings(engine: engine, slots: [(.main, mainSlot)] + (tickerSlot.map { [(.ticker, $0)] } ?? []), now: now)
+
+        if look != shown || fade != nil || needsWhole {
+            // Status first, so whoever sees the frame counted also sees what it shows.
+            state.update { s in
+                s.items = ["main": mainSlot.entry?.item.id ?? "idle"]
+                if let tickerSlot { s.items["ticker"] = tickerSlot.entry?.item.id ?? "idle" }
+                s.brightnessPercent = brightness
+            }
+            try present(scene, look: look, light: light, output: output, now: now)
+        }
+
+        if look.animates || fade != nil {
+            let interval = 1 / Double(max(1, config.fps))
+            var deadline = (frameDeadline ?? now).addingTimeInterval(interval)
+            if deadline < now {
+                let missed = Int((now.timeIntervalSince(deadline) / interval).rounded(.down))
+                if missed > 0 { metrics.framesDropped.increment(by: Int64(missed)) }
+                deadline = now.addingTimeInterval(interval)
+            }
+            frameDeadline = deadline
+            return deadline
+        }
+        frameDeadline = nil
+        return FramePlan.nextChange(after: now, looks: [look.main] + (look.ticker.map { [$0] } ?? []),
+                                    slotEnds: [mainSlot.end] + (tickerSlot.map { [$0.end] } ?? []))
+    }
+
+    private func refreshEngines() {
+        let snapshot = context.library.snapshot()
+        guard snapshot.generation != generation else { return }
+        generation = snapshot.generation
+        engine = ScheduleEngine(playlists: snapshot.playlists, profile: config.profile.name)
+        fallbackEngine = ScheduleEngine(playlists: FramePlan.fallbackPlaylists(snapshot.playlists),
+                                        profile: config.profile.name)
+        slots = [:]
+    }
+
+    /// Renders what changed and hands the frame to the output, cross-fading item changes when configured.
+    private func present(_ scene: Scene, look: FrameLook, light: LightOutput?, output: FrameOutput, now: Date) throws {
+        let started = ContinuousClock.now
+        var parts = look.parts(since: needsWhole ? nil : shown)
+        if fade != nil { parts.insert(.main) }
+        if case .fade(let seconds) = config.transition, look.changesItem(since: shown), let previous = state.frame,
+           previous.width == config.profile.width, previous.height == config.profile.height {
+            fade = Fade(from: previous.pixels, start: now, duration: seconds)
+        }
+        let whole = needsWhole
+        let origin = PixelPoint(x: config.region.x, y: config.region.y)
+        try renderer.withFrame(scene, light: light, redrawing: parts) { view, rows, problems in
+            for problem in problems { logOnce(problem, level: .error) }
+            if var f = fade {
+                let progress = min(1, max(0, now.timeIntervalSince(f.start) / f.duration))
+                if progress >= 1 {
+                    fade = nil
+                    try output.present(view, at: origin, changedRows: nil)
+                    state.presented(view, changedRows: 0..<view.height, at: now, monotonic: monotonicSeconds())
+                } else {
+                    try presentBlend(of: &f, with: view, progress: progress, output: output, origin: origin, now: now)
+                    fade = f
+                }
+            } else {
+                try output.present(view, at: origin, changedRows: whole ? nil : rows)
+                state.presented(view, changedRows: whole ? 0..<view.height : rows, at: now, monotonic: monotonicSeconds())
+            }
+        }
+        needsWhole = false
+        shown = look
+        let took = ContinuousClock.now - started
+        metrics.framesPresented.increment()
+        metrics.renderTime.record(took)
+        state.rendered(milliseconds: Double(took.components.attoseconds) / 1e15 + Double(took.components.seconds) * 1000)
+        if !presentedOnce {
+            presentedOnce = true
+            let age = processAgeSeconds().map { String(format: "%.0f ms after the process started", $0 * 1000) } ?? ""
+            logger.notice("first frame presented \(age)")
+        }
+    }
+
+    /// Presents `from` faded into `view`: each channel moves linearly from old to new.
+    private func presentBlend(of f: inout Fade, with view: PixelView, progress: Double, output: FrameOutput,
+                              origin: PixelPoint, now: Date) throws {
+        let count = view.width * 4 * view.height
+        if blend.count != count { blend = [UInt8](repeating: 0, count: count) }
+        let weight = UInt32((progress * 256).rounded())
+        let rowBytes = view.width * 4
+        f.from.withUnsafeBytes { from in
+            blend.withUnsafeMutableBytes { out in
+                guard let fromBase = from.baseAddress, let outBase = out.baseAddress, from.count >= count else { return }
+                for y in 0..<view.height {
+                    let src = (view.base + y * view.stride).assumingMemoryBound(to: UInt8.self)
+                    let old = (fromBase + y * rowBytes).assumingMemoryBound(to: UInt8.self)
+                    let dst = (outBase + y * rowBytes).assumingMemoryBound(to: UInt8.self)
+                    for i in 0..<rowBytes {
+                        let a = UInt32(old[i]), b = UInt32(src[i])
+                        dst[i] = UInt8(truncatingIfNeeded: (a * (256 - weight) + b * weight) >> 8)
+                    }
+                }
+            }
+        }
+        try blend.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            let blended = PixelView(base: base, width: view.width, height: view.height, stride: rowBytes, byteCount: count)
+            try output.present(blended, at: origin, changedRows: nil)
+            state.presented(blended, changedRows: 0..<view.height, at: now, monotonic: monotonicSeconds())
+        }
+    }
+
+    // MARK: Proof of play
+
+    private func trackShowings(engine: ScheduleEngine, slots: [(Zone, Slot)], now: Date) {
+        for (zone, slot) in slots {
+            let current = showings[zone]
+            guard let entry = slot.entry else {
+                if let current {
+                    finish(current, zone: zone, at: min(now, max(current.start, slot.start)))
+                    showings[zone] = nil
+                }
+                continue
+            }
+            let file = (engine.playlists[entry.playlistIndex].path as NSString).lastPathComponent
+            if let current, current.playlist == file, current.item == entry.item.id, current.slotStart == slot.start {
+                continue
+            }
+            if let current { finish(current, zone: zone, at: min(now, max(current.start, slot.start))) }
+            showings[zone] = Showing(playlist: file, item: entry.item.id, slotStart: slot.start,
+                                     start: max(slot.start, startedAt))
+        }
+    }
+
+    private func closeShowings(at time: Date) {
+        for (zone, showing) in showings { finish(showing, zone: zone, at: time) }
+        showings = [:]
+    }
+
+    private func finish(_ showing: Showing, zone: Zone, at end: Date) {
+        guard end > showing.start else { return }
+        context.record(PlayRecord(display: config.name, zone: zone.rawValue, playlist: showing.playlist,
+                                  item: showing.item, start: showing.start, end: end))
+    }
+
+    private func logOnce(_ message: String, level: Logger.Level) {
+        guard loggedProblems.insert(message).inserted else { return }
+        if loggedProblems.count > 1000 { loggedProblems = [message] }
+        logger.log(level: level, "\(message)")
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import OshiraseDevices
+import OshiraseFormats
+import ServiceLifecycle
+
+/// Opens a display's output; called on the display's own thread, again after a failure.
+public typealias OutputOpener = @Sendable () throws(OutputError) -> FrameOutput
+
+/// One display as a service: its frame loop on its own thread, ended by graceful shutdown.
+public final class DisplayService: Service, Sendable {
+    public let config: DisplayConfig
+    public let state: DisplayState
+    let context: DisplayContext
+    let metrics: DisplayMetrics
+    let wakeup = Wakeup()
+    let openOutput: OutputOpener
+
+    init(config: DisplayConfig, context: DisplayContext, metrics: DisplayMetrics, openOutput: @escaping OutputOpener) {
+        self.config = config
+        self.context = context
+        self.metrics = metrics
+        self.openOutput = openOutput
+        state = DisplayState(status: DisplayStatus(
+            name: config.name, profile: config.profile.name, output: config.output.kind, width: config.profile.width,
+            height: config.profile.height, powered: true, items: [:], framesPresented: 0, frameRate: 0,
+            configuredFrameRate: config.fps))
+    }
+
+    public func run() async throws {
+        let executor = ThreadExecutor(name: "display-\(config.name)")
+        defer { executor.shutdown() }
+        let (config, context, state, metrics, wakeup, openOutput) =
+            (self.config, self.context, self.state, self.metrics, self.wakeup, self.openOutput)
+        await cancelWhenGracefulShutdown {
+            await withTaskExecutorPreference(executor) {
+                let loop = DisplayLoop(config: config, context: context, state: state, metrics: metrics,
+                                       wakeup: wakeup, openOutput: openOutput)
+                await withTaskCancellationHandler {
+                    await loop.run()
+                } onCancel: {
+                    wakeup.signal()
+                }
+            }
+        }
+    }
+
+    /// Makes the loop look again now (a reload, a power or alert change).
+    public func wake() { wakeup.signal() }
+}

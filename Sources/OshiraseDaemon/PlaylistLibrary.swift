@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+import OshiraseCore
+import OshiraseFormats
+import OshiraseRender
+import Synchronization
+
+/// The playlists the daemon plays: one version per file in the playlists folder, swapped as a
+/// whole when a changed file validates, kept when it does not.
+///
+/// Display loops read `snapshot()` at each frame boundary; a changed generation tells them to
+/// rebuild their schedule. Loading (YAML, image checks) happens on the caller's thread: the
+/// watcher's, never a display's.
+public final class PlaylistLibrary: Sendable {
+    private struct FileState {
+        var playlist: Playlist?
+        var loadedAt: Date?
+        var errors: [String] = []
+    }
+    private struct State {
+        var generation = 0
+        var files: [String: FileState] = [:]
+        var listeners: [@Sendable () -> Void] = []
+    }
+
+    /// The folder watched, absolute.
+    public let directory: String
+    private let loader: PlaylistLoader
+    private let clock: any WallClock
+    private let logger: Logger
+    private let onReloadError: @Sendable () -> Void
+    private let state = Mutex(State())
+
+    /// - Parameters:
+    ///   - profiles: names a playlist's `displays:` may use (built-in and configured profiles).
+    ///   - onReloadError: called once per file version that fails to load (for metrics).
+    public init(directory: String, profiles: [String], clock: any WallClock, logger: Logger,
+                onReloadError: @escaping @Sendable () -> Void = {}) {
+        self.directory = directory
+        var loader = PlaylistLoader(knownProfiles: profiles, skipsBrokenAssets: true)
+        loader.checkText = FontCoverage.problem(in:)
+        self.loader = loader
+        self.clock = clock
+        self.logger = logger
+        self.onReloadError = onReloadError
+    }
+
+    /// Whether a file name in the folder is a playlist: `*.yaml` or `*.yml`, not hidden (editors'
+    /// swap and backup files are hidden or end otherwise).
+    public static func isPlaylistFile(_ name: String) -> Bool {
+        !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml"))
+    }
+
+    /// The playlists now playing, in file-name order, and the generation they belong to.
+    public func snapshot() -> (generation: Int, playlists: [Playlist]) {
+        state.withLock { s in
+            (s.generation, s.files.keys.sorted().compactMap { s.files[$0]?.playlist })
+        }
+    }
+
+    /// Every playlist file known, for `/v1/status`.
+    public func statuses() -> [PlaylistStatus] {
+        state.withLock { s in
+            s.files.keys.sorted().map { name in
+                let f = s.files[name] ?? FileState()
+                return PlaylistStatus(file: name, name: f.playlist?.name, items: f.playlist?.items.count ?? 0,
+                                      loadedAt: f.loadedAt, errors: f.errors)
+            }
+        }
+    }
+
+    /// Calls `listener` (on the reloading thread) after every change of the playing set.
+    public func onChange(_ listener: @escaping @Sendable () -> Void) {
+        state.withLock { $0.listeners.append(listener) }
+    }
+
+    /// Reads every playlist file in the folder and forgets files that are gone.
+    public func rescan() {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter(Self.isPlaylistFile)
+        } catch {
+            logger.error("cannot list the playlists folder \(directory): \(describe(error)); the playlists loaded before keep playing")
+            return
+        }
+        let known = state.withLock { Set($0.files.keys) }
+        for name in Set(names).union(known).sorted() { reload(file: name) }
+    }
+
+    /// Brings one file up to date: a valid file replaces its previous version, an invalid one is
+    /// reported and leaves the previous version playing, a deleted one stops its items.
+    public func reload(file name: String) {
+        guard Self.isPlaylistFile(name), !name.contains("/") else { return }
+        let path = (directory as NSString).appendingPathComponent(name)
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let removed = state.withLock { s -> Bool in
+                guard s.files.removeValue(forKey: name) != nil else { return false }
+                s.generation += 1
+                return true
+            }
+            if removed {
+                logger.notice("\(path): removed; its items stop")
+                notify()
+            }
+            return
+        }
+        do {
+            let (playlist, skipped) = try loader.loadForPlayback(path: path)
+            for problem in skipped {
+                logger.error("\(problem.description); the item is skipped, the rest plays")
+            }
+            let now = clock.now()
+            let changed = state.withLock { s -> Bool in
+                let old = s.files[name]
+                s.files[name] = FileState(playlist: playlist, loadedAt: now,
+                                          errors: skipped.map { $0.description + "; the item is skipped, the rest plays" })
+                guard old?.playlist != playlist else { return false }
+                s.generation += 1
+                return true
+            }
+            if changed {
+                logger.notice("\(path): loaded \(playlist.items.count) items of \(playlist.name)")
+                notify()
+            }
+        } catch {
+            let lines = error.errors.map(\.description)
+            let (hadVersion, isNew) = state.withLock { s -> (Bool, Bool) in
+                var f = s.files[name] ?? FileState()
+                let isNew = f.errors != lines
+                f.errors = lines
+                s.files[name] = f
+                return (f.playlist != nil, isNew)
+            }
+            guard isNew else { return }
+            onReloadError()
+            for line in lines { logger.error("\(line)") }
+            logger.error("\(path): not loaded; \(hadVersion ? "the previous version keeps playing" : "it plays nothing until it is fixed")")
+        }
+    }
+
+    private func notify() {
+        for listener in state.withLock({ $0.listeners }) { listener() }
+    }
+}
+
+func describe(_ error: some Error) -> String {
+    if let e = error as? CocoaError, let underlying = e.userInfo[NSUnderlyingErrorKey] as? NSError,
+       underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    return "\(error)"
+}

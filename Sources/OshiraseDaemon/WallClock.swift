@@ -1,0 +1,42 @@
+import Foundation
+
+/// Where the daemon's services get the time of day and wait for it.
+///
+/// Scenes are a function of wall-clock time (PRODUCT.md §2), so the clock the services are given
+/// is a wall clock: tests pass a manual one and step it; the box passes `SystemWallClock`.
+public protocol WallClock: Sendable {
+    /// The current wall-clock instant.
+    func now() -> Date
+    /// Returns once the clock reads `deadline` or later; throws `CancellationError` when the task is cancelled.
+    func sleep(until deadline: Date) async throws
+}
+
+/// The system's real-time clock. Sleeps are measured on the monotonic clock, and re-checked
+/// against the wall clock, so an NTP step during a sleep moves the wake-up with it.
+public struct SystemWallClock: WallClock {
+    public init() {}
+
+    public func now() -> Date { Date() }
+
+    public func sleep(until deadline: Date) async throws {
+        while true {
+            let remaining = deadline.timeIntervalSince(Date())
+            guard remaining > 0 else { return }
+            // Re-check at least once a minute, for wall-clock steps.
+            try await ContinuousClock().sleep(for: .seconds(min(remaining, 60)))
+        }
+    }
+}
+
+/// Seconds since this process started, from /proc (nil where /proc is not mounted).
+public func processAgeSeconds() -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+          let uptimeText = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
+          let uptime = uptimeText.split(separator: " ").first.flatMap({ Double($0) }),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    // Fields after the command name (which may hold spaces) start at field 3; starttime is field 22.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
+    let hertz = Double(sysconf(Int32(_SC_CLK_TCK)))
+    return uptime - ticks / max(1, hertz)
+}

@@ -1,0 +1,266 @@
+import Foundation
+import GRDB
+
+/// Proof of play: what each display showed and when, kept in SQLite (`<state directory>/oshirase.sqlite`).
+///
+/// The database is in WAL mode behind a GRDB `DatabasePool`: one writer connection (the daemon's
+/// frame loops, through ``ProofOfPlayWriter``) and reader connections that see the last committed
+/// state without waiting for the writer or making it wait. The API, a `report` started while the
+/// daemon runs, and the daemon's own writes therefore never block one another. A `DatabaseQueue`
+/// would serialise reads behind writes inside the process.
+///
+/// Instants are stored as integer milliseconds since 1970-01-01T00:00:00Z (UTC), rounded to the
+/// nearest millisecond: they sort and compare as numbers, need no time-zone parsing, and any
+/// SQL tool can turn them back into dates (`datetime(start_ms / 1000, 'unixepoch')`).
+/// `docs/proof-of-play.md` describes the table.
+public final class ProofOfPlayStore: Sendable {
+    /// The database file's name inside the state directory.
+    public static let fileName = "oshirase.sqlite"
+
+    /// The state directory.
+    public let directory: String
+    /// `<directory>/oshirase.sqlite`.
+    public let databasePath: String
+    /// True when opened with ``init(readingFrom:)``.
+    public let isReadOnly: Bool
+
+    private let database: any DatabaseWriter
+
+    /// Opens the store for writing, creating the state directory and the database when missing and
+    /// bringing the schema up to date.
+    ///
+    /// Durability: WAL with `synchronous=NORMAL`. A committed record survives the process being
+    /// killed at any moment; a power cut or kernel crash may lose the transactions of the last
+    /// moments before it (those not yet synced to disk at a checkpoint), never the database's consistency.
+    ///
+    /// `busyTimeout` is how long a write waits for another process holding the write lock (an
+    /// operator's sqlite3 shell, a second daemon by mistake) before giving up with a `.busy` error;
+    /// ``ProofOfPlayWriter`` then tries again, keeping the record.
+    public init(directory: String, busyTimeout: Double = 5) throws(ProofOfPlayStoreError) {
+        self.directory = directory
+        self.databasePath = (directory as NSString).appendingPathComponent(Self.fileName)
+        self.isReadOnly = false
+        try StateDirectory.prepare(directory)
+        try Self.checkAccess(databasePath, mode: R_OK | W_OK, doing: "write")
+        var configuration = Configuration()
+        configuration.label = "oshirase.proof-of-play"
+        configuration.busyMode = .timeout(max(0, busyTimeout))
+        configuration.maximumReaderCount = 4
+        do {
+            // GRDB's pool switches the file to WAL and sets synchronous=NORMAL on the writer connection.
+            let pool = try DatabasePool(path: databasePath, configuration: configuration)
+            try Self.migrator.migrate(pool)
+            database = pool
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "open")
+        }
+    }
+
+    /// Opens an existing store for reading only, as `oshirase report` does while the daemon may be
+    /// writing: nothing is created, migrated or changed, and the daemon is never blocked.
+    ///
+    /// Throws `.missing` when there is no database in `directory` (the daemon has not run with it yet).
+    public init(readingFrom directory: String) throws(ProofOfPlayStoreError) {
+        self.directory = directory
+        self.databasePath = (directory as NSString).appendingPathComponent(Self.fileName)
+        self.isReadOnly = true
+        guard try StateDirectory.isDirectory(directory), FileManager.default.fileExists(atPath: databasePath) else {
+            throw ProofOfPlayStoreError(
+                code: .missing, path: databasePath,
+                message: "no proof-of-play database in the state directory \(directory) (no \(Self.fileName)): "
+                    + "the daemon has not run with this state directory yet")
+        }
+        try Self.checkAccess(databasePath, mode: R_OK, doing: "read")
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "oshirase.proof-of-play.report"
+        // Only while the daemon's first connection after a crash recovers the WAL does a reader wait.
+        configuration.busyMode = .timeout(5)
+        do {
+            let queue = try DatabaseQueue(path: databasePath, configuration: configuration)
+            let hasTable = try queue.read { db in try db.tableExists("play") }
+            guard hasTable else {
+                throw ProofOfPlayStoreError(
+                    code: .notADatabase, path: databasePath,
+                    message: "\(databasePath) has no proof-of-play table: it is not Oshirase's, "
+                        + "or the daemon stopped before it finished creating it; start the daemon once to create it")
+            }
+            database = queue
+        } catch {
+            let wrapped = ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "read")
+            guard wrapped.code == .permissionDenied else { throw wrapped }
+            // Reading needs the -shm file beside the database; while the daemon is stopped it is
+            // missing, and creating it needs write access to the folder.
+            let owner = ProcessUser.owner(of: databasePath).map { "the daemon's user ('\($0)', the file's owner)" } ?? "the daemon's user"
+            throw ProofOfPlayStoreError(
+                code: .permissionDenied, path: databasePath,
+                message: "cannot read \(databasePath) as \(ProcessUser.current): SQLite needs its -shm file, which only "
+                    + "exists while the daemon runs or can be created in \(directory); run this as \(owner) or as root")
+        }
+    }
+
+    /// Stores one record in its own transaction; when this returns, the record survives a kill -9.
+    ///
+    /// Takes a few milliseconds (an fsync-free WAL append): call it through ``ProofOfPlayWriter``
+    /// from a frame loop, never on it.
+    public func record(_ record: PlayRecord) throws(ProofOfPlayStoreError) {
+        guard !isReadOnly else {
+            throw ProofOfPlayStoreError(code: .readOnly, path: databasePath,
+                                        message: "cannot record play in \(databasePath): the store was opened for reading only")
+        }
+        let start = try Self.milliseconds(record.start, field: "start", of: record)
+        let end = try Self.milliseconds(record.end, field: "end", of: record)
+        guard end >= start else {
+            throw ProofOfPlayStoreError(
+                code: .invalidRecord, path: databasePath,
+                message: "cannot record play of '\(record.item)' on \(record.display): it ends before it starts")
+        }
+        do {
+            try database.writeWithoutTransaction { db in
+                // IMMEDIATE takes the write lock first, so a lock held elsewhere makes us wait in the
+                // busy handler rather than fail after a read.
+                try db.inTransaction(.immediate) {
+                    try db.execute(
+                        sql: "INSERT INTO play (display, zone, playlist, item, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                        arguments: [record.display, record.zone, record.playlist, record.item, start, end])
+                    return .commit
+                }
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "write")
+        }
+    }
+
+    /// The records overlapping `[from, to)`: those with `start < to` and `end > from`, so an item
+    /// that began before `from` or ends after `to` is included whole. Ordered by start, display,
+    /// zone, then the order they were written. `display` limits the result to one display.
+    public func records(from: Date, to: Date, display: String? = nil) throws(ProofOfPlayStoreError) -> [PlayRecord] {
+        var result: [PlayRecord] = []
+        try forEachRecord(from: from, to: to, display: display) { result.append($0) }
+        return result
+    }
+
+    /// Like ``records(from:to:display:)``, one record at a time, for reports too long to hold in memory.
+    ///
+    /// The whole walk reads one snapshot; the daemon keeps writing meanwhile.
+    public func forEachRecord(from: Date, to: Date, display: String? = nil,
+                              _ body: (PlayRecord) throws -> Void) throws(ProofOfPlayStoreError) {
+        let lower = Self.clampedMilliseconds(from), upper = Self.clampedMilliseconds(to)
+        var sql = "SELECT display, zone, playlist, item, start_ms, end_ms FROM play WHERE end_ms > ? AND start_ms < ?"
+        var arguments: StatementArguments = [lower, upper]
+        if let display {
+            sql += " AND display = ?"
+            arguments += [display]
+        }
+        sql += " ORDER BY start_ms, display, zone, id"
+        do {
+            try database.read { db in
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                while let row = try rows.next() {
+                    try body(PlayRecord(
+                        display: row[0], zone: row[1], playlist: row[2], item: row[3],
+                        start: Self.date(milliseconds: row[4]), end: Self.date(milliseconds: row[5])))
+                }
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "read")
+        }
+    }
+
+    /// Retention: deletes the records that ended at or before `cutoff`; returns how many.
+    /// Freed pages are reused by later records, so the file stops growing rather than shrinking.
+    @discardableResult
+    public func deleteRecords(before cutoff: Date) throws(ProofOfPlayStoreError) -> Int {
+        guard !isReadOnly else {
+            throw ProofOfPlayStoreError(code: .readOnly, path: databasePath,
+                                        message: "cannot delete old records from \(databasePath): the store was opened for reading only")
+        }
+        let limit = Self.clampedMilliseconds(cutoff)
+        do {
+            return try database.write { db in
+                try db.execute(sql: "DELETE FROM play WHERE end_ms <= ?", arguments: [limit])
+                return db.changesCount
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "delete old records from")
+        }
+    }
+
+    /// SQLite's `PRAGMA integrity_check`: `ok` for a sound database, else SQLite's list of problems.
+    public func integrityCheck() throws(ProofOfPlayStoreError) -> String {
+        do {
+            let lines = try database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+            return lines.joined(separator: "\n")
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "check")
+        }
+    }
+
+    /// The journal mode SQLite reports for the file: `wal` once the daemon has opened it.
+    public func journalMode() throws(ProofOfPlayStoreError) -> String {
+        do {
+            return try database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } ?? ""
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "read")
+        }
+    }
+
+    // MARK: - Schema
+
+    /// Each migration runs once per database, in order; never edit one that has shipped, add the next.
+    private static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: play") { db in
+            try db.execute(sql: """
+                CREATE TABLE play (
+                    id INTEGER PRIMARY KEY,
+                    display TEXT NOT NULL,
+                    zone TEXT NOT NULL,
+                    playlist TEXT NOT NULL,
+                    item TEXT NOT NULL,
+                    start_ms INTEGER NOT NULL,
+                    end_ms INTEGER NOT NULL,
+                    CHECK (end_ms >= start_ms)
+                );
+                -- Overlap queries bound end_ms from below (end_ms > from): recent reports and
+                -- retention deletes scan only the rows they need.
+                CREATE INDEX play_end ON play (end_ms);
+                CREATE INDEX play_display_end ON play (display, end_ms);
+                """)
+        }
+        return migrator
+    }()
+
+    // MARK: - Instants
+
+    /// About ±292 million years; a Date outside is a bug upstream, not a time to store.
+    private static let representable = -9.2e15...9.2e15
+
+    private static func milliseconds(_ date: Date, field: String, of record: PlayRecord) throws(ProofOfPlayStoreError) -> Int64 {
+        let ms = (date.timeIntervalSince1970 * 1000).rounded()
+        guard representable.contains(ms) else {
+            throw ProofOfPlayStoreError(code: .invalidRecord, path: "",
+                                        message: "cannot record play of '\(record.item)' on \(record.display): its \(field) is not a real instant")
+        }
+        return Int64(ms)
+    }
+
+    /// For query bounds: `.distantPast`/`.distantFuture` and beyond become the extremes.
+    private static func clampedMilliseconds(_ date: Date) -> Int64 {
+        let ms = (date.timeIntervalSince1970 * 1000).rounded()
+        guard !ms.isNaN else { return 0 }
+        return Int64(min(max(ms, representable.lowerBound), representable.upperBound))
+    }
+
+    private static func date(milliseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+
+    private static func checkAccess(_ path: String, mode: Int32, doing action: String) throws(ProofOfPlayStoreError) {
+        guard FileManager.default.fileExists(atPath: path), access(path, mode) != 0 else { return }
+        let reason = String(cString: strerror(errno))
+        throw ProofOfPlayStoreError(
+            code: .permissionDenied, path: path,
+            message: "cannot \(action) \(path): \(reason); \(ProcessUser.current) needs \(mode & W_OK != 0 ? "read and write" : "read") access to it")
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+
+/// Writes play records on a thread of its own, so a frame loop hands a record over and moves on.
+///
+/// ``enqueue(_:)`` never waits for the disk or for SQLite's lock: it takes a short in-memory lock,
+/// appends to a bounded queue and returns. When the queue is full (the disk stalls, another
+/// process holds the database's write lock) new records are dropped and counted in
+/// ``Statistics/dropped`` rather than growing memory or slowing the frame loop; the daemon can
+/// export that count as a metric.
+///
+/// The writer thread stores records one transaction each, in the order they were enqueued. A
+/// record stays at the head of the queue, counted against the bound, until its write is done.
+public final class ProofOfPlayWriter: Sendable {
+    /// Counters since the writer started.
+    public struct Statistics: Sendable, Equatable {
+        /// Records taken into the queue.
+        public var accepted: Int
+        /// Records committed to the database.
+        public var written: Int
+        /// Records refused because the queue was full or the writer closed.
+        public var dropped: Int
+        /// Records given up because the database refused them (disk full, damaged file…).
+        public var failed: Int
+        /// Records waiting or being written now.
+        public var pending: Int
+
+        public init(accepted: Int, written: Int, dropped: Int, failed: Int, pending: Int) {
+            self.accepted = accepted
+            self.written = written
+            self.dropped = dropped
+            self.failed = failed
+            self.pending = pending
+        }
+    }
+
+    private let state: WriterState
+
+    /// Starts the writer thread.
+    /// - Parameters:
+    ///   - capacity: how many records may wait; at the daemon's rate (a record per item change
+    ///     per zone) the default holds many minutes of a stalled disk.
+    ///   - onError: called on the writer thread for each record the database refused, and once
+    ///     per stall while another process holds the write lock; for logging.
+    public init(store: ProofOfPlayStore, capacity: Int = 4096,
+                onError: @escaping @Sendable (ProofOfPlayStoreError) -> Void = { _ in }) {
+        state = WriterState(capacity: max(1, capacity))
+        let thread = Thread { [state] in state.run(store: store, onError: onError) }
+        thread.name = "oshirase.proof-of-play"
+        thread.start()
+    }
+
+    deinit {
+        // Lets the thread drain what is queued and end; nobody waits for it here.
+        state.requestClose()
+    }
+
+    /// Queues a record for writing and returns at once; false when it was dropped (queue full or closed).
+    @discardableResult
+    public func enqueue(_ record: PlayRecord) -> Bool {
+        state.enqueue(record)
+    }
+
+    /// Waits until every record enqueued before this call has been written or has failed.
+    /// Blocks the calling thread: call it at shutdown or in tests, not from a frame loop.
+    public func flush() {
+        state.flush()
+    }
+
+    /// Writes what is queued, then stops the writer thread; later records are dropped.
+    /// Blocks until the thread has ended. Calling it again does nothing.
+    public func close() {
+        state.requestClose()
+        state.waitUntilFinished()
+    }
+
+    /// A consistent snapshot of the counters.
+    public var statistics: Statistics { state.statistics }
+}
+
+/// The queue and counters shared by callers and the writer thread. Every mutable field is read and
+/// written only while holding `condition`, hence `@unchecked Sendable`.
+private final class WriterState: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var ring: [PlayRecord?]
+    private var head = 0
+    private var count = 0
+    private var accepted = 0
+    private var done = 0  // written + failed: how far flush() has got
+    private var written = 0
+    private var dropped = 0
+    private var failed = 0
+    private var closing = false
+    private var finished = false
+
+    init(capacity: Int) {
+        ring = Array(repeating: nil, count: capacity)
+    }
+
+    func enqueue(_ record: PlayRecord) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !closing, count < ring.count else {
+            dropped += 1
+            return false
+        }
+        ring[(head + count) % ring.count] = record
+        count += 1
+        accepted += 1
+        condition.broadcast()
+        return true
+    }
+
+    func flush() {
+        condition.lock()
+        defer { condition.unlock() }
+        let target = accepted
+        while done < target && !finished { condition.wait() }
+    }
+
+    func requestClose() {
+        condition.lock()
+        closing = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitUntilFinished() {
+        condition.lock()
+        defer { condition.unlock() }
+        while !finished { condition.wait() }
+    }
+
+    var statistics: ProofOfPlayWriter.Statistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return .init(accepted: accepted, written: written, dropped: dropped, failed: failed, pending: count)
+    }
+
+    /// The writer thread's loop: take the head, write it outside the lock, then remove it.
+    func run(store: ProofOfPlayStore, onError: @Sendable (ProofOfPlayStoreError) -> Void) {
+        while let record = next() {
+            var succeeded = false
+            var reportedStall = false
+            while true {
+                do {
+                    try store.record(record)
+                    succeeded = true
+                    break
+                } catch {
+                    // The write lock is held elsewhere past the busy timeout: keep the record and try
+                    // again (the queue fills and counts drops meanwhile), unless we are shutting down.
+                    if error.code == .busy, !isClosing {
+                        if !reportedStall { onError(error) }
+                        reportedStall = true
+                        pauseBeforeRetry()
+                        continue
+                    }
+                    onError(error)
+                    break
+                }
+            }
+            finish(succeeded: succeeded)
+        }
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// A short wait between tries on a locked database, in case SQLite reports the lock without
+    /// having waited in its busy handler; cut short by close().
+    private func pauseBeforeRetry() {
+        condition.lock()
+        defer { condition.unlock() }
+        if !closing { _ = condition.wait(until: Date(timeIntervalSinceNow: 0.2)) }
+    }
+
+    private var isClosing: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closing
+    }
+
+    /// The record at the head, waiting for one; nil once closing and empty.
+    private func next() -> PlayRecord? {
+        condition.lock()
+        defer { condition.unlock() }
+        while count == 0 && !closing { condition.wait() }
+        return count == 0 ? nil : ring[head]
+    }
+
+    private func finish(succeeded: Bool) {
+        condition.lock()
+        ring[head] = nil
+        head = (head + 1) % ring.count
+        count -= 1
+        done += 1
+        if succeeded { written += 1 } else { failed += 1 }
+        condition.broadcast()
+        condition.unlock()
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// Checks on the state directory made before SQLite sees it, so that a missing folder or a
+/// missing permission is reported with the folder's name and the user who needs access, rather
+/// than as SQLite's "unable to open database file".
+enum StateDirectory {
+    /// Creates `directory` and any missing parents, and checks that this process may write in it.
+    static func prepare(_ directory: String) throws(ProofOfPlayStoreError) {
+        guard !directory.isEmpty else {
+            throw ProofOfPlayStoreError(code: .directoryUnusable, path: directory,
+                                        message: "the state directory is empty: set `state:` in the config")
+        }
+        try create(directory)
+        if access(directory, W_OK | X_OK) != 0 {
+            let reason = String(cString: strerror(errno))
+            let user = ProcessUser.current
+            throw ProofOfPlayStoreError(
+                code: errno == EROFS ? .directoryUnusable : .permissionDenied, path: directory,
+                message: "the state directory \(directory) is not writable (\(reason)); \(user) needs write access to it "
+                    + "(for example: chown that user \(directory))")
+        }
+    }
+
+    /// Whether `path` exists and is a folder; an error when it exists as something else.
+    static func isDirectory(_ path: String) throws(ProofOfPlayStoreError) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return false }
+            let reason = String(cString: strerror(errno))
+            throw ProofOfPlayStoreError(code: errno == EACCES ? .permissionDenied : .directoryUnusable, path: path,
+                                        message: "cannot look at the state directory \(path): \(reason); "
+                                            + "\(ProcessUser.current) needs access to it and the folders above it")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw ProofOfPlayStoreError(code: .directoryUnusable, path: path,
+                                        message: "the state directory \(path) is a file, not a folder: move it aside or set `state:` in the config to another folder")
+        }
+        return true
+    }
+
+    /// mkdir -p, one level at a time, so the error names the level that failed.
+    private static func create(_ directory: String) throws(ProofOfPlayStoreError) {
+        if try isDirectory(directory) { return }
+        let parent = (directory as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != directory { try create(parent) }
+        guard mkdir(directory, 0o755) == 0 || errno == EEXIST else {
+            let code = errno
+            let reason = String(cString: strerror(code))
+            let user = ProcessUser.current
+            let parentName = parent.isEmpty ? "." : parent
+            let advice = (code == EACCES || code == EPERM)
+                ? "; \(user) needs write access to \(parentName), or create \(directory) and give that user write access to it"
+                : ""
+            throw ProofOfPlayStoreError(code: (code == EACCES || code == EPERM) ? .permissionDenied : .directoryUnusable,
+                                        path: directory,
+                                        message: "cannot create the state directory \(directory): \(reason)\(advice)")
+        }
+    }
+}

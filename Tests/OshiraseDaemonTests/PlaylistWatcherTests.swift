@@ -1,0 +1,73 @@
+import Foundation
+import OshiraseCore
+@testable import OshiraseDaemon
+import OshiraseTestSupport
+import Testing
+
+/// Real inotify on a temporary folder: the watcher must read an editor's save once, complete,
+/// and the playlist must never disappear while it is being saved.
+@Suite("Playlist watcher")
+struct PlaylistWatcherTests {
+    func playlist(_ id: String) -> String {
+        announcementPlaylist([(id, "マイナンバーカードの申請", 10)])
+    }
+
+    /// Polls the library every 2 ms until `done` or 5 s; fails if the file's playlist was ever absent.
+    func watch(_ library: PlaylistLibrary, until done: ([String]) -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            let ids = library.snapshot().playlists.flatMap { $0.items.map(\.id) }
+            #expect(!ids.isEmpty, "the playlist vanished during a save")
+            if done(ids) { return true }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return false
+    }
+
+    @Test func editorSavesAreReadOnceCompleteAndNeverLeaveTheScreenEmpty() async throws {
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", playlist("first"))
+        let library = PlaylistLibrary(directory: folder.path, profiles: ["lcd-1080p"], clock: SystemWallClock(),
+                                      logger: quietLogger)
+        library.rescan()
+        let watcher = PlaylistWatcher(library: library, logger: quietLogger, settle: 0.1)
+        let task = Task { try await watcher.run() }
+        defer { task.cancel() }
+        try await Task.sleep(for: .milliseconds(100))  // let inotify_add_watch happen
+        let path = (folder.path as NSString).appendingPathComponent("lobby.yaml")
+
+        // Truncate, pause, then write (as `cat > file` or many editors do).
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: 0)
+        try await Task.sleep(for: .milliseconds(30))
+        try handle.write(contentsOf: Data(playlist("second").utf8))
+        try handle.close()
+        #expect(await watch(library) { $0 == ["second"] })
+
+        // Write a temporary file, then rename it over the playlist.
+        try Data(playlist("third").utf8).write(to: URL(fileURLWithPath: folder.path + "/.lobby.yaml.tmp"))
+        #expect(rename(folder.path + "/.lobby.yaml.tmp", path) == 0)
+        #expect(await watch(library) { $0 == ["third"] })
+
+        // Move the original away first, then write a new file (vim with backupcopy=no).
+        #expect(rename(path, path + "~") == 0)
+        try await Task.sleep(for: .milliseconds(20))
+        try Data(playlist("fourth").utf8).write(to: URL(fileURLWithPath: path))
+        #expect(await watch(library) { $0 == ["fourth"] })
+        #expect(library.statuses().map(\.file) == ["lobby.yaml"], "backup files are not playlists")
+
+        // An invalid save keeps the last good version and is reported.
+        try Data("name: 本庁舎\nitems: []\n".utf8).write(to: URL(fileURLWithPath: path))
+        let reported = await watch(library) { _ in library.statuses().first?.errors.isEmpty == false }
+        #expect(reported)
+        #expect(library.snapshot().playlists.first?.items.map(\.id) == ["fourth"])
+        #expect(library.statuses().first?.errors.first?.hasPrefix(path + ":2:8: error:") == true,
+                "\(library.statuses().first?.errors ?? [])")
+
+        // Deleting the file stops its items.
+        try FileManager.default.removeItem(atPath: path)
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline && !library.snapshot().playlists.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(library.snapshot().playlists.isEmpty)
+    }
+}

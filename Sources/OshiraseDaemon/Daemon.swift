@@ -104,7 +104,8 @@ public final class Daemon: DaemonInspecting {
     }
 
     public func screenshot(display: String) async -> Bitmap? {
-        displays.first { $0.config.name == display }?.state.frame
+        guard let service = displays.first(where: { $0.config.name == display }) else { return nil }
+        return await service.state.requestFrame(wake: { service.wake() })
     }
 
     public func metricsText() async -> String { metrics.text() }

@@ -75,6 +75,8 @@ final class DisplayLoop {
     }
     private var fade: Fade?
     private var blend: [UInt8] = []
+    /// True when the frame on screen is `blend` (mid-fade), not the renderer's canvas.
+    private var presentedBlend = false
 
     private struct Showing {
         var playlist: String
@@ -111,7 +113,8 @@ final class DisplayLoop {
             await wakeup.wait(until: next, on: context.clock)
         }
         closeShowings(at: context.clock.now())
-        if let output, powered { _ = try? output.setPower(on: true) }
+        if let deferred = output as? DeferredFrameOutput { try? deferred.flush() }
+        // Releasing the output restores the console (fbdev) or the previous CRTC (DRM).
         output = nil
     }
 
@@ -122,7 +125,18 @@ final class DisplayLoop {
             return outputRetryAt ?? now.addingTimeInterval(5)
         }
         do {
-            return try update(output, now)
+            let next = try update(output, now)
+            if state.needsFrame { try publishFrame() }
+            // A PNG directory holds back changes that come faster than its interval: write the
+            // last one once the interval has passed, even if nothing changes after it.
+            if let deferred = output as? DeferredFrameOutput, let wait = deferred.secondsUntilFlush {
+                if wait <= 0 {
+                    try deferred.flush()
+                } else {
+                    return min(next, now.addingTimeInterval(wait))
+                }
+            }
+            return next
         } catch let error as OutputError {
             outputFailed(error, now)
             return outputRetryAt ?? now.addingTimeInterval(5)
@@ -145,6 +159,9 @@ final class DisplayLoop {
             needsWhole = true
             powered = true
             logger.notice("showing \(config.profile.name) \(config.profile.width)×\(config.profile.height) on \(opened.description)")
+            if let framebuffer = opened as? FramebufferOutput {
+                for warning in framebuffer.warnings { logger.warning("\(warning)") }
+            }
             state.update {
                 $0.output = opened.description
                 $0.error = nil
@@ -279,9 +296,9 @@ final class DisplayLoop {
         let started = ContinuousClock.now
         var parts = look.parts(since: needsWhole ? nil : shown)
         if fade != nil { parts.insert(.main) }
-        if case .fade(let seconds) = config.transition, look.changesItem(since: shown), let previous = state.frame,
-           previous.width == config.profile.width, previous.height == config.profile.height {
-            fade = Fade(from: previous.pixels, start: now, duration: seconds)
+        if case .fade(let seconds) = config.transition, look.changesItem(since: shown),
+           let previous = try lastPresentedPixels() {
+            fade = Fade(from: previous, start: now, duration: seconds)
         }
         let whole = needsWhole
         let origin = PixelPoint(x: config.region.x, y: config.region.y)
@@ -291,11 +308,13 @@ final class DisplayLoop {
                 let progress = min(1, max(0, now.timeIntervalSince(f.start) / f.duration))
                 if progress >= 1 {
                     fade = nil
+                    presentedBlend = false
                     try output.present(view, at: origin, changedRows: nil)
                     state.presented(view, changedRows: 0..<view.height, at: now, monotonic: monotonicSeconds())
                 } else {
                     try presentBlend(of: &f, with: view, progress: progress, output: output, origin: origin, now: now)
                     fade = f
+                    presentedBlend = true
                 }
             } else {
                 try output.present(view, at: origin, changedRows: whole ? nil : rows)
@@ -312,6 +331,46 @@ final class DisplayLoop {
             presentedOnce = true
             let age = processAgeSeconds().map { String(format: "%.0f ms after the process started", $0 * 1000) } ?? ""
             logger.notice("first frame presented \(age)")
+        }
+    }
+
+    /// The frame on screen, as bytes of rows `width × 4` apart (nil before the first frame).
+    private func lastPresentedPixels() throws -> [UInt8]? {
+        if presentedBlend { return blend }
+        return try renderer.withLastFrame(of: config.profile) { view -> [UInt8]? in
+            guard view.width == config.profile.width, view.height == config.profile.height else { return nil }
+            var bytes = [UInt8](repeating: 0, count: view.width * 4 * view.height)
+            bytes.withUnsafeMutableBytes { dst in
+                guard let base = dst.baseAddress else { return }
+                for y in 0..<view.height {
+                    (base + y * view.width * 4).copyMemory(from: view.base + y * view.stride, byteCount: view.width * 4)
+                }
+            }
+            return bytes
+        } ?? nil
+    }
+
+    /// Hands a copy of the frame on screen to the display state, for a screenshot.
+    private func publishFrame() throws {
+        let p = config.profile
+        if !powered || shown == nil && !presentedBlend {
+            guard !powered else { return }  // nothing presented yet: the request waits or times out
+            let black = [UInt8](repeating: 0, count: p.width * p.height * 4)
+            black.withUnsafeBytes { raw in
+                if let base = raw.baseAddress {
+                    state.publish(PixelView(base: base, width: p.width, height: p.height, stride: p.width * 4, byteCount: raw.count))
+                }
+            }
+            return
+        }
+        if presentedBlend {
+            blend.withUnsafeBytes { raw in
+                if let base = raw.baseAddress {
+                    state.publish(PixelView(base: base, width: p.width, height: p.height, stride: p.width * 4, byteCount: raw.count))
+                }
+            }
+        } else {
+            _ = try renderer.withLastFrame(of: p) { view in state.publish(view) }
         }
     }
 

@@ -2,17 +2,25 @@ import Foundation
 import OshiraseImaging
 import Synchronization
 
-/// What one display's loop shares with the rest of the daemon: its status and a copy of the
-/// frame last presented (for `/v1/screenshot` and the preview page).
+/// What one display's loop shares with the rest of the daemon: its status and, while someone
+/// looks at it, a copy of the frame last presented (for `/v1/screenshot` and the preview page).
+///
+/// The copy costs a frame's worth of memory (8 MB at 1080p), so it is kept only for 30 s after
+/// the last request; the first request after that waits for the loop to publish the frame.
 public final class DisplayState: Sendable {
     private struct State {
         var status: DisplayStatus
         var frame: Bitmap?
+        var wantedUntil = 0.0
+        var waiters: [UInt64: CheckedContinuation<Bitmap?, Never>] = [:]
+        var nextWaiter: UInt64 = 0
         var presentTimes: [Double] = []
         var renderTimes: [Double] = []
         var renderIndex = 0
     }
     private let state: Mutex<State>
+    /// Seconds a copy of the frame is kept after a request.
+    static let keepFrameSeconds = 30.0
 
     init(status: DisplayStatus) {
         state = Mutex(State(status: status))
@@ -31,8 +39,60 @@ public final class DisplayState: Sendable {
         }
     }
 
-    /// A copy of the frame last presented.
-    public var frame: Bitmap? { state.withLock { $0.frame } }
+    /// A copy of the frame last presented. When no copy is kept, asks the loop (through `wake`)
+    /// to publish one and waits for it up to `timeout` seconds; nil when none comes (no frame yet).
+    public func requestFrame(wake: () -> Void, timeout: Double = 2) async -> Bitmap? {
+        let now = monotonicSeconds()
+        if let frame = state.withLock({ s -> Bitmap? in
+            s.wantedUntil = now + Self.keepFrameSeconds
+            return s.frame
+        }) { return frame }
+        let id = state.withLock { s -> UInt64 in
+            s.nextWaiter += 1
+            return s.nextWaiter
+        }
+        return await withCheckedContinuation { (c: CheckedContinuation<Bitmap?, Never>) in
+            let ready = state.withLock { s -> Bitmap? in
+                if let frame = s.frame { return frame }
+                s.waiters[id] = c
+                return nil
+            }
+            if let ready {
+                c.resume(returning: ready)
+                return
+            }
+            wake()
+            Task {
+                try? await Task.sleep(for: .seconds(timeout))
+                let waiter = self.state.withLock { $0.waiters.removeValue(forKey: id) }
+                waiter?.resume(returning: nil)
+            }
+        }
+    }
+
+    /// True when a copy of the frame is wanted but none is kept: the loop should publish one.
+    var needsFrame: Bool {
+        state.withLock { s in s.frame == nil && monotonicSeconds() < s.wantedUntil }
+    }
+
+    /// Keeps a whole copy of `view` as the frame last presented, and hands it to whoever waits.
+    func publish(_ view: PixelView) {
+        let waiters = state.withLock { s -> [CheckedContinuation<Bitmap?, Never>] in
+            var frame = Bitmap(width: view.width, height: view.height, stride: view.width * 4,
+                               pixels: [UInt8](repeating: 0, count: view.width * view.height * 4))
+            Self.copyRows(view, 0..<view.height, into: &frame)
+            s.frame = frame
+            defer { s.waiters = [:] }
+            return Array(s.waiters.values)
+        }
+        if !waiters.isEmpty, let frame = state.withLock({ $0.frame }) {
+            for waiter in waiters { waiter.resume(returning: frame) }
+        }
+    }
+
+    func update(_ change: (inout DisplayStatus) -> Void) {
+        state.withLock { change(&$0.status) }
+    }
 
     /// Keeps the time one frame took to render and present, for the status percentiles.
     func rendered(milliseconds: Double) {
@@ -46,19 +106,19 @@ public final class DisplayState: Sendable {
         }
     }
 
-    func update(_ change: (inout DisplayStatus) -> Void) {
-        state.withLock { change(&$0.status) }
-    }
-
-    /// Records a presented frame: copies the rows that changed into the shared copy and counts it.
+    /// Records a presented frame: counts it, and brings the kept copy (if any) up to date with
+    /// the rows that changed, or drops the copy when nobody asked for it lately.
     func presented(_ view: PixelView, changedRows: Range<Int>, at time: Date, monotonic: Double) {
         state.withLock { s in
-            if s.frame == nil || s.frame?.width != view.width || s.frame?.height != view.height {
-                s.frame = Bitmap(width: view.width, height: view.height, stride: view.width * 4,
-                                 pixels: [UInt8](repeating: 0, count: view.width * view.height * 4))
-                copyRows(view, 0..<view.height, into: &s.frame)
-            } else {
-                copyRows(view, changedRows, into: &s.frame)
+            if s.frame != nil {
+                if monotonic >= s.wantedUntil {
+                    s.frame = nil
+                } else if var frame = s.frame.take() {
+                    if frame.width == view.width && frame.height == view.height {
+                        Self.copyRows(view, changedRows, into: &frame)
+                        s.frame = frame
+                    }
+                }
             }
             s.status.framesPresented += 1
             s.status.lastFrameAt = time
@@ -67,17 +127,16 @@ public final class DisplayState: Sendable {
         }
     }
 
-    private func copyRows(_ view: PixelView, _ rows: Range<Int>, into frame: inout Bitmap?) {
-        guard var bitmap = frame.take() else { return }
-        let rows = rows.clamped(to: 0..<view.height)
-        let rowBytes = view.width * 4
+    private static func copyRows(_ view: PixelView, _ rows: Range<Int>, into bitmap: inout Bitmap) {
+        let rows = rows.clamped(to: 0..<min(view.height, bitmap.height))
+        let rowBytes = min(view.width, bitmap.width) * 4
+        let stride = bitmap.stride
         bitmap.pixels.withUnsafeMutableBytes { dst in
             guard let base = dst.baseAddress else { return }
             for y in rows {
-                (base + y * bitmap.stride).copyMemory(from: view.base + y * view.stride, byteCount: rowBytes)
+                (base + y * stride).copyMemory(from: view.base + y * view.stride, byteCount: rowBytes)
             }
         }
-        frame = bitmap
     }
 
     /// Frames per second over the last five seconds of presents.

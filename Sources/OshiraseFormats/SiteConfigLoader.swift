@@ -304,39 +304,21 @@ private struct ConfigWalker: NodeWalker {
         return read.map(\.config)
     }
 
-    /// Two displays on one drm connector or framebuffer share its picture: each needs a region,
-    /// and their frames must not overlap, or one would paint over the other.
+    /// A drm or fbdev device drives one display in this version: DRM lets one master program
+    /// set the picture per card, and two framebuffer writers would clear and pan over each other.
+    /// (An LED wall gets its own output, with a region saying where the sending card reads it.)
     mutating func checkSharedDevices(_ displays: [ReadDisplay]) {
         for (index, later) in displays.enumerated() {
             guard let device = later.device else { continue }
             for earlier in displays[..<index] {
                 guard let other = earlier.device, other.path == device.path,
-                      earlier.config.output.kind == later.config.output.kind,
-                      device.connector == nil || other.connector == nil || device.connector == other.connector else { continue }
-                let shared = (device.connector ?? other.connector).map { "\(device.path) \($0)" } ?? device.path
+                      earlier.config.output.kind == later.config.output.kind else { continue }
                 let firstLine = earlier.nameNode.mark?.line ?? 0
-                guard later.regionNode != nil, earlier.regionNode != nil else {
-                    fail(later.device?.node ?? later.outputNode,
-                         "display '\(later.config.name)' shares \(shared) with display '\(earlier.config.name)' (line \(firstLine)): give both a region (x, y) saying where each frame sits on the output")
-                    break
-                }
-                let a = rect(of: later.config), b = rect(of: earlier.config)
-                if a.x < b.maxX, b.x < a.maxX, a.y < b.maxY, b.y < a.maxY {
-                    fail(later.regionNode ?? later.outputNode,
-                         "display '\(later.config.name)' (\(describe(later.config))) overlaps display '\(earlier.config.name)' (\(describe(earlier.config)), line \(firstLine)) on \(shared): move one region")
-                    break
-                }
+                fail(later.device?.node ?? later.outputNode,
+                     "display '\(later.config.name)' uses \(device.path), as display '\(earlier.config.name)' (line \(firstLine)) does: one display per device; give each display its own card or framebuffer")
+                break
             }
         }
-    }
-
-    func rect(of display: DisplayConfig) -> Rect {
-        Rect(x: Double(display.region.x), y: Double(display.region.y),
-             width: Double(display.profile.width), height: Double(display.profile.height))
-    }
-
-    func describe(_ display: DisplayConfig) -> String {
-        "\(display.profile.width)×\(display.profile.height) at \(display.region.x),\(display.region.y)"
     }
 
     mutating func display(_ node: Node, profiles: [DisplayProfile]) -> ReadDisplay? {

@@ -119,6 +119,13 @@ public final class Renderer {
         return try canvas.withPixelView { view in try body(view, rows, problems) }
     }
 
+    /// Lends the pixels of the frame last drawn for `profile`, as they are (nil when none was
+    /// drawn, or the last drawing failed halfway).
+    public func withLastFrame<T>(of profile: DisplayProfile, _ body: (PixelView) throws -> T) throws -> T? {
+        guard let canvas = canvases[profile.name], canvasLayouts[profile.name] != nil else { return nil }
+        return try canvas.withPixelView(body)
+    }
+
     /// Draws a scene into the profile's reusable surface (no copy out); for warm-render benchmarks.
     @discardableResult
     public func drawOnly(_ scene: Scene) throws(RenderError) -> Int {

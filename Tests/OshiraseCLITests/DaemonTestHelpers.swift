@@ -30,6 +30,8 @@ final class OshiraseProcess: @unchecked Sendable {
     let stdoutPath: String
     let stderrPath: String
     let arguments: [String]
+    /// Just before the process was started: its own start is later.
+    private(set) var launchedAt = Date()
 
     /// Starts `oshirase arguments…` with `directory` as its working folder (the workspace by default).
     init(_ arguments: [String], in workspace: Workspace, workingDirectory: String? = nil, label: String = "daemon") throws {
@@ -62,6 +64,7 @@ final class OshiraseProcess: @unchecked Sendable {
         process.standardError = err
         let exitFlag = self.exitFlag
         process.terminationHandler = { _ in exitFlag.set() }
+        launchedAt = Date()
         try process.run()
         exitFlag.markStarted()
     }

@@ -290,3 +290,46 @@ struct DisplayLoopTests {
         #expect(h.state.status.error == nil)
     }
 }
+
+@Suite("Screenshots")
+struct ScreenshotTests {
+    @Test func aScreenshotIsTheFrameOnScreenAndStaysCurrentWhileWatched() async throws {
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", announcementPlaylist([("mynumber", "マイナンバーカードの申請", 10), ("tax", "市民税の納付", 10)]))
+        let h = LoopHarness(folder: folder, display: display(), at: jst(9, 0))
+        h.step()
+        // Nobody watched yet: no copy is kept; the request wakes the loop, which publishes one.
+        let state = h.state
+        async let shot = state.requestFrame(wake: {})
+        try await Task.sleep(for: .milliseconds(20))
+        h.step()
+        let first = try #require(await shot)
+        #expect(first.differingFraction(from: try #require(h.output.frames.last), tolerance: 0) == 0)
+        // While watched, the copy follows each presented frame.
+        h.clock.set(jst(9, 0, 10))
+        h.step()
+        let second = try #require(await h.state.requestFrame(wake: {}))
+        #expect(second.differingFraction(from: try #require(h.output.frames.last), tolerance: 0) == 0)
+        #expect(second.differingFraction(from: first) > 0.01, "the next item's title is on it")
+    }
+
+    @Test func aScreenshotOfAScreenTurnedOffIsBlack() async throws {
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", announcementPlaylist([("mynumber", "マイナンバーカードの申請", 10)]))
+        let h = LoopHarness(folder: folder, display: display(power: PowerSchedule(window: window(7, 22))), at: jst(23, 0))
+        h.step()
+        let state = h.state
+        async let shot = state.requestFrame(wake: {})
+        try await Task.sleep(for: .milliseconds(20))
+        h.step()
+        let frame = try #require(await shot)
+        #expect(frame.blackFraction == 1)
+    }
+
+    @Test func aScreenshotBeforeTheFirstFrameGivesNothing() async throws {
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", announcementPlaylist([("mynumber", "マイナンバーカードの申請", 10)]))
+        let h = LoopHarness(folder: folder, display: display(), at: jst(9, 0))
+        #expect(await h.state.requestFrame(wake: {}, timeout: 0.05) == nil)
+    }
+}

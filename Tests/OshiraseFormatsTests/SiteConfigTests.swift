@@ -143,7 +143,7 @@ struct SiteConfigTests {
                 power: { on: "07:00", off: "22:00", days: [mon, tue, wed, thu, fri] }
               - name: led-wall
                 profile: led-vision
-                output: { kind: drm, device: /dev/dri/card1, connector: HDMI-A-2 }
+                output: { kind: drm, device: /dev/dri/card2, connector: HDMI-A-2 }
                 region: { x: 1920, y: 0 }
                 transition: fade
                 brightness:
@@ -212,7 +212,7 @@ struct SiteConfigTests {
         #expect(config.displays.first?.fps == 30)
     }
 
-    @Test func displaysOnOneDeviceWithSeparateRegionsAreAllowed() throws {
+    @Test func displaysOnSeparateDevicesAreAllowed() throws {
         let config = try siteConfig(configHead + """
               - name: lobby
                 profile: lcd-1080p
@@ -220,14 +220,14 @@ struct SiteConfigTests {
                 region: { x: 0, y: 0 }
               - name: led-wall
                 profile: led-vision
-                output: { kind: fbdev, device: /dev/fb0 }
+                output: { kind: fbdev, device: /dev/fb1 }
                 region: { x: 0, y: 1080 }
               - name: hall
                 profile: lcd-1080p
                 output: { kind: drm, connector: HDMI-A-1 }
               - name: hall-2
                 profile: lcd-1080p
-                output: { kind: drm, connector: DP-1 }
+                output: { kind: drm, device: /dev/dri/card1, connector: DP-1 }
             """)
         #expect(config.displays.map(\.name) == ["lobby", "led-wall", "hall", "hall-2"])
     }

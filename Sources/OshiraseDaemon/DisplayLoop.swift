@@ -85,7 +85,9 @@ final class DisplayLoop {
         var start: Date
     }
     private var showings: [Zone: Showing] = [:]
-    private var startedAt: Date
+    /// When the first frame of this run (since start, power-on or a reopened output) reached the
+    /// output: proof of play begins there, not before anything was visible.
+    private var visibleSince: Date?
 
     init(config: DisplayConfig, context: DisplayContext, state: DisplayState, metrics: DisplayMetrics,
          wakeup: Wakeup, openOutput: @escaping () throws(OutputError) -> FrameOutput) {
@@ -102,7 +104,6 @@ final class DisplayLoop {
         renderer = Renderer(phraseModel: context.phraseModel)
         engine = ScheduleEngine(playlists: [], profile: config.profile.name, timeZone: context.timeZone)
         fallbackEngine = engine
-        startedAt = context.clock.now()
     }
 
     /// Runs until the task is cancelled; then ends the proof-of-play records in progress.
@@ -220,7 +221,6 @@ final class DisplayLoop {
             try output.setPower(on: true)
             powered = true
             needsWhole = true
-            startedAt = now
             logger.notice("screen on (power schedule)")
             state.update { $0.powered = true }
         }
@@ -253,8 +253,6 @@ final class DisplayLoop {
                                                     fps: config.fps, stillTickers: still) },
             light: light)
 
-        trackShowings(engine: engine, slots: [(.main, mainSlot)] + (tickerSlot.map { [(.ticker, $0)] } ?? []), now: now)
-
         if look != shown || fade != nil || needsWhole {
             // Status first, so whoever sees the frame counted also sees what it shows.
             state.update { s in
@@ -263,7 +261,9 @@ final class DisplayLoop {
                 s.brightnessPercent = brightness
             }
             try present(scene, look: look, light: light, output: output, now: now)
+            if visibleSince == nil { visibleSince = context.clock.now() }
         }
+        trackShowings(engine: engine, slots: [(.main, mainSlot)] + (tickerSlot.map { [(.ticker, $0)] } ?? []), now: now)
 
         if look.animates || fade != nil {
             let interval = 1 / Double(max(1, config.fps))
@@ -406,6 +406,7 @@ final class DisplayLoop {
     // MARK: Proof of play
 
     private func trackShowings(engine: ScheduleEngine, slots: [(Zone, Slot)], now: Date) {
+        guard let visibleSince else { return }
         for (zone, slot) in slots {
             let current = showings[zone]
             guard let entry = slot.entry else {
@@ -421,13 +422,14 @@ final class DisplayLoop {
             }
             if let current { finish(current, zone: zone, at: min(now, max(current.start, slot.start))) }
             showings[zone] = Showing(playlist: file, item: entry.item.id, slotStart: slot.start,
-                                     start: max(slot.start, startedAt))
+                                     start: max(slot.start, visibleSince))
         }
     }
 
     private func closeShowings(at time: Date) {
         for (zone, showing) in showings { finish(showing, zone: zone, at: time) }
         showings = [:]
+        visibleSince = nil
     }
 
     private func finish(_ showing: Showing, zone: Zone, at end: Date) {

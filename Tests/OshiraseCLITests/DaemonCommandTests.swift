@@ -405,7 +405,7 @@ struct DaemonCommandTests {
         #expect(first.startMs >= firstFrameMs - 50,
                 """
                 the first record starts \(firstFrameMs - first.startMs) ms before the first frame was presented \
-                (process launched at \(commandLineInstant(daemon.launchedAt)) +\(Int64(daemon.launchedAt.timeIntervalSince1970 * 1000) % 1000) ms, \
+                (process launched at \(commandLineInstant(daemon.launchedAt, milliseconds: true)), \
                 first frame \(age) ms later): \(first)\(first.endMs <= firstFrameMs ? " was never on the screen" : "")
                 \(records.map(\.description).joined(separator: "\n"))
                 """)

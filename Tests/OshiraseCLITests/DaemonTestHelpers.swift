@@ -30,10 +30,10 @@ final class OshiraseProcess: @unchecked Sendable {
     let stdoutPath: String
     let stderrPath: String
     let arguments: [String]
-    /// Just before the process was started: its own start is later.
-    private(set) var launchedAt = Date()
+    /// A moment before the process was started: its own start is later.
+    let launchedAt: Date
 
-    /// Starts `oshirase arguments…` with `directory` as its working folder (the workspace by default).
+    /// Starts `oshirase arguments…` in `workingDirectory` (by default the workspace).
     init(_ arguments: [String], in workspace: Workspace, workingDirectory: String? = nil, label: String = "daemon") throws {
         try #require(FileManager.default.isExecutableFile(atPath: oshiraseBinary),
                      "no executable at \(oshiraseBinary): build first or set OSHIRASE_BIN")
@@ -51,6 +51,7 @@ final class OshiraseProcess: @unchecked Sendable {
             try? out.close()
             try? err.close()
         }
+        launchedAt = Date()
         process.executableURL = URL(fileURLWithPath: oshiraseBinary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory ?? workspace.url.path)
@@ -64,14 +65,11 @@ final class OshiraseProcess: @unchecked Sendable {
         process.standardError = err
         let exitFlag = self.exitFlag
         process.terminationHandler = { _ in exitFlag.set() }
-        launchedAt = Date()
         try process.run()
         exitFlag.markStarted()
     }
 
     deinit { kill() }
-
-    var pid: Int32 { process.processIdentifier }
 
     var isRunning: Bool { process.isRunning }
 
@@ -355,10 +353,10 @@ func millisecondsSince1970(_ text: String) -> Int64? {
     return formatter.date(from: text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
 }
 
-/// An instant as the command line takes it (UTC, whole seconds).
-func commandLineInstant(_ date: Date) -> String {
+/// An instant as the command line takes it (UTC, whole seconds, or milliseconds for messages).
+func commandLineInstant(_ date: Date, milliseconds: Bool = false) -> String {
     let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
+    formatter.formatOptions = milliseconds ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
     return formatter.string(from: date)
 }
 

@@ -85,3 +85,24 @@ func warnIfNothingServes(_ engine: ScheduleEngine, profile: DisplayProfile) {
         printError("oshirase: warning: none of the playlists serves \(profile.name) (see their 'displays:'); the display shows its idle screen")
     }
 }
+
+/// A JSON string literal; non-ASCII text stays as UTF-8.
+func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                out += String(format: "\\u%04x", scalar.value)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out + "\""
+}

@@ -64,8 +64,8 @@ struct Report: ParsableCommand {
             out.write("[")
             try store.forEachRecord(from: start, to: end, display: display) { r in
                 out.write((first ? "\n" : ",\n")
-                          + "  {\"display\":\(Self.jsonString(r.display)),\"zone\":\(Self.jsonString(r.zone))"
-                          + ",\"playlist\":\(Self.jsonString(r.playlist)),\"item\":\(Self.jsonString(r.item))"
+                          + "  {\"display\":\(jsonString(r.display)),\"zone\":\(jsonString(r.zone))"
+                          + ",\"playlist\":\(jsonString(r.playlist)),\"item\":\(jsonString(r.item))"
                           + ",\"start\":\"\(Self.instant(r.start, in: zone))\",\"end\":\"\(Self.instant(r.end, in: zone))\""
                           + ",\"seconds\":\(Self.seconds(from: r.start, to: r.end))}")
                 first = false
@@ -124,26 +124,5 @@ struct Report: ParsableCommand {
     static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// A JSON string literal; non-ASCII text stays as UTF-8.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

@@ -249,4 +249,36 @@ struct ValidateCommandTests {
         #expect(run.stderrLines.count == 1 && run.stderrLines.first?.contains("'name'") == true, "\(run)")
         #expect(run.stderrLines.first?.hasPrefix("dup.yaml:2:1: error: ") == true, "\(run)")
     }
+
+    @Test("With --config, playlists may name the config's own profiles, and the config is checked too")
+    func configProfilesAreKnown() throws {
+        let ws = try Workspace()
+        let config = try ws.write("config.yaml", """
+            site: 札幌市役所 本庁舎
+            playlists: playlists
+            state: state
+            profiles:
+              - { name: led-wall-east, base: led-vision, width: 480, height: 270 }
+            displays:
+              - { name: wall, profile: led-wall-east, output: { kind: memory } }
+
+            """)
+        let playlist = try ws.write("playlists/wall.yaml", """
+            name: 東口LEDビジョン
+            displays: [led-wall-east]
+            items:
+              - id: snow
+                ticker: 大雪のため市バスに遅れが出ています。
+
+            """)
+        let without = try ws.run("validate", playlist)
+        #expect(without.status == 1)
+        #expect(without.stderrLines == ["\(playlist):2:12: error: unknown profile 'led-wall-east' (known: lcd-1080p, dsign-clean, led-vision)"])
+        let with = try ws.run("validate", "--config", config, playlist)
+        #expect(with.status == 0 && with.stderr.isEmpty, "\(with)")
+        let broken = try ws.write("broken.yaml", "site: 本庁舎\nplaylists: p\nstate: s\ndisplays: []\n")
+        let bad = try ws.run("validate", "--config", broken, playlist)
+        #expect(bad.status == 1)
+        #expect(bad.stderrLines.first?.hasPrefix("\(broken):4:11: error:") == true, "\(bad)")
+    }
 }

@@ -89,6 +89,8 @@ public func makeAPIRouter(inspecting inspector: some DaemonInspecting, config: A
         }
         do {
             return JSONBody.response(try await inspector.proofOfPlay(from: from, to: to))
+        } catch let error as ProofOfPlayTooLarge {
+            throw APIError(.contentTooLarge, "\(error)")
         } catch {
             throw APIError(.internalServerError, "proof of play could not be read: \(error)")
         }

@@ -114,3 +114,37 @@ public final class Daemon: DaemonInspecting {
         try await proofQuery(from, to)
     }
 }
+
+/// A proof-of-play request that would answer more records than the API sends at once.
+public struct ProofOfPlayTooLarge: Error, CustomStringConvertible, Sendable {
+    /// The most records one `GET /v1/proof-of-play` returns.
+    public static let limit = 50_000
+    public init() {}
+    public var description: String {
+        "more than \(Self.limit) records in that interval: ask for a shorter one, or use `oshirase report` on the box"
+    }
+}
+
+extension Daemon {
+    /// Reads proof of play for the API on a thread of its own (a long read must not occupy one of
+    /// the few threads the HTTP server runs on), answering at most `ProofOfPlayTooLarge.limit` records.
+    public static func proofOfPlayQuery(_ store: ProofOfPlayStore) -> @Sendable (Date, Date) async throws -> [PlayRecord] {
+        { from, to in
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<[PlayRecord], any Error>) in
+                DispatchQueue.global(qos: .utility).async {
+                    do {
+                        var records: [PlayRecord] = []
+                        var tooMany = false
+                        try store.forEachRecord(from: from, to: to) { record in
+                            if records.count < ProofOfPlayTooLarge.limit { records.append(record) } else { tooMany = true }
+                        }
+                        if tooMany { throw ProofOfPlayTooLarge() }
+                        c.resume(returning: records)
+                    } catch {
+                        c.resume(throwing: error)
+                    }
+                }
+            }
+        }
+    }
+}

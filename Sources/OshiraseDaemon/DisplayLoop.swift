@@ -65,6 +65,7 @@ final class DisplayLoop {
     private var powered = true
     private var needsWhole = true
     private var frameDeadline: Date?
+    private var lastReading: (wall: Date, elapsed: Double)?
     private var loggedProblems = Set<String>()
     private var presentedOnce = false
 
@@ -144,6 +145,7 @@ final class DisplayLoop {
         } catch {
             logOnce("cannot render: \(error)", level: .error)
             state.update { $0.error = "render: \(error)" }
+            frameDeadline = nil
             return now.addingTimeInterval(1)
         }
     }
@@ -159,6 +161,7 @@ final class DisplayLoop {
             shown = nil
             needsWhole = true
             powered = true
+            presentedBlend = false
             logger.notice("showing \(config.profile.name) \(config.profile.width)×\(config.profile.height) on \(opened.description)")
             if let framebuffer = opened as? FramebufferOutput {
                 for warning in framebuffer.warnings { logger.warning("\(warning)") }
@@ -184,9 +187,14 @@ final class DisplayLoop {
         output = nil
         outputRetryAt = now.addingTimeInterval(5)
         closeShowings(at: now)
+        fade = nil
+        presentedBlend = false
+        frameDeadline = nil
+        state.dropFrame()
     }
 
     private func update(_ output: FrameOutput, _ now: Date) throws -> Date {
+        noticeClockSteps(now)
         refreshEngines()
         let trustedNow = now >= context.clockNotBefore
         if trusted != trustedNow {
@@ -209,6 +217,9 @@ final class DisplayLoop {
                 closeShowings(at: now)
                 shown = nil
                 fade = nil
+                presentedBlend = false
+                frameDeadline = nil
+                state.dropFrame()
                 logger.notice("screen off (power schedule \(config.power?.window.description ?? ""))")
                 state.update {
                     $0.powered = false
@@ -266,19 +277,40 @@ final class DisplayLoop {
         trackShowings(engine: engine, slots: [(.main, mainSlot)] + (tickerSlot.map { [(.ticker, $0)] } ?? []), now: now)
 
         if look.animates || fade != nil {
+            // Woken early (a reload): the frame due at the deadline is still due then.
+            if let due = frameDeadline, now < due { return due }
             let interval = 1 / Double(max(1, config.fps))
-            var deadline = (frameDeadline ?? now).addingTimeInterval(interval)
-            if deadline < now {
-                let missed = Int((now.timeIntervalSince(deadline) / interval).rounded(.down))
-                if missed > 0 { metrics.framesDropped.increment(by: Int64(missed)) }
-                deadline = now.addingTimeInterval(interval)
+            let due = frameDeadline ?? now
+            var next = due.addingTimeInterval(interval)
+            let finished = context.clock.now()
+            if finished >= next {
+                // Rendering or the output overran: the frames whose time has passed are dropped.
+                let missed = Int((finished.timeIntervalSince(next) / interval).rounded(.down)) + 1
+                metrics.framesDropped.increment(by: Int64(missed))
+                next = next.addingTimeInterval(Double(missed) * interval)
             }
-            frameDeadline = deadline
-            return deadline
+            frameDeadline = next
+            return next
         }
         frameDeadline = nil
         return FramePlan.nextChange(after: now, looks: [look.main] + (look.ticker.map { [$0] } ?? []),
                                     slotEnds: [mainSlot.end] + (tickerSlot.map { [$0.end] } ?? []))
+    }
+
+    /// A wall clock that was set (NTP after a boot without RTC, an RTC read in the wrong zone)
+    /// ends what was on screen at the last reading before the step, so proof of play never
+    /// spans the jump, and everything timed is worked out again.
+    private func noticeClockSteps(_ now: Date) {
+        let elapsed = context.clock.elapsed()
+        defer { lastReading = (now, elapsed) }
+        guard let last = lastReading else { return }
+        let step = now.timeIntervalSince(last.wall) - (elapsed - last.elapsed)
+        guard abs(step) > 2 else { return }
+        logger.notice("the system clock was set \(step > 0 ? "forward" : "back") by \(Int(abs(step).rounded())) s; the schedule is read again at \(Instant.format(now, in: context.timeZone))")
+        closeShowings(at: last.wall)
+        slots = [:]
+        frameDeadline = nil
+        needsWhole = true
     }
 
     private func refreshEngines() {
@@ -407,6 +439,11 @@ final class DisplayLoop {
 
     private func trackShowings(engine: ScheduleEngine, slots: [(Zone, Slot)], now: Date) {
         guard let visibleSince else { return }
+        // A zone the layout no longer has (its playlist was removed) shows nothing any more.
+        for (zone, showing) in showings where !slots.contains(where: { $0.0 == zone }) {
+            finish(showing, zone: zone, at: now)
+            showings[zone] = nil
+        }
         for (zone, slot) in slots {
             let current = showings[zone]
             guard let entry = slot.entry else {

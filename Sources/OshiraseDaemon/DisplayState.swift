@@ -90,6 +90,12 @@ public final class DisplayState: Sendable {
         }
     }
 
+    /// Forgets the kept copy (the screen went off or its output failed): the next request gets
+    /// what the loop publishes then.
+    func dropFrame() {
+        state.withLock { $0.frame = nil }
+    }
+
     func update(_ change: (inout DisplayStatus) -> Void) {
         state.withLock { change(&$0.status) }
     }

@@ -21,6 +21,8 @@ public final class PlaylistLibrary: Sendable {
         var generation = 0
         var files: [String: FileState] = [:]
         var listeners: [@Sendable () -> Void] = []
+        /// The last reason the folder could not be listed, so it is logged once, not every minute.
+        var listingProblem: String?
     }
 
     /// The folder watched, absolute.
@@ -80,10 +82,23 @@ public final class PlaylistLibrary: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory).filter(Self.isPlaylistFile)
         } catch {
-            logger.error("cannot list the playlists folder \(directory): \(describe(error)); the playlists loaded before keep playing")
+            let reason = describe(error)
+            let first = state.withLock { s -> Bool in
+                defer { s.listingProblem = reason }
+                return s.listingProblem != reason
+            }
+            if first {
+                logger.error("cannot read the playlists folder \(directory): \(reason); \(state.withLock { $0.files.isEmpty } ? "the displays show their idle screen until it can be read" : "the playlists loaded before keep playing")")
+            }
             return
         }
-        let known = state.withLock { Set($0.files.keys) }
+        let known = state.withLock { s -> Set<String> in
+            if s.listingProblem != nil {
+                logger.notice("the playlists folder \(directory) can be read again")
+                s.listingProblem = nil
+            }
+            return Set(s.files.keys)
+        }
         for name in Set(names).union(known).sorted() { reload(file: name) }
     }
 
@@ -107,18 +122,19 @@ public final class PlaylistLibrary: Sendable {
         }
         do {
             let (playlist, skipped) = try loader.loadForPlayback(path: path)
-            for problem in skipped {
-                logger.error("\(problem.description); the item is skipped, the rest plays")
-            }
+            let problems = skipped.map { $0.description + "; the item is skipped, the rest plays" }
             let now = clock.now()
-            let changed = state.withLock { s -> Bool in
+            let (changed, newProblems) = state.withLock { s -> (Bool, Bool) in
                 let old = s.files[name]
-                s.files[name] = FileState(playlist: playlist, loadedAt: now,
-                                          errors: skipped.map { $0.description + "; the item is skipped, the rest plays" })
-                guard old?.playlist != playlist else { return false }
+                s.files[name] = FileState(playlist: playlist, loadedAt: old?.playlist == playlist ? old?.loadedAt ?? now : now,
+                                          errors: problems)
+                let newProblems = old?.errors != problems
+                guard old?.playlist != playlist else { return (false, newProblems) }
                 s.generation += 1
-                return true
+                return (true, newProblems)
             }
+            // The folder is read again every minute: say each problem once, not every minute.
+            if newProblems { for problem in problems { logger.error("\(problem)") } }
             if changed {
                 logger.notice("\(path): loaded \(playlist.items.count) items of \(playlist.name)")
                 notify()
@@ -144,10 +160,16 @@ public final class PlaylistLibrary: Sendable {
     }
 }
 
+/// The reason behind a Foundation file error, as the C library words it ("No such file or directory").
 func describe(_ error: some Error) -> String {
-    if let e = error as? CocoaError, let underlying = e.userInfo[NSUnderlyingErrorKey] as? NSError,
-       underlying.domain == NSPOSIXErrorDomain {
+    let e = error as NSError
+    if e.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(e.code))) }
+    if let underlying = e.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
         return String(cString: strerror(Int32(underlying.code)))
     }
-    return "\(error)"
+    switch e.code {
+    case CocoaError.fileReadNoSuchFile.rawValue, CocoaError.fileNoSuchFile.rawValue: return "no such folder"
+    case CocoaError.fileReadNoPermission.rawValue: return "permission denied"
+    default: return e.localizedDescription
+    }
 }

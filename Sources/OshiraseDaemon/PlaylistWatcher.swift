@@ -76,9 +76,13 @@ public final class PlaylistWatcher: Service, Sendable {
     }
 
     private func rescanForever() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            library.rescan()
-            try? await Task.sleep(for: .seconds(rescanInterval))
+        let (library, interval) = (self.library, rescanInterval)
+        // Graceful shutdown cancels the sleep, so SIGTERM does not wait for the next rescan.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                library.rescan()
+                try await Task.sleep(for: .seconds(interval))
+            }
         }
     }
 

@@ -7,6 +7,9 @@ import Foundation
 public protocol WallClock: Sendable {
     /// The current wall-clock instant.
     func now() -> Date
+    /// Seconds on a clock that never jumps (monotonic): comparing it with `now()` between two
+    /// readings shows when the wall clock was set (NTP, an RTC read in the wrong zone).
+    func elapsed() -> Double
     /// Returns once the clock reads `deadline` or later; throws `CancellationError` when the task is cancelled.
     func sleep(until deadline: Date) async throws
 }
@@ -18,12 +21,20 @@ public struct SystemWallClock: WallClock {
 
     public func now() -> Date { Date() }
 
+    public func elapsed() -> Double { monotonicSeconds() }
+
+    /// Returns at `deadline`, or early when the wall clock is set meanwhile (the caller then
+    /// works out what to do at the new time rather than sleeping towards a stale deadline).
     public func sleep(until deadline: Date) async throws {
+        let startWall = Date(), startMonotonic = monotonicSeconds()
         while true {
-            let remaining = deadline.timeIntervalSince(Date())
+            let wall = Date()
+            let step = wall.timeIntervalSince(startWall) - (monotonicSeconds() - startMonotonic)
+            if abs(step) > 1 { return }
+            let remaining = deadline.timeIntervalSince(wall)
             guard remaining > 0 else { return }
-            // Re-check at least once a minute, for wall-clock steps.
-            try await ContinuousClock().sleep(for: .seconds(min(remaining, 60)))
+            // Look at the wall clock at least every 10 s, for steps.
+            try await ContinuousClock().sleep(for: .seconds(min(remaining, 10)))
         }
     }
 }

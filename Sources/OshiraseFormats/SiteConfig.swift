@@ -143,8 +143,15 @@ public struct APIConfig: Sendable, Equatable {
         self.tokens = tokens
     }
 
-    /// True for 127.0.0.0/8, ::1 and `localhost`.
+    /// True for an IPv4 address in 127.0.0.0/8, ::1 and `localhost`; any other name is taken
+    /// to be reachable from the network (`127.example.lan` is a name, not a loopback address).
     public var isLoopback: Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "127" else { return false }
+        return parts.allSatisfy { part in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber)
+                && (Int(part) ?? 256) <= 255
+        }
     }
 }

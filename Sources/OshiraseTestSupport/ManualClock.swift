@@ -13,6 +13,7 @@ public final class ManualClock: WallClock {
     }
     private struct State {
         var now: Date
+        var elapsed = 0.0
         var sleepers: [Sleeper] = []
         var nextID: UInt64 = 0
     }
@@ -23,6 +24,8 @@ public final class ManualClock: WallClock {
     }
 
     public func now() -> Date { state.withLock { $0.now } }
+
+    public func elapsed() -> Double { state.withLock { $0.elapsed } }
 
     /// How many tasks are sleeping on this clock now.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
@@ -60,9 +63,19 @@ public final class ManualClock: WallClock {
         set(now().addingTimeInterval(seconds))
     }
 
-    /// Sets the clock (forward or back), waking every sleeper whose deadline is reached.
+    /// Moves the clock to `time` (forward, as time passes), waking every sleeper whose deadline is reached.
     public func set(_ time: Date) {
+        move(to: time, passing: true)
+    }
+
+    /// Sets the wall clock to `time` without time passing, as NTP or an administrator does.
+    public func step(to time: Date) {
+        move(to: time, passing: false)
+    }
+
+    private func move(to time: Date, passing: Bool) {
         let due = state.withLock { s -> [Sleeper] in
+            if passing { s.elapsed += max(0, time.timeIntervalSince(s.now)) }
             s.now = time
             let due = s.sleepers.filter { $0.deadline <= time }
             s.sleepers.removeAll { $0.deadline <= time }

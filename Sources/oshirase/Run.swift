@@ -51,7 +51,7 @@ func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (Strin
     let writer = ProofOfPlayWriter(store: store, onError: { message in logger.error("proof of play: \(message)") })
     let daemon = Daemon(config: config, logger: logger, phraseModel: loadPhraseModel(),
                         record: { record in _ = writer.enqueue(record) },
-                        proofQuery: { from, to in try store.records(from: from, to: to) })
+                        proofQuery: Daemon.proofOfPlayQuery(store))
     logger.notice("oshirase \(config.site): \(config.displays.count) display(s), playlists in \(config.playlistsDirectory), state in \(config.stateDirectory)")
     daemon.loadPlaylists()
     let host = config.api.host.contains(":") ? "[\(config.api.host)]" : config.api.host

@@ -46,6 +46,7 @@ actor FakeInspector: DaemonInspecting {
 
     func proofOfPlay(from: Date, to: Date) throws -> [PlayRecord] {
         proofQueries.append((from, to))
+        if proofFailure == "too large" { throw ProofOfPlayTooLarge() }
         if let proofFailure { throw FakeStoreError(message: proofFailure) }
         return records.filter { $0.end > from && $0.start < to }
     }

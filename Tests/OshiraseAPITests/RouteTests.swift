@@ -248,6 +248,17 @@ import Testing
                 + "/var/lib/oshirase/oshirase.sqlite")
         }
     }
+
+    @Test func anIntervalWithTooManyRecordsIs413AndPointsAtTheReportCommand() async throws {
+        let inspector = FakeInspector()
+        await inspector.setProofFailure("too large")
+        try await testApplication(inspector).test(.router) { client in
+            let response = try await client.execute(
+                uri: "/v1/proof-of-play?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z", method: .get)
+            #expect(response.status == .contentTooLarge)
+            #expect(response.errorMessage?.contains("oshirase report") == true)
+        }
+    }
 }
 
 @Suite struct UnroutedRequestTests {

@@ -291,6 +291,76 @@ struct DisplayLoopTests {
     }
 }
 
+@Suite("Display loop: clock steps and layout changes")
+struct ClockStepTests {
+    @Test func aClockSetByNTPEndsTheFallbackShowingAtTheLastReadingBeforeTheStep() throws {
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", """
+            name: 本庁舎1階ロビー
+            items:
+              - id: welcome
+                fallback: true
+                duration: 20s
+                announcement: { category: info, title: ようこそ札幌市役所へ, body: ご用件は総合案内へどうぞ。 }
+
+            """)
+        let boot = Date(timeIntervalSince1970: 60)
+        let h = LoopHarness(folder: folder, display: display(), at: boot, notBefore: jst(0, 0))
+        h.step()
+        h.clock.set(boot.addingTimeInterval(5))
+        h.step()
+        h.clock.step(to: jst(10, 0, 3))   // NTP answers: 56 years forward, no time passed
+        h.step()
+        let first = try #require(h.sink.all.first)
+        #expect(first.item == "welcome" && first.start == boot && first.end == boot.addingTimeInterval(5),
+                "the record ends at the last reading before the step, not decades later: \(first)")
+        h.run(until: jst(10, 0, 40))
+        #expect(h.sink.all.count == 3)
+        #expect(h.sink.all.allSatisfy { $0.end.timeIntervalSince($0.start) <= 20 })
+    }
+
+    @Test func aClockSetBackDoesNotFreezeAScrollingTicker() throws {
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", announcementPlaylist([("mynumber", "マイナンバーカードの申請", 600)], layout: "main+ticker", extra: """
+          - id: snow
+            zone: ticker
+            ticker: 本日は大雪のため市バスに遅れが出ています。
+            duration: 600s
+
+        """))
+        let h = LoopHarness(folder: folder, display: display(fps: 10), at: jst(18, 0))
+        h.step()
+        h.clock.set(jst(18, 0, 0.1))
+        h.step()
+        h.clock.step(to: jst(9, 0))        // the RTC was read as local time: 9 h back
+        let next = h.step()
+        #expect(next > jst(9, 0) && next <= jst(9, 0, 0.1), "the next frame is due a frame after the new time, not 9 h later")
+    }
+
+    @Test func aTickerZoneThatGoesAwayEndsItsRecord() throws {
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", announcementPlaylist([("mynumber", "マイナンバーカードの申請", 600)]))
+        try folder.write("ticker.yaml", """
+            name: お知らせテロップ
+            layout: main+ticker
+            items:
+              - id: snow
+                zone: ticker
+                duration: 600s
+                ticker: 本日は大雪のため市バスに遅れが出ています。
+
+            """)
+        let h = LoopHarness(folder: folder, display: display(), at: jst(9, 0))
+        h.step()
+        h.clock.set(jst(9, 0, 30))
+        try folder.remove("ticker.yaml")
+        h.library.reload(file: "ticker.yaml")
+        h.step()
+        let ticker = try #require(h.sink.all.first { $0.zone == "ticker" })
+        #expect(ticker.item == "snow" && ticker.end == jst(9, 0, 30))
+    }
+}
+
 @Suite("Screenshots")
 struct ScreenshotTests {
     @Test func aScreenshotIsTheFrameOnScreenAndStaysCurrentWhileWatched() async throws {
@@ -324,6 +394,24 @@ struct ScreenshotTests {
         h.step()
         let frame = try #require(await shot)
         #expect(frame.blackFraction == 1)
+    }
+
+    @Test func aWatchedScreenTurnedOffShowsBlackInItsScreenshot() async throws {
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", announcementPlaylist([("mynumber", "マイナンバーカードの申請", 10)]))
+        let h = LoopHarness(folder: folder, display: display(power: PowerSchedule(window: window(7, 22))), at: jst(21, 59, 58))
+        h.step()
+        let state = h.state
+        async let lit = state.requestFrame(wake: {})
+        try await Task.sleep(for: .milliseconds(20))
+        h.step()
+        #expect(try #require(await lit).blackFraction < 0.2)
+        h.clock.set(jst(22, 0))
+        h.step()
+        async let dark = state.requestFrame(wake: {})
+        try await Task.sleep(for: .milliseconds(20))
+        h.step()
+        #expect(try #require(await dark).blackFraction == 1)
     }
 
     @Test func aScreenshotBeforeTheFirstFrameGivesNothing() async throws {

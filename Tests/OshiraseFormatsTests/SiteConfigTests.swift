@@ -329,4 +329,11 @@ struct SiteConfigValueTests {
         }
         #expect(m.text.contains(fragment), "\(m.text)")
     }
+
+    @Test(arguments: [("127.0.0.1", true), ("127.1.2.3", true), ("localhost", true), ("::1", true),
+                      ("127.example.lan", false), ("127.0.0.256", false), ("0.0.0.0", false), ("192.168.1.10", false),
+                      ("127.0.0", false)])
+    func onlyLoopbackAddressesCountAsLoopback(host: String, loopback: Bool) {
+        #expect(APIConfig(host: host).isLoopback == loopback)
+    }
 }

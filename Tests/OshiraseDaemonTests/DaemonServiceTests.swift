@@ -79,4 +79,49 @@ struct DaemonServiceTests {
         #expect(sink.all.map(\.item) == ["mynumber", "tax"], "the item on screen is recorded at shutdown")
         #expect(sink.all.last?.end == jst(9, 0, 12))
     }
+
+    @Test func aDisplayStuckInItsOutputHoldsUpNeitherTheOtherDisplayNorTheStatus() async throws {
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", announcementPlaylist([("mynumber", "マイナンバーカードの申請", 600)], layout: "main+ticker", extra: """
+          - id: snow
+            zone: ticker
+            ticker: 本日は大雪のため市バスに遅れが出ています。
+            duration: 600s
+
+        """))
+        let stuck = DisplayConfig(name: "stuck", profile: smallLCD, output: .memory, fps: 10)
+        let lively = DisplayConfig(name: "lively", profile: smallLCD, output: .memory, fps: 10)
+        let config = SiteConfig(site: "札幌市役所 本庁舎", playlistsDirectory: folder.path, stateDirectory: folder.path,
+                                displays: [stuck, lively])
+        let daemon = Daemon(config: config, logger: quietLogger, phraseModel: nil, clockNotBefore: jst(0, 0),
+                            openOutput: { display in
+                                { () throws(OutputError) -> FrameOutput in
+                                    display.name == "stuck" ? StuckOutput(seconds: 3) : MemoryOutput(width: 480, height: 270, description: "memory")
+                                }
+                            })
+        daemon.loadPlaylists()
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: daemon.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }, logger: quietLogger))
+        let running = Task { try await group.run() }
+        // The stuck display is inside its first present for 3 s; meanwhile the other animates.
+        #expect(await eventually { await daemon.status().displays.last?.framesPresented ?? 0 >= 10 })
+        let asked = ContinuousClock.now
+        let status = await daemon.status()
+        #expect(ContinuousClock.now - asked < .milliseconds(200), "status answers at once")
+        #expect(status.displays.first?.framesPresented == 0)
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+}
+
+/// An output whose first present blocks its thread, as a wedged device driver would.
+final class StuckOutput: FrameOutput {
+    let seconds: Double
+    let screenWidth = 480, screenHeight = 270, pacesFrames = false
+    var description: String { "stuck" }
+    init(seconds: Double) { self.seconds = seconds }
+    func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
+        usleep(UInt32(seconds * 1_000_000))
+    }
+    func setPower(on: Bool) throws(OutputError) {}
 }

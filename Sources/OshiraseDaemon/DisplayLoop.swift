@@ -199,7 +199,7 @@ final class DisplayLoop {
         let trustedNow = now >= context.clockNotBefore
         if trusted != trustedNow {
             if !trustedNow {
-                logger.warning("the system clock reads \(Instant.format(now, in: context.timeZone)), before \(Instant.format(context.clockNotBefore, in: context.timeZone)) (the build date): it is not set yet (no RTC or NTP), so only fallback items play")
+                logger.warning("the system clock reads \(Instant.format(now, in: context.timeZone)), before \(Instant.format(context.clockNotBefore, in: context.timeZone)), the earliest time it can be (the build date, or the config's clock-not-before): it is not set yet (no RTC or NTP), so only fallback items play")
             } else if trusted == false {
                 logger.notice("the system clock is set (\(Instant.format(now, in: context.timeZone))); the schedule plays")
             }

@@ -18,10 +18,12 @@ public struct SiteConfig: Sendable, Equatable {
     public var api: APIConfig
     /// Profiles defined by the config, in addition to the built-in ones.
     public var profiles: [DisplayProfile]
+    /// Proof-of-play records older than this many days are deleted, once a day.
+    public var proofOfPlayDays: Int
 
     public init(site: String, timeZone: TimeZone = .tokyo, playlistsDirectory: String, stateDirectory: String,
                 clockNotBefore: Date? = nil, displays: [DisplayConfig], api: APIConfig = APIConfig(),
-                profiles: [DisplayProfile] = []) {
+                profiles: [DisplayProfile] = [], proofOfPlayDays: Int = 400) {
         self.site = site
         self.timeZone = timeZone
         self.playlistsDirectory = playlistsDirectory
@@ -30,6 +32,7 @@ public struct SiteConfig: Sendable, Equatable {
         self.displays = displays
         self.api = api
         self.profiles = profiles
+        self.proofOfPlayDays = proofOfPlayDays
     }
 }
 

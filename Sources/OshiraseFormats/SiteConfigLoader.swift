@@ -82,7 +82,8 @@ private struct ConfigWalker: NodeWalker {
         self.loader = loader
     }
 
-    static let topKeys = ["site", "timezone", "playlists", "state", "clock-not-before", "api", "profiles", "displays"]
+    static let topKeys = ["site", "timezone", "playlists", "state", "clock-not-before", "proof-of-play-days", "api",
+                          "profiles", "displays"]
     static let displayKeys = ["name", "profile", "output", "fps", "transition", "region", "power", "brightness",
                               "gamma", "static-tickers"]
     /// Keys that only mean something on an LED wall.
@@ -131,6 +132,11 @@ private struct ConfigWalker: NodeWalker {
             if clockNotBefore == nil { fail(c.value, "clock-not-before \(day) has no midnight in \(zone.identifier)") }
         }
 
+        var proofOfPlayDays = 400
+        if let d = f["proof-of-play-days"], let days = integer(d.value, "proof-of-play-days", in: 1...3650) {
+            proofOfPlayDays = days
+        }
+
         var api = APIConfig()
         if let a = f["api"], let value = self.api(a.value) { api = value }
 
@@ -146,7 +152,8 @@ private struct ConfigWalker: NodeWalker {
 
         guard let site, let playlists, let state, errors.isEmpty else { return nil }
         return SiteConfig(site: site, timeZone: zone, playlistsDirectory: playlists, stateDirectory: state,
-                          clockNotBefore: clockNotBefore, displays: displays, api: api, profiles: profiles)
+                          clockNotBefore: clockNotBefore, displays: displays, api: api, profiles: profiles,
+                          proofOfPlayDays: proofOfPlayDays)
     }
 
     /// The site name: shown on idle screens, so it must fit one and be drawable.

@@ -60,9 +60,11 @@ func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (Strin
         logger.notice("preview and API on \(url)")
         announce?(url)
     })
+    let retention = ProofOfPlayRetention(store: store, days: config.proofOfPlayDays, logger: logger)
     let group = ServiceGroup(configuration: ServiceGroupConfiguration(
         services: daemon.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-            + [ServiceGroupConfiguration.ServiceConfiguration(service: api)],
+            + [ServiceGroupConfiguration.ServiceConfiguration(service: api),
+               ServiceGroupConfiguration.ServiceConfiguration(service: retention)],
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
     do {

@@ -336,4 +336,17 @@ struct SiteConfigValueTests {
     func onlyLoopbackAddressesCountAsLoopback(host: String, loopback: Bool) {
         #expect(APIConfig(host: host).isLoopback == loopback)
     }
+
+    @Test func proofOfPlayIsKeptFor400DaysUnlessTheConfigSaysOtherwise() throws {
+        let lobby = """
+              - name: lobby
+                profile: lcd-1080p
+                output: { kind: memory }
+            """
+        #expect(try siteConfig(configHead + lobby).proofOfPlayDays == 400)
+        #expect(try siteConfig("proof-of-play-days: 30\n" + configHead + lobby).proofOfPlayDays == 30)
+        let e = try configProblem("proof-of-play-days: 0\n" + configHead + lobby)
+        #expect(e.line == 1 && e.column == 21)
+        #expect(e.message == "proof-of-play-days 0 is out of range: use 1 to 3650")
+    }
 }

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import OshiraseStore
+import ServiceLifecycle
+
+/// Deletes proof-of-play records older than the configured number of days: at start, then once
+/// a day, so a box that runs for years keeps a bounded database.
+public final class ProofOfPlayRetention: Service, Sendable {
+    private let store: ProofOfPlayStore
+    private let days: Int
+    private let clock: any WallClock
+    private let logger: Logger
+
+    public init(store: ProofOfPlayStore, days: Int, clock: any WallClock = SystemWallClock(), logger: Logger) {
+        self.store = store
+        self.days = days
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Deletes what ended more than `days` days before `now`; returns how many records went.
+    @discardableResult
+    public func trim(now: Date) -> Int {
+        let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
+        do {
+            let deleted = try store.deleteRecords(before: cutoff)
+            if deleted > 0 { logger.notice("proof of play: deleted \(deleted) records older than \(days) days") }
+            return deleted
+        } catch {
+            logger.error("proof of play: could not delete records older than \(days) days: \(error)")
+            return 0
+        }
+    }
+
+    public func run() async throws {
+        let clock = self.clock
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                // The delete runs on a queue of its own: a large first trim must not hold up a
+                // thread the HTTP server shares.
+                let now = clock.now()
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    DispatchQueue.global(qos: .utility).async {
+                        self.trim(now: now)
+                        c.resume()
+                    }
+                }
+                try await clock.sleep(until: now.addingTimeInterval(86_400))
+            }
+        }
+    }
+}

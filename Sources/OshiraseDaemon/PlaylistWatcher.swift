@@ -18,6 +18,11 @@ public final class PlaylistWatcher: Service, Sendable {
     /// Seconds between full rescans, a safety net for lost events (queue overflow).
     private let rescanInterval: Double
 
+    private let watching = Mutex(false)
+
+    /// True once inotify watches the folder (tests wait for it before they save files).
+    public var isWatching: Bool { watching.withLock { $0 } }
+
     public init(library: PlaylistLibrary, logger: Logger, settle: Double = 0.25, rescanInterval: Double = 60) {
         self.library = library
         self.logger = logger
@@ -40,6 +45,8 @@ public final class PlaylistWatcher: Service, Sendable {
             try await rescanForever()
             return
         }
+        watching.withLock { $0 = true }
+        defer { watching.withLock { $0 = false } }
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0 else {
             close(inotify)

@@ -13,16 +13,6 @@ import Testing
 /// a framebuffer stand-in (a memory-mapped file) in RGB565, and a manual clock.
 @Suite("Daemon services")
 struct DaemonServiceTests {
-    /// Polls `condition` until it holds or 10 s pass.
-    func eventually(_ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return false
-    }
-
     @Test func theDaemonPlaysOnAnRGB565FramebufferFollowsItsClockAndStopsGracefully() async throws {
         let folder = try PlaylistFolder()
         try folder.write("lobby.yaml", announcementPlaylist([("mynumber", "マイナンバーカードの申請", 10), ("tax", "市民税の納付", 10)]))

@@ -181,3 +181,18 @@ extension Bitmap {
         Bitmap(width: width, height: rows.count, stride: stride, pixels: Array(pixels[(rows.lowerBound * stride)..<(rows.upperBound * stride)]))
     }
 }
+
+/// How long a test waits for something another thread does. Generous: with the whole suite
+/// running in parallel on two cores, tests that wait for child processes can hold the shared
+/// threads for many seconds.
+let patience: Double = 90
+
+/// Polls `condition` every 5 ms until it holds or `patience` runs out.
+func eventually(_ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(patience)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return false
+}

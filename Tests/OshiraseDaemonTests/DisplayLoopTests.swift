@@ -371,7 +371,7 @@ struct ScreenshotTests {
         // Nobody watched yet: no copy is kept; the request wakes the loop, which publishes one.
         let state = h.state
         async let shot = state.requestFrame(wake: {})
-        try await Task.sleep(for: .milliseconds(20))
+        #expect(await eventually { state.needsFrame })
         h.step()
         let first = try #require(await shot)
         #expect(first.differingFraction(from: try #require(h.output.frames.last), tolerance: 0) == 0)
@@ -390,7 +390,7 @@ struct ScreenshotTests {
         h.step()
         let state = h.state
         async let shot = state.requestFrame(wake: {})
-        try await Task.sleep(for: .milliseconds(20))
+        #expect(await eventually { state.needsFrame })
         h.step()
         let frame = try #require(await shot)
         #expect(frame.blackFraction == 1)
@@ -403,15 +403,12 @@ struct ScreenshotTests {
         h.step()
         let state = h.state
         async let lit = state.requestFrame(wake: {})
-        try await Task.sleep(for: .milliseconds(20))
+        #expect(await eventually { state.needsFrame })
         h.step()
         #expect(try #require(await lit).blackFraction < 0.2)
         h.clock.set(jst(22, 0))
-        h.step()
-        async let dark = state.requestFrame(wake: {})
-        try await Task.sleep(for: .milliseconds(20))
-        h.step()
-        #expect(try #require(await dark).blackFraction == 1)
+        h.step()   // the screen goes off; a watched display publishes the black screen at once
+        #expect(try #require(await state.requestFrame(wake: {}, timeout: 0.5)).blackFraction == 1)
     }
 
     @Test func aScreenshotBeforeTheFirstFrameGivesNothing() async throws {

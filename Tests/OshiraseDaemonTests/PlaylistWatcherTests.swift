@@ -12,9 +12,10 @@ struct PlaylistWatcherTests {
         announcementPlaylist([(id, "マイナンバーカードの申請", 10)])
     }
 
-    /// Polls the library every 2 ms until `done` or 5 s; fails if the file's playlist was ever absent.
+    /// Polls the library every 2 ms until `done` or `patience` runs out; fails if the file's
+    /// playlist was ever absent.
     func watch(_ library: PlaylistLibrary, until done: ([String]) -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(patience)
         while Date() < deadline {
             let ids = library.snapshot().playlists.flatMap { $0.items.map(\.id) }
             #expect(!ids.isEmpty, "the playlist vanished during a save")
@@ -33,7 +34,7 @@ struct PlaylistWatcherTests {
         let watcher = PlaylistWatcher(library: library, logger: quietLogger, settle: 0.1)
         let task = Task { try await watcher.run() }
         defer { task.cancel() }
-        try await Task.sleep(for: .milliseconds(100))  // let inotify_add_watch happen
+        #expect(await eventually { watcher.isWatching })
         let path = (folder.path as NSString).appendingPathComponent("lobby.yaml")
 
         // Truncate, pause, then write (as `cat > file` or many editors do).
@@ -66,8 +67,6 @@ struct PlaylistWatcherTests {
 
         // Deleting the file stops its items.
         try FileManager.default.removeItem(atPath: path)
-        let deadline = Date().addingTimeInterval(5)
-        while Date() < deadline && !library.snapshot().playlists.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(library.snapshot().playlists.isEmpty)
+        #expect(await eventually { library.snapshot().playlists.isEmpty })
     }
 }

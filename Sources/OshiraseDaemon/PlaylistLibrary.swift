@@ -16,6 +16,8 @@ public final class PlaylistLibrary: Sendable {
         var playlist: Playlist?
         var loadedAt: Date?
         var errors: [String] = []
+        /// Monotonic seconds when the file was first found missing, while its items still play.
+        var missingSince: Double?
     }
     private struct State {
         var generation = 0
@@ -36,9 +38,14 @@ public final class PlaylistLibrary: Sendable {
     /// - Parameters:
     ///   - profiles: names a playlist's `displays:` may use (built-in and configured profiles).
     ///   - onReloadError: called once per file version that fails to load (for metrics).
+    /// Seconds a playlist file may be missing before its items stop: an editor that moves the
+    /// old file away before writing the new one (vim) leaves a gap, which must not show idle.
+    public let deletionGrace: Double
+
     public init(directory: String, profiles: [String], clock: any WallClock, logger: Logger,
-                onReloadError: @escaping @Sendable () -> Void = {}) {
+                deletionGrace: Double = 2, onReloadError: @escaping @Sendable () -> Void = {}) {
         self.directory = directory
+        self.deletionGrace = deletionGrace
         var loader = PlaylistLoader(knownProfiles: profiles, skipsBrokenAssets: true)
         loader.checkText = FontCoverage.problem(in:)
         self.loader = loader
@@ -99,26 +106,37 @@ public final class PlaylistLibrary: Sendable {
             }
             return Set(s.files.keys)
         }
-        for name in Set(names).union(known).sorted() { reload(file: name) }
+        for name in Set(names).union(known).sorted() { reload(file: name) }  // a missing file: the next rescan
     }
 
     /// Brings one file up to date: a valid file replaces its previous version, an invalid one is
-    /// reported and leaves the previous version playing, a deleted one stops its items.
-    public func reload(file name: String) {
-        guard Self.isPlaylistFile(name), !name.contains("/") else { return }
+    /// reported and leaves the previous version playing, a deleted one stops its items once it
+    /// has been missing for `deletionGrace` seconds.
+    /// - Returns: when the file is missing but still playing, the seconds after which to look again.
+    @discardableResult
+    public func reload(file name: String) -> Double? {
+        guard Self.isPlaylistFile(name), !name.contains("/") else { return nil }
         let path = (directory as NSString).appendingPathComponent(name)
         var info = stat()
         guard stat(path, &info) == 0 else {
-            let removed = state.withLock { s -> Bool in
-                guard s.files.removeValue(forKey: name) != nil else { return false }
+            let now = monotonicSeconds()
+            let (removed, again) = state.withLock { s -> (Bool, Double?) in
+                guard var file = s.files[name] else { return (false, nil) }
+                let since = file.missingSince ?? now
+                if now - since < deletionGrace {
+                    file.missingSince = since
+                    s.files[name] = file
+                    return (false, deletionGrace - (now - since))
+                }
+                s.files[name] = nil
                 s.generation += 1
-                return true
+                return (true, nil)
             }
             if removed {
                 logger.notice("\(path): removed; its items stop")
                 notify()
             }
-            return
+            return again
         }
         do {
             let (playlist, skipped) = try loader.loadForPlayback(path: path)
@@ -139,19 +157,22 @@ public final class PlaylistLibrary: Sendable {
                 logger.notice("\(path): loaded \(playlist.items.count) items of \(playlist.name)")
                 notify()
             }
+            return nil
         } catch {
             let lines = error.errors.map(\.description)
             let (hadVersion, isNew) = state.withLock { s -> (Bool, Bool) in
                 var f = s.files[name] ?? FileState()
+                f.missingSince = nil
                 let isNew = f.errors != lines
                 f.errors = lines
                 s.files[name] = f
                 return (f.playlist != nil, isNew)
             }
-            guard isNew else { return }
+            guard isNew else { return nil }
             onReloadError()
             for line in lines { logger.error("\(line)") }
             logger.error("\(path): not loaded; \(hadVersion ? "the previous version keeps playing" : "it plays nothing until it is fixed")")
+            return nil
         }
     }
 

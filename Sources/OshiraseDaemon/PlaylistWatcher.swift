@@ -133,7 +133,8 @@ public final class PlaylistWatcher: Service, Sendable {
             let later = monotonicSeconds()
             for (name, time) in pending where time <= later {
                 pending[name] = nil
-                library.reload(file: name)
+                // A file moved away mid-save: look again when its grace ends.
+                if let again = library.reload(file: name) { pending[name] = later + again }
             }
             if later >= nextRescan {
                 library.rescan()

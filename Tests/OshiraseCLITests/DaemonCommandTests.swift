@@ -540,14 +540,16 @@ struct DaemonCommandTests {
         #expect(errors.allSatisfy { matches($0, #"lobby\.yaml:[0-9]+:[0-9]+: error: "#) }, "\(errors)")
         #expect(daemon.stdout.contains("lobby.yaml:\(badLine):15: error: "), "the error is logged too\n\(daemon.output)")
 
-        // The file deleted: its items stop, nothing else is scheduled, the display shows idle.
+        // The file deleted: after the 2 s grace an editor's move-away save gets, its items stop,
+        // nothing else is scheduled, the display shows idle.
         guard unlink(file) == 0 else { throw DaemonTestFailure("unlink: \(String(cString: strerror(errno)))") }
         let deleted = ContinuousClock.now
-        _ = try await poll("the display going idle after the playlist was deleted", timeout: .seconds(3),
+        _ = try await poll("the display going idle after the playlist was deleted", timeout: .seconds(6),
                            every: .milliseconds(20), context: { daemon.output }) { () throws -> Bool? in
             try fetchStatus(port: port).display("lobby")?.items["main"] == "idle" ? true : nil
         }
-        #expect(ContinuousClock.now - deleted <= .seconds(2), "idle only after \(ContinuousClock.now - deleted)")
+        let gone = ContinuousClock.now - deleted
+        #expect(gone >= .seconds(2) && gone <= .seconds(4), "idle after \(gone)")
         let status = try fetchStatus(port: port)
         #expect(!status.playlists.contains { $0.file == "lobby.yaml" && $0.items > 0 }, "\(status.playlists)")
 

@@ -99,7 +99,8 @@ final class LoopHarness {
         self.folder = folder
         config = display
         clock = ManualClock(start)
-        library = PlaylistLibrary(directory: folder.path, profiles: builtInProfileNames, clock: clock, logger: quietLogger)
+        library = PlaylistLibrary(directory: folder.path, profiles: builtInProfileNames, clock: clock, logger: quietLogger,
+                                  deletionGrace: 0)
         library.rescan()
         let output = RecordingOutput(width: display.profile.width + display.region.x,
                                      height: display.profile.height + display.region.y)

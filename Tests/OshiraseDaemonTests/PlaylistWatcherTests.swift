@@ -40,7 +40,7 @@ struct PlaylistWatcherTests {
         // Truncate, pause, then write (as `cat > file` or many editors do).
         let handle = try #require(FileHandle(forWritingAtPath: path))
         try handle.truncate(atOffset: 0)
-        try await Task.sleep(for: .milliseconds(30))
+        usleep(30_000)  // blocking, so a busy thread pool cannot stretch the editor's pause
         try handle.write(contentsOf: Data(playlist("second").utf8))
         try handle.close()
         #expect(await watch(library) { $0 == ["second"] })
@@ -52,7 +52,7 @@ struct PlaylistWatcherTests {
 
         // Move the original away first, then write a new file (vim with backupcopy=no).
         #expect(rename(path, path + "~") == 0)
-        try await Task.sleep(for: .milliseconds(20))
+        usleep(20_000)
         try Data(playlist("fourth").utf8).write(to: URL(fileURLWithPath: path))
         #expect(await watch(library) { $0 == ["fourth"] })
         #expect(library.statuses().map(\.file) == ["lobby.yaml"], "backup files are not playlists")
@@ -68,5 +68,21 @@ struct PlaylistWatcherTests {
         // Deleting the file stops its items.
         try FileManager.default.removeItem(atPath: path)
         #expect(await eventually { library.snapshot().playlists.isEmpty })
+    }
+
+    @Test func aFileMissingForLessThanTheGraceKeepsPlaying() throws {
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", playlist("first"))
+        let library = PlaylistLibrary(directory: folder.path, profiles: ["lcd-1080p"], clock: SystemWallClock(),
+                                      logger: quietLogger, deletionGrace: 0.2)
+        library.rescan()
+        try folder.remove("lobby.yaml")
+        let again = try #require(library.reload(file: "lobby.yaml"), "missing within the grace: look again later")
+        #expect(again > 0 && again <= 0.2)
+        #expect(library.snapshot().playlists.count == 1, "still playing")
+        usleep(250_000)
+        #expect(library.reload(file: "lobby.yaml") == nil)
+        #expect(library.snapshot().playlists.isEmpty, "gone once the grace has passed")
+        #expect(library.reload(file: "lobby.yaml") == nil, "an unknown missing file needs no second look")
     }
 }

@@ -1,0 +1,186 @@
+import Foundation
+
+/// One reading of a non-contact thermometer: the forehead (object) and the air around the sensor
+/// (ambient), in °C. Never an image: a thermometer in Oshirase carries numbers only.
+public struct ThermometerReading: Sendable, Equatable {
+    public var object: Double
+    public var ambient: Double
+    public var time: Date
+
+    public init(object: Double, ambient: Double, time: Date) {
+        self.object = object
+        self.ambient = ambient
+        self.time = time
+    }
+}
+
+/// Why a visitor is asked to measure again.
+public enum RetryReason: String, Sendable, Equatable {
+    /// The stable value is outside the plausible body range (34.0–42.0 °C by default).
+    case outOfRange = "out-of-range"
+    /// The readings never settled while the visitor stood there.
+    case unstable
+    /// The air is too cold for a forehead reading to mean anything.
+    case coldAmbient = "cold-ambient"
+}
+
+/// The outcome of one visitor's check.
+public enum ScreeningResult: Sendable, Equatable {
+    case normal(celsius: Double)
+    case fever(celsius: Double)
+    case retry(RetryReason)
+
+    /// The class name used in counts and metrics: `normal`, `fever`, `retry`.
+    public var className: String {
+        switch self {
+        case .normal: "normal"
+        case .fever: "fever"
+        case .retry: "retry"
+        }
+    }
+}
+
+/// The rules of a temperature check, all configurable (PRODUCT.md §7).
+public struct ScreeningPolicy: Sendable, Equatable {
+    /// An object temperature above this means someone stands at the sensor.
+    public var presenceThreshold: Double
+    /// At or above this the result is a fever.
+    public var feverThreshold: Double
+    /// Stable values outside this range ask for a retry.
+    public var plausibleRange: ClosedRange<Double>
+    /// Below this ambient temperature every result is a retry.
+    public var minimumAmbient: Double
+    /// Readings in the stable window, and how far apart they may be at most.
+    public var stableCount: Int
+    public var stableSpread: Double
+    /// A visitor present this long without a stable window gets a retry.
+    public var settleTimeout: Double
+    /// How long a result stays on screen.
+    public var resultHold: Double
+    /// A sensor silent this long is offline.
+    public var offlineAfter: Double
+
+    public init(presenceThreshold: Double = 32.0, feverThreshold: Double = 37.5,
+                plausibleRange: ClosedRange<Double> = 34.0...42.0, minimumAmbient: Double = 10.0,
+                stableCount: Int = 7, stableSpread: Double = 0.3, settleTimeout: Double = 4.0,
+                resultHold: Double = 5.0, offlineAfter: Double = 3.0) {
+        self.presenceThreshold = presenceThreshold
+        self.feverThreshold = feverThreshold
+        self.plausibleRange = plausibleRange
+        self.minimumAmbient = minimumAmbient
+        self.stableCount = max(1, stableCount)
+        self.stableSpread = stableSpread
+        self.settleTimeout = settleTimeout
+        self.resultHold = resultHold
+        self.offlineAfter = offlineAfter
+    }
+
+    public static let standard = ScreeningPolicy()
+}
+
+/// What the kiosk's temperature panel shows.
+public enum ScreeningPanel: Sendable, Equatable {
+    /// Waiting for a visitor: the prompt.
+    case idle
+    /// Someone stands at the sensor; readings are being taken.
+    case measuring
+    /// A result, shown until `until`.
+    case result(ScreeningResult, until: Date)
+    /// No valid frame from the sensor for `offlineAfter` seconds: no value is shown at all.
+    case offline
+}
+
+/// The screening state machine: pure, fed readings and the passing of time.
+///
+/// A visitor is detected when the object temperature rises above the presence threshold. The
+/// result is the median of the first window of `stableCount` consecutive readings that lie
+/// within `stableSpread` of each other. After a result, the next visitor is measured only once
+/// the sensor has seen nobody (object below the threshold), so one person standing still gets
+/// one result, not one every few seconds.
+public struct Screening: Sendable, Equatable {
+    public let policy: ScreeningPolicy
+    public private(set) var panel: ScreeningPanel = .offline
+    private var window: [Double] = []
+    private var presentSince: Date?
+    private var lastValid: Date?
+    /// True after a result until the visitor leaves.
+    private var waitingForLeave = false
+
+    public init(policy: ScreeningPolicy = .standard) {
+        self.policy = policy
+    }
+
+    /// Takes one valid reading; returns the result when this reading completes one.
+    @discardableResult
+    public mutating func take(_ reading: ThermometerReading) -> ScreeningResult? {
+        lastValid = reading.time
+        if case .offline = panel { panel = .idle }
+        let present = reading.object > policy.presenceThreshold
+        if case .result(_, let until) = panel, reading.time >= until { panel = .idle }
+        guard present else {
+            waitingForLeave = false
+            window = []
+            presentSince = nil
+            if case .measuring = panel { panel = .idle }
+            return nil
+        }
+        if waitingForLeave { return nil }
+        if presentSince == nil { presentSince = reading.time }
+        if case .idle = panel { panel = .measuring }
+        window.append(reading.object)
+        if window.count > policy.stableCount { window.removeFirst(window.count - policy.stableCount) }
+
+        var result: ScreeningResult?
+        if reading.ambient < policy.minimumAmbient {
+            result = .retry(.coldAmbient)
+        } else if window.count == policy.stableCount, let low = window.min(), let high = window.max(),
+                  high - low <= policy.stableSpread {
+            let value = Self.median(window)
+            let shown = (value * 10).rounded() / 10
+            if !policy.plausibleRange.contains(value) {
+                result = .retry(.outOfRange)
+            } else if shown >= policy.feverThreshold {
+                result = .fever(celsius: shown)
+            } else {
+                result = .normal(celsius: shown)
+            }
+        } else if let since = presentSince, reading.time.timeIntervalSince(since) >= policy.settleTimeout {
+            result = .retry(.unstable)
+        }
+        guard let result else { return nil }
+        panel = .result(result, until: reading.time.addingTimeInterval(policy.resultHold))
+        waitingForLeave = true
+        window = []
+        presentSince = nil
+        return result
+    }
+
+    /// Lets time pass without a valid reading: results expire, and a silent sensor goes offline.
+    public mutating func tick(at time: Date) {
+        if let lastValid, time.timeIntervalSince(lastValid) >= policy.offlineAfter {
+            goOffline()
+            return
+        }
+        if lastValid == nil {
+            panel = .offline
+            return
+        }
+        if case .result(_, let until) = panel, time >= until { panel = .idle }
+    }
+
+    /// The sensor is gone (unplugged, I/O error): nothing it said before may stay on screen.
+    public mutating func goOffline() {
+        panel = .offline
+        window = []
+        presentSince = nil
+        waitingForLeave = false
+        lastValid = nil
+    }
+
+    /// The middle value (the mean of the two middle ones for an even count).
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+}

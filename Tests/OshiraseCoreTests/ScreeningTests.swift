@@ -1,0 +1,88 @@
+import Foundation
+import OshiraseCore
+import Testing
+
+@Suite("Temperature screening policy")
+struct ScreeningTests {
+    let t0 = Date(timeIntervalSince1970: 1_795_737_600)
+
+    /// Feeds readings 1/14 s apart (the module's rate) from `start`; returns the results.
+    func feed(_ screening: inout Screening, _ objects: [Double], ambient: Double = 22.0,
+              from start: Double = 0) -> [ScreeningResult] {
+        var results: [ScreeningResult] = []
+        for (i, object) in objects.enumerated() {
+            let r = ThermometerReading(object: object, ambient: ambient, time: t0.addingTimeInterval(start + Double(i) / 14))
+            if let result = screening.take(r) { results.append(result) }
+        }
+        return results
+    }
+
+    @Test func aNormalVisitorGetsTheMedianOfTheStableWindow() {
+        var s = Screening()
+        let results = feed(&s, [24.0, 24.1, 31.0, 35.9, 36.3, 36.4, 36.5, 36.4, 36.3, 36.4, 36.5])
+        #expect(results == [.normal(celsius: 36.4)])
+        guard case .result(.normal(36.4), let until) = s.panel else {
+            Issue.record("\(s.panel)")
+            return
+        }
+        #expect(abs(until.timeIntervalSince(t0) - (10.0 / 14 + 5)) < 1e-6, "held for 5 s")
+    }
+
+    @Test func feverAtOrAboveTheThresholdAsShown() {
+        var s = Screening()
+        #expect(feed(&s, [37.5, 37.4, 37.5, 37.6, 37.5, 37.4, 37.5]) == [.fever(celsius: 37.5)])
+        var lower = Screening(policy: ScreeningPolicy(feverThreshold: 38.0))
+        #expect(feed(&lower, [37.5, 37.4, 37.5, 37.6, 37.5, 37.4, 37.5]) == [.normal(celsius: 37.5)])
+    }
+
+    @Test func implausibleValuesColdAirAndUnsteadyReadingsAskForARetry() {
+        var hot = Screening()
+        #expect(feed(&hot, Array(repeating: 43.0, count: 7)) == [.retry(.outOfRange)])
+        var cool = Screening()
+        #expect(feed(&cool, Array(repeating: 33.0, count: 7)) == [.retry(.outOfRange)])
+        var cold = Screening()
+        #expect(feed(&cold, [36.5], ambient: 4.0) == [.retry(.coldAmbient)])
+        var unsteady = Screening()
+        let swinging = (0..<70).map { $0 % 2 == 0 ? 35.0 : 36.5 }
+        #expect(feed(&unsteady, swinging) == [.retry(.unstable)])
+    }
+
+    @Test func oneVisitorStandingStillGetsOneResultAndTheNextIsMeasuredAfterTheyLeave() {
+        var s = Screening()
+        let stay = Array(repeating: 36.6, count: 140)  // 10 s in front of the sensor
+        #expect(feed(&s, stay).count == 1)
+        #expect(feed(&s, [24.0, 24.0], from: 10).isEmpty)  // they step away
+        #expect(feed(&s, Array(repeating: 36.2, count: 7), from: 11) == [.normal(celsius: 36.2)])
+    }
+
+    @Test func aResultGoesBackToThePromptAfterItsHoldTime() {
+        var s = Screening()
+        _ = feed(&s, Array(repeating: 36.6, count: 7))
+        s.tick(at: t0.addingTimeInterval(2))
+        #expect(s.panel != .idle)
+        _ = feed(&s, [24.0], from: 2.5)
+        s.tick(at: t0.addingTimeInterval(5.45))  // the result (from 6/14 s) was held until 5.43 s
+        #expect(s.panel == .idle)
+    }
+
+    @Test func aSilentSensorIsOfflineAndNeverShowsAStaleValue() {
+        var s = Screening()
+        #expect(s.panel == .offline, "nothing heard yet")
+        _ = feed(&s, Array(repeating: 36.6, count: 7))
+        s.tick(at: t0.addingTimeInterval(2.9))
+        #expect(s.panel != .offline)
+        s.tick(at: t0.addingTimeInterval(0.5 + 3))
+        #expect(s.panel == .offline, "3 s without a valid frame")
+        _ = feed(&s, [24.0], from: 4)
+        #expect(s.panel == .idle, "back with the prompt, not with the old result")
+    }
+
+    @Test func aDisconnectDropsAMeasurementInProgress() {
+        var s = Screening()
+        _ = feed(&s, [36.5, 36.5, 36.5])
+        #expect(s.panel == .measuring)
+        s.goOffline()
+        #expect(s.panel == .offline)
+        #expect(feed(&s, [36.5, 36.5, 36.5, 36.5], from: 1).isEmpty, "a window is not finished with readings from before")
+    }
+}

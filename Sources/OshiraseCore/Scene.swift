@@ -18,9 +18,11 @@ public struct Scene: Sendable, Equatable {
     public let siteName: String
     public let time: Date
     public let timeZone: TimeZone
+    /// What the temperature-check panel shows, on profiles that have one.
+    public var panel: ScreeningPanel
 
     public init(profile: DisplayProfile, layout: Layout, main: ZoneContent, ticker: ZoneContent?,
-                siteName: String, time: Date, timeZone: TimeZone) {
+                siteName: String, time: Date, timeZone: TimeZone, panel: ScreeningPanel = .idle) {
         self.profile = profile
         self.layout = layout
         self.main = main
@@ -28,6 +30,7 @@ public struct Scene: Sendable, Equatable {
         self.siteName = siteName
         self.time = time
         self.timeZone = timeZone
+        self.panel = panel
     }
 }
 

@@ -135,15 +135,7 @@ public struct Screening: Sendable, Equatable {
             result = .retry(.coldAmbient)
         } else if window.count == policy.stableCount, let low = window.min(), let high = window.max(),
                   high - low <= policy.stableSpread {
-            let value = Self.median(window)
-            let shown = (value * 10).rounded() / 10
-            if !policy.plausibleRange.contains(value) {
-                result = .retry(.outOfRange)
-            } else if shown >= policy.feverThreshold {
-                result = .fever(celsius: shown)
-            } else {
-                result = .normal(celsius: shown)
-            }
+            result = Self.classify(celsius: Self.median(window), policy: policy)
         } else if let since = presentSince, reading.time.timeIntervalSince(since) >= policy.settleTimeout {
             result = .retry(.unstable)
         }
@@ -175,6 +167,15 @@ public struct Screening: Sendable, Equatable {
         presentSince = nil
         waitingForLeave = false
         lastValid = nil
+    }
+
+    /// The class of a stable reading of `celsius` (to one decimal, as shown) with ambient air at
+    /// `ambient`: what `oshirase render --temperature` shows and the state machine decides.
+    public static func classify(celsius: Double, ambient: Double? = nil, policy: ScreeningPolicy = .standard) -> ScreeningResult {
+        if let ambient, ambient < policy.minimumAmbient { return .retry(.coldAmbient) }
+        guard policy.plausibleRange.contains(celsius) else { return .retry(.outOfRange) }
+        let shown = (celsius * 10).rounded() / 10
+        return shown >= policy.feverThreshold ? .fever(celsius: shown) : .normal(celsius: shown)
     }
 
     /// The middle value (the mean of the two middle ones for an even count).

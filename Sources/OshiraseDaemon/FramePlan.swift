@@ -93,7 +93,8 @@ enum FramePlan {
             }
         }
         return Scene(profile: scene.profile, layout: scene.layout, main: hold(scene.main) ?? scene.main,
-                     ticker: hold(scene.ticker), siteName: scene.siteName, time: scene.time, timeZone: scene.timeZone)
+                     ticker: hold(scene.ticker), siteName: scene.siteName, time: scene.time, timeZone: scene.timeZone,
+                     panel: scene.panel)
     }
 
     /// The next instant at which a frame that is not animating may change: a slot ends, a

@@ -328,15 +328,30 @@ public final class Renderer {
                       in: Rect(x: band.x + pad, y: band.y, width: band.width - 2 * pad, height: band.height).inset(by: bandHeight * 0.12),
                       style: TextStyle(color: theme.bandText, bold: true, maxSize: bandHeight * 0.5,
                                        minSize: p.minimumSecondaryTextSize, verticalCenter: true, maxLines: 1), canvas: canvas)
-        let body = Rect(x: rect.x, y: band.maxY, width: rect.width, height: rect.height - bandHeight).inset(by: pad)
-        let jaBox = Rect(x: body.x, y: body.y, width: body.width, height: (body.height * 0.6).rounded())
-        try placeText("検温にご協力ください", role: "prompt", in: jaBox,
-                      style: TextStyle(color: theme.text, bold: true, maxSize: jaBox.height * 0.55,
+        let area = Rect(x: rect.x, y: band.maxY, width: rect.width, height: rect.height - bandHeight)
+        let look = PanelLook(scene.panel)
+        if let background = look.background { canvas.fill(area, background) }
+        let body = area.inset(by: pad)
+        let text = look.text ?? theme.text
+        var top = body.y
+        if let value = look.value {
+            // The reading itself, as large as fits: the first thing a visitor looks for.
+            let valueBox = Rect(x: body.x, y: body.y, width: body.width, height: (body.height * 0.45).rounded())
+            try placeText(value, role: "temperature", in: valueBox,
+                          style: TextStyle(color: text, bold: true, maxSize: valueBox.height * 0.9,
+                                           minSize: p.minimumTextSize, alignment: PANGO_ALIGN_CENTER,
+                                           verticalCenter: true, lineSpacing: 1, maxLines: 1), canvas: canvas)
+            top = valueBox.maxY
+        }
+        let rest = Rect(x: body.x, y: top, width: body.width, height: body.maxY - top)
+        let jaBox = Rect(x: rest.x, y: rest.y, width: rest.width, height: (rest.height * 0.6).rounded())
+        try placeText(look.japanese, role: "prompt", in: jaBox,
+                      style: TextStyle(color: text, bold: true, maxSize: look.value == nil ? jaBox.height * 0.55 : min(jaBox.height * 0.55, body.height * 0.2),
                                        minSize: p.minimumTextSize, alignment: PANGO_ALIGN_CENTER,
                                        verticalCenter: true, maxLines: 2), canvas: canvas)
-        let enBox = Rect(x: body.x, y: jaBox.maxY, width: body.width, height: body.maxY - jaBox.maxY)
-        try placeText("Please check your temperature", role: "prompt-en", in: enBox,
-                      style: TextStyle(color: theme.text, maxSize: enBox.height * 0.45,
+        let enBox = Rect(x: rest.x, y: jaBox.maxY, width: rest.width, height: rest.maxY - jaBox.maxY)
+        try placeText(look.english, role: "prompt-en", in: enBox,
+                      style: TextStyle(color: text, maxSize: look.value == nil ? enBox.height * 0.45 : min(enBox.height * 0.45, body.height * 0.1),
                                        minSize: p.minimumSecondaryTextSize, alignment: PANGO_ALIGN_CENTER,
                                        verticalCenter: true, maxLines: 2), canvas: canvas)
     }
@@ -582,4 +597,49 @@ final class ImageSurface {
         default: break
         }
     }
+}
+
+/// How the temperature panel looks in each state: the words in Japanese and English, the value
+/// (only for a fresh result), and the colours that carry the class at a glance.
+struct PanelLook {
+    var japanese: String
+    var english: String
+    var value: String?
+    var background: RGB?
+    var text: RGB?
+
+    init(_ panel: ScreeningPanel) {
+        switch panel {
+        case .idle:
+            self.init(japanese: "検温にご協力ください", english: "Please check your temperature")
+        case .measuring:
+            self.init(japanese: "測定しています", english: "Measuring…")
+        case .offline:
+            // No number at all: an old reading must never look like the current visitor's.
+            self.init(japanese: "検温機は停止中です", english: "Thermometer offline: please ask a staff member",
+                      background: RGB(hex: 0x5F6368), text: RGB(hex: 0xFFFFFF))
+        case .result(let result, _):
+            switch result {
+            case .normal(let c):
+                self.init(japanese: "正常です", english: "Normal", value: PanelLook.celsius(c),
+                          background: RGB(hex: 0x1B7F3B), text: RGB(hex: 0xFFFFFF))
+            case .fever(let c):
+                self.init(japanese: "係員にお声がけください", english: "Please see a staff member", value: PanelLook.celsius(c),
+                          background: RGB(hex: 0xB00020), text: RGB(hex: 0xFFFFFF))
+            case .retry:
+                self.init(japanese: "もう一度お願いします", english: "Please try again",
+                          background: RGB(hex: 0xFFC107), text: RGB(hex: 0x1A1A1A))
+            }
+        }
+    }
+
+    init(japanese: String, english: String, value: String? = nil, background: RGB? = nil, text: RGB? = nil) {
+        self.japanese = japanese
+        self.english = english
+        self.value = value
+        self.background = background
+        self.text = text
+    }
+
+    static func celsius(_ value: Double) -> String { String(format: "%.1f℃", value) }
 }

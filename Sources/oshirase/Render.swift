@@ -23,8 +23,8 @@ struct Render: ParsableCommand {
     @Option(help: "A CAP 1.2 alert to show (not supported yet).")
     var alert: [String] = []
 
-    @Option(help: "A thermometer reading to show on the kiosk panel, in °C (not supported yet).")
-    var temperature: Double?
+    @Option(help: "What the kiosk's temperature panel shows: a reading in °C (e.g. 36.4, classed as on the box), or retry, measuring, offline.")
+    var temperature: String?
 
     func validate() throws {
         if playlists.isEmpty { throw ValidationError("give at least one playlist file") }
@@ -35,8 +35,21 @@ struct Render: ParsableCommand {
         if !alert.isEmpty {
             throw ValidationError("--alert is not supported yet: emergency messages arrive with the CAP issue")
         }
-        if temperature != nil {
-            throw ValidationError("--temperature is not supported yet: the temperature panel arrives with the kiosk issue")
+        if let temperature { _ = try Render.panel(for: temperature) }
+    }
+
+    /// The panel state `--temperature` asks for.
+    static func panel(for text: String) throws -> ScreeningPanel {
+        switch text.lowercased() {
+        case "retry": return .result(.retry(.unstable), until: .distantFuture)
+        case "measuring": return .measuring
+        case "offline": return .offline
+        case "idle": return .idle
+        default:
+            guard let celsius = Double(text), celsius.isFinite else {
+                throw ValidationError("--temperature '\(text)' is not a reading: give °C such as 36.4, or retry, measuring, offline, idle")
+            }
+            return .result(Screening.classify(celsius: celsius), until: .distantFuture)
         }
     }
 
@@ -46,7 +59,13 @@ struct Render: ParsableCommand {
         let loaded = try loadPlaylists(playlists)
         let engine = ScheduleEngine(playlists: loaded, profile: profile.name)
         warnIfNothingServes(engine, profile: profile)
-        let scene = engine.scene(for: profile, at: instant)
+        var scene = engine.scene(for: profile, at: instant)
+        if let temperature {
+            guard profile.temperaturePanel != nil else {
+                throw ValidationError("--temperature needs a display with a temperature panel: use --display dsign-clean")
+            }
+            scene.panel = try Render.panel(for: temperature)
+        }
         let renderer = Renderer(phraseModel: loadPhraseModel())
         try renderer.withFrame(scene) { pixels, problems in
             for problem in problems { printError("oshirase: warning: \(problem)") }

@@ -122,8 +122,24 @@ struct RenderCommandTests {
         #expect(!ws.exists(output))
     }
 
-    @Test("--alert and --temperature say clearly that they are not supported yet",
-          arguments: [["--alert", "evacuation.xml"], ["--temperature", "36.5"]])
+    @Test("--temperature renders the kiosk panel for a reading or a state; other displays and words are refused")
+    func temperaturePanel() throws {
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", allProfilesPlaylist)
+        for value in ["36.4", "37.8", "retry", "measuring", "offline"] {
+            let run = try ws.run("render", "lobby.yaml", "--at", morning, "--display", "dsign-clean", "--temperature", value,
+                                 "--output", "k-\(value).png")
+            #expect(run.status == 0 && run.stderr.isEmpty, "\(run)")
+            #expect(ws.exists("k-\(value).png"))
+        }
+        let lcd = try ws.run("render", "lobby.yaml", "--at", morning, "--temperature", "36.4", "--output", "f.png")
+        #expect(lcd.status != 0 && lcd.stderrLines == ["oshirase: error: --temperature needs a display with a temperature panel: use --display dsign-clean"])
+        let word = try ws.run("render", "lobby.yaml", "--at", morning, "--display", "dsign-clean", "--temperature", "hot")
+        #expect(word.status != 0 && word.stderrLines.first?.contains("'hot' is not a reading") == true, "\(word)")
+    }
+
+    @Test("--alert says clearly that it is not supported yet",
+          arguments: [["--alert", "evacuation.xml"]])
     func unsupportedOptionsSaySo(extra: [String]) throws {
         let ws = try Workspace()
         try ws.write("lobby.yaml", allProfilesPlaylist)

@@ -53,4 +53,47 @@ struct KioskPanelTests {
         let result = try makeRenderer().renderWithReport(scene(profile, main: nil))
         #expect(!result.texts.contains { $0.role.hasPrefix("prompt") })
     }
+
+    struct PanelCase: Sendable, CustomTestStringConvertible {
+        let panel: ScreeningPanel
+        let value: String?
+        let japanese: String
+        let english: String
+        let background: RGB
+        var testDescription: String { japanese }
+    }
+
+    static let states: [PanelCase] = [
+        PanelCase(panel: .result(Screening.classify(celsius: 36.43), until: .distantFuture), value: "36.4℃",
+                  japanese: "正常です", english: "Normal", background: RGB(hex: 0x1B7F3B)),
+        PanelCase(panel: .result(Screening.classify(celsius: 37.8), until: .distantFuture), value: "37.8℃",
+                  japanese: "係員にお声がけください", english: "Please see a staff member", background: RGB(hex: 0xB00020)),
+        PanelCase(panel: .result(.retry(.unstable), until: .distantFuture), value: nil,
+                  japanese: "もう一度お願いします", english: "Please try again", background: RGB(hex: 0xFFC107)),
+        PanelCase(panel: .offline, value: nil, japanese: "検温機は停止中です",
+                  english: "Thermometer offline: please ask a staff member", background: RGB(hex: 0x5F6368)),
+    ]
+
+    @Test("Each screening state has its words, its colour, and a value only for a fresh result", arguments: states)
+    func panelStates(_ state: PanelCase) throws {
+        var s = scene(Self.profile, main: nil)
+        s.panel = state.panel
+        let result = try makeRenderer().renderWithReport(s)
+        let panel = try #require(Self.profile.temperaturePanel)
+        let value = result.texts.first { $0.role == "temperature" }
+        #expect(value?.lines.joined() == state.value)
+        if let value {
+            let prompt = try #require(result.texts.first { $0.role == "prompt" })
+            #expect(value.size > prompt.size, "the reading is the largest text on the panel")
+            #expect(panel.contains(value.extents))
+        }
+        #expect(result.texts.first { $0.role == "prompt" }?.lines.joined() == state.japanese)
+        let english = result.texts.first { $0.role == "prompt-en" }?.lines.joined(separator: " ")
+            .split(separator: " ").joined(separator: " ")
+        #expect(english == state.english)
+        let bandHeight = (panel.height * 0.16).rounded()
+        let pad = (panel.width * 0.06).rounded()
+        let margin = Rect(x: panel.x + 4, y: panel.y + bandHeight + 4, width: pad - 8, height: panel.height - bandHeight - 8)
+        #expect(result.frame.mean(in: margin).isClose(to: state.background), "panel colour \(result.frame.mean(in: margin))")
+    }
 }

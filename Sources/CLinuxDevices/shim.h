@@ -42,4 +42,15 @@ static inline int oshirase_kd_set_mode(int fd, int mode) {
 static inline int oshirase_kd_get_mode(int fd, int *mode) {
     return ioctl(fd, KDGETMODE, mode);
 }
+/* Pseudo-terminals (the serial thermometer's stand-in): unlock the slave and learn its number,
+   as unlockpt(3) and ptsname(3) do, without the feature macros those need. */
+static inline int oshirase_pty_unlock(int fd) {
+    int unlock = 0;
+    return ioctl(fd, TIOCSPTLCK, &unlock);
+}
+
+static inline int oshirase_pty_number(int fd, unsigned int *number) {
+    return ioctl(fd, TIOCGPTN, number);
+}
+
 #endif

@@ -1,0 +1,140 @@
+import CLinuxDevices
+import Glibc
+
+/// Why a serial device could not be opened, configured or read; the message names the device.
+public struct SerialError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    /// The errno behind it (ENOENT: unplugged; EIO or a hang-up: gone while open).
+    public let code: Int32
+    public init(_ message: String, code: Int32 = 0) {
+        self.message = message
+        self.code = code
+    }
+    public var description: String { message }
+}
+
+/// A serial line in raw 8N1 mode (termios), read with a timeout so its reader never blocks for
+/// long. One thread uses it at a time.
+public final class SerialPort {
+    public let path: String
+    private var fd: Int32
+
+    /// Baud rates the thermometer modules use.
+    public static let supportedBauds: [Int: speed_t] = [9600: speed_t(B9600), 19200: speed_t(B19200),
+                                                        38400: speed_t(B38400), 57600: speed_t(B57600),
+                                                        115200: speed_t(B115200)]
+
+    public init(path: String, baud: Int) throws(SerialError) {
+        guard let speed = Self.supportedBauds[baud] else {
+            throw SerialError("\(path): unsupported baud rate \(baud) (use 9600 or 115200)")
+        }
+        let fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            let hint = code == EACCES ? " (add the service's user to the dialout group)" : ""
+            throw SerialError("cannot open \(path): \(String(cString: strerror(code)))\(hint)", code: code)
+        }
+        var tio = termios()
+        guard tcgetattr(fd, &tio) == 0 else {
+            let code = errno
+            close(fd)
+            throw SerialError("\(path) is not a serial device: \(String(cString: strerror(code)))", code: code)
+        }
+        cfmakeraw(&tio)
+        tio.c_cflag |= tcflag_t(CLOCAL | CREAD)
+        tio.c_cflag &= ~tcflag_t(PARENB | CSTOPB | CSIZE)
+        tio.c_cflag |= tcflag_t(CS8)
+        cfsetispeed(&tio, speed)
+        cfsetospeed(&tio, speed)
+        guard tcsetattr(fd, TCSANOW, &tio) == 0 else {
+            let code = errno
+            close(fd)
+            throw SerialError("cannot set \(path) to \(baud) 8N1: \(String(cString: strerror(code)))", code: code)
+        }
+        self.path = path
+        self.fd = fd
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Writes all of `bytes`.
+    public func write(_ bytes: [UInt8]) throws(SerialError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN {
+                    var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&p, 1, 100)
+                    continue
+                }
+                throw SerialError("writing to \(path) failed: \(String(cString: strerror(errno)))", code: errno)
+            }
+            offset += n
+        }
+    }
+
+    /// Waits up to `timeout` seconds for bytes and returns what came (empty on timeout). Throws
+    /// when the device is gone (hang-up, EIO).
+    public func read(timeout: Double) throws(SerialError) -> [UInt8] {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&p, 1, Int32(max(0, timeout * 1000)))
+        if ready < 0 {
+            if errno == EINTR { return [] }
+            throw SerialError("waiting for \(path) failed: \(String(cString: strerror(errno)))", code: errno)
+        }
+        if ready == 0 { return [] }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if n > 0 { return Array(buffer[0..<n]) }
+        if n < 0 && (errno == EAGAIN || errno == EINTR) { return [] }
+        if p.revents & Int16(POLLHUP | POLLERR) != 0 || n == 0 || n < 0 {
+            let code = n < 0 ? errno : EIO
+            throw SerialError("\(path) went away: \(String(cString: strerror(code)))", code: code)
+        }
+        return []
+    }
+}
+
+/// A pseudo-terminal pair: the kernel's stand-in for a serial thermometer. The simulator writes
+/// the module's bytes to `master`; the reader opens `slavePath` as it would /dev/ttyUSB0.
+public final class PseudoTerminal {
+    public let master: Int32
+    public let slavePath: String
+
+    public init() throws(SerialError) {
+        let fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { throw SerialError("cannot open a pseudo-terminal (/dev/ptmx): \(String(cString: strerror(errno)))", code: errno) }
+        var number: UInt32 = 0
+        guard oshirase_pty_unlock(fd) == 0, oshirase_pty_number(fd, &number) == 0 else {
+            let code = errno
+            close(fd)
+            throw SerialError("cannot unlock a pseudo-terminal: \(String(cString: strerror(code)))", code: code)
+        }
+        let name = "/dev/pts/\(number)"
+        master = fd
+        slavePath = name
+    }
+
+    /// Writes bytes as the device would send them.
+    public func send(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(master, $0.baseAddress.map { $0 + offset }, bytes.count - offset) }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+
+    /// Reads what the host sent to the device (commands), waiting up to `timeout` seconds.
+    public func received(timeout: Double) -> [UInt8] {
+        var p = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, Int32(timeout * 1000)) > 0 else { return [] }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = buffer.withUnsafeMutableBytes { Glibc.read(master, $0.baseAddress, $0.count) }
+        return n > 0 ? Array(buffer[0..<n]) : []
+    }
+
+    deinit { close(master) }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import OshiraseCore
+import Synchronization
+
+/// What a thermometer says: readings, and how the device is doing. Numbers only, never images.
+public enum ThermometerEvent: Sendable, Equatable {
+    case reading(ThermometerReading)
+    /// The device is open and sending (the path it was opened at).
+    case connected(String)
+    /// The device went away or cannot be opened; the reader keeps trying, with backoff.
+    case disconnected(String)
+    /// Running totals of damaged frames and stray bytes since the reader started.
+    case errors(checksum: Int, skipped: Int)
+}
+
+/// A source of thermometer events (PRODUCT.md §7): the GY-MCU90614 on a serial line, or the
+/// simulator speaking the same bytes through a pseudo-terminal.
+public protocol Thermometer: Sendable {
+    /// Events until the consuming task stops iterating.
+    func events() -> AsyncStream<ThermometerEvent>
+}
+
+/// The GY-MCU90614 module on a serial line: asks for continuous output on open, decodes frames
+/// (resynchronising after garbage), and reopens the device with backoff when it disappears.
+/// Reads happen on a thread of its own, so nothing waits on the device but that thread.
+public final class GYMCU90614Thermometer: Thermometer {
+    public let path: String
+    public let baud: Int
+    private let now: @Sendable () -> Date
+    /// Seconds between reopening attempts: 0.5, 1, 2, 4, then 8 s.
+    static let backoff: [Double] = [0.5, 1, 2, 4, 8]
+
+    public init(path: String, baud: Int = 9600, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.path = path
+        self.baud = baud
+        self.now = now
+    }
+
+    public func events() -> AsyncStream<ThermometerEvent> {
+        let stopped = Mutex(false)
+        let (stream, continuation) = AsyncStream<ThermometerEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        continuation.onTermination = { _ in stopped.withLock { $0 = true } }
+        let (path, baud, now) = (self.path, self.baud, self.now)
+        let thread = Thread {
+            var attempt = 0
+            var lastProblem: String?
+            var counts = (checksum: 0, skipped: 0)
+            func isStopped() -> Bool { stopped.withLock { $0 } }
+            while !isStopped() {
+                do throws(SerialError) {
+                    let port = try SerialPort(path: path, baud: baud)
+                    try port.write(GYMCU90614.continuousOutput)
+                    continuation.yield(.connected(path))
+                    attempt = 0
+                    lastProblem = nil
+                    var decoder = GYMCU90614Decoder()
+                    var reported = (checksum: 0, skipped: 0)
+                    while !isStopped() {
+                        let bytes = try port.read(timeout: 0.2)
+                        for frame in decoder.feed(bytes) {
+                            continuation.yield(.reading(ThermometerReading(object: frame.object, ambient: frame.ambient, time: now())))
+                        }
+                        if (decoder.checksumErrors, decoder.skippedBytes) != reported {
+                            let added = (decoder.checksumErrors - reported.checksum, decoder.skippedBytes - reported.skipped)
+                            reported = (decoder.checksumErrors, decoder.skippedBytes)
+                            counts = (counts.checksum + added.0, counts.skipped + added.1)
+                            continuation.yield(.errors(checksum: counts.checksum, skipped: counts.skipped))
+                        }
+                    }
+                } catch {
+                    if lastProblem != error.message {
+                        continuation.yield(.disconnected(error.message))
+                        lastProblem = error.message
+                    }
+                    let wait = Self.backoff[min(attempt, Self.backoff.count - 1)]
+                    attempt += 1
+                    var waited = 0.0
+                    while waited < wait && !isStopped() {
+                        usleep(50_000)
+                        waited += 0.05
+                    }
+                }
+            }
+            continuation.finish()
+        }
+        thread.name = "thermometer"
+        thread.start()
+        return stream
+    }
+}

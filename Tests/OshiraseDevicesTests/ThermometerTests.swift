@@ -1,0 +1,56 @@
+import Foundation
+import OshiraseCore
+import OshiraseDevices
+import Testing
+
+/// The GY-MCU90614 reader on the serial path, fed by a pseudo-terminal behind a symlink (as udev
+/// gives a USB adapter a stable name), unplugged and plugged in again.
+@Suite("GY-MCU90614 thermometer")
+struct ThermometerTests {
+    /// The next event, or nil after 10 s.
+    func next(_ iterator: inout AsyncStream<ThermometerEvent>.Iterator, where match: (ThermometerEvent) -> Bool) async -> ThermometerEvent? {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            guard let event = await iterator.next() else { return nil }
+            if match(event) { return event }
+        }
+        return nil
+    }
+
+    @Test func readingsArriveAndTheReaderComesBackAfterAnUnplug() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-tty-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let link = folder + "/ttyGY"
+        var pty: PseudoTerminal? = try PseudoTerminal()
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: try #require(pty?.slavePath))
+
+        let thermometer = GYMCU90614Thermometer(path: link)
+        var events = thermometer.events().makeAsyncIterator()
+        #expect(await next(&events) { $0 == .connected(link) } != nil)
+        #expect(pty?.received(timeout: 5) == [0xA5, 0x45, 0xEA], "continuous output is asked for on open")
+
+        var bad = GYMCU90614.frame(object: 39.0, ambient: 22.0)
+        bad[8] &+= 1
+        pty?.send(bad + GYMCU90614.frame(object: 36.4, ambient: 22.0))
+        let reading = await next(&events) { if case .reading = $0 { return true } else { return false } }
+        guard case .reading(let r)? = reading else {
+            Issue.record("no reading: \(String(describing: reading))")
+            return
+        }
+        #expect(r.object == 36.4 && r.ambient == 22.0, "the damaged frame is dropped, the good one behind it kept")
+        #expect(await next(&events) { if case .errors(let checksum, _) = $0 { return checksum >= 1 } else { return false } } != nil)
+
+        pty = nil  // unplugged
+        #expect(await next(&events) { if case .disconnected = $0 { return true } else { return false } } != nil)
+
+        let replugged = try PseudoTerminal()
+        try FileManager.default.removeItem(atPath: link)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: replugged.slavePath)
+        #expect(await next(&events) { $0 == .connected(link) } != nil, "reopened after the backoff")
+        #expect(replugged.received(timeout: 5) == [0xA5, 0x45, 0xEA])
+        replugged.send(GYMCU90614.frame(object: 36.6, ambient: 21.5))
+        let again = await next(&events) { if case .reading = $0 { return true } else { return false } }
+        #expect(again.map { if case .reading(let r) = $0 { return r.object == 36.6 } else { return false } } == true)
+    }
+}

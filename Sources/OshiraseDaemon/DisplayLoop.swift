@@ -371,37 +371,19 @@ final class DisplayLoop {
         if presentedBlend { return blend }
         return try renderer.withLastFrame(of: config.profile) { view -> [UInt8]? in
             guard view.width == config.profile.width, view.height == config.profile.height else { return nil }
-            var bytes = [UInt8](repeating: 0, count: view.width * 4 * view.height)
-            bytes.withUnsafeMutableBytes { dst in
-                guard let base = dst.baseAddress else { return }
-                for y in 0..<view.height {
-                    (base + y * view.width * 4).copyMemory(from: view.base + y * view.stride, byteCount: view.width * 4)
-                }
-            }
-            return bytes
+            return Bitmap(copying: view).pixels
         } ?? nil
     }
 
     /// Hands a copy of the frame on screen to the display state, for a screenshot.
     private func publishFrame() throws {
         let p = config.profile
-        if !powered || shown == nil && !presentedBlend {
-            guard !powered else { return }  // nothing presented yet: the request waits or times out
-            let black = [UInt8](repeating: 0, count: p.width * p.height * 4)
-            black.withUnsafeBytes { raw in
-                if let base = raw.baseAddress {
-                    state.publish(PixelView(base: base, width: p.width, height: p.height, stride: p.width * 4, byteCount: raw.count))
-                }
-            }
-            return
-        }
-        if presentedBlend {
-            blend.withUnsafeBytes { raw in
-                if let base = raw.baseAddress {
-                    state.publish(PixelView(base: base, width: p.width, height: p.height, stride: p.width * 4, byteCount: raw.count))
-                }
-            }
-        } else {
+        if !powered {
+            Bitmap(width: p.width, height: p.height, stride: p.width * 4, pixels: [UInt8](repeating: 0, count: p.width * p.height * 4))
+                .withPixelView { state.publish($0) }
+        } else if presentedBlend {
+            Bitmap(width: p.width, height: p.height, stride: p.width * 4, pixels: blend).withPixelView { state.publish($0) }
+        } else if shown != nil {
             _ = try renderer.withLastFrame(of: p) { view in state.publish(view) }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseDevices
 import OshiraseImaging
 import Synchronization
 
@@ -78,10 +79,7 @@ public final class DisplayState: Sendable {
     /// Keeps a whole copy of `view` as the frame last presented, and hands it to whoever waits.
     func publish(_ view: PixelView) {
         let waiters = state.withLock { s -> [CheckedContinuation<Bitmap?, Never>] in
-            var frame = Bitmap(width: view.width, height: view.height, stride: view.width * 4,
-                               pixels: [UInt8](repeating: 0, count: view.width * view.height * 4))
-            Self.copyRows(view, 0..<view.height, into: &frame)
-            s.frame = frame
+            s.frame = Bitmap(copying: view)
             defer { s.waiters = [:] }
             return Array(s.waiters.values)
         }
@@ -121,7 +119,7 @@ public final class DisplayState: Sendable {
                     s.frame = nil
                 } else if var frame = s.frame.take() {
                     if frame.width == view.width && frame.height == view.height {
-                        Self.copyRows(view, changedRows, into: &frame)
+                        frame.copyRows(changedRows, from: view)
                         s.frame = frame
                     }
                 }
@@ -130,18 +128,6 @@ public final class DisplayState: Sendable {
             s.status.lastFrameAt = time
             s.presentTimes.append(monotonic)
             if s.presentTimes.count > 240 { s.presentTimes.removeFirst(s.presentTimes.count - 240) }
-        }
-    }
-
-    private static func copyRows(_ view: PixelView, _ rows: Range<Int>, into bitmap: inout Bitmap) {
-        let rows = rows.clamped(to: 0..<min(view.height, bitmap.height))
-        let rowBytes = min(view.width, bitmap.width) * 4
-        let stride = bitmap.stride
-        bitmap.pixels.withUnsafeMutableBytes { dst in
-            guard let base = dst.baseAddress else { return }
-            for y in rows {
-                (base + y * stride).copyMemory(from: view.base + y * view.stride, byteCount: rowBytes)
-            }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseDevices
 import Logging
 import OshiraseCore
 import OshiraseFormats

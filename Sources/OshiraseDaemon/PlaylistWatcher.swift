@@ -1,6 +1,7 @@
 import CLinuxDevices
 import Foundation
 import Logging
+import OshiraseDevices
 import ServiceLifecycle
 import Synchronization
 
@@ -162,13 +163,6 @@ public final class PlaylistWatcher: Service, Sendable {
         }
         return names
     }
-}
-
-/// Seconds on the monotonic clock, for intervals that must not jump with the wall clock.
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 /// A daemon failure a person can act on.

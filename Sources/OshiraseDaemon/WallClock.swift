@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseDevices
 
 /// Where the daemon's services get the time of day and wait for it.
 ///

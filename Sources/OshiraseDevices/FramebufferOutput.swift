@@ -67,7 +67,7 @@ public final class FramebufferOutput: FrameOutput {
     /// when released.
     /// `now` is a monotonic time source in seconds, used only to tell a pan that waited for the
     /// vertical blank from one that did not.
-    public init(device: any FramebufferDevice, now: @escaping () -> Double = POSIX.monotonicSeconds) throws(OutputError) {
+    public init(device: any FramebufferDevice, now: @escaping () -> Double = monotonicSeconds) throws(OutputError) {
         let variable = device.variableInfo
         let fixed = device.fixedInfo
         let path = device.path

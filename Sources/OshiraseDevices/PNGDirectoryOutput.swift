@@ -47,7 +47,7 @@ public final class PNGDirectoryOutput: DeferredFrameOutput {
     ///
     /// `name` is the display's name, which becomes the file name; `now` gives monotonic seconds.
     public init(directory: String, name: String, width: Int, height: Int, minimumInterval: Double,
-                now: @escaping () -> Double = POSIX.monotonicSeconds) throws(OutputError) {
+                now: @escaping () -> Double = monotonicSeconds) throws(OutputError) {
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
             throw OutputError("png-dir: the display name \"\(name)\" cannot be a file name; use letters, digits and dashes")
         }

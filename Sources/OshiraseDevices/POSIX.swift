@@ -13,12 +13,25 @@ enum POSIX {
         return String(cString: text)
     }
 
-    /// Seconds on the monotonic clock: the default time source of rate-limited outputs.
-    @usableFromInline
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    /// Writes every byte to `fd`, retrying short writes and EINTR and waiting out EAGAIN on a
+    /// non-blocking descriptor; nil when done, else the errno that stopped it.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset) }
+            if n < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                if code == EAGAIN {
+                    var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&p, 1, 100)
+                    continue
+                }
+                return code
+            }
+            offset += n
+        }
+        return nil
     }
 
     /// Creates `path` and any missing parents, as `mkdir -p` does.
@@ -39,4 +52,12 @@ enum POSIX {
             prefix += "/"
         }
     }
+}
+
+/// Seconds on the monotonic clock, which no clock setting moves: for intervals, rate limits and
+/// noticing when the wall clock was set.
+public func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }

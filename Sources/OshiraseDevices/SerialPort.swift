@@ -59,19 +59,8 @@ public final class SerialPort {
 
     /// Writes all of `bytes`.
     public func write(_ bytes: [UInt8]) throws(SerialError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN {
-                    var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&p, 1, 100)
-                    continue
-                }
-                throw SerialError("writing to \(path) failed: \(String(cString: strerror(errno)))", code: errno)
-            }
-            offset += n
+        if let code = POSIX.writeAll(bytes, to: fd) {
+            throw SerialError("writing to \(path) failed: \(POSIX.errorText(code))", code: code)
         }
     }
 
@@ -119,12 +108,7 @@ public final class PseudoTerminal {
 
     /// Writes bytes as the device would send them.
     public func send(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(master, $0.baseAddress.map { $0 + offset }, bytes.count - offset) }
-            if n <= 0 { return }
-            offset += n
-        }
+        _ = POSIX.writeAll(bytes, to: master)
     }
 
     /// Reads what the host sent to the device (commands), waiting up to `timeout` seconds.

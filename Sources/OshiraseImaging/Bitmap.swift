@@ -106,3 +106,25 @@ extension Bitmap {
         return try result.get()
     }
 }
+
+extension Bitmap {
+    /// A packed copy (`stride == width × 4`) of the pixels a view lends.
+    public init(copying view: PixelView) {
+        self.init(width: view.width, height: view.height, stride: view.width * 4,
+                  pixels: [UInt8](repeating: 0, count: view.width * view.height * 4))
+        copyRows(0..<view.height, from: view)
+    }
+
+    /// Copies rows `rows` of `view` over the same rows of this bitmap (clipped to both).
+    public mutating func copyRows(_ rows: Range<Int>, from view: PixelView) {
+        let rows = rows.clamped(to: 0..<min(view.height, height))
+        let rowBytes = min(view.width, width) * 4
+        let stride = self.stride
+        pixels.withUnsafeMutableBytes { dst in
+            guard let base = dst.baseAddress else { return }
+            for y in rows {
+                (base + y * stride).copyMemory(from: view.base + y * view.stride, byteCount: rowBytes)
+            }
+        }
+    }
+}

@@ -31,15 +31,8 @@ final class Canvas {
 
     /// A copy of the pixels as a `Bitmap` (Cairo's ARGB32 layout).
     func bitmap() -> Bitmap {
-        cairo_surface_flush(surface)
-        let stride = Int(cairo_image_surface_get_stride(surface))
-        var pixels = [UInt8](repeating: 0, count: stride * height)
-        if let data = cairo_image_surface_get_data(surface) {
-            pixels.withUnsafeMutableBytes { dst in
-                dst.baseAddress?.copyMemory(from: data, byteCount: stride * height)
-            }
-        }
-        return Bitmap(width: width, height: height, stride: stride, pixels: pixels)
+        (try? withPixelView { Bitmap(copying: $0) })
+            ?? Bitmap(width: width, height: height, stride: width * 4, pixels: [UInt8](repeating: 0, count: width * height * 4))
     }
 
     /// Lends the surface's pixels, read-only, for the duration of `body`.

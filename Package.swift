@@ -73,7 +73,7 @@ let package = Package(
         // The thin command-line shell.
         .executableTarget(name: "oshirase", dependencies: [
             "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseStore",
-            "OshiraseDaemon", "OshiraseAPI",
+            "OshiraseDevices", "OshiraseDaemon", "OshiraseAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

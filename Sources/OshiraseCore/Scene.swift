@@ -20,9 +20,16 @@ public struct Scene: Sendable, Equatable {
     public let timeZone: TimeZone
     /// What the temperature-check panel shows, on profiles that have one.
     public var panel: ScreeningPanel
+    /// A short privacy notice at the foot of the temperature-check panel, in every state: why
+    /// temperatures are taken and that nothing is kept, as Japan's Personal Information Protection
+    /// Commission asks of such devices. Nil shows none; ignored on profiles without a panel.
+    public var panelNotice: String?
 
+    /// A scene of `profile` at `time`; `panel` and `panelNotice` matter only on profiles with a
+    /// temperature-check panel.
     public init(profile: DisplayProfile, layout: Layout, main: ZoneContent, ticker: ZoneContent?,
-                siteName: String, time: Date, timeZone: TimeZone, panel: ScreeningPanel = .idle) {
+                siteName: String, time: Date, timeZone: TimeZone, panel: ScreeningPanel = .idle,
+                panelNotice: String? = nil) {
         self.profile = profile
         self.layout = layout
         self.main = main
@@ -31,6 +38,7 @@ public struct Scene: Sendable, Equatable {
         self.time = time
         self.timeZone = timeZone
         self.panel = panel
+        self.panelNotice = panelNotice
     }
 }
 

@@ -160,6 +160,14 @@ public struct Screening: Sendable, Equatable {
         if case .result(_, let until) = panel, time >= until { panel = .idle }
     }
 
+    /// The next instant at which the panel changes with no reading at all: a result's hold ends,
+    /// or a sensor that stays silent goes offline (nil: nothing is pending).
+    public var nextChange: Date? {
+        var next = lastValid.map { $0.addingTimeInterval(policy.offlineAfter) }
+        if case .result(_, let until) = panel { next = min(next ?? until, until) }
+        return next
+    }
+
     /// The sensor is gone (unplugged, I/O error): nothing it said before may stay on screen.
     public mutating func goOffline() {
         panel = .offline

@@ -17,6 +17,7 @@ public final class Daemon: DaemonInspecting {
     public let metrics: DaemonMetrics
     public let displays: [DisplayService]
     public let watcher: PlaylistWatcher
+    public let sensors: [SensorService]
     private let clock: any WallClock
     private let clockNotBefore: Date
     private let startedAt: Date
@@ -28,11 +29,17 @@ public final class Daemon: DaemonInspecting {
     ///   - record: where finished showings go (proof of play); must return at once.
     ///   - proofQuery: reads proof of play back for the API.
     ///   - openOutput: makes each display's output; by default from its config (DRM, fbdev, PNG directory, memory).
+    ///   - openThermometer: makes each sensor's thermometer; by default from its config.
+    ///   - countScreening: receives each result's class for the hourly counts; must return at once.
+    ///   - onScreeningResult: sees each result as its panel takes it (benchmarks and tests).
     public init(config: SiteConfig, clock: any WallClock = SystemWallClock(), logger: Logger,
                 phraseModel: PhraseModel?, metrics: DaemonMetrics = DaemonMetrics(), clockNotBefore: Date? = nil,
                 record: @escaping @Sendable (PlayRecord) -> Void = { _ in },
                 proofQuery: @escaping @Sendable (Date, Date) async throws -> [PlayRecord] = { _, _ in [] },
-                openOutput: ((DisplayConfig) -> OutputOpener)? = nil) {
+                openOutput: ((DisplayConfig) -> OutputOpener)? = nil,
+                openThermometer: ThermometerOpener? = nil,
+                countScreening: @escaping @Sendable (String, ScreeningResult, Date) -> Void = { _, _, _ in },
+                onScreeningResult: (@Sendable (String, ScreeningResult) -> Void)? = nil) {
         self.config = config
         self.clock = clock
         self.metrics = metrics
@@ -48,20 +55,40 @@ public final class Daemon: DaemonInspecting {
         let context = DisplayContext(site: config.site, timeZone: config.timeZone, clockNotBefore: notBefore,
                                      library: library, clock: clock, phraseModel: phraseModel, logger: logger,
                                      record: record)
+        let sensorStates = config.sensors.map { SensorState(config: $0) }
         displays = config.displays.map { display in
             DisplayService(config: display, context: context, metrics: metrics.display(display.name),
-                           openOutput: openOutput?(display) ?? Daemon.defaultOpener(for: display))
+                           openOutput: openOutput?(display) ?? Daemon.defaultOpener(for: display),
+                           sensor: sensorStates.first { $0.config.displays.contains(display.name) })
         }
         watcher = PlaylistWatcher(library: library, logger: logger)
         let services = displays
         library.onChange { for display in services { display.wake() } }
+        let open: ThermometerOpener = openThermometer ?? { sensor in try Daemon.defaultThermometer(for: sensor, clock: clock) }
+        sensors = sensorStates.map { state in
+            let fed = services.filter { state.config.displays.contains($0.config.name) }
+            let sensorMetrics = metrics.sensor(state.config.name)
+            for name in ["normal", "fever", "retry"] { _ = sensorMetrics.screenings(name) }
+            let name = state.config.name
+            var onResult: (@Sendable (ScreeningResult) -> Void)?
+            if let report = onScreeningResult { onResult = { result in report(name, result) } }
+            return SensorService(state: state, makeThermometer: { try open(state.config) },
+                                 wake: { for display in fed { display.wake() } }, count: countScreening,
+                                 metrics: sensorMetrics, logger: logger, onResult: onResult)
+        }
+        for display in config.displays where display.profile.temperaturePanel != nil
+            && !config.sensors.contains(where: { $0.displays.contains(display.name) }) {
+            logger.warning("display '\(display.name)' has a temperature panel but no sensor feeds it: the panel says the thermometer is offline (add one under sensors:)")
+        }
     }
 
     /// Reads every playlist once (before the displays start, so the first frame is not idle).
     public func loadPlaylists() { library.rescan() }
 
-    /// The services to run: the watcher and every display.
-    public var services: [any Service] { [watcher] + displays.map { $0 as any Service } }
+    /// The services to run: the watcher, every display and every sensor.
+    public var services: [any Service] {
+        [watcher] + displays.map { $0 as any Service } + sensors.map { $0 as any Service }
+    }
 
     /// The output a display's config names.
     public static func defaultOpener(for display: DisplayConfig) -> OutputOpener {
@@ -100,7 +127,7 @@ public final class Daemon: DaemonInspecting {
     public func status() async -> DaemonStatus {
         DaemonStatus(site: config.site, startedAt: startedAt, uptimeSeconds: monotonicSeconds() - startedMonotonic,
                      clockTrusted: clock.now() >= clockNotBefore, displays: displays.map(\.state.status),
-                     playlists: library.statuses())
+                     playlists: library.statuses(), sensors: sensors.map { $0.state.status(at: clock.now()) })
     }
 
     public func screenshot(display: String) async -> Bitmap? {

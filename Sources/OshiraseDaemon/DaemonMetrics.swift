@@ -32,6 +32,31 @@ public final class DaemonMetrics: Sendable {
                 helpText: "Failures to open or write the display's output device."), labels: labels))
     }
 
+    /// The metrics of one temperature sensor, labelled with its name: counts and health only.
+    func sensor(_ name: String) -> SensorMetrics {
+        let labels = [("sensor", name)]
+        let registry = self.registry
+        return SensorMetrics(
+            screenings: { className in
+                registry.makeCounter(descriptor: MetricNameDescriptor(
+                    namespace: "oshirase", metricName: "screenings", unitName: "total",
+                    helpText: "Temperature checks completed, per result class (normal, fever, retry)."),
+                    labels: labels + [("class", className)])
+            },
+            connected: registry.makeGauge(descriptor: MetricNameDescriptor(
+                namespace: "oshirase", metricName: "sensor_connected", unitName: "",
+                helpText: "1 while the thermometer's device is open and sending, else 0."), labels: labels),
+            disconnects: registry.makeCounter(descriptor: MetricNameDescriptor(
+                namespace: "oshirase", metricName: "sensor_disconnects", unitName: "total",
+                helpText: "Times the thermometer's device went away."), labels: labels),
+            checksumErrors: registry.makeCounter(descriptor: MetricNameDescriptor(
+                namespace: "oshirase", metricName: "sensor_checksum_errors", unitName: "total",
+                helpText: "Thermometer frames dropped for a bad checksum."), labels: labels),
+            skippedBytes: registry.makeCounter(descriptor: MetricNameDescriptor(
+                namespace: "oshirase", metricName: "sensor_skipped_bytes", unitName: "total",
+                helpText: "Bytes from the thermometer that were not part of a valid frame."), labels: labels))
+    }
+
     /// Every metric in the Prometheus text exposition format.
     public func text() -> String { registry.emitToString() }
 }
@@ -41,4 +66,13 @@ struct DisplayMetrics: Sendable {
     let framesDropped: Counter
     let renderTime: DurationHistogram
     let outputErrors: Counter
+}
+
+struct SensorMetrics: Sendable {
+    /// The counter of one result class (the registry hands back the same counter for the same labels).
+    let screenings: @Sendable (String) -> Counter
+    let connected: Gauge
+    let disconnects: Counter
+    let checksumErrors: Counter
+    let skippedBytes: Counter
 }

@@ -47,6 +47,7 @@ final class DisplayLoop {
     private let metrics: DisplayMetrics
     private let wakeup: Wakeup
     private let openOutput: () throws(OutputError) -> FrameOutput
+    private let sensor: SensorState?
     private var logger: Logger
     private let calendar: Calendar
 
@@ -91,8 +92,9 @@ final class DisplayLoop {
     private var visibleSince: Date?
 
     init(config: DisplayConfig, context: DisplayContext, state: DisplayState, metrics: DisplayMetrics,
-         wakeup: Wakeup, openOutput: @escaping () throws(OutputError) -> FrameOutput) {
+         wakeup: Wakeup, openOutput: @escaping () throws(OutputError) -> FrameOutput, sensor: SensorState? = nil) {
         self.config = config
+        self.sensor = sensor
         self.context = context
         self.state = state
         self.metrics = metrics
@@ -252,6 +254,19 @@ final class DisplayLoop {
         var scene = Scene(profile: config.profile, layout: layout, main: content(mainSlot),
                           ticker: tickerSlot.map(content), siteName: context.site, time: now,
                           timeZone: engine.playlists.first?.timeZone ?? context.timeZone)
+        // The temperature panel: a kiosk no sensor feeds says its thermometer is off rather than
+        // inviting visitors to a check that cannot happen.
+        var panelChange: Date?
+        if config.profile.temperaturePanel != nil {
+            if let sensor {
+                let reading = sensor.panel(at: now)
+                scene.panel = reading.panel
+                scene.panelNotice = sensor.config.notice
+                panelChange = reading.nextChange
+            } else {
+                scene.panel = .offline
+            }
+        }
         let led = config.profile.kind == .led
         let still = led && (config.staticTickers.map { Schedule(time: $0).matches(now, calendar: calendar) } ?? false)
         if still { scene = FramePlan.holdingTickers(scene) }
@@ -262,7 +277,8 @@ final class DisplayLoop {
             main: FramePlan.look(of: scene.main, slot: mainSlot, inTickerZone: false, at: now, fps: config.fps, stillTickers: still),
             ticker: tickerSlot.map { FramePlan.look(of: scene.ticker ?? .idle, slot: $0, inTickerZone: true, at: now,
                                                     fps: config.fps, stillTickers: still) },
-            light: light)
+            light: light,
+            panel: config.profile.temperaturePanel == nil ? nil : scene.panel)
 
         if look != shown || fade != nil || needsWhole {
             // Status first, so whoever sees the frame counted also sees what it shows.
@@ -294,7 +310,7 @@ final class DisplayLoop {
         }
         frameDeadline = nil
         return FramePlan.nextChange(after: now, looks: [look.main] + (look.ticker.map { [$0] } ?? []),
-                                    slotEnds: [mainSlot.end] + (tickerSlot.map { [$0.end] } ?? []))
+                                    slotEnds: [mainSlot.end] + (tickerSlot.map { [$0.end] } ?? []) + (panelChange.map { [$0] } ?? []))
     }
 
     /// A wall clock that was set (NTP after a boot without RTC, an RTC read in the wrong zone)
@@ -398,10 +414,16 @@ final class DisplayLoop {
         f.from.withUnsafeBytes { from in
             blend.withUnsafeMutableBytes { out in
                 guard let fromBase = from.baseAddress, let outBase = out.baseAddress, from.count >= count else { return }
+                // The temperature panel is never faded: a visitor's result appears whole at once.
+                let crispFrom = config.profile.temperaturePanel.map { min(view.height, Int($0.y)) } ?? view.height
                 for y in 0..<view.height {
                     let src = (view.base + y * view.stride).assumingMemoryBound(to: UInt8.self)
                     let old = (fromBase + y * rowBytes).assumingMemoryBound(to: UInt8.self)
                     let dst = (outBase + y * rowBytes).assumingMemoryBound(to: UInt8.self)
+                    if y >= crispFrom {
+                        dst.update(from: src, count: rowBytes)
+                        continue
+                    }
                     for i in 0..<rowBytes {
                         let a = UInt32(old[i]), b = UInt32(src[i])
                         dst[i] = UInt8(truncatingIfNeeded: (a * (256 - weight) + b * weight) >> 8)

@@ -14,12 +14,16 @@ public final class DisplayService: Service, Sendable {
     let metrics: DisplayMetrics
     let wakeup = Wakeup()
     let openOutput: OutputOpener
+    /// The thermometer whose results the display's temperature panel shows.
+    let sensor: SensorState?
 
-    init(config: DisplayConfig, context: DisplayContext, metrics: DisplayMetrics, openOutput: @escaping OutputOpener) {
+    init(config: DisplayConfig, context: DisplayContext, metrics: DisplayMetrics, openOutput: @escaping OutputOpener,
+         sensor: SensorState? = nil) {
         self.config = config
         self.context = context
         self.metrics = metrics
         self.openOutput = openOutput
+        self.sensor = sensor
         state = DisplayState(status: DisplayStatus(
             name: config.name, profile: config.profile.name, output: config.output.kind, width: config.profile.width,
             height: config.profile.height, powered: true, items: [:], framesPresented: 0, frameRate: 0,
@@ -29,12 +33,12 @@ public final class DisplayService: Service, Sendable {
     public func run() async throws {
         let executor = ThreadExecutor(name: "display-\(config.name)")
         defer { executor.shutdown() }
-        let (config, context, state, metrics, wakeup, openOutput) =
-            (self.config, self.context, self.state, self.metrics, self.wakeup, self.openOutput)
+        let (config, context, state, metrics, wakeup, openOutput, sensor) =
+            (self.config, self.context, self.state, self.metrics, self.wakeup, self.openOutput, self.sensor)
         await cancelWhenGracefulShutdown {
             await withTaskExecutorPreference(executor) {
                 let loop = DisplayLoop(config: config, context: context, state: state, metrics: metrics,
-                                       wakeup: wakeup, openOutput: openOutput)
+                                       wakeup: wakeup, openOutput: openOutput, sensor: sensor)
                 await withTaskCancellationHandler {
                     await loop.run()
                 } onCancel: {

@@ -23,6 +23,8 @@ struct FrameLook: Equatable {
     var main: ZoneLook
     var ticker: ZoneLook?
     var light: LightOutput?
+    /// What the temperature panel shows, on profiles that have one.
+    var panel: ScreeningPanel?
 
     var animates: Bool { main.animates || ticker?.animates == true }
 
@@ -32,6 +34,7 @@ struct FrameLook: Equatable {
         var parts: DisplayParts = []
         if old.main != main { parts.insert(.main) }
         if old.ticker != ticker { parts.insert(.ticker) }
+        if old.panel != panel { parts.insert(.panel) }
         return parts
     }
 
@@ -94,7 +97,7 @@ enum FramePlan {
         }
         return Scene(profile: scene.profile, layout: scene.layout, main: hold(scene.main) ?? scene.main,
                      ticker: hold(scene.ticker), siteName: scene.siteName, time: scene.time, timeZone: scene.timeZone,
-                     panel: scene.panel)
+                     panel: scene.panel, panelNotice: scene.panelNotice)
     }
 
     /// The next instant at which a frame that is not animating may change: a slot ends, a

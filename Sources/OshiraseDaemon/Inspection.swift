@@ -77,15 +77,18 @@ public struct DaemonStatus: Sendable, Codable, Equatable {
     public var clockTrusted: Bool
     public var displays: [DisplayStatus]
     public var playlists: [PlaylistStatus]
+    /// Temperature sensors: health and counts, never a reading.
+    public var sensors: [SensorStatus]
 
     public init(site: String, startedAt: Date, uptimeSeconds: Double, clockTrusted: Bool,
-                displays: [DisplayStatus], playlists: [PlaylistStatus]) {
+                displays: [DisplayStatus], playlists: [PlaylistStatus], sensors: [SensorStatus] = []) {
         self.site = site
         self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds
         self.clockTrusted = clockTrusted
         self.displays = displays
         self.playlists = playlists
+        self.sensors = sensors
     }
 }
 

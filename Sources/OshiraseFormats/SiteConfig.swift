@@ -20,10 +20,12 @@ public struct SiteConfig: Sendable, Equatable {
     public var profiles: [DisplayProfile]
     /// Proof-of-play records older than this many days are deleted, once a day.
     public var proofOfPlayDays: Int
+    /// Temperature-check sensors and the kiosk panels they feed.
+    public var sensors: [SensorConfig]
 
     public init(site: String, timeZone: TimeZone = .tokyo, playlistsDirectory: String, stateDirectory: String,
                 clockNotBefore: Date? = nil, displays: [DisplayConfig], api: APIConfig = APIConfig(),
-                profiles: [DisplayProfile] = [], proofOfPlayDays: Int = 400) {
+                profiles: [DisplayProfile] = [], proofOfPlayDays: Int = 400, sensors: [SensorConfig] = []) {
         self.site = site
         self.timeZone = timeZone
         self.playlistsDirectory = playlistsDirectory
@@ -33,6 +35,48 @@ public struct SiteConfig: Sendable, Equatable {
         self.api = api
         self.profiles = profiles
         self.proofOfPlayDays = proofOfPlayDays
+        self.sensors = sensors
+    }
+}
+
+/// One temperature-check sensor (PRODUCT.md §7): where its readings come from, the rules that
+/// turn them into results, and the kiosk panels that show them.
+public struct SensorConfig: Sendable, Equatable {
+    /// Unique within the config, e.g. `entrance-thermometer`; used in the API, metrics and counts.
+    public var name: String
+    public var source: SensorSource
+    /// Names of the displays whose temperature panel shows this sensor (kiosk profiles).
+    public var displays: [String]
+    public var policy: ScreeningPolicy
+    /// A line on the panel saying why temperatures are taken and that nothing is kept; nil: none.
+    public var notice: String?
+
+    public init(name: String, source: SensorSource, displays: [String], policy: ScreeningPolicy = .standard,
+                notice: String? = nil) {
+        self.name = name
+        self.source = source
+        self.displays = displays
+        self.policy = policy
+        self.notice = notice
+    }
+
+    /// The notice shown for `notice: true`: purpose, and that no image or individual value is kept.
+    public static let defaultNotice = "検温は感染症対策のために行っています。画像や個人の測定値は保存しません。\nTemperatures are checked for infection control; no images or individual readings are kept."
+}
+
+/// Where a sensor's readings come from.
+public enum SensorSource: Sendable, Equatable {
+    /// A GY-MCU90614 module on a serial line (9600 or 115200 baud).
+    case gyMCU90614(device: String, baud: Int)
+    /// The simulator: a scenario file (absolute path), or random visitors from a seed; it speaks
+    /// the module's bytes through a pseudo-terminal to the same serial reader.
+    case simulated(scenario: String?, seed: UInt64)
+
+    public var kind: String {
+        switch self {
+        case .gyMCU90614: "gy-mcu90614"
+        case .simulated: "simulated"
+        }
     }
 }
 

@@ -331,8 +331,26 @@ public final class Renderer {
         let area = Rect(x: rect.x, y: band.maxY, width: rect.width, height: rect.height - bandHeight)
         let look = PanelLook(scene.panel)
         if let background = look.background { canvas.fill(area, background) }
-        let body = area.inset(by: pad)
+        var body = area.inset(by: pad)
         let text = look.text ?? theme.text
+        let notice = scene.panelNotice?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if !notice.isEmpty {
+            // The privacy notice takes a strip at the foot of the panel, wider than the prompts
+            // (an English sentence needs the width at secondary size), and the value and prompts
+            // share what is left above it: the notice never covers them.
+            let size = max(p.minimumSecondaryTextSize, (rect.height * 0.045).rounded())
+            let spacing = 1.05
+            // Two lines of Noto Sans CJK, whose line box is about 1.45 em.
+            let height = min((size * 1.45 * (1 + spacing)).rounded(.up) + 2, (area.height * 0.3).rounded())
+            let side = (pad / 3).rounded()
+            let box = Rect(x: rect.x + side, y: area.maxY - (pad * 0.3).rounded() - height,
+                           width: rect.width - 2 * side, height: height)
+            body.height = max(0, box.y - (pad * 0.2).rounded() - body.y)
+            try placeText(notice, role: "panel-notice", in: box,
+                          style: TextStyle(color: look.secondary ?? PanelLook.secondaryOnPanel, maxSize: size,
+                                           minSize: p.minimumSecondaryTextSize, alignment: PANGO_ALIGN_CENTER,
+                                           verticalCenter: true, lineSpacing: spacing, maxLines: 2), canvas: canvas)
+        }
         var top = body.y
         if let value = look.value {
             // The reading itself, as large as fits: the first thing a visitor looks for.
@@ -607,6 +625,12 @@ struct PanelLook {
     var value: String?
     var background: RGB?
     var text: RGB?
+    /// Quieter text (the privacy notice) on this state's background; nil on the plain panel,
+    /// which uses ``secondaryOnPanel``. Each is at least 4.5:1 on its background.
+    var secondary: RGB?
+
+    /// Secondary text on the panel's own background (#F5F7FA): 5.7:1.
+    static let secondaryOnPanel = RGB(hex: 0x486581)
 
     init(_ panel: ScreeningPanel) {
         switch panel {
@@ -617,28 +641,31 @@ struct PanelLook {
         case .offline:
             // No number at all: an old reading must never look like the current visitor's.
             self.init(japanese: "検温機は停止中です", english: "Thermometer offline: please ask a staff member",
-                      background: RGB(hex: 0x5F6368), text: RGB(hex: 0xFFFFFF))
+                      background: RGB(hex: 0x5F6368), text: RGB(hex: 0xFFFFFF), secondary: RGB(hex: 0xE8EAED))
         case .result(let result, _):
             switch result {
             case .normal(let c):
+                // White is the only light text with 4.5:1 on this green, so secondary text keeps it.
                 self.init(japanese: "正常です", english: "Normal", value: PanelLook.celsius(c),
-                          background: RGB(hex: 0x1B7F3B), text: RGB(hex: 0xFFFFFF))
+                          background: RGB(hex: 0x1B7F3B), text: RGB(hex: 0xFFFFFF), secondary: RGB(hex: 0xFFFFFF))
             case .fever(let c):
                 self.init(japanese: "係員にお声がけください", english: "Please see a staff member", value: PanelLook.celsius(c),
-                          background: RGB(hex: 0xB00020), text: RGB(hex: 0xFFFFFF))
+                          background: RGB(hex: 0xB00020), text: RGB(hex: 0xFFFFFF), secondary: RGB(hex: 0xFCE4EC))
             case .retry:
                 self.init(japanese: "もう一度お願いします", english: "Please try again",
-                          background: RGB(hex: 0xFFC107), text: RGB(hex: 0x1A1A1A))
+                          background: RGB(hex: 0xFFC107), text: RGB(hex: 0x1A1A1A), secondary: RGB(hex: 0x4A3B00))
             }
         }
     }
 
-    init(japanese: String, english: String, value: String? = nil, background: RGB? = nil, text: RGB? = nil) {
+    init(japanese: String, english: String, value: String? = nil, background: RGB? = nil, text: RGB? = nil,
+         secondary: RGB? = nil) {
         self.japanese = japanese
         self.english = english
         self.value = value
         self.background = background
         self.text = text
+        self.secondary = secondary
     }
 
     static func celsius(_ value: Double) -> String { String(format: "%.1f℃", value) }

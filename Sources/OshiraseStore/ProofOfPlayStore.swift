@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 
-/// Proof of play: what each display showed and when, kept in SQLite (`<state directory>/oshirase.sqlite`).
+/// Proof of play: what each display showed and when, kept in SQLite (`<state directory>/oshirase.sqlite`),
+/// with the hourly screening counts of the temperature-check kiosks beside it.
 ///
 /// The database is in WAL mode behind a GRDB `DatabasePool`: one writer connection (the daemon's
 /// frame loops, through ``ProofOfPlayWriter``) and reader connections that see the last committed
@@ -167,7 +168,10 @@ public final class ProofOfPlayStore: Sendable {
         }
     }
 
-    /// Retention: deletes the records that ended at or before `cutoff`; returns how many.
+    /// Retention: deletes the play records that ended at or before `cutoff`, and the hourly
+    /// screening counts of hours that ended at or before it; returns how many rows went (play
+    /// records plus hourly counts). Both go in one transaction, so the daemon's one retention
+    /// setting bounds the whole database.
     /// Freed pages are reused by later records, so the file stops growing rather than shrinking.
     @discardableResult
     public func deleteRecords(before cutoff: Date) throws(ProofOfPlayStoreError) -> Int {
@@ -179,11 +183,116 @@ public final class ProofOfPlayStore: Sendable {
         do {
             return try database.write { db in
                 try db.execute(sql: "DELETE FROM play WHERE end_ms <= ?", arguments: [limit])
-                return db.changesCount
+                let plays = db.changesCount
+                // An hour ends an hour after it starts: it has ended by the cutoff when it started
+                // an hour or more before it.
+                try db.execute(sql: "DELETE FROM screening WHERE hour_ms <= ?",
+                               arguments: [limit - ScreeningCount.hourMilliseconds])
+                return plays + db.changesCount
             }
         } catch {
             throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "delete old records from")
         }
+    }
+
+    // MARK: - Screening counts
+
+    /// Adds `count` visitors classed `className` (`normal`, `fever`, `retry`) by `sensor` to the
+    /// hour containing `at`, in its own transaction.
+    ///
+    /// Only the class and the hour are kept: the reading itself has nowhere to go (PRODUCT.md §7).
+    /// Like ``record(_:)`` it takes a few milliseconds; call it through ``ProofOfPlayWriter``
+    /// from the screening loop, never on it. A class name other than the three, an empty sensor
+    /// name or a count below 1 is refused with `.invalidRecord` and nothing changes.
+    public func countScreening(sensor: String, className: String, at: Date, by count: Int = 1) throws(ProofOfPlayStoreError) {
+        guard !isReadOnly else {
+            throw ProofOfPlayStoreError(code: .readOnly, path: databasePath,
+                                        message: "cannot count a screening in \(databasePath): the store was opened for reading only")
+        }
+        guard !sensor.isEmpty else {
+            throw ProofOfPlayStoreError(code: .invalidRecord, path: databasePath,
+                                        message: "cannot count a screening without a sensor name: give the sensor's name from the config")
+        }
+        guard ScreeningCount.classNames.contains(className) else {
+            throw ProofOfPlayStoreError(
+                code: .invalidRecord, path: databasePath,
+                message: "cannot count a screening of class '\(className)' on sensor \(sensor): the class must be normal, fever or retry")
+        }
+        guard count >= 1 else {
+            throw ProofOfPlayStoreError(code: .invalidRecord, path: databasePath,
+                                        message: "cannot add \(count) screenings on sensor \(sensor): the count must be at least 1")
+        }
+        guard let hour = ScreeningCount.hourMilliseconds(containing: at) else {
+            throw ProofOfPlayStoreError(code: .invalidRecord, path: databasePath,
+                                        message: "cannot count a screening on sensor \(sensor): its time is not a real instant")
+        }
+        do {
+            try database.writeWithoutTransaction { db in
+                // IMMEDIATE, as in record(_:): wait for a lock held elsewhere in the busy handler.
+                try db.inTransaction(.immediate) {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO screening (sensor, hour_ms, class, count) VALUES (?, ?, ?, ?)
+                            ON CONFLICT (sensor, hour_ms, class) DO UPDATE SET count = count + excluded.count
+                            """,
+                        arguments: [sensor, hour, className, count])
+                    return .commit
+                }
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "write")
+        }
+    }
+
+    /// The hourly counts of the hours starting in `[from, to)`, ordered by hour, sensor, then
+    /// class; `sensor` limits them to one sensor. Hours with no visitor of a class have no entry.
+    public func screeningCounts(from: Date, to: Date, sensor: String? = nil) throws(ProofOfPlayStoreError) -> [ScreeningCount] {
+        var sql = "SELECT sensor, hour_ms, class, count FROM screening WHERE hour_ms >= ? AND hour_ms < ?"
+        var arguments: StatementArguments = [Self.clampedMilliseconds(from), Self.clampedMilliseconds(to)]
+        if let sensor {
+            sql += " AND sensor = ?"
+            arguments += [sensor]
+        }
+        sql += " ORDER BY hour_ms, sensor, class"
+        do {
+            return try database.read { db in
+                guard try Self.hasScreeningTable(db) else { return [] }
+                return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    ScreeningCount(sensor: row[0], hourStart: Self.date(milliseconds: row[1]), className: row[2], count: row[3])
+                }
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "read")
+        }
+    }
+
+    /// Visitors per class (`normal`, `fever`, `retry`) over every hour kept, for status pages;
+    /// `sensor` limits them to one sensor. A class nobody was counted in has no entry.
+    public func screeningTotals(sensor: String? = nil) throws(ProofOfPlayStoreError) -> [String: Int] {
+        var sql = "SELECT class, SUM(count) FROM screening"
+        var arguments: StatementArguments = []
+        if let sensor {
+            sql += " WHERE sensor = ?"
+            arguments += [sensor]
+        }
+        sql += " GROUP BY class"
+        do {
+            return try database.read { db in
+                guard try Self.hasScreeningTable(db) else { return [:] }
+                var totals: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { totals[row[0]] = row[1] }
+                return totals
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "read")
+        }
+    }
+
+    /// A store opened read-only on the file of a daemon that predates the screening table (a
+    /// copied database, a report run before the upgraded daemon first starts) has no such table:
+    /// it then has no counts, rather than an error.
+    private static func hasScreeningTable(_ db: Database) throws -> Bool {
+        try db.tableExists("screening")
     }
 
     /// SQLite's `PRAGMA integrity_check`: `ok` for a sound database, else SQLite's list of problems.
@@ -226,6 +335,21 @@ public final class ProofOfPlayStore: Sendable {
                 -- retention deletes scan only the rows they need.
                 CREATE INDEX play_end ON play (end_ms);
                 CREATE INDEX play_display_end ON play (display, end_ms);
+                """)
+        }
+        // Temperature-check kiosks keep only how many visitors of each class an hour saw: no
+        // column for a reading, a finer time or anything about a person (PRODUCT.md §7, the
+        // privacy point of issue 4); a test checks the columns. Some thousands of rows a year
+        // per sensor, so the primary key is the only index needed.
+        migrator.registerMigration("v2: screening") { db in
+            try db.execute(sql: """
+                CREATE TABLE screening (
+                    sensor TEXT NOT NULL,
+                    hour_ms INTEGER NOT NULL,
+                    class TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    PRIMARY KEY (sensor, hour_ms, class)
+                ) WITHOUT ROWID;
                 """)
         }
         return migrator

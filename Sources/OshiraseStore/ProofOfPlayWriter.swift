@@ -1,27 +1,29 @@
 import Foundation
 
-/// Writes play records on a thread of its own, so a frame loop hands a record over and moves on.
+/// Writes play records and screening counts on a thread of its own, so a frame loop or a
+/// screening loop hands an item over and moves on.
 ///
-/// ``enqueue(_:)`` never waits for the disk or for SQLite's lock: it takes a short in-memory lock,
-/// appends to a bounded queue and returns. When the queue is full (the disk stalls, another
-/// process holds the database's write lock) new records are dropped and counted in
-/// ``Statistics/dropped`` rather than growing memory or slowing the frame loop; the daemon can
-/// export that count as a metric.
+/// ``enqueue(_:)`` and ``enqueue(screening:className:at:)`` never wait for the disk or for
+/// SQLite's lock: they take a short in-memory lock, append to one bounded queue and return. When
+/// the queue is full (the disk stalls, another process holds the database's write lock) new items
+/// are dropped and counted in ``Statistics/dropped`` rather than growing memory or slowing the
+/// caller; the daemon can export that count as a metric.
 ///
-/// The writer thread stores records one transaction each, in the order they were enqueued. A
-/// record stays at the head of the queue, counted against the bound, until its write is done.
+/// The writer thread stores items one transaction each, in the order they were enqueued. An
+/// item stays at the head of the queue, counted against the bound, until its write is done. The
+/// counters count items of both kinds together.
 public final class ProofOfPlayWriter: Sendable {
-    /// Counters since the writer started.
+    /// Counters since the writer started, of play records and screening counts together.
     public struct Statistics: Sendable, Equatable {
-        /// Records taken into the queue.
+        /// Items taken into the queue.
         public var accepted: Int
-        /// Records committed to the database.
+        /// Items committed to the database.
         public var written: Int
-        /// Records refused because the queue was full or the writer closed.
+        /// Items refused because the queue was full or the writer closed.
         public var dropped: Int
-        /// Records given up because the database refused them (disk full, damaged file…).
+        /// Items given up because the database refused them (disk full, damaged file…).
         public var failed: Int
-        /// Records waiting or being written now.
+        /// Items waiting or being written now.
         public var pending: Int
 
         public init(accepted: Int, written: Int, dropped: Int, failed: Int, pending: Int) {
@@ -37,9 +39,9 @@ public final class ProofOfPlayWriter: Sendable {
 
     /// Starts the writer thread.
     /// - Parameters:
-    ///   - capacity: how many records may wait; at the daemon's rate (a record per item change
-    ///     per zone) the default holds many minutes of a stalled disk.
-    ///   - onError: called on the writer thread for each record the database refused, and once
+    ///   - capacity: how many items may wait; at the daemon's rate (a record per item change
+    ///     per zone, a count per visitor) the default holds many minutes of a stalled disk.
+    ///   - onError: called on the writer thread for each item the database refused, and once
     ///     per stall while another process holds the write lock; for logging.
     public init(store: ProofOfPlayStore, capacity: Int = 4096,
                 onError: @escaping @Sendable (ProofOfPlayStoreError) -> Void = { _ in }) {
@@ -57,16 +59,24 @@ public final class ProofOfPlayWriter: Sendable {
     /// Queues a record for writing and returns at once; false when it was dropped (queue full or closed).
     @discardableResult
     public func enqueue(_ record: PlayRecord) -> Bool {
-        state.enqueue(record)
+        state.enqueue(.play(record))
     }
 
-    /// Waits until every record enqueued before this call has been written or has failed.
+    /// Queues one visitor classed `className` (`normal`, `fever`, `retry`) by `sensor` at `at`,
+    /// to be added to that hour's count, and returns at once; false when it was dropped (queue
+    /// full or closed). Takes no reading: only the class reaches the database.
+    @discardableResult
+    public func enqueue(screening sensor: String, className: String, at: Date) -> Bool {
+        state.enqueue(.screening(sensor: sensor, className: className, at: at))
+    }
+
+    /// Waits until every item enqueued before this call has been written or has failed.
     /// Blocks the calling thread: call it at shutdown or in tests, not from a frame loop.
     public func flush() {
         state.flush()
     }
 
-    /// Writes what is queued, then stops the writer thread; later records are dropped.
+    /// Writes what is queued, then stops the writer thread; later items are dropped.
     /// Blocks until the thread has ended. Calling it again does nothing.
     public func close() {
         state.requestClose()
@@ -77,11 +87,27 @@ public final class ProofOfPlayWriter: Sendable {
     public var statistics: Statistics { state.statistics }
 }
 
+/// One piece of work for the writer thread.
+enum WriterItem: Sendable {
+    case play(PlayRecord)
+    case screening(sensor: String, className: String, at: Date)
+
+    /// Writes the item in its own transaction.
+    func write(to store: ProofOfPlayStore) throws(ProofOfPlayStoreError) {
+        switch self {
+        case .play(let record):
+            try store.record(record)
+        case .screening(let sensor, let className, let at):
+            try store.countScreening(sensor: sensor, className: className, at: at)
+        }
+    }
+}
+
 /// The queue and counters shared by callers and the writer thread. Every mutable field is read and
 /// written only while holding `condition`, hence `@unchecked Sendable`.
 private final class WriterState: @unchecked Sendable {
     private let condition = NSCondition()
-    private var ring: [PlayRecord?]
+    private var ring: [WriterItem?]
     private var head = 0
     private var count = 0
     private var accepted = 0
@@ -96,14 +122,14 @@ private final class WriterState: @unchecked Sendable {
         ring = Array(repeating: nil, count: capacity)
     }
 
-    func enqueue(_ record: PlayRecord) -> Bool {
+    func enqueue(_ item: WriterItem) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard !closing, count < ring.count else {
             dropped += 1
             return false
         }
-        ring[(head + count) % ring.count] = record
+        ring[(head + count) % ring.count] = item
         count += 1
         accepted += 1
         condition.broadcast()
@@ -138,16 +164,16 @@ private final class WriterState: @unchecked Sendable {
 
     /// The writer thread's loop: take the head, write it outside the lock, then remove it.
     func run(store: ProofOfPlayStore, onError: @Sendable (ProofOfPlayStoreError) -> Void) {
-        while let record = next() {
+        while let item = next() {
             var succeeded = false
             var reportedStall = false
             while true {
                 do {
-                    try store.record(record)
+                    try item.write(to: store)
                     succeeded = true
                     break
                 } catch {
-                    // The write lock is held elsewhere past the busy timeout: keep the record and try
+                    // The write lock is held elsewhere past the busy timeout: keep the item and try
                     // again (the queue fills and counts drops meanwhile), unless we are shutting down.
                     if error.code == .busy, !isClosing {
                         if !reportedStall { onError(error) }
@@ -181,8 +207,8 @@ private final class WriterState: @unchecked Sendable {
         return closing
     }
 
-    /// The record at the head, waiting for one; nil once closing and empty.
-    private func next() -> PlayRecord? {
+    /// The item at the head, waiting for one; nil once closing and empty.
+    private func next() -> WriterItem? {
         condition.lock()
         defer { condition.unlock() }
         while count == 0 && !closing { condition.wait() }

@@ -26,6 +26,9 @@ struct Render: ParsableCommand {
     @Option(help: "What the kiosk's temperature panel shows: a reading in °C (e.g. 36.4, classed as on the box), or retry, measuring, offline.")
     var temperature: String?
 
+    @Option(help: "A privacy notice at the foot of the kiosk's temperature panel (one or two short lines; a line break starts the second).")
+    var notice: String?
+
     func validate() throws {
         if playlists.isEmpty { throw ValidationError("give at least one playlist file") }
         let ext = (output as NSString).pathExtension.lowercased()
@@ -36,6 +39,9 @@ struct Render: ParsableCommand {
             throw ValidationError("--alert is not supported yet: emergency messages arrive with the CAP issue")
         }
         if let temperature { _ = try Render.panel(for: temperature) }
+        if let notice, notice.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("--notice is empty: give the notice's text, or leave the option out")
+        }
     }
 
     /// The panel state `--temperature` asks for.
@@ -65,6 +71,12 @@ struct Render: ParsableCommand {
                 throw ValidationError("--temperature needs a display with a temperature panel: use --display dsign-clean")
             }
             scene.panel = try Render.panel(for: temperature)
+        }
+        if let notice {
+            guard profile.temperaturePanel != nil else {
+                throw ValidationError("--notice needs a display with a temperature panel: use --display dsign-clean")
+            }
+            scene.panelNotice = notice
         }
         let renderer = Renderer(phraseModel: loadPhraseModel())
         try renderer.withFrame(scene) { pixels, problems in

@@ -51,8 +51,12 @@ func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (Strin
     let writer = ProofOfPlayWriter(store: store, onError: { message in logger.error("proof of play: \(message)") })
     let daemon = Daemon(config: config, logger: logger, phraseModel: loadPhraseModel(),
                         record: { record in _ = writer.enqueue(record) },
-                        proofQuery: Daemon.proofOfPlayQuery(store))
-    logger.notice("oshirase \(config.site): \(config.displays.count) display(s), playlists in \(config.playlistsDirectory), state in \(config.stateDirectory)")
+                        proofQuery: Daemon.proofOfPlayQuery(store),
+                        countScreening: { sensor, result, time in
+                            // The class and the hour only: never the temperature.
+                            _ = writer.enqueue(screening: sensor, className: result.className, at: time)
+                        })
+    logger.notice("oshirase \(config.site): \(config.displays.count) display(s), \(config.sensors.count) sensor(s), playlists in \(config.playlistsDirectory), state in \(config.stateDirectory)")
     daemon.loadPlaylists()
     let host = config.api.host.contains(":") ? "[\(config.api.host)]" : config.api.host
     let api = makeAPI(inspecting: daemon, config: config.api, logger: logger, onListening: { port in

@@ -86,3 +86,19 @@ struct ScreeningTests {
         #expect(feed(&s, [36.5, 36.5, 36.5, 36.5], from: 1).isEmpty, "a window is not finished with readings from before")
     }
 }
+
+@Suite("Screening deadlines")
+struct ScreeningDeadlineTests {
+    let start = Date(timeIntervalSince1970: 1_795_000_000)
+
+    @Test func nextChangeIsTheResultsEndOrTheOfflineDeadlineWhicheverIsFirst() {
+        var s = Screening(policy: ScreeningPolicy(stableCount: 3, resultHold: 2.0, offlineAfter: 3.0))
+        #expect(s.nextChange == nil, "a sensor never heard from has nothing pending")
+        s.take(ThermometerReading(object: 22.0, ambient: 22.0, time: start))
+        #expect(s.nextChange == start.addingTimeInterval(3), "silent for 3 s from the last frame: offline")
+        for i in 1...3 { s.take(ThermometerReading(object: 36.4, ambient: 22.0, time: start.addingTimeInterval(Double(i) * 0.1))) }
+        #expect(s.nextChange == start.addingTimeInterval(0.3 + 2.0), "the result's hold ends before the offline deadline")
+        s.goOffline()
+        #expect(s.nextChange == nil)
+    }
+}

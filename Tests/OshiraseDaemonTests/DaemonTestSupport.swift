@@ -95,7 +95,8 @@ final class LoopHarness {
     let loop: DisplayLoop
     let config: DisplayConfig
 
-    init(folder: PlaylistFolder, display: DisplayConfig, at start: Date, notBefore: Date = jst(0, 0, day: 1)) {
+    init(folder: PlaylistFolder, display: DisplayConfig, at start: Date, notBefore: Date = jst(0, 0, day: 1),
+         sensor: SensorState? = nil) {
         self.folder = folder
         config = display
         clock = ManualClock(start)
@@ -114,7 +115,7 @@ final class LoopHarness {
                                                    powered: true, items: [:], framesPresented: 0, frameRate: 0,
                                                    configuredFrameRate: display.fps))
         loop = DisplayLoop(config: display, context: context, state: state, metrics: DaemonMetrics().display(display.name),
-                           wakeup: Wakeup(), openOutput: { () throws(OutputError) -> FrameOutput in output })
+                           wakeup: Wakeup(), openOutput: { () throws(OutputError) -> FrameOutput in output }, sensor: sensor)
     }
 
     /// Steps the loop at the current time; returns the deadline it asked for.

@@ -1,0 +1,209 @@
+import Foundation
+import Logging
+import OshiraseCore
+import OshiraseDevices
+import OshiraseFormats
+import ServiceLifecycle
+import Synchronization
+
+/// How one temperature sensor is doing, for `/v1/status`. Counts and health only: no reading,
+/// no value and no class of the visitor in front of the sensor ever appears here.
+public struct SensorStatus: Sendable, Codable, Equatable {
+    public var name: String
+    /// `gy-mcu90614` or `simulated`.
+    public var kind: String
+    /// The serial device it reads (for the simulator, the pseudo-terminal's link).
+    public var device: String?
+    /// The displays whose panel shows it.
+    public var displays: [String]
+    public var connected: Bool
+    /// What the panel shows now: `idle`, `measuring`, `result` or `offline`.
+    public var panel: String
+    /// Results since the daemon started, per class (`normal`, `fever`, `retry`); the hourly
+    /// counts are in the state database.
+    public var counts: [String: Int]
+    /// Damaged frames and stray bytes since the daemon started.
+    public var checksumErrors: Int
+    public var skippedBytes: Int
+    /// Times the device went away.
+    public var disconnects: Int
+    /// When the last valid frame arrived.
+    public var lastFrameAt: Date?
+    /// Why the device is not connected, while it is not.
+    public var problem: String?
+}
+
+/// The live state of one sensor, shared between the task that reads it and the display loops that
+/// show it: the screening state machine, health and counts. All access goes through a mutex and
+/// takes microseconds, so a display loop never waits on the device.
+public final class SensorState: Sendable {
+    public let config: SensorConfig
+    private struct Inner {
+        var screening: Screening
+        var connected = false
+        var device: String?
+        var problem: String?
+        var counts: [String: Int] = ["normal": 0, "fever": 0, "retry": 0]
+        var checksumErrors = 0
+        var skippedBytes = 0
+        var disconnects = 0
+        var lastFrameAt: Date?
+    }
+    private let inner: Mutex<Inner>
+
+    public init(config: SensorConfig) {
+        self.config = config
+        inner = Mutex(Inner(screening: Screening(policy: config.policy)))
+    }
+
+    /// What the panel shows at `time` (results expire, silence goes offline) and when that next
+    /// changes without a reading.
+    public func panel(at time: Date) -> (panel: ScreeningPanel, nextChange: Date?) {
+        inner.withLock { s in
+            s.screening.tick(at: time)
+            return (s.screening.panel, s.screening.nextChange)
+        }
+    }
+
+    /// What one event did.
+    struct Outcome {
+        /// The result a reading completed.
+        var result: ScreeningResult?
+        /// The panel changed: the displays showing it must look again.
+        var panelChanged = false
+        /// A connected device went away.
+        var lostDevice = false
+    }
+
+    /// Takes one event from the thermometer.
+    func handle(_ event: ThermometerEvent) -> Outcome {
+        inner.withLock { s in
+            let before = s.screening.panel
+            var result: ScreeningResult?
+            var lost = false
+            switch event {
+            case .reading(let reading):
+                s.screening.tick(at: reading.time)
+                result = s.screening.take(reading)
+                s.lastFrameAt = reading.time
+                if let result { s.counts[result.className, default: 0] += 1 }
+            case .connected(let device):
+                s.connected = true
+                s.device = device
+                s.problem = nil
+            case .disconnected(let problem):
+                lost = s.connected
+                if lost { s.disconnects += 1 }
+                s.connected = false
+                s.problem = problem
+                s.screening.goOffline()
+            case .errors(let checksum, let skipped):
+                s.checksumErrors = checksum
+                s.skippedBytes = skipped
+            }
+            return Outcome(result: result, panelChanged: s.screening.panel != before, lostDevice: lost)
+        }
+    }
+
+    public func status(at time: Date) -> SensorStatus {
+        inner.withLock { s in
+            s.screening.tick(at: time)
+            let panel = switch s.screening.panel {
+            case .idle: "idle"
+            case .measuring: "measuring"
+            case .result: "result"
+            case .offline: "offline"
+            }
+            return SensorStatus(name: config.name, kind: config.source.kind, device: s.device, displays: config.displays,
+                                connected: s.connected, panel: panel, counts: s.counts, checksumErrors: s.checksumErrors,
+                                skippedBytes: s.skippedBytes, disconnects: s.disconnects, lastFrameAt: s.lastFrameAt,
+                                problem: s.connected ? nil : s.problem)
+        }
+    }
+}
+
+/// Makes the thermometer a sensor's config names.
+public typealias ThermometerOpener = @Sendable (SensorConfig) throws -> any Thermometer
+
+/// One sensor as a service: reads its thermometer's events until graceful shutdown, runs the
+/// screening, wakes the displays whose panel changed, and counts results per hour.
+///
+/// Privacy (PRODUCT.md §7): a reading lives only in the screening state machine and on screen;
+/// it is never logged, stored or exposed. What leaves this type is a class name and a count.
+public final class SensorService: Service, Sendable {
+    public let state: SensorState
+    private let makeThermometer: @Sendable () throws -> any Thermometer
+    private let wake: @Sendable () -> Void
+    private let count: @Sendable (String, ScreeningResult, Date) -> Void
+    private let metrics: SensorMetrics
+    private let logger: Logger
+    /// Called with each result as the panel takes it (benchmarks and tests); never logged.
+    private let onResult: (@Sendable (ScreeningResult) -> Void)?
+
+    init(state: SensorState, makeThermometer: @escaping @Sendable () throws -> any Thermometer,
+         wake: @escaping @Sendable () -> Void, count: @escaping @Sendable (String, ScreeningResult, Date) -> Void,
+         metrics: SensorMetrics, logger: Logger, onResult: (@Sendable (ScreeningResult) -> Void)? = nil) {
+        self.state = state
+        self.makeThermometer = makeThermometer
+        self.wake = wake
+        self.count = count
+        self.metrics = metrics
+        var logger = logger
+        logger[metadataKey: "sensor"] = .string(state.config.name)
+        self.logger = logger
+        self.onResult = onResult
+    }
+
+    public func run() async throws {
+        let thermometer: any Thermometer
+        do {
+            thermometer = try makeThermometer()
+        } catch {
+            // The panel stays offline; the rest of the box keeps running.
+            logger.error("cannot start the thermometer: \(error); its panel shows offline")
+            _ = state.handle(.disconnected("\(error)"))
+            try? await gracefulShutdown()
+            return
+        }
+        await cancelWhenGracefulShutdown { await self.consume(thermometer) }
+        // A service that returns ends the whole group: should the events ever end on their
+        // own, the sensor is offline until the daemon stops, but the screens keep going.
+        _ = state.handle(.disconnected("the thermometer's reader stopped"))
+        try? await gracefulShutdown()
+    }
+
+    /// Handles the thermometer's events until it ends or the task is cancelled.
+    private func consume(_ thermometer: any Thermometer) async {
+        var reported = (checksum: 0, skipped: 0)
+        var lastErrorLog = -Double.infinity
+        for await event in thermometer.events() {
+            let outcome = state.handle(event)
+            if outcome.panelChanged { wake() }
+            switch event {
+            case .reading(let reading):
+                if let result = outcome.result {
+                    metrics.screenings(result.className).increment()
+                    count(state.config.name, result, reading.time)
+                    onResult?(result)
+                }
+            case .connected(let device):
+                logger.notice("thermometer connected on \(device)")
+                metrics.connected.set(to: 1)
+            case .disconnected(let problem):
+                logger.warning("thermometer offline: \(problem); trying again with backoff")
+                metrics.connected.set(to: 0)
+                if outcome.lostDevice { metrics.disconnects.increment() }
+            case .errors(let checksum, let skipped):
+                metrics.checksumErrors.increment(by: Int64(max(0, checksum - reported.checksum)))
+                metrics.skippedBytes.increment(by: Int64(max(0, skipped - reported.skipped)))
+                reported = (checksum, skipped)
+                // A noisy line would otherwise fill the journal: totals at most once a minute.
+                let now = monotonicSeconds()
+                if now - lastErrorLog >= 60 {
+                    lastErrorLog = now
+                    logger.warning("noise on the serial line: \(checksum) damaged frame(s) and \(skipped) stray byte(s) so far (check the cable and the baud rate)")
+                }
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ import OshiraseRender
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the daemon on the demo config: the sample playlists on all three profiles, with the live preview on http://127.0.0.1:8080/.",
+        abstract: "Run the daemon on the demo config: the sample playlists on all three profiles, simulated visitors at the kiosk's thermometer, and the live preview on http://127.0.0.1:8080/.",
         discussion: """
             With --out or --at, renders frames instead and exits: every sample playlist for every profile it \
             serves, the frame at the instant, then one frame per item of the loop playing then.

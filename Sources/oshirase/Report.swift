@@ -6,11 +6,13 @@ import OshiraseStore
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Proof of play: what each display showed, and when.",
+        abstract: "Proof of play: what each display showed, and when (or, with --screening, temperature checks per hour).",
         discussion: """
             Lists every item shown between --from and --to (items that started before --from or \
-            ended after --to are listed whole). The database is read without locking it: the \
-            daemon keeps running and writing. Times are printed in the config's time zone \
+            ended after --to are listed whole). With --screening, lists instead the hourly counts \
+            of temperature-check results per sensor and class for the hours starting in that \
+            window (no individual reading is ever stored). The database is read without locking \
+            it: the daemon keeps running and writing. Times are printed in the config's time zone \
             (Asia/Tokyo with --state).
             """)
 
@@ -25,6 +27,12 @@ struct Report: ParsableCommand {
 
     @Option(help: "Only this display (its name in the config).")
     var display: String?
+
+    @Flag(help: "Hourly temperature-check counts (sensor,hour,class,count) instead of proof of play.")
+    var screening = false
+
+    @Option(help: "With --screening: only this sensor (its name in the config).")
+    var sensor: String?
 
     @Option(help: "The daemon's config, for its state directory and time zone (default: $OSHIRASE_CONFIG, else /etc/oshirase/config.yaml).")
     var config: String?
@@ -41,6 +49,8 @@ struct Report: ParsableCommand {
             throw ValidationError("give either --config or --state, not both")
         }
         if let state, state.isEmpty { throw ValidationError("--state needs a folder") }
+        if screening && display != nil { throw ValidationError("--display is for proof of play; with --screening use --sensor") }
+        if !screening && sensor != nil { throw ValidationError("--sensor goes with --screening") }
     }
 
     func run() throws {
@@ -51,6 +61,11 @@ struct Report: ParsableCommand {
         let (directory, zone) = try stateDirectoryAndTimeZone()
         let store = try ProofOfPlayStore(readingFrom: directory)
         let out = BufferedOutput()
+        if screening {
+            try writeScreening(store: store, from: start, to: end, zone: zone, to: out)
+            out.flush()
+            return
+        }
         var first = true
         switch format {
         case .csv:
@@ -73,6 +88,26 @@ struct Report: ParsableCommand {
             out.write(first ? "]\n" : "\n]\n")
         }
         out.flush()
+    }
+
+    /// The hourly counts: CSV `sensor,hour,class,count` or a JSON array of those fields.
+    private func writeScreening(store: ProofOfPlayStore, from start: Date, to end: Date, zone: TimeZone,
+                                to out: BufferedOutput) throws {
+        let counts = try store.screeningCounts(from: start, to: end, sensor: sensor)
+        switch format {
+        case .csv:
+            out.write("sensor,hour,class,count\n")
+            for c in counts {
+                out.write([c.sensor, Self.instant(c.hourStart, in: zone), c.className, String(c.count)]
+                    .map(Self.csvField).joined(separator: ",") + "\n")
+            }
+        case .json:
+            let rows = counts.map { c in
+                "  {\"sensor\":\(jsonString(c.sensor)),\"hour\":\"\(Self.instant(c.hourStart, in: zone))\""
+                    + ",\"class\":\(jsonString(c.className)),\"count\":\(c.count)}"
+            }
+            out.write(rows.isEmpty ? "[]\n" : "[\n" + rows.joined(separator: ",\n") + "\n]\n")
+        }
     }
 
     /// `--state`, else the config's state directory and zone; a config with errors stops the report.

@@ -138,6 +138,35 @@ struct RenderCommandTests {
         #expect(word.status != 0 && word.stderrLines.first?.contains("'hot' is not a reading") == true, "\(word)")
     }
 
+    @Test("--notice adds the privacy line to the kiosk panel, and is refused where there is no panel or no text")
+    func privacyNotice() throws {
+        let ws = try Workspace()
+        try ws.write("lobby.yaml", allProfilesPlaylist)
+        let notice = "検温は感染症対策のために行っています。画像や個人の測定値は保存しません。"
+        let plain = try ws.run("render", "lobby.yaml", "--at", morning, "--display", "dsign-clean", "--temperature", "37.8",
+                               "--output", "plain.png")
+        let with = try ws.run("render", "lobby.yaml", "--at", morning, "--display", "dsign-clean", "--temperature", "37.8",
+                              "--notice", notice, "--output", "notice.png")
+        #expect(plain.status == 0 && with.status == 0 && with.stderr.isEmpty, "\(with)")
+        let a = try decodeOutput(ws.path("plain.png")).bitmap, b = try decodeOutput(ws.path("notice.png")).bitmap
+        #expect(a.width == 1080 && b.height == 1920)
+        // The line sits at the foot of the panel: the picture above the panel is the same.
+        let panelTop = 1920 - 557
+        var differingAbove = 0, differingFoot = 0
+        for y in 0..<1920 {
+            for x in Swift.stride(from: 0, to: 1080, by: 4)
+            where a.pixels[y * a.stride + x * 4 ..< y * a.stride + x * 4 + 3] != b.pixels[y * b.stride + x * 4 ..< y * b.stride + x * 4 + 3] {
+                if y < panelTop { differingAbove += 1 } else if y > 1920 - 140 { differingFoot += 1 }
+            }
+        }
+        #expect(differingAbove == 0 && differingFoot > 100, "above \(differingAbove), foot \(differingFoot)")
+        let lcd = try ws.run("render", "lobby.yaml", "--at", morning, "--notice", notice, "--output", "f.png")
+        #expect(lcd.status != 0 && !lcd.looksLikeCrash && lcd.stderrLines.count == 1, "\(lcd)")
+        let empty = try ws.run("render", "lobby.yaml", "--at", morning, "--display", "dsign-clean", "--notice", " ", "--output", "f.png")
+        #expect(empty.status != 0 && !empty.looksLikeCrash && empty.stderrLines.count == 1, "\(empty)")
+        #expect(!ws.exists("f.png"))
+    }
+
     @Test("--alert says clearly that it is not supported yet",
           arguments: [["--alert", "evacuation.xml"]])
     func unsupportedOptionsSaySo(extra: [String]) throws {

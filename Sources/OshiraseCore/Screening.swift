@@ -44,6 +44,8 @@ public enum ScreeningResult: Sendable, Equatable {
 public struct ScreeningPolicy: Sendable, Equatable {
     /// An object temperature above this means someone stands at the sensor.
     public var presenceThreshold: Double
+    /// …and it must be this much warmer than the air, or a warm room would be a visitor.
+    public var presenceAboveAmbient: Double
     /// At or above this the result is a fever.
     public var feverThreshold: Double
     /// Stable values outside this range ask for a retry.
@@ -63,8 +65,9 @@ public struct ScreeningPolicy: Sendable, Equatable {
     public init(presenceThreshold: Double = 32.0, feverThreshold: Double = 37.5,
                 plausibleRange: ClosedRange<Double> = 34.0...42.0, minimumAmbient: Double = 10.0,
                 stableCount: Int = 7, stableSpread: Double = 0.3, settleTimeout: Double = 4.0,
-                resultHold: Double = 5.0, offlineAfter: Double = 3.0) {
+                resultHold: Double = 5.0, offlineAfter: Double = 3.0, presenceAboveAmbient: Double = 1.5) {
         self.presenceThreshold = presenceThreshold
+        self.presenceAboveAmbient = presenceAboveAmbient
         self.feverThreshold = feverThreshold
         self.plausibleRange = plausibleRange
         self.minimumAmbient = minimumAmbient
@@ -101,6 +104,8 @@ public struct Screening: Sendable, Equatable {
     public let policy: ScreeningPolicy
     public private(set) var panel: ScreeningPanel = .offline
     private var window: [Double] = []
+    /// The ambient readings that came with `window`'s.
+    private var ambients: [Double] = []
     private var presentSince: Date?
     private var lastValid: Date?
     /// True after a result until the visitor leaves.
@@ -113,25 +118,37 @@ public struct Screening: Sendable, Equatable {
     /// Takes one valid reading; returns the result when this reading completes one.
     @discardableResult
     public mutating func take(_ reading: ThermometerReading) -> ScreeningResult? {
+        if let last = lastValid, reading.time < last.addingTimeInterval(-1) { restart() }
         lastValid = reading.time
         if case .offline = panel { panel = .idle }
-        let present = reading.object > policy.presenceThreshold
-        if case .result(_, let until) = panel, reading.time >= until { panel = .idle }
+        endHeldResult(at: reading.time)
+        // In a warm entrance the background itself can be above the threshold: someone is there
+        // only when the object is also clearly warmer than the air.
+        let present = reading.object > max(policy.presenceThreshold, reading.ambient + policy.presenceAboveAmbient)
         guard present else {
             waitingForLeave = false
             window = []
+            ambients = []
             presentSince = nil
             if case .measuring = panel { panel = .idle }
             return nil
         }
         if waitingForLeave { return nil }
-        if presentSince == nil { presentSince = reading.time }
-        if case .idle = panel { panel = .measuring }
+        if presentSince == nil {
+            // Someone new: the previous visitor's result, if still held, is not theirs to see.
+            presentSince = reading.time
+            panel = .measuring
+        }
         window.append(reading.object)
-        if window.count > policy.stableCount { window.removeFirst(window.count - policy.stableCount) }
+        ambients.append(reading.ambient)
+        if window.count > policy.stableCount {
+            window.removeFirst(window.count - policy.stableCount)
+            ambients.removeFirst(ambients.count - policy.stableCount)
+        }
 
         var result: ScreeningResult?
-        if reading.ambient < policy.minimumAmbient {
+        if window.count == policy.stableCount, Self.median(ambients) < policy.minimumAmbient {
+            // Judged on the window, not one reading: a single noisy ambient value ends nobody's check.
             result = .retry(.coldAmbient)
         } else if window.count == policy.stableCount, let low = window.min(), let high = window.max(),
                   high - low <= policy.stableSpread {
@@ -143,12 +160,35 @@ public struct Screening: Sendable, Equatable {
         panel = .result(result, until: reading.time.addingTimeInterval(policy.resultHold))
         waitingForLeave = true
         window = []
+        ambients = []
         presentSince = nil
         return result
     }
 
+    /// Ends a held result whose time is up, or that the clock can no longer time (set back, so
+    /// `until` lies further ahead than a whole hold).
+    private mutating func endHeldResult(at time: Date) {
+        guard case .result(_, let until) = panel else { return }
+        if time >= until || until.timeIntervalSince(time) > policy.resultHold + 1 { panel = .idle }
+    }
+
+    /// The wall clock was set back: nothing timed before the step can be trusted, so whatever was
+    /// under way starts again from the prompt.
+    private mutating func restart() {
+        if case .offline = panel {} else { panel = .idle }
+        window = []
+        ambients = []
+        presentSince = nil
+        waitingForLeave = false
+    }
+
     /// Lets time pass without a valid reading: results expire, and a silent sensor goes offline.
     public mutating func tick(at time: Date) {
+        if let last = lastValid, time < last.addingTimeInterval(-1) {
+            // Set back: the silence is timed from now on.
+            restart()
+            lastValid = time
+        }
         if let lastValid, time.timeIntervalSince(lastValid) >= policy.offlineAfter {
             goOffline()
             return
@@ -157,7 +197,7 @@ public struct Screening: Sendable, Equatable {
             panel = .offline
             return
         }
-        if case .result(_, let until) = panel, time >= until { panel = .idle }
+        endHeldResult(at: time)
     }
 
     /// The next instant at which the panel changes with no reading at all: a result's hold ends,
@@ -172,6 +212,7 @@ public struct Screening: Sendable, Equatable {
     public mutating func goOffline() {
         panel = .offline
         window = []
+        ambients = []
         presentSince = nil
         waitingForLeave = false
         lastValid = nil

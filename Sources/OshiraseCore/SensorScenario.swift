@@ -317,12 +317,12 @@ struct StepSource: Sendable {
 
 /// SplitMix64: a tiny generator whose sequence depends on the seed alone, on every platform and
 /// Swift version (the standard library's own random helpers promise neither).
-struct SplitMix64: Sendable {
+public struct SplitMix64: Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -331,7 +331,7 @@ struct SplitMix64: Sendable {
     }
 
     /// A value in 0 ..< 1 with 53 random bits.
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 
     /// A value in `low ..< high`.
     mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }

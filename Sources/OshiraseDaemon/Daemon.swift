@@ -74,7 +74,7 @@ public final class Daemon: DaemonInspecting {
             if let report = onScreeningResult { onResult = { result in report(name, result) } }
             return SensorService(state: state, makeThermometer: { try open(state.config) },
                                  wake: { for display in fed { display.wake() } }, count: countScreening,
-                                 metrics: sensorMetrics, logger: logger, onResult: onResult)
+                                 metrics: sensorMetrics, logger: logger, clockNotBefore: notBefore, onResult: onResult)
         }
         for display in config.displays where display.profile.temperaturePanel != nil
             && !config.sensors.contains(where: { $0.displays.contains(display.name) }) {

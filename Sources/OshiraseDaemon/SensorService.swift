@@ -16,6 +16,7 @@ public struct SensorStatus: Sendable, Codable, Equatable {
     public var device: String?
     /// The displays whose panel shows it.
     public var displays: [String]
+    /// The device is open; whether frames arrive shows in `panel` (offline after 3 s of silence).
     public var connected: Bool
     /// What the panel shows now: `idle`, `measuring`, `result` or `offline`.
     public var panel: String
@@ -137,13 +138,17 @@ public final class SensorService: Service, Sendable {
     private let count: @Sendable (String, ScreeningResult, Date) -> Void
     private let metrics: SensorMetrics
     private let logger: Logger
+    /// Before this instant the wall clock is not set: results are not put in an hour.
+    private let clockNotBefore: Date
     /// Called with each result as the panel takes it (benchmarks and tests); never logged.
     private let onResult: (@Sendable (ScreeningResult) -> Void)?
 
     init(state: SensorState, makeThermometer: @escaping @Sendable () throws -> any Thermometer,
          wake: @escaping @Sendable () -> Void, count: @escaping @Sendable (String, ScreeningResult, Date) -> Void,
-         metrics: SensorMetrics, logger: Logger, onResult: (@Sendable (ScreeningResult) -> Void)? = nil) {
+         metrics: SensorMetrics, logger: Logger, clockNotBefore: Date = .distantPast,
+         onResult: (@Sendable (ScreeningResult) -> Void)? = nil) {
         self.state = state
+        self.clockNotBefore = clockNotBefore
         self.makeThermometer = makeThermometer
         self.wake = wake
         self.count = count
@@ -162,6 +167,7 @@ public final class SensorService: Service, Sendable {
             // The panel stays offline; the rest of the box keeps running.
             logger.error("cannot start the thermometer: \(error); its panel shows offline")
             _ = state.handle(.disconnected("\(error)"))
+            wake()
             try? await gracefulShutdown()
             return
         }
@@ -169,6 +175,7 @@ public final class SensorService: Service, Sendable {
         // A service that returns ends the whole group: should the events ever end on their
         // own, the sensor is offline until the daemon stops, but the screens keep going.
         _ = state.handle(.disconnected("the thermometer's reader stopped"))
+        wake()
         try? await gracefulShutdown()
     }
 
@@ -176,6 +183,7 @@ public final class SensorService: Service, Sendable {
     private func consume(_ thermometer: any Thermometer) async {
         var reported = (checksum: 0, skipped: 0)
         var lastErrorLog = -Double.infinity
+        var saidClockUnset = false
         for await event in thermometer.events() {
             let outcome = state.handle(event)
             if outcome.panelChanged { wake() }
@@ -183,7 +191,13 @@ public final class SensorService: Service, Sendable {
             case .reading(let reading):
                 if let result = outcome.result {
                     metrics.screenings(result.className).increment()
-                    count(state.config.name, result, reading.time)
+                    if reading.time >= clockNotBefore {
+                        count(state.config.name, result, reading.time)
+                    } else if !saidClockUnset {
+                        // An hour of 1970 would be wrong and deleted by retention at once.
+                        saidClockUnset = true
+                        logger.warning("the system clock is not set yet: results are shown but not counted per hour until it is")
+                    }
                     onResult?(result)
                 }
             case .connected(let device):

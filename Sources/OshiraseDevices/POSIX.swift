@@ -14,15 +14,18 @@ enum POSIX {
     }
 
     /// Writes every byte to `fd`, retrying short writes and EINTR and waiting out EAGAIN on a
-    /// non-blocking descriptor; nil when done, else the errno that stopped it.
-    static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? {
+    /// non-blocking descriptor; nil when done, else the errno that stopped it (ETIMEDOUT when
+    /// the descriptor took nothing for `timeout` seconds: a serial line held by flow control).
+    static func writeAll(_ bytes: [UInt8], to fd: Int32, timeout: Double = .infinity) -> Int32? {
         var offset = 0
+        let deadline = monotonicSeconds() + timeout
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset) }
             if n < 0 {
                 let code = errno
                 if code == EINTR { continue }
                 if code == EAGAIN {
+                    if monotonicSeconds() >= deadline { return ETIMEDOUT }
                     var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                     _ = poll(&p, 1, 100)
                     continue

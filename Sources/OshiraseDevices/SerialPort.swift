@@ -41,6 +41,10 @@ public final class SerialPort {
             throw SerialError("\(path) is not a serial device: \(String(cString: strerror(code)))", code: code)
         }
         cfmakeraw(&tio)
+        // No flow control of any kind: the module has no RTS/CTS wires, and a flag left on by
+        // another program would hold every write back.
+        tio.c_cflag &= ~tcflag_t(CRTSCTS)
+        tio.c_iflag &= ~tcflag_t(IXON | IXOFF | IXANY)
         tio.c_cflag |= tcflag_t(CLOCAL | CREAD)
         tio.c_cflag &= ~tcflag_t(PARENB | CSTOPB | CSIZE)
         tio.c_cflag |= tcflag_t(CS8)
@@ -57,9 +61,9 @@ public final class SerialPort {
 
     deinit { if fd >= 0 { close(fd) } }
 
-    /// Writes all of `bytes`.
+    /// Writes all of `bytes`, giving up after a second in which the line takes nothing.
     public func write(_ bytes: [UInt8]) throws(SerialError) {
-        if let code = POSIX.writeAll(bytes, to: fd) {
+        if let code = POSIX.writeAll(bytes, to: fd, timeout: 1) {
             throw SerialError("writing to \(path) failed: \(POSIX.errorText(code))", code: code)
         }
     }

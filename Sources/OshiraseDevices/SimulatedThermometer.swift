@@ -66,19 +66,15 @@ public final class SimulatedThermometer: Thermometer {
     }
 
     public func events() -> AsyncStream<ThermometerEvent> {
-        let (stream, continuation) = AsyncStream<ThermometerEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let (stream, continuation) = AsyncStream<ThermometerEvent>.makeStream(bufferingPolicy: .bufferingNewest(GYMCU90614Thermometer.bufferedEvents))
         let player = ScenarioPlayer(scenario: scenario, linkPath: linkPath, speed: speed, ownsFolder: ownsFolder,
                                     observer: observer)
         // Plugged in before the reader starts, so its first open finds the device.
         if let problem = player.plugIn() { continuation.yield(.disconnected(problem)) }
-        let inner = GYMCU90614Thermometer(path: linkPath, now: now).events()
-        let forward = Task {
-            for await event in inner { continuation.yield(event) }
-            continuation.finish()
-        }
+        let stopReader = GYMCU90614Thermometer(path: linkPath, now: now).start(into: continuation)
         continuation.onTermination = { _ in
             player.stop()
-            forward.cancel()
+            stopReader()
         }
         let thread = Thread { player.run { continuation.yield($0) } }
         thread.name = "thermometer-sim"
@@ -221,12 +217,20 @@ private final class ScenarioPlayer: @unchecked Sendable {
     /// the wire arrive before the plug comes out, and a hang-up would throw away what is unread.
     private func drain() {
         let deadline = monotonicSeconds() + 0.5
+        var emptySince: Double?
         while monotonicSeconds() < deadline, !isStopped {
             var unread: Int32 = 0
             guard monitor >= 0, ioctl(monitor, UInt(FIONREAD), &unread) == 0 else { return }
-            // The kernel hands written bytes to the slave side a moment later, so an empty
-            // queue right after a write may not be empty yet.
-            if unread == 0, monotonicSeconds() - lastWrite > 0.02 { return }
+            // The kernel hands written bytes to the slave side a moment later (later still on a
+            // busy machine), so the queue must stay empty for a while after the last write.
+            let now = monotonicSeconds()
+            if unread == 0 {
+                let since = emptySince ?? now
+                emptySince = since
+                if now - since >= 0.05, now - lastWrite > 0.05 { return }
+            } else {
+                emptySince = nil
+            }
             usleep(2_000)
         }
     }

@@ -5,7 +5,7 @@ import Synchronization
 /// What a thermometer says: readings, and how the device is doing. Numbers only, never images.
 public enum ThermometerEvent: Sendable, Equatable {
     case reading(ThermometerReading)
-    /// The device is open and sending (the path it was opened at).
+    /// The device is open and continuous output was asked for (the path it was opened at).
     case connected(String)
     /// The device went away or cannot be opened; the reader keeps trying, with backoff.
     case disconnected(String)
@@ -29,6 +29,11 @@ public final class GYMCU90614Thermometer: Thermometer {
     private let now: @Sendable () -> Date
     /// Seconds between reopening attempts: 0.5, 1, 2, 4, then 8 s.
     static let backoff: [Double] = [0.5, 1, 2, 4, 8]
+    /// Events kept while the consumer is busy (about 20 minutes at 14 frames a second, or 16 s
+    /// of the simulator at 1000); beyond that the oldest go.
+    public static let bufferedEvents = 16_384
+    /// Seconds without a valid frame after which continuous output is asked for again.
+    static let silenceBeforeAsking = 3.0
 
     public init(path: String, baud: Int = 9600, now: @escaping @Sendable () -> Date = { Date() }) {
         self.path = path
@@ -37,9 +42,17 @@ public final class GYMCU90614Thermometer: Thermometer {
     }
 
     public func events() -> AsyncStream<ThermometerEvent> {
+        let (stream, continuation) = AsyncStream<ThermometerEvent>.makeStream(bufferingPolicy: .bufferingNewest(Self.bufferedEvents))
+        let stop = start(into: continuation)
+        continuation.onTermination = { _ in stop() }
+        return stream
+    }
+
+    /// Starts the reader's thread, which yields straight into `continuation` (no task in
+    /// between: a busy cooperative pool must not delay a reading) and finishes it when stopped.
+    /// Returns what stops it.
+    func start(into continuation: AsyncStream<ThermometerEvent>.Continuation) -> @Sendable () -> Void {
         let stopped = Mutex(false)
-        let (stream, continuation) = AsyncStream<ThermometerEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
-        continuation.onTermination = { _ in stopped.withLock { $0 = true } }
         let (path, baud, now) = (self.path, self.baud, self.now)
         let thread = Thread {
             var attempt = 0
@@ -51,14 +64,25 @@ public final class GYMCU90614Thermometer: Thermometer {
                     let port = try SerialPort(path: path, baud: baud)
                     try port.write(GYMCU90614.continuousOutput)
                     continuation.yield(.connected(path))
-                    attempt = 0
                     lastProblem = nil
                     var decoder = GYMCU90614Decoder()
                     var reported = (checksum: 0, skipped: 0)
+                    var lastFrame = monotonicSeconds()
                     while !isStopped() {
                         let bytes = try port.read(timeout: 0.2)
-                        for frame in decoder.feed(bytes) {
+                        let frames = decoder.feed(bytes)
+                        for frame in frames {
                             continuation.yield(.reading(ThermometerReading(object: frame.object, ambient: frame.ambient, time: now())))
+                        }
+                        if !frames.isEmpty {
+                            // Only a device that delivers resets the backoff: an adapter that
+                            // opens and then fails at once is retried ever more slowly.
+                            attempt = 0
+                            lastFrame = monotonicSeconds()
+                        } else if monotonicSeconds() - lastFrame >= Self.silenceBeforeAsking {
+                            // A module that browned out forgets continuous output: ask again.
+                            try port.write(GYMCU90614.continuousOutput)
+                            lastFrame = monotonicSeconds()
                         }
                         if (decoder.checksumErrors, decoder.skippedBytes) != reported {
                             let added = (decoder.checksumErrors - reported.checksum, decoder.skippedBytes - reported.skipped)
@@ -85,6 +109,6 @@ public final class GYMCU90614Thermometer: Thermometer {
         }
         thread.name = "thermometer"
         thread.start()
-        return stream
+        return { stopped.withLock { $0 = true } }
     }
 }

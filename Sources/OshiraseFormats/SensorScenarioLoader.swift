@@ -142,9 +142,9 @@ private struct ScenarioWalker: NodeWalker {
         case .silence: result = wait(value, "silence").map { .silence(seconds: $0) }
         case .disconnect: result = wait(value, "disconnect").map { .disconnect(seconds: $0) }
         case .garbage:
-            result = count(value, "garbage", in: ScenarioWalker.garbageRange, unit: "stray bytes").map { .garbage(bytes: $0) }
+            result = integer(value, "garbage", in: ScenarioWalker.garbageRange, unit: "stray bytes").map { .garbage(bytes: $0) }
         case .badChecksum:
-            result = count(value, "bad-checksum", in: ScenarioWalker.badFramesRange, unit: "frames").map { .badChecksum(frames: $0) }
+            result = integer(value, "bad-checksum", in: ScenarioWalker.badFramesRange, unit: "frames").map { .badChecksum(frames: $0) }
         case .visitor:
             result = visitor(value, f)
         }
@@ -190,18 +190,6 @@ private struct ScenarioWalker: NodeWalker {
             return nil
         }
         return value
-    }
-
-    mutating func count(_ node: Node, _ what: String, in range: ClosedRange<Int>, unit: String) -> Int? {
-        guard let scalar = node.scalar, scalar.style == .plain, let n = Int(scalar.string) else {
-            fail(node, "\(what) must be a whole number of \(unit), e.g. \(what): 3")
-            return nil
-        }
-        guard range.contains(n) else {
-            fail(node, "\(what) \(n) is out of range: use \(range.lowerBound) to \(range.upperBound) \(unit)")
-            return nil
-        }
-        return n
     }
 
     /// A temperature in °C, written as a number, or with ℃ or °C after it as on the kiosk's screen.

@@ -655,7 +655,13 @@ private struct ConfigWalker: NodeWalker {
                 }
             }
             var seed: UInt64 = 1
-            if let s = f["seed"], let value = integer(s.value, "seed", in: 0...Int.max) { seed = UInt64(value) }
+            if let s = f["seed"], let value = integer(s.value, "seed", in: 0...Int.max) {
+                if f["scenario"] != nil {
+                    fail(s.key, "'seed' seeds the random visitors, which a scenario replaces: set the seed inside the scenario file, or leave out 'scenario'")
+                } else {
+                    seed = UInt64(value)
+                }
+            }
             if scenario != nil || f["scenario"] == nil { source = .simulated(scenario: scenario, seed: seed) }
         default:
             break
@@ -704,8 +710,12 @@ private struct ConfigWalker: NodeWalker {
 
         var notice: String?
         if let n = f["notice"] {
-            if let scalar = n.value.scalar, scalar.style == .plain, ["true", "false"].contains(scalar.string) {
-                notice = scalar.string == "true" ? SensorConfig.defaultNotice : nil
+            let word = n.value.scalar.flatMap { $0.style == .plain ? $0.string : nil }
+            if let word, ["true", "false"].contains(word) {
+                notice = word == "true" ? SensorConfig.defaultNotice : nil
+            } else if let word, ["yes", "no", "on", "off", "y", "n", "true", "false"].contains(word.lowercased()) {
+                // YAML 1.1 spellings of yes and no: showing the word itself on the panel would be wrong either way.
+                fail(n.value, "notice must be true (the standard privacy line), false, or the text to show, not '\(word)'; to show that very word, quote it")
             } else if let text = string(n.value, "notice") {
                 if text.count > 160 {
                     fail(n.value, "notice is \(text.count) characters; the panel fits 160: keep it to the purpose and that nothing is stored")

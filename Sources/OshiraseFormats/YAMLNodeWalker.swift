@@ -229,14 +229,16 @@ extension NodeWalker {
         return n
     }
 
-    /// A whole number within `range`; the message names the range.
-    mutating func integer(_ node: Node, _ what: String, in range: ClosedRange<Int>) -> Int? {
+    /// A whole number within `range`; the message names the range, and what is counted when
+    /// `unit` says (`frames`, `stray bytes`).
+    mutating func integer(_ node: Node, _ what: String, in range: ClosedRange<Int>, unit: String? = nil) -> Int? {
+        let counted = unit.map { " of \($0)" } ?? ""
         guard let scalar = node.scalar, scalar.style == .plain, let n = Int(scalar.string) else {
-            fail(node, "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            fail(node, "\(what) must be a whole number\(counted) from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
         guard range.contains(n) else {
-            fail(node, "\(what) \(n) is out of range: use \(range.lowerBound) to \(range.upperBound)")
+            fail(node, "\(what) \(n) is out of range: use \(range.lowerBound) to \(range.upperBound)\(unit.map { " \($0)" } ?? "")")
             return nil
         }
         return n

@@ -41,7 +41,7 @@ struct ScreeningTests {
         var cool = Screening()
         #expect(feed(&cool, Array(repeating: 33.0, count: 7)) == [.retry(.outOfRange)])
         var cold = Screening()
-        #expect(feed(&cold, [36.5], ambient: 4.0) == [.retry(.coldAmbient)])
+        #expect(feed(&cold, Array(repeating: 36.5, count: 7), ambient: 4.0) == [.retry(.coldAmbient)])
         var unsteady = Screening()
         let swinging = (0..<70).map { $0 % 2 == 0 ? 35.0 : 36.5 }
         #expect(feed(&unsteady, swinging) == [.retry(.unstable)])
@@ -75,6 +75,51 @@ struct ScreeningTests {
         #expect(s.panel == .offline, "3 s without a valid frame")
         _ = feed(&s, [24.0], from: 4)
         #expect(s.panel == .idle, "back with the prompt, not with the old result")
+    }
+
+    @Test func oneColdAmbientReadingDoesNotEndAVisitorsCheck() {
+        var s = Screening()
+        var results: [ScreeningResult] = []
+        for i in 0..<7 {
+            let r = ThermometerReading(object: 36.4, ambient: i == 3 ? 2.0 : 22.0, time: t0.addingTimeInterval(Double(i) / 14))
+            if let result = s.take(r) { results.append(result) }
+        }
+        #expect(results == [.normal(celsius: 36.4)])
+    }
+
+    @Test func theNextVisitorNeverSeesThePreviousVisitorsNumber() {
+        var s = Screening()
+        #expect(feed(&s, Array(repeating: 37.9, count: 7)) == [.fever(celsius: 37.9)])
+        _ = feed(&s, [24.0, 24.0], from: 1)  // they leave while the result is still held
+        guard case .result = s.panel else {
+            Issue.record("the result is held for 5 s: \(s.panel)")
+            return
+        }
+        _ = feed(&s, [36.2], from: 1.5)  // someone new steps up
+        #expect(s.panel == .measuring)
+    }
+
+    @Test func aWarmRoomIsNotAVisitor() {
+        var s = Screening()
+        // A summer entrance at 33 ℃: the background reads above the 32 ℃ threshold.
+        #expect(feed(&s, Array(repeating: 33.8, count: 30), ambient: 33.0).isEmpty)
+        #expect(s.panel == .idle)
+        #expect(feed(&s, Array(repeating: 36.3, count: 7), ambient: 33.0, from: 3) == [.normal(celsius: 36.3)])
+    }
+
+    @Test func aClockSetBackNineHoursEndsAHeldResultAndTimesSilenceAfresh() {
+        var s = Screening()
+        _ = feed(&s, Array(repeating: 36.6, count: 7))
+        let back = t0.addingTimeInterval(-9 * 3600)  // an RTC read as JST, then corrected by NTP
+        s.tick(at: back)
+        #expect(s.panel == .idle, "a result whose hold cannot be timed any more is gone")
+        s.tick(at: back.addingTimeInterval(3))
+        #expect(s.panel == .offline, "silent for 3 s after the step: offline, not never")
+        var again = Screening()
+        _ = feed(&again, Array(repeating: 36.6, count: 7))
+        again.take(ThermometerReading(object: 24.0, ambient: 22.0, time: back))
+        #expect(again.panel == .idle)
+        #expect(again.nextChange == back.addingTimeInterval(3))
     }
 
     @Test func aDisconnectDropsAMeasurementInProgress() {

@@ -138,7 +138,7 @@ struct KioskPanelLoopTests {
                                                                    transition: .fade(seconds: 1)),
                             at: jst(9, 0), sensor: sensor)
         _ = sensor.handle(.connected("/dev/ttyUSB0"))
-        var t = 1.0
+        var t = 0.0
         for _ in 0..<7 {
             _ = sensor.handle(reading(36.6, at: jst(9, 0, t)))
             t += 0.07
@@ -204,13 +204,17 @@ struct SensorServiceTests {
 
         #expect(await eventually { await daemon.status().sensors.first?.panel == "offline" })
         thermometer.send(.connected("/dev/ttyUSB9"))
+        // The readings carry the daemon clock's time, as the real reader stamps them.
         for i in 0..<7 { thermometer.send(reading(36.4, at: jst(9, 0, 0.1 * Double(i)))) }
+        clock.set(jst(9, 0, 0.7))
         #expect(await eventually { counted.withLock { $0 } == ["entrance-thermometer normal"] })
         #expect(await eventually { await daemon.screenshot(display: "entrance").map { panelColour($0) } == PanelColour.normal })
         for i in 0..<40 { thermometer.send(reading(22.0, at: jst(9, 0, 1 + 0.1 * Double(i)))) }
         for i in 0..<7 { thermometer.send(reading(38.2, at: jst(9, 0, 6 + 0.1 * Double(i)))) }
         thermometer.send(.errors(checksum: 3, skipped: 12))
+        clock.set(jst(9, 0, 6.7))
         #expect(await eventually { counted.withLock { $0.count } == 2 })
+        #expect(await eventually { await daemon.status().sensors.first?.checksumErrors == 3 })
 
         let status = try #require(await daemon.status().sensors.first)
         #expect(status.name == "entrance-thermometer" && status.kind == "gy-mcu90614" && status.connected)
@@ -227,7 +231,9 @@ struct SensorServiceTests {
         thermometer.send(.disconnected("/dev/ttyUSB9: input/output error (EIO)"))
         #expect(await eventually { await daemon.status().sensors.first?.panel == "offline" })
         #expect(await eventually { await daemon.screenshot(display: "entrance").map { panelColour($0) } == PanelColour.offline })
-        #expect(await daemon.metricsText().contains(#"oshirase_sensor_disconnects_total{sensor="entrance-thermometer"} 1"#))
+        #expect(await eventually {
+            await daemon.metricsText().contains(#"oshirase_sensor_disconnects_total{sensor="entrance-thermometer"} 1"#)
+        })
 
         // Privacy: no reading in the status, the metrics or the log.
         let json = String(decoding: try JSONEncoder().encode(await daemon.status()), as: UTF8.self)

@@ -1,3 +1,4 @@
+import OshiraseCore
 import OshiraseDevices
 import Testing
 
@@ -48,7 +49,7 @@ struct GYMCU90614Tests {
     }
 
     @Test func tenThousandFramesWithCorruptedBytesNeverYieldAValueThatWasNotSent() {
-        var generator = SplitMix(seed: 20261127)
+        var generator = SplitMix64(seed: 20261127)
         var sent = Set<[UInt8]>()
         var stream: [UInt8] = []
         for _ in 0..<10_000 {
@@ -67,18 +68,5 @@ struct GYMCU90614Tests {
         #expect(decoded.count > 3_000, "about 0.9^9 of the frames survive intact")
         #expect(wrong.count <= decoded.count / 200, "\(wrong.count) of \(decoded.count) decoded frames were never sent")
         #expect(decoder.checksumErrors > 0)
-    }
-}
-
-/// A small deterministic random source (SplitMix64) so the fault test is the same every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

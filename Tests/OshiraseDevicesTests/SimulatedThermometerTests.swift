@@ -6,7 +6,7 @@ import Testing
 
 /// The simulated thermometer: a scenario's bytes through a real pseudo-terminal, read back by
 /// the GY-MCU90614 reader exactly as a USB serial adapter would be.
-@Suite("Simulated thermometer")
+@Suite("Simulated thermometer", .timeLimit(.minutes(2)))
 struct SimulatedThermometerTests {
     /// What the simulator reports, collected from its thread.
     final class Recorder: Sendable {
@@ -18,7 +18,8 @@ struct SimulatedThermometerTests {
     /// Events until `done` says the collection is complete, or 10 s pass.
     func collect(_ iterator: inout AsyncStream<ThermometerEvent>.Iterator,
                  until done: ([ThermometerEvent]) -> Bool) async -> [ThermometerEvent] {
-        let deadline = Date().addingTimeInterval(10)
+        // Generous: with the whole suite running on two cores the test's task may wait long for a thread.
+        let deadline = Date().addingTimeInterval(90)
         var seen: [ThermometerEvent] = []
         while Date() < deadline, !done(seen) {
             guard let event = await iterator.next() else { break }
@@ -27,9 +28,9 @@ struct SimulatedThermometerTests {
         return seen
     }
 
-    /// Waits until `condition` holds, or 5 s pass: for what the simulator's thread reports.
+    /// Waits until `condition` holds, or 90 s pass: for what the simulator's thread reports.
     func eventually(_ condition: () -> Bool) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(90)
         while !condition(), Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         return condition()
     }
@@ -140,9 +141,10 @@ struct SimulatedThermometerTests {
         #expect(times.count == 30)
         guard let first = times.first, let last = times.last else { return }
         for (i, t) in times.enumerated() {
-            #expect(t - first >= Double(i) / 50 - 0.01, "frame \(i) written \(t - first) s after the first")
+            // Measured from the first write, which may itself be late on a busy machine: allow that.
+            #expect(t - first >= Double(i) / 50 - 0.05, "frame \(i) written \(t - first) s after the first")
         }
-        #expect(last - first < 29.0 / 50 + 0.25, "no drift: \(last - first) s for 29 periods")
+        #expect(last - first < 29.0 / 50 + 0.5, "no drift: \(last - first) s for 29 periods")
     }
 
     @Test func stoppingTheConsumerUnplugsAndRemovesTheLink() async throws {
@@ -161,7 +163,7 @@ struct SimulatedThermometerTests {
         events = nil
         stream = nil
         _ = (events, stream)
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(90)
         while lstat(link, &info) == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(lstat(link, &info) != 0, "the link and its folder are gone once nobody listens")
         #expect(!FileManager.default.fileExists(atPath: (link as NSString).deletingLastPathComponent))

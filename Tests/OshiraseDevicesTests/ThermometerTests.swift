@@ -5,11 +5,11 @@ import Testing
 
 /// The GY-MCU90614 reader on the serial path, fed by a pseudo-terminal behind a symlink (as udev
 /// gives a USB adapter a stable name), unplugged and plugged in again.
-@Suite("GY-MCU90614 thermometer")
+@Suite("GY-MCU90614 thermometer", .timeLimit(.minutes(2)))
 struct ThermometerTests {
-    /// The next event, or nil after 10 s.
+    /// The next event, or nil after 90 s (generous: the suite shares two cores).
     func next(_ iterator: inout AsyncStream<ThermometerEvent>.Iterator, where match: (ThermometerEvent) -> Bool) async -> ThermometerEvent? {
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(90)
         while Date() < deadline {
             guard let event = await iterator.next() else { return nil }
             if match(event) { return event }
@@ -52,5 +52,26 @@ struct ThermometerTests {
         replugged.send(GYMCU90614.frame(object: 36.6, ambient: 21.5))
         let again = await next(&events) { if case .reading = $0 { return true } else { return false } }
         #expect(again.map { if case .reading(let r) = $0 { return r.object == 36.6 } else { return false } } == true)
+    }
+}
+
+@Suite("GY-MCU90614 thermometer: a silent module", .timeLimit(.minutes(2)))
+struct SilentModuleTests {
+    @Test func aModuleThatFallsSilentIsAskedForContinuousOutputAgain() async throws {
+        let pty = try PseudoTerminal()
+        let thermometer = GYMCU90614Thermometer(path: pty.slavePath)
+        var events = thermometer.events().makeAsyncIterator()
+        #expect(await events.next() == .connected(pty.slavePath))
+        #expect(pty.received(timeout: 5) == GYMCU90614.continuousOutput)
+        pty.send(GYMCU90614.frame(object: 24.0, ambient: 22.0))
+        guard case .reading? = await events.next() else {
+            Issue.record("no reading")
+            return
+        }
+        // Then nothing, as from a module that browned out and forgot it was streaming.
+        var asked: [UInt8] = []
+        let deadline = Date().addingTimeInterval(10)
+        while asked.count < 3, Date() < deadline { asked += pty.received(timeout: 1) }
+        #expect(asked == GYMCU90614.continuousOutput, "asked again after 3 s of silence")
     }
 }

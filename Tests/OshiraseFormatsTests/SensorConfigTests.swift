@@ -180,6 +180,17 @@ struct SensorConfigTests {
         expect(e, at: 15, 5, "unknown key 'fevre'", "did you mean 'fever'?")
     }
 
+    @Test(arguments: ["yes", "True", "on", "NO"])
+    func aYesOrNoSpeltTheYAML11WayIsNotShownAsTheNotice(word: String) throws {
+        let e = try configProblem(Self.head + """
+              - name: t
+                kind: simulated
+                displays: [entrance]
+                notice: \(word)
+            """)
+        expect(e, at: 15, 13, "notice must be true (the standard privacy line), false, or the text to show, not '\(word)'")
+    }
+
     @Test func aNoticeTooLongForThePanelIsAnError() throws {
         let e = try configProblem(Self.head + """
               - name: t

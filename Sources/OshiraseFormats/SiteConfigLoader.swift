@@ -675,6 +675,7 @@ private struct ConfigWalker: NodeWalker {
         }
 
         var policy = ScreeningPolicy.standard
+        let rulesBefore = errors.count
         func celsius(_ key: String) -> Double? {
             guard let c = f[key], let value = number(c.value, key) else { return nil }
             guard ConfigWalker.celsiusRange.contains(value) else {
@@ -698,7 +699,7 @@ private struct ConfigWalker: NodeWalker {
                 fail(h.value, "hold \(h.value.scalar?.string ?? "") is out of range: show a result from 500ms to 60s")
             }
         }
-        if errors.count == before {
+        if errors.count == rulesBefore {
             if !policy.plausibleRange.contains(policy.feverThreshold) {
                 fail(f["fever"]?.value ?? f["range"]?.value ?? node,
                      "fever \(policy.feverThreshold) ℃ lies outside range \(policy.plausibleRange.lowerBound)-\(policy.plausibleRange.upperBound) ℃: no visitor could ever be a fever")

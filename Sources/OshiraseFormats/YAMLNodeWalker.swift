@@ -171,7 +171,14 @@ extension NodeWalker {
     }
 
     /// The errors sorted by position, as they are printed.
-    var sortedErrors: [PlaylistError] { errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) } }
+    /// The file's own problems first, in the order of the file; then those of files it names
+    /// (a sensor's scenario), each file in its order.
+    var sortedErrors: [PlaylistError] {
+        errors.sorted { a, b in
+            if a.file != b.file { return a.file == file || (b.file != file && a.file < b.file) }
+            return (a.line, a.column) < (b.line, b.column)
+        }
+    }
 
     /// The key/value pairs of a mapping, after checking every key is one of `allowed`.
     mutating func fields(_ node: Node, _ what: String, allowed: [String]) -> [String: (key: Node, value: Node)]? {

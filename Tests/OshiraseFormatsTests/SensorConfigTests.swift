@@ -150,6 +150,18 @@ struct SensorConfigTests {
         expect(e, at: 15, 12, "fever 43.0 ℃ lies outside range 34.0-42.0 ℃")
     }
 
+    @Test func aFeverOutsideTheRangeIsReportedAlongsideOtherProblems() throws {
+        let found = configProblems(Self.head + """
+              - name: t
+                kind: gy-mcu90614
+                device: /dev/ttyUSB0
+                baud: 19200
+                displays: [entrance]
+                fever: 43
+            """)
+        #expect(found.map(\.line) == [15, 17], "\(found.map(\.description))")
+    }
+
     @Test func aTemperatureThatIsNoBodyTemperatureIsATypo() throws {
         let e = try configProblem(Self.head + """
               - name: t
@@ -222,6 +234,13 @@ struct SensorScenarioConfigTests {
         } catch {
             #expect(error.errors.map(\.description).contains { $0.hasPrefix(folder + "/visitors.yaml:4:5: error: unknown key 'stnad'") },
                     "\(error.errors.map(\.description))")
+        }
+        // With a problem of the config's own too: the config's come first, then the scenario's.
+        do {
+            _ = try SiteConfigLoader().parse(yaml: yaml.replacingOccurrences(of: "[entrance]", with: "[entrence]"),
+                                             path: folder + "/site.yaml")
+        } catch {
+            #expect(error.errors.map(\.file) == [folder + "/site.yaml", folder + "/visitors.yaml"])
         }
         try Data("name: 朝の来庁者\nsteps:\n  - visitor: 36.4\n".utf8).write(to: URL(fileURLWithPath: folder + "/visitors.yaml"))
         let config = try SiteConfigLoader().parse(yaml: yaml, path: folder + "/site.yaml")

@@ -316,11 +316,9 @@ public final class ProofOfPlayStore: Sendable {
 
     // MARK: - Schema
 
-    /// Each migration runs once per database, in order; never edit one that has shipped, add the next.
-    private static let migrator: DatabaseMigrator = {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: play") { db in
-            try db.execute(sql: """
+    /// The schema of migration "v1: play", as shipped: never edit it (a test also builds an old
+    /// database from it).
+    static let version1Schema = """
                 CREATE TABLE play (
                     id INTEGER PRIMARY KEY,
                     display TEXT NOT NULL,
@@ -335,7 +333,13 @@ public final class ProofOfPlayStore: Sendable {
                 -- retention deletes scan only the rows they need.
                 CREATE INDEX play_end ON play (end_ms);
                 CREATE INDEX play_display_end ON play (display, end_ms);
-                """)
+                """
+
+    /// Each migration runs once per database, in order; never edit one that has shipped, add the next.
+    private static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: play") { db in
+            try db.execute(sql: version1Schema)
         }
         // Temperature-check kiosks keep only how many visitors of each class an hour saw: no
         // column for a reading, a finer time or anything about a person (PRODUCT.md §7, the

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import OshiraseStore
+@testable import OshiraseStore
 import Testing
 
 @Suite("Hourly screening counts")
@@ -229,19 +229,8 @@ struct ScreeningCountTests {
             try db.execute(sql: """
                 CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
                 INSERT INTO grdb_migrations (identifier) VALUES ('v1: play');
-                CREATE TABLE play (
-                    id INTEGER PRIMARY KEY,
-                    display TEXT NOT NULL,
-                    zone TEXT NOT NULL,
-                    playlist TEXT NOT NULL,
-                    item TEXT NOT NULL,
-                    start_ms INTEGER NOT NULL,
-                    end_ms INTEGER NOT NULL,
-                    CHECK (end_ms >= start_ms)
-                );
-                CREATE INDEX play_end ON play (end_ms);
-                CREATE INDEX play_display_end ON play (display, end_ms);
                 """)
+            try db.execute(sql: ProofOfPlayStore.version1Schema)
             try db.execute(
                 sql: "INSERT INTO play (display, zone, playlist, item, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [record.display, record.zone, record.playlist, record.item,

@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // C libraries, each wrapped once.
@@ -40,7 +42,7 @@ let package = Package(
         .target(name: "OshiraseImaging", dependencies: ["CTurboJPEG", "CPNG"]),
         // YAML playlists → core values, with positions for every error.
         .target(name: "OshiraseFormats", dependencies: [
-            "OshiraseCore", "OshiraseImaging", .product(name: "Yams", package: "Yams"),
+            "OshiraseCore", "OshiraseImaging", "OshiraseCAP", .product(name: "Yams", package: "Yams"),
         ]),
         // Scene → frame, on Cairo and Pango.
         .target(name: "OshiraseRender", dependencies: [
@@ -50,6 +52,10 @@ let package = Package(
         .target(name: "OshiraseDevices", dependencies: ["OshiraseCore", "OshiraseImaging", "CLinuxDevices"]),
         // The DRM/KMS output on libdrm.
         .target(name: "OshiraseDRM", dependencies: ["OshiraseDevices", "CDRM"]),
+        // CAP 1.2 (emergency messages): a hardened XML reader and the standard's validation, pure.
+        .target(name: "OshiraseCAP", dependencies: ["OshiraseCore"]),
+        // The signed push envelope: Ed25519 keys, signatures over the body's SHA-256, replay checks.
+        .target(name: "OshiraseSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // SQLite storage: proof of play.
         .target(name: "OshiraseStore", dependencies: [
             "OshiraseCore", .product(name: "GRDB", package: "GRDB.swift"),
@@ -57,7 +63,8 @@ let package = Package(
         // The long-running services: frame loop per display, playlist reloads, metrics.
         .target(name: "OshiraseDaemon", dependencies: [
             "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseDevices",
-            "OshiraseDRM", "OshiraseStore", "CLinuxDevices", "COshiraseBuild",
+            "OshiraseDRM", "OshiraseStore", "CLinuxDevices", "COshiraseBuild", "OshiraseCAP", "OshiraseSigning",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -67,13 +74,14 @@ let package = Package(
         .target(name: "OshiraseAPI", dependencies: [
             "OshiraseDaemon", "OshiraseImaging",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // Fakes shared by tests: a manual clock.
         .target(name: "OshiraseTestSupport", dependencies: ["OshiraseCore", "OshiraseDaemon"]),
         // The thin command-line shell.
         .executableTarget(name: "oshirase", dependencies: [
             "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseStore",
-            "OshiraseDevices", "OshiraseDaemon", "OshiraseAPI",
+            "OshiraseDevices", "OshiraseDaemon", "OshiraseAPI", "OshiraseCAP", "OshiraseSigning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -86,15 +94,18 @@ let package = Package(
         .testTarget(name: "OshiraseRenderTests", dependencies: ["OshiraseRender", "OshiraseFormats"]),
         .testTarget(name: "OshiraseCLITests", dependencies: ["OshiraseImaging"]),
         .testTarget(name: "OshiraseDevicesTests", dependencies: ["OshiraseDevices", "OshiraseDRM"]),
+        .testTarget(name: "OshiraseCAPTests", dependencies: ["OshiraseCAP"]),
+        .testTarget(name: "OshiraseSigningTests", dependencies: ["OshiraseSigning"]),
         .testTarget(name: "OshiraseStoreTests", dependencies: [
             "OshiraseStore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OshiraseDaemonTests", dependencies: [
-            "OshiraseDaemon", "OshiraseTestSupport", "OshiraseFormats",
+            "OshiraseDaemon", "OshiraseTestSupport", "OshiraseFormats", "OshiraseSigning", "OshiraseCAP",
         ]),
         .testTarget(name: "OshiraseAPITests", dependencies: [
             "OshiraseAPI", "OshiraseTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import OshiraseCore
 import OshiraseDaemon
 import OshiraseFormats
@@ -32,13 +33,13 @@ public func makeAPI(inspecting inspector: some DaemonInspecting, config: APIConf
 /// The API's routes, middleware included, without a server: what `makeAPI` serves, and what
 /// tests drive through HummingbirdTesting's router framework.
 public func makeAPIRouter(inspecting inspector: some DaemonInspecting, config: APIConfig,
-                          logger: Logger) -> Router<BasicRequestContext> {
+                          logger: Logger) -> Router<APIRequestContext> {
     let authentication = BearerAuthentication(config: config)
     if authentication.isRequired && config.tokens.allSatisfy(\.isEmpty) {
         logger.warning("HTTP API on \(config.host) is not loopback and has no api.tokens: every request will get 401")
     }
     let encoder = ScreenshotEncoder()
-    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+    let router = Router(context: APIRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: JSONErrorMiddleware(routedPaths: APIPaths.all, logger: logger))
     router.add(middleware: BearerAuthenticationMiddleware(authentication: authentication))
 
@@ -95,7 +96,42 @@ public func makeAPIRouter(inspecting inspector: some DaemonInspecting, config: A
             throw APIError(.internalServerError, "proof of play could not be read: \(error)")
         }
     }
+    router.post(RouterPath(APIPaths.alerts)) { request, context -> Response in
+        // Read at most one byte more than a push may have: the verifier answers 413 for that,
+        // and the request is audited like any other, without the rest being held in memory.
+        let limit = alertBodyLimit
+        var body: [UInt8] = []
+        for try await chunk in request.body {
+            body.append(contentsOf: chunk.readableBytesView.prefix(limit + 1 - body.count))
+            if body.count > limit { break }
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers where field.name.canonicalName.hasPrefix("oshirase-") {
+            headers[field.name.rawName] = field.value
+        }
+        let source = context.remoteAddress?.ipAddress ?? "unknown"
+        let answer = await inspector.pushAlert(body: body, headers: headers, source: source)
+        return JSONBody.response(answer.fields, status: HTTPResponse.Status(code: answer.status))
+    }
+    router.get(RouterPath(APIPaths.alerts)) { _, _ -> Response in
+        JSONBody.response(await inspector.alertListing())
+    }
     return router
+}
+
+/// The largest push body: 1 MiB.
+let alertBodyLimit = 1_048_576
+
+/// The request context of the API's routes: Hummingbird's basic one, plus the client's address
+/// (the push audit records it).
+public struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = CoreRequestContextStorage(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
 }
 
 /// The paths with routes.
@@ -105,7 +141,8 @@ enum APIPaths {
     static let screenshot = "/v1/screenshot"
     static let metrics = "/metrics"
     static let proofOfPlay = "/v1/proof-of-play"
-    static let all: Set<String> = [preview, status, screenshot, metrics, proofOfPlay]
+    static let alerts = "/v1/alerts"
+    static let all: Set<String> = [preview, status, screenshot, metrics, proofOfPlay, alerts]
 }
 
 /// The ISO 8601 instant (with offset) in query parameter `name`, or a 400 naming the parameter.

@@ -24,12 +24,14 @@ public struct Scene: Sendable, Equatable {
     /// temperatures are taken and that nothing is kept, as Japan's Personal Information Protection
     /// Commission asks of such devices. Nil shows none; ignored on profiles without a panel.
     public var panelNotice: String?
+    /// An emergency message over everything else (a takeover) or over the ticker zone (a banner).
+    public var alert: AlertOverlay?
 
     /// A scene of `profile` at `time`; `panel` and `panelNotice` matter only on profiles with a
     /// temperature-check panel.
     public init(profile: DisplayProfile, layout: Layout, main: ZoneContent, ticker: ZoneContent?,
                 siteName: String, time: Date, timeZone: TimeZone, panel: ScreeningPanel = .idle,
-                panelNotice: String? = nil) {
+                panelNotice: String? = nil, alert: AlertOverlay? = nil) {
         self.profile = profile
         self.layout = layout
         self.main = main
@@ -39,6 +41,7 @@ public struct Scene: Sendable, Equatable {
         self.timeZone = timeZone
         self.panel = panel
         self.panelNotice = panelNotice
+        self.alert = alert
     }
 }
 

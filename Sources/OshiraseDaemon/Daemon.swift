@@ -18,6 +18,8 @@ public final class Daemon: DaemonInspecting {
     public let displays: [DisplayService]
     public let watcher: PlaylistWatcher
     public let sensors: [SensorService]
+    /// Emergency messages: pushes, the active set, what each display draws.
+    public let alerts: AlertCenter
     private let clock: any WallClock
     private let clockNotBefore: Date
     private let startedAt: Date
@@ -39,7 +41,8 @@ public final class Daemon: DaemonInspecting {
                 openOutput: ((DisplayConfig) -> OutputOpener)? = nil,
                 openThermometer: ThermometerOpener? = nil,
                 countScreening: @escaping @Sendable (String, ScreeningResult, Date) -> Void = { _, _, _ in },
-                onScreeningResult: (@Sendable (String, ScreeningResult) -> Void)? = nil) {
+                onScreeningResult: (@Sendable (String, ScreeningResult) -> Void)? = nil,
+                store: ProofOfPlayStore? = nil) {
         self.config = config
         self.clock = clock
         self.metrics = metrics
@@ -52,9 +55,11 @@ public final class Daemon: DaemonInspecting {
                                       profiles: builtInProfileNames + config.profiles.map(\.name),
                                       clock: clock, logger: logger, onReloadError: { [metrics] in metrics.reloadErrors.increment() })
         self.library = library
+        let alerts = AlertCenter(config: config.alerts, store: store, clock: clock, logger: logger)
+        self.alerts = alerts
         let context = DisplayContext(site: config.site, timeZone: config.timeZone, clockNotBefore: notBefore,
                                      library: library, clock: clock, phraseModel: phraseModel, logger: logger,
-                                     record: record)
+                                     record: record, alerts: alerts)
         let sensorStates = config.sensors.map { SensorState(config: $0) }
         displays = config.displays.map { display in
             DisplayService(config: display, context: context, metrics: metrics.display(display.name),
@@ -64,6 +69,7 @@ public final class Daemon: DaemonInspecting {
         watcher = PlaylistWatcher(library: library, logger: logger)
         let services = displays
         library.onChange { for display in services { display.wake() } }
+        alerts.setOnChange { for display in services { display.wake() } }
         let open: ThermometerOpener = openThermometer ?? { sensor in try Daemon.defaultThermometer(for: sensor, clock: clock) }
         sensors = sensorStates.map { state in
             let fed = services.filter { state.config.displays.contains($0.config.name) }
@@ -82,8 +88,12 @@ public final class Daemon: DaemonInspecting {
         }
     }
 
-    /// Reads every playlist once (before the displays start, so the first frame is not idle).
-    public func loadPlaylists() { library.rescan() }
+    /// Reads every playlist once (before the displays start, so the first frame is not idle),
+    /// and the alerts the store kept.
+    public func loadPlaylists() {
+        library.rescan()
+        alerts.restore()
+    }
 
     /// The services to run: the watcher, every display and every sensor.
     public var services: [any Service] {
@@ -140,6 +150,12 @@ public final class Daemon: DaemonInspecting {
     public func proofOfPlay(from: Date, to: Date) async throws -> [PlayRecord] {
         try await proofQuery(from, to)
     }
+
+    public func pushAlert(body: [UInt8], headers: [String: String], source: String) async -> PushAnswer {
+        await alerts.push(body: body, headers: headers, source: source)
+    }
+
+    public func alertListing() async -> [AlertListing] { alerts.listing() }
 }
 
 /// A proof-of-play request that would answer more records than the API sends at once.

@@ -20,10 +20,12 @@ public struct DisplayContext: Sendable {
     public var logger: Logger
     /// Receives each finished showing of an item (proof of play); must not block.
     public var record: @Sendable (PlayRecord) -> Void
+    /// Emergency messages, shown over the playlists.
+    public var alerts: AlertCenter?
 
     public init(site: String, timeZone: TimeZone, clockNotBefore: Date, library: PlaylistLibrary,
                 clock: any WallClock, phraseModel: PhraseModel?, logger: Logger,
-                record: @escaping @Sendable (PlayRecord) -> Void) {
+                record: @escaping @Sendable (PlayRecord) -> Void, alerts: AlertCenter? = nil) {
         self.site = site
         self.timeZone = timeZone
         self.clockNotBefore = clockNotBefore
@@ -32,6 +34,7 @@ public struct DisplayContext: Sendable {
         self.phraseModel = phraseModel
         self.logger = logger
         self.record = record
+        self.alerts = alerts
     }
 }
 
@@ -90,6 +93,9 @@ final class DisplayLoop {
     /// When the first frame of this run (since start, power-on or a reopened output) reached the
     /// output: proof of play begins there, not before anything was visible.
     private var visibleSince: Date?
+    /// Since when no takeover covers the playlists (nil while one does): proof of play counts
+    /// only what could be seen.
+    private var uncoveredSince: Date?
 
     init(config: DisplayConfig, context: DisplayContext, state: DisplayState, metrics: DisplayMetrics,
          wakeup: Wakeup, openOutput: @escaping () throws(OutputError) -> FrameOutput, sensor: SensorState? = nil) {
@@ -267,18 +273,34 @@ final class DisplayLoop {
                 scene.panel = .offline
             }
         }
+        var alertChange: Date?
+        if let alerts = context.alerts {
+            let shown = alerts.overlay(for: config, at: now)
+            scene.alert = shown.overlay
+            alertChange = shown.nextChange
+        }
+        let takenOver = scene.alert?.presentation == .takeover
         let led = config.profile.kind == .led
         let still = led && (config.staticTickers.map { Schedule(time: $0).matches(now, calendar: calendar) } ?? false)
         if still { scene = FramePlan.holdingTickers(scene) }
         let brightness = led ? FramePlan.brightness(config.brightness, at: now, calendar: calendar) : nil
         let light = brightness.map { LightOutput(brightness: $0 / 100, cieGamma: config.cieGamma) }
-        let look = FrameLook(
+        var look = FrameLook(
             layout: layout,
             main: FramePlan.look(of: scene.main, slot: mainSlot, inTickerZone: false, at: now, fps: config.fps, stillTickers: still),
             ticker: tickerSlot.map { FramePlan.look(of: scene.ticker ?? .idle, slot: $0, inTickerZone: true, at: now,
                                                     fps: config.fps, stillTickers: still) },
             light: light,
-            panel: config.profile.temperaturePanel == nil ? nil : scene.panel)
+            panel: config.profile.temperaturePanel == nil ? nil : scene.panel,
+            alert: scene.alert)
+        if takenOver {
+            // Nothing of the playlists is drawn under a takeover: nothing of them animates either.
+            look.main = FramePlan.covered
+            if look.ticker != nil { look.ticker = FramePlan.covered }
+        } else if scene.alert != nil, look.ticker != nil {
+            // A banner covers the ticker zone.
+            look.ticker = FramePlan.covered
+        }
 
         if look != shown || fade != nil || needsWhole {
             // Status first, so whoever sees the frame counted also sees what it shows.
@@ -290,7 +312,12 @@ final class DisplayLoop {
             try present(scene, look: look, light: light, output: output, now: now)
             if visibleSince == nil { visibleSince = context.clock.now() }
         }
-        trackShowings(engine: engine, slots: [(.main, mainSlot)] + (tickerSlot.map { [(.ticker, $0)] } ?? []), now: now)
+        if takenOver {
+            uncoveredSince = nil
+        } else if uncoveredSince == nil {
+            uncoveredSince = now
+        }
+        trackShowings(engine: engine, slots: takenOver ? [] : [(.main, mainSlot)] + (tickerSlot.map { [(.ticker, $0)] } ?? []), now: now)
 
         if look.animates || fade != nil {
             // Woken early (a reload): the frame due at the deadline is still due then.
@@ -310,7 +337,8 @@ final class DisplayLoop {
         }
         frameDeadline = nil
         return FramePlan.nextChange(after: now, looks: [look.main] + (look.ticker.map { [$0] } ?? []),
-                                    slotEnds: [mainSlot.end] + (tickerSlot.map { [$0.end] } ?? []) + (panelChange.map { [$0] } ?? []))
+                                    slotEnds: [mainSlot.end] + (tickerSlot.map { [$0.end] } ?? []) + (panelChange.map { [$0] } ?? [])
+                                        + (alertChange.map { [$0] } ?? []))
     }
 
     /// A wall clock that was set (NTP after a boot without RTC, an RTC read in the wrong zone)
@@ -463,7 +491,7 @@ final class DisplayLoop {
             }
             if let current { finish(current, zone: zone, at: min(now, max(current.start, slot.start))) }
             showings[zone] = Showing(playlist: file, item: entry.item.id, slotStart: slot.start,
-                                     start: max(slot.start, visibleSince))
+                                     start: max(slot.start, visibleSince, uncoveredSince ?? now))
         }
     }
 

@@ -25,16 +25,20 @@ struct FrameLook: Equatable {
     var light: LightOutput?
     /// What the temperature panel shows, on profiles that have one.
     var panel: ScreeningPanel?
+    /// An emergency message over the playlists.
+    var alert: AlertOverlay?
 
     var animates: Bool { main.animates || ticker?.animates == true }
 
     /// The parts to redraw to go from `old` to this look.
     func parts(since old: FrameLook?) -> DisplayParts {
-        guard let old, old.layout == layout, old.light == light else { return .all }
+        // An alert coming, going or changing language redraws everything.
+        guard let old, old.layout == layout, old.light == light, old.alert == alert else { return .all }
         var parts: DisplayParts = []
         if old.main != main { parts.insert(.main) }
         if old.ticker != ticker { parts.insert(.ticker) }
-        if old.panel != panel { parts.insert(.panel) }
+        // Under a takeover that covers the panel, the panel's changes are not seen.
+        if old.panel != panel, alert?.coversPanel != true || alert?.presentation != .takeover { parts.insert(.panel) }
         return parts
     }
 
@@ -46,6 +50,9 @@ struct FrameLook: Equatable {
 }
 
 enum FramePlan {
+    /// The look of a zone a takeover covers: still, never animating.
+    static let covered = ZoneLook(item: nil, playlist: nil, slotStart: nil, tick: 0, animates: false, nextTick: nil)
+
     /// The look of one zone's content at `time`.
     /// - Parameters:
     ///   - fps: frames per second of scrolling.
@@ -97,7 +104,7 @@ enum FramePlan {
         }
         return Scene(profile: scene.profile, layout: scene.layout, main: hold(scene.main) ?? scene.main,
                      ticker: hold(scene.ticker), siteName: scene.siteName, time: scene.time, timeZone: scene.timeZone,
-                     panel: scene.panel, panelNotice: scene.panelNotice)
+                     panel: scene.panel, panelNotice: scene.panelNotice, alert: scene.alert)
     }
 
     /// The next instant at which a frame that is not animating may change: a slot ends, a

@@ -102,4 +102,8 @@ public protocol DaemonInspecting: Sendable {
     func metricsText() async -> String
     /// Proof of play between two instants.
     func proofOfPlay(from: Date, to: Date) async throws -> [PlayRecord]
+    /// Handles one signed `POST /v1/alerts`.
+    func pushAlert(body: [UInt8], headers: [String: String], source: String) async -> PushAnswer
+    /// Active and scheduled alerts.
+    func alertListing() async -> [AlertListing]
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseCAP
 import OshiraseCore
 
 /// The daemon's configuration (`oshirase run --config FILE`), parsed and validated.
@@ -22,10 +23,13 @@ public struct SiteConfig: Sendable, Equatable {
     public var proofOfPlayDays: Int
     /// Temperature-check sensors and the kiosk panels they feed.
     public var sensors: [SensorConfig]
+    /// Emergency messages: who may push them, where the box is, how they show.
+    public var alerts: AlertsConfig
 
     public init(site: String, timeZone: TimeZone = .tokyo, playlistsDirectory: String, stateDirectory: String,
                 clockNotBefore: Date? = nil, displays: [DisplayConfig], api: APIConfig = APIConfig(),
-                profiles: [DisplayProfile] = [], proofOfPlayDays: Int = 400, sensors: [SensorConfig] = []) {
+                profiles: [DisplayProfile] = [], proofOfPlayDays: Int = 400, sensors: [SensorConfig] = [],
+                alerts: AlertsConfig = AlertsConfig()) {
         self.site = site
         self.timeZone = timeZone
         self.playlistsDirectory = playlistsDirectory
@@ -36,6 +40,45 @@ public struct SiteConfig: Sendable, Equatable {
         self.profiles = profiles
         self.proofOfPlayDays = proofOfPlayDays
         self.sensors = sensors
+        self.alerts = alerts
+    }
+}
+
+/// The `alerts:` section: city hall's keys, and how this box treats emergency messages.
+public struct AlertsConfig: Sendable, Equatable {
+    /// Public keys whose signed pushes are accepted; none: the box accepts no push at all.
+    public var keys: [PublicKeyLine]
+    /// What is shown, where the box is, languages, takeover severities.
+    public var policy: AlertPolicy
+    /// The alert level (1–5, for the colours) of each severity.
+    public var levels: [CAPSeverity: Int]
+    /// Seconds each language of a multi-language alert stays before the next.
+    public var rotateSeconds: Double
+    /// On kiosks, a takeover leaves the temperature panel working (true) or covers it too.
+    public var kioskKeepsPanel: Bool
+
+    public init(keys: [PublicKeyLine] = [], policy: AlertPolicy = AlertPolicy(),
+                levels: [CAPSeverity: Int] = AlertsConfig.defaultLevels, rotateSeconds: Double = 8,
+                kioskKeepsPanel: Bool = true) {
+        self.keys = keys
+        self.policy = policy
+        self.levels = levels
+        self.rotateSeconds = rotateSeconds
+        self.kioskKeepsPanel = kioskKeepsPanel
+    }
+
+    /// Extreme → 5 (black), Severe → 4 (purple), Moderate → 3 (red), Minor → 2 (yellow), Unknown → 3.
+    public static let defaultLevels: [CAPSeverity: Int] = [.extreme: 5, .severe: 4, .moderate: 3, .minor: 2, .unknown: 3]
+}
+
+/// `oshirase-ed25519 KEYID BASE64`: one trusted public key, as `oshirase keygen` prints it.
+public struct PublicKeyLine: Sendable, Equatable {
+    public var id: String
+    /// The raw 32-byte Ed25519 public key.
+    public var publicKey: [UInt8]
+    public init(id: String, publicKey: [UInt8]) {
+        self.id = id
+        self.publicKey = publicKey
     }
 }
 

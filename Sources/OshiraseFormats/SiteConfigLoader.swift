@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseCAP
 import OshiraseCore
 import Yams
 
@@ -83,7 +84,7 @@ private struct ConfigWalker: NodeWalker {
     }
 
     static let topKeys = ["site", "timezone", "playlists", "state", "clock-not-before", "proof-of-play-days", "api",
-                          "profiles", "displays", "sensors"]
+                          "profiles", "displays", "sensors", "alerts"]
     static let displayKeys = ["name", "profile", "output", "fps", "transition", "region", "power", "brightness",
                               "gamma", "static-tickers"]
     /// Keys that only mean something on an LED wall.
@@ -153,10 +154,13 @@ private struct ConfigWalker: NodeWalker {
         var sensors: [SensorConfig] = []
         if let s = f["sensors"] { sensors = self.sensors(s.value, displays: displays) }
 
+        var alerts = AlertsConfig()
+        if let a = f["alerts"], let value = self.alerts(a.value) { alerts = value }
+
         guard let site, let playlists, let state, errors.isEmpty else { return nil }
         return SiteConfig(site: site, timeZone: zone, playlistsDirectory: playlists, stateDirectory: state,
                           clockNotBefore: clockNotBefore, displays: displays, api: api, profiles: profiles,
-                          proofOfPlayDays: proofOfPlayDays, sensors: sensors)
+                          proofOfPlayDays: proofOfPlayDays, sensors: sensors, alerts: alerts)
     }
 
     /// The site name: shown on idle screens, so it must fit one and be drawable.
@@ -772,5 +776,122 @@ private struct ConfigWalker: NodeWalker {
             result.append(value)
         }
         return result
+    }
+
+    // MARK: Alerts
+
+    static let alertKeys = ["keys", "location", "geocodes", "exercises", "max-duration", "languages", "takeover", "levels",
+                            "rotate", "kiosk-panel"]
+
+    mutating func alerts(_ node: Node) -> AlertsConfig? {
+        guard let f = fields(node, "alerts", allowed: ConfigWalker.alertKeys) else { return nil }
+        var result = AlertsConfig()
+        if let k = f["keys"], let nodes = list(k.value, "keys", example: "one line per key, as `oshirase keygen` prints it in NAME.pub") {
+            var seen: [String: Int] = [:]
+            for n in nodes {
+                guard let line = string(n, "key") else { continue }
+                guard let key = Self.publicKeyLine(line) else {
+                    fail(n, "a key must be the line `oshirase keygen` writes to NAME.pub: oshirase-ed25519 KEYID BASE64 (a 32-byte Ed25519 public key); never the .key file")
+                    continue
+                }
+                if let first = seen[key.id] {
+                    fail(n, "key id '\(key.id)' is listed twice (first at line \(first))")
+                    continue
+                }
+                seen[key.id] = n.mark?.line ?? 0
+                result.keys.append(key)
+            }
+        }
+        if let l = f["location"] { result.policy.location = location(l.value) }
+        if let g = f["geocodes"], let nodes = list(g.value, "geocodes", example: "e.g. - { name: JIS, value: \"01101\" }") {
+            for n in nodes {
+                guard let pair = fields(n, "a geocode", allowed: ["name", "value"]) else { continue }
+                guard let name = pair["name"].flatMap({ string($0.value, "name") }),
+                      let value = pair["value"].flatMap({ string($0.value, "value") }) else {
+                    if pair["name"] == nil || pair["value"] == nil { fail(n, "a geocode needs its 'name' (the CAP valueName) and 'value'") }
+                    continue
+                }
+                result.policy.geocodes.append(CAPValuePair(valueName: name, value: value))
+            }
+        }
+        if let e = f["exercises"], let value = boolean(e.value, "exercises") { result.policy.showsExercises = value }
+        if let d = f["max-duration"], let seconds = parsed(d.value, "max-duration", ValueParsers.interval) {
+            if (60.0...(7 * 86400.0)).contains(seconds) { result.policy.maximumDuration = seconds } else {
+                fail(d.value, "max-duration must be from 1m to 7 days (168h): how long an alert without expires stays on screen")
+            }
+        }
+        if let l = f["languages"], let nodes = list(l.value, "languages", example: "e.g. [ja-JP, en-US, zh-CN, ko-KR]") {
+            var languages: [String] = []
+            for n in nodes {
+                guard let tag = string(n, "language") else { continue }
+                let ok = tag.split(separator: "-", omittingEmptySubsequences: false).allSatisfy { part in
+                    (1...8).contains(part.count) && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+                }
+                if ok { languages.append(tag) } else { fail(n, "'\(tag)' is not a language tag: write it as CAP does, e.g. ja-JP or en-US") }
+            }
+            if nodes.isEmpty { fail(l.value, "languages is empty: leave it out for ja-JP, en-US, zh-CN, ko-KR") }
+            if !languages.isEmpty { result.policy.languages = languages }
+        }
+        if let t = f["takeover"], let nodes = list(t.value, "takeover", example: "e.g. [Extreme, Severe]") {
+            var set = Set<CAPSeverity>()
+            for n in nodes { if let s = severity(n) { set.insert(s) } }
+            result.policy.takeover = set
+        }
+        if let l = f["levels"], let levels = fields(l.value, "levels", allowed: CAPSeverity.allCases.map(\.rawValue)) {
+            for (name, pair) in levels {
+                guard let severity = CAPSeverity(rawValue: name), let level = integer(pair.value, "level", in: 1...5) else { continue }
+                result.levels[severity] = level
+            }
+        }
+        if let r = f["rotate"], let seconds = parsed(r.value, "rotate", ValueParsers.interval) {
+            if (2.0...120.0).contains(seconds) { result.rotateSeconds = seconds } else {
+                fail(r.value, "rotate must be from 2s to 2m: how long each language of an alert stays")
+            }
+        }
+        if let k = f["kiosk-panel"] {
+            switch string(k.value, "kiosk-panel") {
+            case "keep": result.kioskKeepsPanel = true
+            case "cover": result.kioskKeepsPanel = false
+            case let other?: fail(k.value, "kiosk-panel must be keep (the thermometer keeps working under a takeover) or cover, not '\(other)'")
+            case nil: break
+            }
+        }
+        return result
+    }
+
+    mutating func severity(_ node: Node) -> CAPSeverity? {
+        guard let text = string(node, "severity") else { return nil }
+        if let s = CAPSeverity(rawValue: text) { return s }
+        let names = CAPSeverity.allCases.map(\.rawValue)
+        var message = "unknown severity '\(text)'"
+        if let guess = closest(text, in: names) { message += "; did you mean '\(guess)'?" }
+        fail(node, message + " (CAP's: \(names.joined(separator: ", ")))")
+        return nil
+    }
+
+    /// `{ latitude: 43.0556, longitude: 141.3406 }`: where the box is, for alert areas.
+    mutating func location(_ node: Node) -> CAPPoint? {
+        guard let f = fields(node, "location", allowed: ["latitude", "longitude"]) else { return nil }
+        guard let lat = f["latitude"].flatMap({ number($0.value, "latitude") }),
+              let lon = f["longitude"].flatMap({ number($0.value, "longitude") }) else {
+            if f["latitude"] == nil || f["longitude"] == nil {
+                fail(node, "location needs 'latitude' and 'longitude' in degrees (WGS 84), e.g. { latitude: 43.0556, longitude: 141.3406 }")
+            }
+            return nil
+        }
+        guard (-90.0...90.0).contains(lat), (-180.0...180.0).contains(lon) else {
+            fail(node, "location \(lat), \(lon) is not on Earth: latitude is -90 to 90, longitude -180 to 180 (Sapporo is 43.06, 141.35)")
+            return nil
+        }
+        return CAPPoint(latitude: lat, longitude: lon)
+    }
+
+    /// Parses `oshirase-ed25519 KEYID BASE64`.
+    static func publicKeyLine(_ line: String) -> PublicKeyLine? {
+        let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 3, parts[0] == "oshirase-ed25519",
+              parts[1].allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }), !parts[1].isEmpty,
+              let bytes = Data(base64Encoded: String(parts[2])), bytes.count == 32 else { return nil }
+        return PublicKeyLine(id: String(parts[1]), publicKey: [UInt8](bytes))
     }
 }

@@ -25,7 +25,7 @@ public final class ProofOfPlayStore: Sendable {
     /// True when opened with ``init(readingFrom:)``.
     public let isReadOnly: Bool
 
-    private let database: any DatabaseWriter
+    let database: any DatabaseWriter
 
     /// Opens the store for writing, creating the state directory and the database when missing and
     /// bringing the schema up to date.
@@ -356,6 +356,37 @@ public final class ProofOfPlayStore: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        // Emergency messages exactly as received (the signed bytes), so a restart replays them;
+        // the audit of every push, accepted or not; and signatures seen, against replays.
+        migrator.registerMigration("v3: alerts") { db in
+            try db.execute(sql: """
+                CREATE TABLE alert_message (
+                    sender TEXT NOT NULL,
+                    identifier TEXT NOT NULL,
+                    sent TEXT NOT NULL,
+                    received_ms INTEGER NOT NULL,
+                    key_id TEXT,
+                    body BLOB NOT NULL,
+                    PRIMARY KEY (sender, identifier, sent)
+                );
+                CREATE INDEX alert_message_received ON alert_message (received_ms);
+                CREATE TABLE alert_audit (
+                    id INTEGER PRIMARY KEY,
+                    time_ms INTEGER NOT NULL,
+                    key_id TEXT,
+                    source TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    identifier TEXT,
+                    reason TEXT
+                );
+                CREATE INDEX alert_audit_time ON alert_audit (time_ms);
+                CREATE TABLE alert_signature (
+                    digest BLOB PRIMARY KEY,
+                    expires_ms INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }()
 
@@ -374,13 +405,13 @@ public final class ProofOfPlayStore: Sendable {
     }
 
     /// For query bounds: `.distantPast`/`.distantFuture` and beyond become the extremes.
-    private static func clampedMilliseconds(_ date: Date) -> Int64 {
+    static func clampedMilliseconds(_ date: Date) -> Int64 {
         let ms = (date.timeIntervalSince1970 * 1000).rounded()
         guard !ms.isNaN else { return 0 }
         return Int64(min(max(ms, representable.lowerBound), representable.upperBound))
     }
 
-    private static func date(milliseconds: Int64) -> Date {
+    static func date(milliseconds: Int64) -> Date {
         Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 

@@ -1,5 +1,9 @@
 import ArgumentParser
 import Foundation
+import Logging
+import OshiraseCAP
+import OshiraseDaemon
+import OshiraseFormats
 import OshiraseCore
 import OshiraseImaging
 import OshiraseRender
@@ -20,7 +24,7 @@ struct Render: ParsableCommand {
     @Option(help: "Output file; .png, .jpg or .jpeg.")
     var output = "frame.png"
 
-    @Option(help: "A CAP 1.2 alert to show (not supported yet).")
+    @Option(help: "A CAP 1.2 alert to show over the playlists as the box would at --at (repeat for updates and cancels, in the order sent).")
     var alert: [String] = []
 
     @Option(help: "What the kiosk's temperature panel shows: a reading in °C (e.g. 36.4, classed as on the box), or retry, measuring, offline.")
@@ -34,9 +38,6 @@ struct Render: ParsableCommand {
         let ext = (output as NSString).pathExtension.lowercased()
         guard ["png", "jpg", "jpeg"].contains(ext) else {
             throw ValidationError("--output '\(output)' must end in .png, .jpg or .jpeg")
-        }
-        if !alert.isEmpty {
-            throw ValidationError("--alert is not supported yet: emergency messages arrive with the CAP issue")
         }
         if let temperature { _ = try Render.panel(for: temperature) }
         if let notice, notice.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -79,6 +80,7 @@ struct Render: ParsableCommand {
             scene.panelNotice = notice
         }
         let renderer = Renderer(phraseModel: loadPhraseModel())
+        if !alert.isEmpty { scene.alert = try alertOverlay(at: instant, profile: profile) }
         try renderer.withFrame(scene) { pixels, problems in
             for problem in problems { printError("oshirase: warning: \(problem)") }
             do {
@@ -88,6 +90,48 @@ struct Render: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+    }
+
+    /// What the box would draw at `instant` for the `--alert` files, read and checked as a push
+    /// is (without the envelope); exercises are shown, with their band.
+    func alertOverlay(at instant: Date, profile: DisplayProfile) throws -> AlertOverlay {
+        var config = AlertsConfig()
+        config.policy.showsExercises = true
+        let center = AlertCenter(config: config, store: nil, clock: FixedWallClock(instant), logger: Logger(label: "render"))
+        for path in alert {
+            let bytes: [UInt8]
+            do {
+                let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+                guard data.count <= CAPLimits.maximumBodyBytes else {
+                    throw ValidationError("\(path): \(data.count) bytes, more than the 1 MiB a CAP message may have")
+                }
+                bytes = [UInt8](data)
+            } catch let error as ValidationError {
+                throw error
+            } catch {
+                throw ValidationError("\(path): cannot read: \((error as NSError).localizedDescription)")
+            }
+            let parsed: CAPAlert
+            do {
+                parsed = try CAPParser.parse(bytes)
+            } catch {
+                for e in error.errors { printError("\(path):\(e.line):\(e.column): error: \(e.path): \(e.message)") }
+                throw ExitCode(1)
+            }
+            switch center.preview(parsed, at: min(instant, parsed.sent.date)) {
+            case .rejected(let reason), .notShown(let reason):
+                throw ValidationError("\(path): \(reason)")
+            case .conflict:
+                throw ValidationError("\(path): another --alert file has the same sender, identifier and sent")
+            case .stored, .duplicate:
+                break
+            }
+        }
+        let display = DisplayConfig(name: "render", profile: profile, output: .memory)
+        guard let overlay = center.overlay(for: display, at: instant).overlay else {
+            throw ValidationError("no alert is in effect at \(formatInstant(instant, in: .tokyo)) for these files (before effective, after expires, or cancelled)")
+        }
+        return overlay
     }
 }
 
@@ -100,4 +144,13 @@ func loadPhraseModel() -> PhraseModel? {
         printError("oshirase: warning: \(error); Japanese lines may break inside words")
         return nil
     }
+}
+
+/// A clock that always reads one instant.
+struct FixedWallClock: WallClock {
+    let instant: Date
+    init(_ instant: Date) { self.instant = instant }
+    func now() -> Date { instant }
+    func elapsed() -> Double { 0 }
+    func sleep(until deadline: Date) async throws {}
 }

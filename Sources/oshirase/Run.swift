@@ -55,7 +55,8 @@ func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (Strin
                         countScreening: { sensor, result, time in
                             // The class and the hour only: never the temperature.
                             _ = writer.enqueue(screening: sensor, className: result.className, at: time)
-                        })
+                        },
+                        store: store)
     logger.notice("oshirase \(config.site): \(config.displays.count) display(s), \(config.sensors.count) sensor(s), playlists in \(config.playlistsDirectory), state in \(config.stateDirectory)")
     daemon.loadPlaylists()
     let host = config.api.host.contains(":") ? "[\(config.api.host)]" : config.api.host

@@ -51,6 +51,18 @@ actor FakeInspector: DaemonInspecting {
         return records.filter { $0.end > from && $0.start < to }
     }
 
+    /// Pushes seen, and the answer every push gets.
+    private(set) var pushes: [(body: [UInt8], headers: [String: String], source: String)] = []
+    var pushAnswer = PushAnswer(status: 202, fields: ["identifier": "sapporo-2026-001", "state": "active"])
+
+    func pushAlert(body: [UInt8], headers: [String: String], source: String) -> PushAnswer {
+        pushes.append((body, headers, source))
+        return pushAnswer
+    }
+
+    func alertListing() -> [AlertListing] { [] }
+    func setPushAnswer(_ answer: PushAnswer) { pushAnswer = answer }
+
     func setRecords(_ records: [PlayRecord]) { self.records = records }
     func setProofFailure(_ message: String) { proofFailure = message }
     func setFrame(_ frame: Bitmap?, for display: String) { frames[display] = frame }
@@ -98,7 +110,7 @@ let quietLogger: Logger = {
 
 /// An application over the API's router, for HummingbirdTesting's `.router` and `.live` frameworks.
 func testApplication(_ inspector: FakeInspector, config: APIConfig = APIConfig())
-    -> Application<RouterResponder<BasicRequestContext>> {
+    -> Application<RouterResponder<APIRequestContext>> {
     Application(router: makeAPIRouter(inspecting: inspector, config: config, logger: quietLogger), logger: quietLogger)
 }
 

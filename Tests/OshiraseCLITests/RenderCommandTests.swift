@@ -167,16 +167,28 @@ struct RenderCommandTests {
         #expect(!ws.exists("f.png"))
     }
 
-    @Test("--alert says clearly that it is not supported yet",
-          arguments: [["--alert", "evacuation.xml"]])
-    func unsupportedOptionsSaySo(extra: [String]) throws {
+    @Test("--alert renders the takeover a CAP file makes, and names what is wrong with a bad one")
+    func alertOverlay() throws {
         let ws = try Workspace()
         try ws.write("lobby.yaml", allProfilesPlaylist)
-        let run = try ws.run(["render", "lobby.yaml", "--at", morning, "--output", "f.png"] + extra)
-        #expect(run.status != 0 && !run.looksLikeCrash, "\(run)")
-        let first = try #require(run.stderrLines.first)
-        #expect(first.contains(extra[0]) && first.contains("not supported yet"), "\(first)")
-        #expect(!ws.exists("f.png"))
+        let order = repoPath("fixtures/cap/sapporo-evacuation.xml")
+        let run = try ws.run("render", "lobby.yaml", "--at", "2026-11-27T10:00:00+09:00", "--alert", order, "--output", "alert.png")
+        #expect(run.status == 0 && run.stderr.isEmpty, "\(run)")
+        let frame = try decodeOutput(ws.path("alert.png")).bitmap
+        let margin = (frame.height / 2) * frame.stride + 12
+        // Extreme: alert level 5, black (#0C000C), over the whole screen.
+        #expect(Array(frame.pixels[margin..<(margin + 3)]).map(Int.init).reduce(0, +) < 60)
+
+        let cancelled = try ws.run("render", "lobby.yaml", "--at", "2026-11-27T10:00:00+09:00", "--alert", order,
+                                   "--alert", repoPath("fixtures/cap/sapporo-evacuation-cancel.xml"), "--output", "c.png")
+        #expect(cancelled.status != 0 && cancelled.stderr.contains("no alert is in effect"), "\(cancelled)")
+
+        let hostile = try ws.run("render", "lobby.yaml", "--at", "2026-11-27T10:00:00+09:00",
+                                 "--alert", repoPath("fixtures/cap/hostile-xxe.xml"), "--output", "x.png")
+        #expect(hostile.status == 1 && !hostile.looksLikeCrash, "\(hostile)")
+        #expect(hostile.stderrLines.first?.hasPrefix(repoPath("fixtures/cap/hostile-xxe.xml") + ":") == true, "\(hostile.stderr)")
+        #expect(hostile.stderr.contains("DOCTYPE"), "\(hostile.stderr)")
+        #expect(!ws.exists("x.png") && !ws.exists("c.png"))
     }
 
     @Test("A playlist with a corrupt image renders the rest, logging a FILE:LINE:COL error", arguments: ["lcd-1080p", "dsign-clean"])

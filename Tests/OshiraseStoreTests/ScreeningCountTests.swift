@@ -132,8 +132,9 @@ struct ScreeningCountTests {
         #expect(columns.map { $0["name"] as String } == ["sensor", "hour_ms", "class", "count"])
         #expect(columns.map { $0["type"] as String } == ["TEXT", "INTEGER", "TEXT", "INTEGER"])
         #expect(columns.map { $0["pk"] as Int } == [1, 2, 3, 0])
-        // Nor is there any other table a reading could be put in.
-        #expect(tables == ["grdb_migrations", "play", "screening"])
+        // Nor is there any other table a reading could be put in (the alert tables hold emergency
+        // messages, their audit and signature digests).
+        #expect(tables == ["alert_audit", "alert_message", "alert_signature", "grdb_migrations", "play", "screening"])
     }
 
     @Test("Retention deletes the hours that ended at or before the cutoff, with the play records, and keeps the rest")
@@ -264,7 +265,7 @@ struct ScreeningCountTests {
         let migrations = try queue.read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
         }
-        #expect(migrations == ["v1: play", "v2: screening"])
+        #expect(migrations == ["v1: play", "v2: screening", "v3: alerts"])
 
         // Opening again runs nothing twice.
         let again = try ProofOfPlayStore(directory: folder.path)

@@ -1,0 +1,270 @@
+import Foundation
+
+/// How this box treats alerts: what it shows, where it is, for how long at most.
+public struct AlertPolicy: Sendable, Equatable {
+    /// How long an alert without `expires` is shown, from its `effective` time.
+    public var maximumDuration: Double
+    /// Whether Exercise alerts are shown (always with a 訓練 / EXERCISE banner).
+    public var showsExercises: Bool
+    /// Where the box is: alerts whose areas do not contain it are not shown. Nil: everywhere.
+    public var location: CAPPoint?
+    /// `geocode` values that name this box's place (e.g. a municipality code `valueName=JIS, value=01101`).
+    public var geocodes: [CAPValuePair]
+    /// Languages in the order they rotate; a tag matches its own and longer tags (`ja` matches `ja-JP`).
+    public var languages: [String]
+    /// Severities that take over the whole screen; the others are a banner in the ticker zone.
+    public var takeover: Set<CAPSeverity>
+
+    public init(maximumDuration: Double = 6 * 3600, showsExercises: Bool = false, location: CAPPoint? = nil,
+                geocodes: [CAPValuePair] = [], languages: [String] = ["ja-JP", "en-US", "zh-CN", "ko-KR"],
+                takeover: Set<CAPSeverity> = [.extreme, .severe]) {
+        self.maximumDuration = maximumDuration
+        self.showsExercises = showsExercises
+        self.location = location
+        self.geocodes = geocodes
+        self.languages = languages
+        self.takeover = takeover
+    }
+}
+
+/// How an alert appears on a display.
+public enum AlertPresentation: String, Sendable, Equatable {
+    /// The whole screen (Extreme and Severe by default).
+    case takeover
+    /// A band over the ticker zone (Moderate, Minor, Unknown by default).
+    case banner
+}
+
+/// An alert on screen now: the message, its info blocks for this place in rotation order, and
+/// how it is shown.
+public struct ActiveAlert: Sendable, Equatable {
+    public var alert: CAPAlert
+    /// The info blocks whose areas contain this box, ordered by the policy's languages.
+    public var infos: [CAPInfo]
+    public var presentation: AlertPresentation
+    public var severity: CAPSeverity
+    /// Exercise: shown with a 訓練 / EXERCISE banner.
+    public var isExercise: Bool
+    /// The window in which it is shown.
+    public var from: Date
+    public var until: Date
+}
+
+/// What became of one message given to the book.
+public enum AlertAdmission: Sendable, Equatable {
+    /// Stored; it (or what it changes) counts from now on.
+    case stored
+    /// The same message was stored before.
+    case duplicate
+    /// Another message with the same sender, identifier and sent is stored: the identity is taken.
+    case conflict
+    /// Accepted and kept, but never shown (Test, System, Ack, Error; an Exercise where exercises are off).
+    case notShown(String)
+    /// Refused: nothing changes.
+    case rejected(String)
+}
+
+/// The alerts this box knows and what they mean now (PRODUCT.md §8), pure: fed messages and
+/// asked about instants, it reads no clock and does no I/O. The store replays what it saved into
+/// a new book at start, in the order it was received.
+public struct AlertBook: Sendable, Equatable {
+    public let policy: AlertPolicy
+    /// Every message kept, by its identity.
+    public private(set) var messages: [CAPReference: CAPAlert] = [:]
+    /// The order messages came in.
+    private var order: [CAPReference] = []
+    /// Messages an Update replaced or a Cancel removed, remembered even before they arrive, so
+    /// a late original is never shown.
+    public private(set) var withdrawn: Set<CAPReference> = []
+
+    public init(policy: AlertPolicy = AlertPolicy()) {
+        self.policy = policy
+    }
+
+    /// Takes one validated message received at `now`.
+    public mutating func admit(_ alert: CAPAlert, at now: Date) -> AlertAdmission {
+        let key = alert.reference
+        if let stored = messages[key] { return stored == alert ? .duplicate : .conflict }
+        if alert.status == .draft { return .rejected("status Draft: a draft is not sent to screens") }
+        if alert.msgType == .alert || alert.msgType == .update, alert.status == .actual || alert.status == .exercise,
+           !alert.infos.isEmpty, alert.infos.allSatisfy({ window(of: $0, in: alert).until <= now }) {
+            return .rejected("expired: every info block's expires is in the past")
+        }
+        messages[key] = alert
+        order.append(key)
+        switch alert.msgType {
+        case .update, .cancel:
+            // Withdrawn whatever its status: a Test cancel of an Actual alert is not how CAP is
+            // used, but a cancel's references are the sender's intent.
+            guard alert.status == .actual || alert.status == .exercise else { break }
+            for reference in alert.references where reference.sender == alert.sender {
+                withdrawn.insert(reference)
+            }
+        case .alert, .ack, .error:
+            break
+        }
+        switch alert.status {
+        case .test, .system: return .notShown("status \(alert.status.rawValue): logged, never shown")
+        case .exercise where !policy.showsExercises: return .notShown("status Exercise: exercises are not shown on this box")
+        default: break
+        }
+        switch alert.msgType {
+        case .cancel: return .stored
+        case .ack, .error: return .notShown("msgType \(alert.msgType.rawValue): nothing to show")
+        default: return .stored
+        }
+    }
+
+    /// Forgets messages whose every window ended before `cutoff` (their withdrawals stay).
+    public mutating func forget(endedBefore cutoff: Date) {
+        for key in order {
+            guard let alert = messages[key], alert.msgType != .cancel else { continue }
+            if alert.infos.allSatisfy({ window(of: $0, in: alert).until < cutoff }) {
+                messages[key] = nil
+            }
+        }
+        order.removeAll { messages[$0] == nil }
+    }
+
+    /// The alerts shown at `time`, most severe first, newest first among equals.
+    public func active(at time: Date) -> [ActiveAlert] {
+        var result: [ActiveAlert] = []
+        for key in order {
+            guard let alert = messages[key], !withdrawn.contains(key), isShown(alert) else { continue }
+            let infos = applicable(alert).filter { info in
+                let w = window(of: info, in: alert)
+                return w.from <= time && time < w.until
+            }
+            guard !infos.isEmpty else { continue }
+            let severity = infos.map(\.severity).min(by: { Self.rank($0) < Self.rank($1) }) ?? .unknown
+            let windows = infos.map { window(of: $0, in: alert) }
+            result.append(ActiveAlert(alert: alert, infos: ordered(infos),
+                                      presentation: policy.takeover.contains(severity) ? .takeover : .banner,
+                                      severity: severity, isExercise: alert.status == .exercise,
+                                      from: windows.map(\.from).min() ?? alert.sent.date,
+                                      until: windows.map(\.until).max() ?? alert.sent.date))
+        }
+        return result.sorted { a, b in
+            if Self.rank(a.severity) != Self.rank(b.severity) { return Self.rank(a.severity) < Self.rank(b.severity) }
+            return a.alert.sent.date > b.alert.sent.date
+        }
+    }
+
+    /// The next instant after `time` at which `active(at:)` may change by itself (an alert
+    /// becomes effective or expires); nil when nothing is pending.
+    public func nextChange(after time: Date) -> Date? {
+        var next: Date?
+        for key in order {
+            guard let alert = messages[key], !withdrawn.contains(key), isShown(alert) else { continue }
+            for info in applicable(alert) {
+                let w = window(of: info, in: alert)
+                for edge in [w.from, w.until] where edge > time && edge < (next ?? .distantFuture) { next = edge }
+            }
+        }
+        return next
+    }
+
+    // MARK: Rules
+
+    /// Whether a message of this status and type is ever shown on this box.
+    public func isShown(_ alert: CAPAlert) -> Bool {
+        guard alert.msgType == .alert || alert.msgType == .update else { return false }
+        switch alert.status {
+        case .actual: return true
+        case .exercise: return policy.showsExercises
+        case .test, .system, .draft: return false
+        }
+    }
+
+    /// From `effective` (default: the message's `sent`) to `expires` (default: the policy's
+    /// maximum after that).
+    public func window(of info: CAPInfo, in alert: CAPAlert) -> (from: Date, until: Date) {
+        let from = info.effective?.date ?? alert.sent.date
+        let until = info.expires?.date ?? from.addingTimeInterval(policy.maximumDuration)
+        return (from, until)
+    }
+
+    /// The info blocks whose areas contain this box (all of them where the box has no location,
+    /// and those with no area at all).
+    public func applicable(_ alert: CAPAlert) -> [CAPInfo] {
+        alert.infos.filter { info in
+            guard !info.areas.isEmpty else { return true }
+            return info.areas.contains { covers($0) }
+        }
+    }
+
+    func covers(_ area: CAPArea) -> Bool {
+        if area.geocodes.contains(where: { policy.geocodes.contains($0) }) { return true }
+        guard let here = policy.location else {
+            // A box that does not know where it is shows every alert rather than none.
+            return true
+        }
+        if area.circles.contains(where: { Geometry.distanceKilometres(here, $0.center) <= $0.radiusKilometres }) { return true }
+        return area.polygons.contains { Geometry.contains($0, here) }
+    }
+
+    /// Info blocks in the policy's language order; languages it does not list follow, as sent.
+    func ordered(_ infos: [CAPInfo]) -> [CAPInfo] {
+        func position(_ info: CAPInfo) -> Int {
+            let tag = info.language.lowercased()
+            for (i, wanted) in policy.languages.enumerated() {
+                let w = wanted.lowercased()
+                if tag == w || tag.hasPrefix(w + "-") || w.hasPrefix(tag + "-") { return i }
+            }
+            return policy.languages.count
+        }
+        return infos.enumerated().sorted { a, b in
+            let pa = position(a.element), pb = position(b.element)
+            return pa != pb ? pa < pb : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    /// Extreme first.
+    static func rank(_ severity: CAPSeverity) -> Int {
+        switch severity {
+        case .extreme: 0
+        case .severe: 1
+        case .moderate: 2
+        case .minor: 3
+        case .unknown: 4
+        }
+    }
+}
+
+/// Points, circles and polygons on the WGS 84 ellipsoid, approximated as a sphere: at the size
+/// of a city's alert areas the error is metres.
+public enum Geometry {
+    /// Great-circle distance (haversine) in kilometres.
+    public static func distanceKilometres(_ a: CAPPoint, _ b: CAPPoint) -> Double {
+        let r = 6371.0088
+        let φ1 = a.latitude * .pi / 180, φ2 = b.latitude * .pi / 180
+        let dφ = φ2 - φ1, dλ = (b.longitude - a.longitude) * .pi / 180
+        let h = sin(dφ / 2) * sin(dφ / 2) + cos(φ1) * cos(φ2) * sin(dλ / 2) * sin(dλ / 2)
+        return 2 * r * asin(min(1, sqrt(h)))
+    }
+
+    /// Whether `point` lies inside the closed ring `polygon` (even-odd rule, latitude and
+    /// longitude as plane coordinates; a point on an edge counts as inside).
+    public static func contains(_ polygon: [CAPPoint], _ point: CAPPoint) -> Bool {
+        guard polygon.count >= 4 else { return false }
+        var inside = false
+        var j = polygon.count - 1
+        for i in 0..<polygon.count {
+            let a = polygon[i], b = polygon[j]
+            if onSegment(point, a, b) { return true }
+            if (a.latitude > point.latitude) != (b.latitude > point.latitude) {
+                let x = (b.longitude - a.longitude) * (point.latitude - a.latitude) / (b.latitude - a.latitude) + a.longitude
+                if point.longitude < x { inside.toggle() }
+            }
+            j = i
+        }
+        return inside
+    }
+
+    static func onSegment(_ p: CAPPoint, _ a: CAPPoint, _ b: CAPPoint) -> Bool {
+        let cross = (b.longitude - a.longitude) * (p.latitude - a.latitude) - (b.latitude - a.latitude) * (p.longitude - a.longitude)
+        guard abs(cross) < 1e-12 else { return false }
+        return p.longitude >= min(a.longitude, b.longitude) - 1e-12 && p.longitude <= max(a.longitude, b.longitude) + 1e-12
+            && p.latitude >= min(a.latitude, b.latitude) - 1e-12 && p.latitude <= max(a.latitude, b.latitude) + 1e-12
+    }
+}

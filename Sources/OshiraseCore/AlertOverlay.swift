@@ -1,0 +1,62 @@
+import Foundation
+
+/// An emergency message as a display draws it: one language of it, its colours, and whether it
+/// takes the screen or a band (PRODUCT.md §8). The daemon turns active CAP alerts into this.
+public struct AlertOverlay: Sendable, Equatable {
+    public enum Presentation: String, Sendable, Equatable {
+        /// The whole screen (above a kiosk's temperature panel, which keeps working).
+        case takeover
+        /// A band over the ticker zone (or the foot of the screen without one).
+        case banner
+    }
+
+    public var presentation: Presentation
+    /// The CAP `event`, e.g. 土砂災害.
+    public var event: String
+    /// The headline, e.g. 避難指示（警戒レベル4）; the event when the message has none.
+    public var headline: String
+    /// What to read and do: `description` and `instruction`, one paragraph each.
+    public var body: String
+    /// The info block's language, e.g. ja-JP.
+    public var language: String
+    /// Who says so: the CAP `senderName`, e.g. 札幌市危機管理局.
+    public var senderName: String?
+    /// An Exercise: drawn with a 訓練 / EXERCISE band, always.
+    public var isExercise: Bool
+    /// The alert level colours (level 5 black, 4 purple, 3 red, 2 yellow, by default).
+    public var background: RGB
+    public var text: RGB
+    /// A takeover on a kiosk covers its temperature panel too (by default the panel keeps working).
+    public var coversPanel = false
+
+    public init(presentation: Presentation, event: String, headline: String, body: String, language: String,
+                senderName: String? = nil, isExercise: Bool = false, background: RGB, text: RGB) {
+        self.presentation = presentation
+        self.event = event
+        self.headline = headline
+        self.body = body
+        self.language = language
+        self.senderName = senderName
+        self.isExercise = isExercise
+        self.background = background
+        self.text = text
+    }
+}
+
+/// The colours of Japan's five-level alert scale (警戒レベル), as the Cabinet Office and JMA use
+/// them: what an overlay is painted with unless the config says otherwise.
+public enum AlertLevelColours {
+    /// Background and text for level 1…5; levels outside are clamped.
+    public static func colours(level: Int) -> (background: RGB, text: RGB) {
+        switch min(5, max(1, level)) {
+        case 5: (RGB(hex: 0x0C000C), RGB(hex: 0xFFFFFF))  // 黒: 緊急安全確保
+        case 4: (RGB(hex: 0xAA00AA), RGB(hex: 0xFFFFFF))  // 紫: 避難指示
+        case 3: (RGB(hex: 0xD7000F), RGB(hex: 0xFFFFFF))  // 赤: 高齢者等避難
+        case 2: (RGB(hex: 0xF2E700), RGB(hex: 0x1A1A1A))  // 黄: 注意報
+        default: (RGB(hex: 0xFFFFFF), RGB(hex: 0x1A1A1A))  // 白: 早期注意情報
+        }
+    }
+
+    /// The band that marks an exercise, readable on every level's colour.
+    public static let exercise = (background: RGB(hex: 0x1A1A1A), text: RGB(hex: 0xF2E700))
+}

@@ -1,0 +1,268 @@
+import Crypto
+import Foundation
+import Logging
+import OshiraseCAP
+import OshiraseCore
+import OshiraseFormats
+import OshiraseSigning
+import OshiraseStore
+import Synchronization
+
+/// The answer to one push: an HTTP status and a small JSON object.
+public struct PushAnswer: Sendable, Equatable {
+    public var status: Int
+    /// `identifier` and `state` when accepted; `error` (a stable code) and `reason` when not.
+    public var fields: [String: String]
+    public init(status: Int, fields: [String: String]) {
+        self.status = status
+        self.fields = fields
+    }
+}
+
+/// One alert as `GET /v1/alerts` lists it.
+public struct AlertListing: Sendable, Codable, Equatable {
+    public var identifier: String
+    public var sender: String
+    public var sent: String
+    public var status: String
+    public var msgType: String
+    public var severity: String
+    public var headline: String
+    /// `active` (on screen now) or `scheduled` (effective later).
+    public var state: String
+    public var presentation: String
+    public var from: Date
+    public var until: Date
+}
+
+/// Emergency messages in the daemon: checks each push (signature, replay, CAP, semantics), stores
+/// it durably before answering, keeps the book of what is active, replays the store at start,
+/// and tells each display what to draw. Pushes are handled one at a time on a queue of their own,
+/// so two pushes of one identity cannot race, and no SQLite write runs on the HTTP server's threads.
+public final class AlertCenter: Sendable {
+    public let config: AlertsConfig
+    private let verifier: PushVerifier
+    private let store: ProofOfPlayStore?
+    private let clock: any WallClock
+    private let logger: Logger
+    private let book: Mutex<AlertBook>
+    private let queue = DispatchQueue(label: "oshirase.alerts")
+    /// Called after the active set may have changed: wakes every display.
+    private let onChange: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
+
+    /// - Parameter store: where messages, the audit and seen signatures go; nil keeps them in
+    ///   memory only (tests, `render`).
+    public init(config: AlertsConfig, store: ProofOfPlayStore?, clock: any WallClock, logger: Logger) {
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        let keys = config.keys.compactMap { line -> TrustedKey? in
+            guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: line.publicKey) else { return nil }
+            return try? TrustedKey(keyID: line.id, publicKey: key)
+        }
+        verifier = PushVerifier(keys: keys)
+        book = Mutex(AlertBook(policy: config.policy))
+    }
+
+    func setOnChange(_ action: @escaping @Sendable () -> Void) { onChange.withLock { $0 = action } }
+
+    /// Reads back what the store kept, in the order received: active alerts survive a restart.
+    public func restore() {
+        guard let store else { return }
+        let now = clock.now()
+        do {
+            let since = now.addingTimeInterval(-(config.policy.maximumDuration + 7 * 86400))
+            var restored = 0
+            for message in try store.alertMessages(receivedSince: since) {
+                guard let alert = try? CAPParser.parse(message.body) else { continue }
+                book.withLock { b in
+                    if case .stored = b.admit(alert, at: message.receivedAt) { restored += 1 }
+                }
+            }
+            let active = book.withLock { $0.active(at: now).count }
+            if restored > 0 { logger.notice("alerts: \(restored) stored message(s) read back, \(active) active now") }
+        } catch {
+            logger.error("alerts: cannot read the stored messages: \(error)")
+        }
+    }
+
+    // MARK: Push
+
+    /// Handles one `POST /v1/alerts`: every request, accepted or not, ends in the audit.
+    public func push(body: [UInt8], headers: [String: String], source: String) async -> PushAnswer {
+        await withCheckedContinuation { (c: CheckedContinuation<PushAnswer, Never>) in
+            queue.async { c.resume(returning: self.handlePush(body: body, headers: headers, source: source)) }
+        }
+    }
+
+    private func handlePush(body: [UInt8], headers: [String: String], source: String) -> PushAnswer {
+        let now = clock.now()
+        var keyID: String?
+        var identifier: String?
+        func answer(_ status: Int, _ outcome: String, _ reason: String?, fields: [String: String] = [:]) -> PushAnswer {
+            if let store {
+                do {
+                    try store.audit(AlertAuditEntry(time: now, keyID: keyID, source: source, outcome: outcome, status: status,
+                                                    identifier: identifier, reason: reason))
+                } catch {
+                    logger.error("alerts: cannot write the audit: \(error)")
+                }
+            }
+            logger.notice("alerts: push from \(source) key \(keyID ?? "-") → \(status) \(outcome)\(reason.map { ": \($0)" } ?? "")")
+            var all = fields
+            if status >= 400 {
+                all["error"] = outcome
+                if let reason { all["reason"] = reason }
+            }
+            return PushAnswer(status: status, fields: all)
+        }
+
+        // The key a request claims, for the audit even when its signature does not hold.
+        keyID = headers.first { $0.key.caseInsensitiveCompare(PushEnvelope.keyHeader) == .orderedSame }
+            .map { String($0.value.trimmingCharacters(in: .whitespaces).prefix(64)) }
+        let verified: Verified
+        switch verifier.verify(headers: headers, body: body, now: now) {
+        case .failure(let rejection):
+            return answer(rejection.status, rejection.code, rejection.reason)
+        case .success(let v):
+            verified = v
+            keyID = v.keyID
+        }
+        // Replays across a restart: the signature's digest is kept in the database too.
+        if let store {
+            do {
+                guard try store.rememberSignature(digest: verified.signatureDigest, expires: verified.replayExpires, now: now) else {
+                    return answer(409, "replayed", "this signature was used before")
+                }
+            } catch {
+                return answer(503, "store-unavailable", "cannot record the signature: \(error)")
+            }
+        }
+        let alert: CAPAlert
+        do {
+            alert = try CAPParser.parse(body)
+        } catch {
+            let first = error.errors.first
+            var fields: [String: String] = [:]
+            if let first { fields["element"] = first.path }
+            return answer(422, "invalid-cap", error.errors.prefix(5).map(\.description).joined(separator: "; "), fields: fields)
+        }
+        identifier = alert.identifier
+
+        // What the book would make of it, before anything is stored.
+        var trial = book.withLock { $0 }
+        switch trial.admit(alert, at: now) {
+        case .rejected(let reason):
+            return answer(422, "rejected", reason)
+        case .conflict:
+            return answer(409, "conflicting-identity", "a different message with sender \(alert.sender), identifier \(alert.identifier) and sent \(alert.sent.text) is stored")
+        case .duplicate:
+            // Equal as CAP; whether the bytes are equal too is the store's to say below.
+            guard store != nil else {
+                return answer(202, "duplicate", nil, fields: ["identifier": alert.identifier, "state": state(of: alert, in: trial, at: now)])
+            }
+        case .stored, .notShown:
+            break
+        }
+        if let store {
+            do {
+                let outcome = try store.storeAlertMessage(StoredAlertMessage(
+                    sender: alert.sender, identifier: alert.identifier, sent: alert.sent.text, receivedAt: now,
+                    keyID: verified.keyID, body: body))
+                switch outcome {
+                case .stored: break
+                case .duplicate:
+                    return answer(202, "duplicate", nil, fields: ["identifier": alert.identifier, "state": state(of: alert, in: trial, at: now)])
+                case .conflict:
+                    return answer(409, "conflicting-identity", "a different message with the same sender, identifier and sent is stored")
+                }
+            } catch {
+                return answer(503, "store-unavailable", "the alert could not be stored durably: \(error)")
+            }
+        }
+        let admission = book.withLock { $0.admit(alert, at: now) }
+        trial = book.withLock { $0 }
+        let state = state(of: alert, in: trial, at: now)
+        onChange.withLock { $0 }?()
+        var reason: String?
+        if case .notShown(let why) = admission { reason = why }
+        return answer(202, "accepted", reason, fields: ["identifier": alert.identifier, "state": state])
+    }
+
+    /// `active`, `scheduled`, `not-shown`, `cancelled` (a Cancel), or `expired`.
+    private func state(of alert: CAPAlert, in book: AlertBook, at now: Date) -> String {
+        if alert.msgType == .cancel { return "cancelled" }
+        if book.active(at: now).contains(where: { $0.alert.reference == alert.reference }) { return "active" }
+        if !book.isShown(alert) || book.withdrawn.contains(alert.reference) { return "not-shown" }
+        if book.applicable(alert).contains(where: { book.window(of: $0, in: alert).from > now }) { return "scheduled" }
+        return book.applicable(alert).isEmpty ? "not-shown" : "expired"
+    }
+
+    /// Takes a message without an envelope, as if received at `time`: for `oshirase render
+    /// --alert`, which previews a file on the operator's own machine.
+    public func preview(_ alert: CAPAlert, at time: Date) -> AlertAdmission {
+        book.withLock { $0.admit(alert, at: time) }
+    }
+
+    // MARK: What displays show
+
+    /// The overlay `display` draws at `time`, and when that next changes by itself.
+    public func overlay(for display: DisplayConfig, at time: Date) -> (overlay: AlertOverlay?, nextChange: Date?) {
+        let (active, next) = book.withLock { b in (b.active(at: time), b.nextChange(after: time)) }
+        guard let first = active.first, !first.infos.isEmpty else { return (nil, next) }
+        let rotate = config.rotateSeconds
+        let elapsed = max(0, time.timeIntervalSince(first.from))
+        let index = first.infos.count > 1 ? Int((elapsed / rotate).rounded(.down)) % first.infos.count : 0
+        var change = next
+        if first.infos.count > 1 {
+            let boundary = first.from.addingTimeInterval((elapsed / rotate).rounded(.down) * rotate + rotate)
+            change = min(change ?? boundary, boundary)
+        }
+        let info = first.infos[index]
+        let level = Self.level(of: info) ?? config.levels[first.severity] ?? 3
+        let colours = AlertLevelColours.colours(level: level)
+        let body = [info.description, info.instruction].compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }.joined(separator: "\n")
+        var overlay = AlertOverlay(presentation: first.presentation == .takeover ? .takeover : .banner, event: info.event,
+                                   headline: info.headline ?? info.event, body: body, language: info.language,
+                                   senderName: info.senderName, isExercise: first.isExercise,
+                                   background: colours.background, text: colours.text)
+        overlay.coversPanel = !config.kioskKeepsPanel
+        return (overlay, change)
+    }
+
+    /// A level the message states itself: a `parameter` named 警戒レベル or `alertLevel` with 1–5.
+    static func level(of info: CAPInfo) -> Int? {
+        for p in info.parameters where ["警戒レベル", "alertLevel", "alert-level"].contains(p.valueName) {
+            let digits = p.value.filter(\.isNumber)
+            if let n = Int(digits), (1...5).contains(n) { return n }
+        }
+        return nil
+    }
+
+    /// Active and scheduled alerts, for `GET /v1/alerts`.
+    public func listing() -> [AlertListing] {
+        let now = clock.now()
+        return book.withLock { b in
+            var result: [AlertListing] = b.active(at: now).map { a in
+                AlertListing(identifier: a.alert.identifier, sender: a.alert.sender, sent: a.alert.sent.text,
+                             status: a.alert.status.rawValue, msgType: a.alert.msgType.rawValue, severity: a.severity.rawValue,
+                             headline: a.infos.first.map { $0.headline ?? $0.event } ?? "", state: "active",
+                             presentation: a.presentation.rawValue, from: a.from, until: a.until)
+            }
+            for alert in b.messages.values where b.isShown(alert) && !b.withdrawn.contains(alert.reference) {
+                let infos = b.applicable(alert).filter { b.window(of: $0, in: alert).from > now }
+                guard let info = infos.first else { continue }
+                let w = b.window(of: info, in: alert)
+                result.append(AlertListing(identifier: alert.identifier, sender: alert.sender, sent: alert.sent.text,
+                                           status: alert.status.rawValue, msgType: alert.msgType.rawValue,
+                                           severity: info.severity.rawValue, headline: info.headline ?? info.event,
+                                           state: "scheduled",
+                                           presentation: b.policy.takeover.contains(info.severity) ? "takeover" : "banner",
+                                           from: w.from, until: w.until))
+            }
+            return result
+        }
+    }
+}

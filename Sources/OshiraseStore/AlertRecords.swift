@@ -1,0 +1,177 @@
+import Foundation
+import GRDB
+
+/// One emergency message as received: its CAP identity, the exact bytes, and who signed it.
+public struct StoredAlertMessage: Sendable, Equatable {
+    public var sender: String
+    public var identifier: String
+    /// The message's `sent`, as written in it.
+    public var sent: String
+    public var receivedAt: Date
+    /// The key that signed it (nil for a feed trusted by its https sender).
+    public var keyID: String?
+    public var body: [UInt8]
+
+    public init(sender: String, identifier: String, sent: String, receivedAt: Date, keyID: String?, body: [UInt8]) {
+        self.sender = sender
+        self.identifier = identifier
+        self.sent = sent
+        self.receivedAt = receivedAt
+        self.keyID = keyID
+        self.body = body
+    }
+}
+
+/// What storing a message did.
+public enum AlertStoreOutcome: Sendable, Equatable {
+    case stored
+    /// The same identity with the same bytes: nothing changed.
+    case duplicate
+    /// The same identity with other bytes: refused.
+    case conflict
+}
+
+/// One line of the push audit: every request, accepted or not.
+public struct AlertAuditEntry: Sendable, Equatable, Codable {
+    public var time: Date
+    public var keyID: String?
+    /// The client's address.
+    public var source: String
+    /// `accepted`, `duplicate`, or why it was refused (`bad-signature`, `replayed`, …).
+    public var outcome: String
+    /// The HTTP status answered.
+    public var status: Int
+    public var identifier: String?
+    public var reason: String?
+
+    public init(time: Date, keyID: String?, source: String, outcome: String, status: Int, identifier: String?, reason: String?) {
+        self.time = time
+        self.keyID = keyID
+        self.source = source
+        self.outcome = outcome
+        self.status = status
+        self.identifier = identifier
+        self.reason = reason
+    }
+}
+
+extension ProofOfPlayStore {
+    /// Stores a message durably: when this returns `.stored`, it survives a power cut (the
+    /// transaction is synced, `synchronous=FULL`), not only a kill -9. Same identity and bytes is
+    /// `.duplicate`, other bytes `.conflict`; neither changes anything.
+    public func storeAlertMessage(_ message: StoredAlertMessage) throws(ProofOfPlayStoreError) -> AlertStoreOutcome {
+        try checkWritable("store an alert")
+        do {
+            return try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                var outcome = AlertStoreOutcome.stored
+                try db.inTransaction {
+                    let existing = try Row.fetchOne(
+                        db, sql: "SELECT body FROM alert_message WHERE sender = ? AND identifier = ? AND sent = ?",
+                        arguments: [message.sender, message.identifier, message.sent])
+                    if let existing {
+                        let body: Data = existing[0]
+                        outcome = [UInt8](body) == message.body ? .duplicate : .conflict
+                        return .rollback
+                    }
+                    try db.execute(
+                        sql: "INSERT INTO alert_message (sender, identifier, sent, received_ms, key_id, body) VALUES (?, ?, ?, ?, ?, ?)",
+                        arguments: [message.sender, message.identifier, message.sent, Self.clampedMilliseconds(message.receivedAt),
+                                    message.keyID, Data(message.body)])
+                    return .commit
+                }
+                return outcome
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "store an alert in")
+        }
+    }
+
+    /// Every stored message received at or after `since`, oldest first: what a restart replays.
+    public func alertMessages(receivedSince since: Date = .distantPast) throws(ProofOfPlayStoreError) -> [StoredAlertMessage] {
+        do {
+            return try database.read { db in
+                guard try db.tableExists("alert_message") else { return [] }
+                return try Row.fetchAll(
+                    db, sql: "SELECT sender, identifier, sent, received_ms, key_id, body FROM alert_message WHERE received_ms >= ? ORDER BY received_ms, rowid",
+                    arguments: [Self.clampedMilliseconds(since)]).map { row in
+                        let body: Data = row[5]
+                        return StoredAlertMessage(sender: row[0], identifier: row[1], sent: row[2],
+                                                  receivedAt: Self.date(milliseconds: row[3]), keyID: row[4], body: [UInt8](body))
+                    }
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "read alerts from")
+        }
+    }
+
+    /// Deletes messages received before `cutoff`; returns how many went.
+    @discardableResult
+    public func deleteAlertMessages(receivedBefore cutoff: Date) throws(ProofOfPlayStoreError) -> Int {
+        try checkWritable("delete alerts")
+        do {
+            return try database.write { db in
+                try db.execute(sql: "DELETE FROM alert_message WHERE received_ms < ?", arguments: [Self.clampedMilliseconds(cutoff)])
+                return db.changesCount
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "delete alerts from")
+        }
+    }
+
+    /// Appends one line to the push audit.
+    public func audit(_ entry: AlertAuditEntry) throws(ProofOfPlayStoreError) {
+        try checkWritable("audit a push")
+        do {
+            try database.write { db in
+                try db.execute(
+                    sql: "INSERT INTO alert_audit (time_ms, key_id, source, outcome, status, identifier, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [Self.clampedMilliseconds(entry.time), entry.keyID, entry.source, entry.outcome, entry.status,
+                                entry.identifier, entry.reason])
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "audit a push in")
+        }
+    }
+
+    /// The audit lines in `[from, to)`, oldest first.
+    public func auditEntries(from: Date, to: Date) throws(ProofOfPlayStoreError) -> [AlertAuditEntry] {
+        do {
+            return try database.read { db in
+                guard try db.tableExists("alert_audit") else { return [] }
+                return try Row.fetchAll(
+                    db, sql: "SELECT time_ms, key_id, source, outcome, status, identifier, reason FROM alert_audit WHERE time_ms >= ? AND time_ms < ? ORDER BY time_ms, id",
+                    arguments: [Self.clampedMilliseconds(from), Self.clampedMilliseconds(to)]).map { row in
+                        AlertAuditEntry(time: Self.date(milliseconds: row[0]), keyID: row[1], source: row[2], outcome: row[3],
+                                        status: row[4], identifier: row[5], reason: row[6])
+                    }
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "read the push audit from")
+        }
+    }
+
+    /// Remembers a signature's digest until `expires`; false when it is already remembered
+    /// (a replay). Expired digests are dropped on the way.
+    public func rememberSignature(digest: [UInt8], expires: Date, now: Date) throws(ProofOfPlayStoreError) -> Bool {
+        try checkWritable("remember a signature")
+        do {
+            return try database.write { db in
+                try db.execute(sql: "DELETE FROM alert_signature WHERE expires_ms <= ?", arguments: [Self.clampedMilliseconds(now)])
+                try db.execute(sql: "INSERT OR IGNORE INTO alert_signature (digest, expires_ms) VALUES (?, ?)",
+                               arguments: [Data(digest), Self.clampedMilliseconds(expires)])
+                return db.changesCount == 1
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "remember a signature in")
+        }
+    }
+
+    private func checkWritable(_ action: String) throws(ProofOfPlayStoreError) {
+        guard !isReadOnly else {
+            throw ProofOfPlayStoreError(code: .readOnly, path: databasePath,
+                                        message: "cannot \(action) in \(databasePath): the store was opened for reading only")
+        }
+    }
+}

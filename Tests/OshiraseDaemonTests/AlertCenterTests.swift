@@ -1,0 +1,133 @@
+import Foundation
+import OshiraseCAP
+import OshiraseCore
+@testable import OshiraseDaemon
+import OshiraseDevices
+import OshiraseFormats
+import OshiraseImaging
+import OshiraseSigning
+import OshiraseStore
+import OshiraseTestSupport
+import ServiceLifecycle
+import Testing
+
+/// A fixture's bytes.
+func capFixture(_ name: String) throws -> [UInt8] {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return [UInt8](try Data(contentsOf: root.appendingPathComponent("fixtures/cap/\(name)")))
+}
+
+/// The colour of a frame's left margin, halfway down, as 0xRRGGBB.
+func marginColour(_ frame: Bitmap) -> UInt32 {
+    let i = (frame.height / 2) * frame.stride + 3 * 4
+    return UInt32(frame.pixels[i + 2]) << 16 | UInt32(frame.pixels[i + 1]) << 8 | UInt32(frame.pixels[i])
+}
+
+@Suite("Pushed alerts in the daemon")
+struct AlertCenterTests {
+    let key: SigningKey
+    let folder: PlaylistFolder
+    let clock = ManualClock(jst(10, 0))
+
+    init() throws {
+        key = try SigningKey.generate(keyID: "cityhall-2026")
+        folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", announcementPlaylist([("mynumber", "マイナンバーカードの申請", 600)]))
+    }
+
+    func config() -> SiteConfig {
+        let line = PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))
+        var alerts = AlertsConfig(keys: [line])
+        alerts.policy.location = CAPPoint(latitude: 43.0556, longitude: 141.3406)  // 札幌市中央区役所
+        return SiteConfig(site: "札幌市役所 本庁舎", playlistsDirectory: folder.path, stateDirectory: folder.path + "/state",
+                          displays: [DisplayConfig(name: "lobby", profile: smallLCD, output: .memory)], alerts: alerts)
+    }
+
+    func signed(_ body: [UInt8], at time: Date? = nil) throws -> [String: String] {
+        try PushEnvelope.sign(body: body, key: key, timestamp: Int64((time ?? clock.now()).timeIntervalSince1970)).httpHeaders
+    }
+
+    func start(_ store: ProofOfPlayStore) -> (Daemon, ServiceGroup, Task<Void, any Error>) {
+        let output = MemoryOutput(width: smallLCD.width, height: smallLCD.height)
+        let daemon = Daemon(config: config(), clock: clock, logger: quietLogger, phraseModel: nil, clockNotBefore: jst(0, 0),
+                            openOutput: { _ in { () throws(OutputError) -> FrameOutput in output } }, store: store)
+        daemon.loadPlaylists()
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: daemon.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }, logger: quietLogger))
+        return (daemon, group, Task { try await group.run() })
+    }
+
+    @Test func aSignedEvacuationOrderTakesOverSurvivesARestartAndEndsWhenCancelled() async throws {
+        let store = try ProofOfPlayStore(directory: folder.path + "/state")
+        var (daemon, group, running) = start(store)
+        #expect(await eventually { await daemon.screenshot(display: "lobby") != nil })
+        let playlistColour = try #require(await daemon.screenshot(display: "lobby")).pixels.count
+
+        let order = try capFixture("sapporo-evacuation.xml")
+        let answer = await daemon.pushAlert(body: order, headers: try signed(order), source: "127.0.0.1")
+        #expect(answer == PushAnswer(status: 202, fields: ["identifier": "JP-SAPPORO-20261127-001", "state": "active"]))
+        let takeover = AlertLevelColours.colours(level: 5).background
+        let expected = UInt32(takeover.r) << 16 | UInt32(takeover.g) << 8 | UInt32(takeover.b)
+        #expect(await eventually { await daemon.screenshot(display: "lobby").map(marginColour) == expected })
+        #expect(playlistColour > 0)
+
+        // The same request again is a replay; the same message signed anew is idempotent.
+        #expect(await daemon.pushAlert(body: order, headers: try signed(order), source: "127.0.0.1").status == 409)
+        clock.advance(by: 1)
+        let again = await daemon.pushAlert(body: order, headers: try signed(order), source: "127.0.0.1")
+        #expect(again.status == 202 && again.fields["state"] == "active")
+
+        // kill -9 and start again: the order is read back from the store and shown.
+        await group.triggerGracefulShutdown()
+        try await running.value
+        (daemon, group, running) = start(try ProofOfPlayStore(directory: folder.path + "/state"))
+        #expect(await eventually { await daemon.screenshot(display: "lobby").map(marginColour) == expected })
+        #expect(await daemon.alertListing().map(\.identifier) == ["JP-SAPPORO-20261127-001"])
+
+        let cancel = try capFixture("sapporo-evacuation-cancel.xml")
+        clock.advance(by: 1)
+        let cancelled = await daemon.pushAlert(body: cancel, headers: try signed(cancel), source: "127.0.0.1")
+        #expect(cancelled.status == 202 && cancelled.fields["state"] == "cancelled", "\(cancelled)")
+        #expect(await eventually { await daemon.screenshot(display: "lobby").map(marginColour) != expected })
+        #expect(await daemon.alertListing().isEmpty)
+
+        let audit = try store.auditEntries(from: jst(0, 0), to: jst(23, 0))
+        #expect(audit.map(\.status) == [202, 409, 202, 202])
+        #expect(audit.allSatisfy { $0.source == "127.0.0.1" && $0.keyID == "cityhall-2026" })
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+
+    @Test func everyRejectionIsA4xxNamingTheReasonAndIsAudited() async throws {
+        let store = try ProofOfPlayStore(directory: folder.path + "/state")
+        let center = AlertCenter(config: config().alerts, store: store, clock: clock, logger: quietLogger)
+        let order = try capFixture("sapporo-evacuation.xml")
+        func push(_ body: [UInt8], _ headers: [String: String]) async -> PushAnswer {
+            await center.push(body: body, headers: headers, source: "10.0.0.9")
+        }
+        var tampered = try signed(order)
+        tampered["Oshirase-Signature"] = try signed(Array("<alert/>".utf8))["Oshirase-Signature"]
+        #expect(await push(order, tampered).fields["error"] == "bad-signature")
+        var stranger = try signed(order)
+        stranger["Oshirase-Key"] = "someone-else"
+        #expect(await push(order, stranger).status == 401)
+        #expect(await push(order, try signed(order, at: clock.now().addingTimeInterval(-301))).fields["error"] == "stale-timestamp")
+        let huge = [UInt8](repeating: 0x20, count: 1_048_577)
+        #expect(await push(huge, try signed(huge)).status == 413)
+        let hostile = try capFixture("hostile-billion-laughs.xml")
+        let invalid = await push(hostile, try signed(hostile))
+        #expect(invalid.status == 422 && invalid.fields["error"] == "invalid-cap")
+        let draft = try capFixture("draft.xml")
+        #expect(await push(draft, try signed(draft)).status == 422)
+        #expect(await push(order, try signed(order)).status == 202)
+        // Same sender, identifier and sent, other bytes.
+        var changed = order
+        if let i = changed.firstIndex(of: UInt8(ascii: "\n")) { changed.insert(UInt8(ascii: " "), at: i) }
+        clock.advance(by: 1)
+        let conflict = await push(changed, try signed(changed))
+        #expect(conflict.status == 409 && conflict.fields["error"] == "conflicting-identity", "\(conflict)")
+        let audit = try store.auditEntries(from: jst(0, 0), to: jst(23, 0))
+        #expect(audit.map(\.status) == [401, 401, 401, 413, 422, 422, 202, 409])
+        #expect(audit.allSatisfy { $0.source == "10.0.0.9" })
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import OshiraseCAP
+import OshiraseCore
+@testable import OshiraseFormats
+import Testing
+
+/// The `alerts:` section: trusted keys, location, what is shown and how.
+@Suite("Alerts in the config")
+struct AlertsConfigTests {
+    /// A lobby (lines 5–7), then `alerts:` at line 8.
+    static let head = configHead + """
+          - name: lobby
+            profile: lcd-1080p
+            output: { kind: memory }
+        alerts:
+
+        """
+    static let key = "oshirase-ed25519 cityhall-2026 " + Data(repeating: 7, count: 32).base64EncodedString()
+
+    @Test func noAlertsSectionTrustsNoKeyAndTakesTheDefaults() throws {
+        let config = try siteConfig(configHead + "  - name: lobby\n    profile: lcd-1080p\n    output: { kind: memory }\n")
+        #expect(config.alerts == AlertsConfig())
+        #expect(config.alerts.keys.isEmpty && config.alerts.policy.languages == ["ja-JP", "en-US", "zh-CN", "ko-KR"])
+    }
+
+    @Test func everyKeyIsRead() throws {
+        let config = try siteConfig(Self.head + """
+              keys:
+                - \(Self.key)
+              location: { latitude: 43.0556, longitude: 141.3406 }
+              geocodes:
+                - { name: JIS, value: "01101" }
+              exercises: true
+              max-duration: 3h
+              languages: [ja-JP, en-US]
+              takeover: [Extreme]
+              levels: { Severe: 5, Minor: 1 }
+              rotate: 10s
+              kiosk-panel: cover
+            """)
+        let a = config.alerts
+        #expect(a.keys == [PublicKeyLine(id: "cityhall-2026", publicKey: [UInt8](repeating: 7, count: 32))])
+        #expect(a.policy.location == CAPPoint(latitude: 43.0556, longitude: 141.3406))
+        #expect(a.policy.geocodes == [CAPValuePair(valueName: "JIS", value: "01101")])
+        #expect(a.policy.showsExercises && a.policy.maximumDuration == 3 * 3600 && a.policy.languages == ["ja-JP", "en-US"])
+        #expect(a.policy.takeover == [.extreme] && a.levels[.severe] == 5 && a.levels[.minor] == 1 && a.levels[.extreme] == 5)
+        #expect(a.rotateSeconds == 10 && !a.kioskKeepsPanel)
+    }
+
+    @Test func aPrivateKeyOrAGarbledLineIsNotAKey() throws {
+        let e = try configProblem(Self.head + """
+              keys:
+                - "oshirase-ed25519-private-v1"
+            """)
+        expect(e, at: 10, 7, "a key must be the line `oshirase keygen` writes to NAME.pub")
+    }
+
+    @Test func aLocationOffTheEarthIsAnError() throws {
+        let e = try configProblem(Self.head + "  location: { latitude: 141.35, longitude: 43.06 }\n")
+        expect(e, at: 9, 13, "is not on Earth")
+    }
+
+    @Test func aMisspeltSeveritySuggestsTheNearest() throws {
+        let e = try configProblem(Self.head + "  takeover: [Extrem]\n")
+        expect(e, at: 9, 14, "unknown severity 'Extrem'; did you mean 'Extreme'?")
+    }
+
+    @Test func theSameKeyIdTwiceIsAnError() throws {
+        let e = try configProblem(Self.head + "  keys:\n    - \(Self.key)\n    - \(Self.key)\n")
+        expect(e, at: 11, 7, "key id 'cityhall-2026' is listed twice")
+    }
+}

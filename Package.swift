@@ -31,6 +31,8 @@ let package = Package(
                        providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CDRM", pkgConfig: "libdrm",
                        providers: [.apt(["libdrm-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
         // Linux kernel interfaces Swift cannot import directly: fbdev and console ioctls, inotify.
         .systemLibrary(name: "CLinuxDevices"),
         // The build date, the earliest instant the daemon believes its clock.
@@ -56,6 +58,8 @@ let package = Package(
         .target(name: "OshiraseCAP", dependencies: ["OshiraseCore"]),
         // The signed push envelope: Ed25519 keys, signatures over the body's SHA-256, replay checks.
         .target(name: "OshiraseSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // HTTP requests on libcurl: the push client's fan-out to many boxes, feed polling.
+        .target(name: "OshiraseHTTPClient", dependencies: ["CCurl"]),
         // SQLite storage: proof of play.
         .target(name: "OshiraseStore", dependencies: [
             "OshiraseCore", .product(name: "GRDB", package: "GRDB.swift"),
@@ -81,7 +85,7 @@ let package = Package(
         // The thin command-line shell.
         .executableTarget(name: "oshirase", dependencies: [
             "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseStore",
-            "OshiraseDevices", "OshiraseDaemon", "OshiraseAPI", "OshiraseCAP", "OshiraseSigning",
+            "OshiraseDevices", "OshiraseDaemon", "OshiraseAPI", "OshiraseCAP", "OshiraseSigning", "OshiraseHTTPClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -96,6 +100,9 @@ let package = Package(
         .testTarget(name: "OshiraseDevicesTests", dependencies: ["OshiraseDevices", "OshiraseDRM"]),
         .testTarget(name: "OshiraseCAPTests", dependencies: ["OshiraseCAP"]),
         .testTarget(name: "OshiraseSigningTests", dependencies: ["OshiraseSigning"]),
+        .testTarget(name: "OshiraseHTTPClientTests", dependencies: [
+            "OshiraseHTTPClient", .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "OshiraseStoreTests", dependencies: [
             "OshiraseStore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),

@@ -96,7 +96,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OshiraseImagingTests", dependencies: ["OshiraseImaging"]),
         .testTarget(name: "OshiraseRenderTests", dependencies: ["OshiraseRender", "OshiraseFormats"]),
-        .testTarget(name: "OshiraseCLITests", dependencies: ["OshiraseImaging"]),
+        .testTarget(name: "OshiraseCLITests", dependencies: ["OshiraseImaging", "OshiraseSigning"]),
         .testTarget(name: "OshiraseDevicesTests", dependencies: ["OshiraseDevices", "OshiraseDRM"]),
         .testTarget(name: "OshiraseCAPTests", dependencies: ["OshiraseCAP"]),
         .testTarget(name: "OshiraseSigningTests", dependencies: ["OshiraseSigning"]),

@@ -223,6 +223,12 @@ struct HTTPAnswer {
 /// A few lines of sockets rather than URLSession: no proxy settings from the environment can
 /// send the request elsewhere, and a status poll every 20 ms stays cheap.
 func httpGet(port: Int, _ path: String, timeout: Double = 5) throws -> HTTPAnswer {
+    try httpRequest(port: port, "GET", path, timeout: timeout)
+}
+
+/// One request of any method, with extra headers and a body.
+func httpRequest(port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = [],
+                 timeout: Double = 5) throws -> HTTPAnswer {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw DaemonTestFailure("socket: \(String(cString: strerror(errno)))") }
     defer { close(fd) }
@@ -236,7 +242,10 @@ func httpGet(port: Int, _ path: String, timeout: Double = 5) throws -> HTTPAnswe
     guard connected == 0 else {
         throw DaemonTestFailure("connect to 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
     }
-    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
+    var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+    for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
+    if method != "GET" { head += "Content-Length: \(body.count)\r\n" }
+    let request = Array((head + "\r\n").utf8) + body
     var sent = 0
     while sent < request.count {
         let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -1,0 +1,292 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OshiraseAPI
+import OshiraseCore
+import OshiraseDaemon
+import OshiraseDevices
+import OshiraseFormats
+import OshiraseImaging
+import OshiraseSigning
+import OshiraseStore
+import ServiceLifecycle
+import Synchronization
+
+/// `scripts/bench-alert`: how fast a signed push reaches the screen, and whether a flood of
+/// forged pushes disturbs the frame rate or a valid push.
+///
+/// One 1920×1080 display at 60 fps on a memory output scrolls a full-screen ticker all the time
+/// (so every frame is due); the API listens on 127.0.0.1. Each measured push is a Minor alert
+/// (a yellow band at the foot of the screen) followed by its Cancel: the latency is from
+/// sending the POST to presenting the first frame with the band. During the flood, the frame
+/// rate is measured over its first half (no valid pushes), valid pushes over its second half.
+struct BenchAlert: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-alert", abstract: "Measure push-to-screen latency and flood resistance (for scripts/bench-alert).",
+        shouldDisplay: false)
+
+    @Option(help: "Pushes measured without load.") var pushes = 1000
+    @Option(help: "Seconds of forged pushes.") var flood = 10.0
+    @Option(help: "Write the figures as JSON here too.") var json: String?
+
+    func run() async throws {
+        guard (1...100_000).contains(pushes), (1...600).contains(flood) else {
+            throw ValidationError("--pushes must be 1…100000 and --flood 1…600 seconds")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-bench-alert-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder + "/playlists", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data("""
+            name: 札幌市役所 本庁舎1階ロビー
+            layout: full
+            items:
+              - id: snow
+                duration: 1h
+                ticker: 本日は大雪のため市バスに遅れが出ています。お出かけの際は最新の運行情報をご確認ください。
+            """.utf8).write(to: URL(fileURLWithPath: folder + "/playlists/lobby.yaml"))
+
+        let key = try SigningKey.generate(keyID: "bench")
+        let port = try Self.freePort()
+        let probe = BandProbe(width: 1920, height: 1080)
+        let config = SiteConfig(
+            site: "札幌市役所 本庁舎", playlistsDirectory: folder + "/playlists", stateDirectory: folder + "/state",
+            displays: [DisplayConfig(name: "lobby", profile: .lcd1080p, output: .memory, fps: 60)],
+            api: APIConfig(host: "127.0.0.1", port: port),
+            alerts: AlertsConfig(keys: [PublicKeyLine(id: "bench", publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))]))
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let store = try ProofOfPlayStore(directory: folder + "/state")
+        let daemon = Daemon(config: config, logger: logger, phraseModel: loadPhraseModel(),
+                            openOutput: { _ in { () throws(OutputError) -> FrameOutput in probe } }, store: store)
+        daemon.loadPlaylists()
+        let api = makeAPI(inspecting: daemon, config: config.api, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: daemon.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+                + [ServiceGroupConfiguration.ServiceConfiguration(service: api)],
+            logger: logger))
+        let running = Task { try await group.run() }
+        defer { running.cancel() }
+        // Wait for the API and the first frames.
+        for _ in 0..<200 where (try? LoopbackHTTP.request(port: port, "GET", "/v1/status").status) != 200 {
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+
+        var counter = 0
+        /// One alert and its cancel; the latency of the alert, in ms.
+        func measuredPush() throws -> Double {
+            counter += 1
+            let alert = BenchCAP.minor(identifier: "bench-\(counter)", sent: Date())
+            let shownBefore = probe.bandFrames
+            let started = monotonicSeconds()
+            let answer = try LoopbackHTTP.request(port: port, "POST", "/v1/alerts", headers: try sign(alert), body: alert)
+            guard answer.status == 202 else { throw ValidationError("push answered \(answer.status): \(answer.text)") }
+            let presented = try probe.waitForBand(after: shownBefore, timeout: 5)
+            let cancel = BenchCAP.cancel(identifier: "bench-\(counter)-cancel", of: alert, sent: Date())
+            let cancelled = try LoopbackHTTP.request(port: port, "POST", "/v1/alerts", headers: try sign(cancel), body: cancel)
+            guard cancelled.status == 202 else { throw ValidationError("cancel answered \(cancelled.status): \(cancelled.text)") }
+            try probe.waitForNoBand(timeout: 5)
+            return (presented - started) * 1000
+        }
+        func sign(_ body: [UInt8]) throws -> [String: String] {
+            try PushEnvelope.sign(body: body, key: key, timestamp: Int64(Date().timeIntervalSince1970)).httpHeaders
+        }
+
+        // (a) Latency without load.
+        var quiet: [Double] = []
+        for i in 0..<pushes {
+            quiet.append(try measuredPush())
+            if (i + 1) % 200 == 0 { printError("bench-alert: \(i + 1) of \(pushes) pushes") }
+        }
+
+        // (b) A flood of forged pushes from one client, as fast as it goes.
+        let stop = Atomic<Bool>(false)
+        let forged = Atomic<Int>(0)
+        let forgedBody = BenchCAP.minor(identifier: "forged", sent: Date())
+        var forgedHeaders = try sign(forgedBody)
+        forgedHeaders["Oshirase-Signature"] = Data(repeating: 7, count: 64).base64EncodedString()
+        let headers = forgedHeaders
+        let flooder = Thread {
+            while !stop.load(ordering: .relaxed) {
+                if (try? LoopbackHTTP.request(port: port, "POST", "/v1/alerts", headers: headers, body: forgedBody))?.status == 401 {
+                    forged.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        flooder.start()
+        // First half: the frame rate alone (a valid push wakes the display for an extra frame,
+        // which would flatter the count). Second half: valid pushes through the flood.
+        let t0 = monotonicSeconds(), frames0 = probe.presented
+        try await Task.sleep(for: .seconds(flood / 2))
+        let frames1 = probe.presented, t1 = monotonicSeconds()
+        var flooded: [Double] = []
+        while monotonicSeconds() - t0 < flood {
+            flooded.append(try measuredPush())
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let t2 = monotonicSeconds()
+        stop.store(true, ordering: .relaxed)
+        let rate = Double(frames1 - frames0) / (t1 - t0)
+        let forgedRate = Double(forged.load(ordering: .relaxed)) / (t2 - t0)
+
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+
+        func percentile(_ values: [Double], _ p: Double) -> Double {
+            let sorted = values.sorted()
+            return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
+        }
+        let line1 = String(format: "push_to_screen_ms p50=%.2f p99=%.2f max=%.2f pushes=%d (target p50 <= 20, p99 <= 50)",
+                           percentile(quiet, 0.5), percentile(quiet, 0.99), quiet.max() ?? 0, quiet.count)
+        let line2 = String(format: "flood forged_per_s=%.0f frame_rate=%.1f of 60 (%.1f %%, target >= 95) valid_push_ms p50=%.2f p99=%.2f pushes=%d (target p99 <= 50)",
+                           forgedRate, rate, rate / 60 * 100, percentile(flooded, 0.5), percentile(flooded, 0.99), flooded.count)
+        print(line1)
+        print(line2)
+        if let json {
+            let text = String(format: #"{"p50_ms":%.3f,"p99_ms":%.3f,"forged_per_s":%.1f,"frame_rate":%.2f,"flood_p50_ms":%.3f,"flood_p99_ms":%.3f}"#,
+                              percentile(quiet, 0.5), percentile(quiet, 0.99), forgedRate, rate,
+                              percentile(flooded, 0.5), percentile(flooded, 0.99)) + "\n"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: json))
+        }
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ValidationError("no socket") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
+                guard bind(fd, p, length) == 0 else { return -1 }
+                return getsockname(fd, p, &length)
+            }
+        }
+        guard bound == 0 else { throw ValidationError("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// The CAP documents the benchmark sends.
+enum BenchCAP {
+    static func time(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "Asia/Tokyo")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
+        return formatter.string(from: date)
+    }
+
+    static func minor(identifier: String, sent: Date) -> [UInt8] {
+        Array("""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>\(identifier)</identifier><sender>bousai@city.sapporo.jp</sender><sent>\(time(sent))</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope><info><language>ja-JP</language><category>Met</category><event>大雪</event><urgency>Expected</urgency><severity>Minor</severity><certainty>Likely</certainty><expires>\(time(sent.addingTimeInterval(3600)))</expires><headline>大雪注意報</headline></info></alert>
+            """.utf8)
+    }
+
+    static func cancel(identifier: String, of original: [UInt8], sent: Date) -> [UInt8] {
+        let text = String(decoding: original, as: UTF8.self)
+        func value(_ tag: String) -> String {
+            guard let open = text.range(of: "<\(tag)>"), let close = text.range(of: "</\(tag)>", range: open.upperBound..<text.endIndex) else { return "" }
+            return String(text[open.upperBound..<close.lowerBound])
+        }
+        return Array("""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>\(identifier)</identifier><sender>bousai@city.sapporo.jp</sender><sent>\(time(sent))</sent><status>Actual</status><msgType>Cancel</msgType><scope>Public</scope><references>\(value("sender")),\(value("identifier")),\(value("sent"))</references></alert>
+            """.utf8)
+    }
+}
+
+/// A memory output that notes each frame presented and whether its foot shows the yellow band.
+final class BandProbe: FrameOutput, @unchecked Sendable {
+    let screenWidth: Int
+    let screenHeight: Int
+    let pacesFrames = false
+    var description: String { "bench probe \(screenWidth)×\(screenHeight)" }
+    private let state = Mutex<(presented: Int, band: Bool, bandFrames: Int, lastBandAt: Double)>((0, false, 0, 0))
+
+    init(width: Int, height: Int) {
+        screenWidth = width
+        screenHeight = height
+    }
+
+    var presented: Int { state.withLock { $0.presented } }
+    var bandFrames: Int { state.withLock { $0.bandFrames } }
+
+    func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
+        let now = monotonicSeconds()
+        let p = (frame.base + (frame.height - 4) * frame.stride + 12).assumingMemoryBound(to: UInt8.self)
+        let band = p[2] == 0xF2 && p[1] == 0xE7 && p[0] == 0x00
+        state.withLock { s in
+            s.presented += 1
+            if band && !s.band { s.bandFrames += 1; s.lastBandAt = now }
+            s.band = band
+        }
+    }
+
+    func setPower(on: Bool) throws(OutputError) {}
+
+    /// When the first frame with the band after `count` earlier ones was presented.
+    func waitForBand(after count: Int, timeout: Double) throws -> Double {
+        let deadline = monotonicSeconds() + timeout
+        while monotonicSeconds() < deadline {
+            let s = state.withLock { $0 }
+            if s.bandFrames > count { return s.lastBandAt }
+            usleep(200)
+        }
+        throw ValidationError("the alert did not reach the screen within \(timeout) s")
+    }
+
+    func waitForNoBand(timeout: Double) throws {
+        let deadline = monotonicSeconds() + timeout
+        while monotonicSeconds() < deadline {
+            if !state.withLock({ $0.band }) { return }
+            usleep(500)
+        }
+        throw ValidationError("the cancelled alert stayed on screen for \(timeout) s")
+    }
+}
+
+/// Requests to the daemon on 127.0.0.1, one connection each, with plain sockets.
+enum LoopbackHTTP {
+    struct Answer {
+        var status: Int
+        var text: String
+    }
+
+    static func request(port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) throws -> Answer {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ValidationError("socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw ValidationError("connect: \(String(cString: strerror(errno)))") }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        let request = Array((head + "\r\n").utf8) + body
+        var sent = 0
+        while sent < request.count {
+            let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw ValidationError("send: \(String(cString: strerror(errno)))") }
+            sent += n
+        }
+        var raw: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            raw.append(contentsOf: chunk[0..<n])
+        }
+        let text = String(decoding: raw, as: UTF8.self)
+        let status = text.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) } ?? 0
+        return Answer(status: status, text: text)
+    }
+}

@@ -1,0 +1,275 @@
+import Foundation
+import Hummingbird
+import OshiraseHTTPClient
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the local test server saw, shared between its handlers and the test.
+final class ServerLog: Sendable {
+    let attempts = Mutex<[String]>([])
+    let flakyCalls = Mutex(0)
+    let bodies = Mutex<[String]>([])
+    let authorities = Mutex<[String]>([])
+    let inFlight = Mutex((now: 0, most: 0))
+}
+
+/// A Hummingbird server on 127.0.0.1 with a free port, for the length of `body`.
+///
+/// Routes: `/ok` 202 with JSON, `/unauthorized` 401 with JSON, `/flaky` 503 then 202,
+/// `/slow` answers after 2 s, `/big` 100 KiB, `/hold` 150 ms while counting requests in flight.
+func withTestServer<T: Sendable>(_ body: @Sendable (_ port: Int, _ log: ServerLog) async throws -> T) async throws -> T {
+    let log = ServerLog()
+    let router = Router()
+    router.add(middleware: RecordAuthority(log: log))
+    router.post("/ok") { request, _ -> Response in
+        let text = try await String(buffer: request.body.collect(upTo: 1 << 20))
+        log.bodies.withLock { $0.append(text) }
+        return json(.accepted, #"{"identifier":"sapporo-001","state":"active"}"#)
+    }
+    router.post("/v1/alerts") { _, _ -> Response in
+        json(.accepted, #"{"identifier":"via-proxy","state":"active"}"#)
+    }
+    router.post("/unauthorized") { _, _ -> Response in
+        json(.unauthorized, #"{"error":"bad-signature","reason":"the signature does not match the body"}"#)
+    }
+    router.post("/flaky") { request, _ -> Response in
+        log.attempts.withLock { $0.append(request.headers[HTTPField.Name("X-Attempt")!] ?? "none") }
+        let call = log.flakyCalls.withLock { calls in
+            calls += 1
+            return calls
+        }
+        return call == 1 ? json(.serviceUnavailable, #"{"error":"store-unavailable","reason":"busy"}"#)
+                         : json(.accepted, #"{"identifier":"sapporo-002","state":"active"}"#)
+    }
+    router.post("/slow") { _, _ -> Response in
+        try? await Task.sleep(for: .seconds(2))
+        return json(.accepted, "{}")
+    }
+    router.post("/big") { _, _ -> Response in
+        Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "a"), count: 100_000)))
+    }
+    router.post("/hold") { _, _ -> Response in
+        log.inFlight.withLock { state in
+            state.now += 1
+            state.most = max(state.most, state.now)
+        }
+        try? await Task.sleep(for: .milliseconds(150))
+        log.inFlight.withLock { $0.now -= 1 }
+        return json(.accepted, "{}")
+    }
+    let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+    let app = Application(router: router,
+                          configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+                          onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) })
+    let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+    defer { server.cancel() }
+    var iterator = portStream.makeAsyncIterator()
+    guard let port = await iterator.next(), port > 0 else {
+        throw TestServerFailure("the test server did not start")
+    }
+    return try await body(port, log)
+}
+
+struct TestServerFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Records the authority (host) of every request, which shows whether it came through a proxy.
+struct RecordAuthority<Context: RequestContext>: RouterMiddleware {
+    let log: ServerLog
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        log.authorities.withLock { $0.append(request.head.authority ?? request.headers[.host] ?? "") }
+        return try await next(request, context)
+    }
+}
+
+func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"],
+             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+}
+
+/// A port on 127.0.0.1 nothing listens on: bound to port 0, then closed.
+func closedLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestServerFailure("socket failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        }
+    }
+    guard ok else { throw TestServerFailure("bind failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Quick options for tests: short timeouts and retry waits.
+func testOptions(retries: Int = 2) -> HTTPFanOutOptions {
+    var options = HTTPFanOutOptions()
+    options.connectTimeout = .seconds(2)
+    options.totalTimeout = .milliseconds(400)
+    options.retries = retries
+    options.retryDelay = .milliseconds(10)
+    options.proxy = ""  // these tests talk to 127.0.0.1 directly whatever the environment says
+    return options
+}
+
+let evacuationOrder = Array("<alert>南区に避難指示を発令しました。</alert>".utf8)
+
+@Suite("libcurl fan-out")
+struct HTTPFanOutTests {
+    @Test func eachTargetGetsItsOwnResultWhenOneIsSlowOneRefusesOneRejectsAndOneRecoversOnRetry() async throws {
+        try await withTestServer { port, log in
+            let dead = try closedLoopbackPort()
+            let base = "http://127.0.0.1:\(port)"
+            let posts = [
+                HTTPPost(url: "\(base)/ok", body: evacuationOrder, fixedHeaders: [("Oshirase-Key", "sapporo-city")]),
+                HTTPPost(url: "\(base)/slow", body: evacuationOrder),
+                HTTPPost(url: "http://127.0.0.1:\(dead)/v1/alerts", body: evacuationOrder),
+                HTTPPost(url: "\(base)/unauthorized", body: evacuationOrder),
+                HTTPPost(url: "\(base)/flaky", body: evacuationOrder) { attempt in [("X-Attempt", String(attempt))] },
+            ]
+            let progress = Mutex<[Int]>([])
+            let results = await HTTPFanOut(options: testOptions()).send(posts) { done, total in
+                #expect(total == 5)
+                progress.withLock { $0.append(done) }
+            }
+            try #require(results.count == 5)
+            #expect(results.map(\.index) == [0, 1, 2, 3, 4])
+            #expect(results.map(\.url) == posts.map(\.url))
+
+            #expect(results[0].status == 202)
+            #expect(results[0].isSuccess)
+            if case .success(let response) = results[0].outcome {
+                #expect(response.text == #"{"identifier":"sapporo-001","state":"active"}"#)
+            }
+            #expect(log.bodies.withLock { $0 } == ["<alert>南区に避難指示を発令しました。</alert>"])
+
+            guard case .failure(let slow) = results[1].outcome else {
+                Issue.record("the slow target should time out: \(results[1])")
+                return
+            }
+            #expect(slow.code == .timeout)
+            #expect(slow.message.contains("400 ms"))
+            #expect(results[1].attempts == 1, "a total timeout is not retried")
+
+            guard case .failure(let refused) = results[2].outcome else {
+                Issue.record("the closed port should refuse: \(results[2])")
+                return
+            }
+            #expect(refused.code == .connectionRefused)
+            #expect(refused.message == "connection refused")
+            #expect(results[2].attempts == 3, "a refused connection is tried again twice")
+
+            #expect(results[3].status == 401)
+            #expect(!results[3].isSuccess)
+            if case .success(let response) = results[3].outcome {
+                #expect(response.text.contains("bad-signature"))
+            }
+
+            #expect(results[4].status == 202)
+            #expect(results[4].attempts == 2)
+            #expect(log.attempts.withLock { $0 } == ["1", "2"], "the headers are made anew for each attempt")
+
+            #expect(progress.withLock { $0 } == [1, 2, 3, 4, 5])
+        }
+    }
+
+    @Test func onlyHTTPAndHTTPSAreSent() async throws {
+        let posts = ["ftp://127.0.0.1/alert.xml", "file:///etc/passwd", "gopher://127.0.0.1/", "127.0.0.1:8080", "http://"]
+            .map { HTTPPost(url: $0, body: evacuationOrder) }
+        let results = await HTTPFanOut(options: testOptions()).send(posts)
+        let codes = results.map { result -> HTTPClientError.Code? in
+            if case .failure(let error) = result.outcome { return error.code }
+            return nil
+        }
+        #expect(codes == [.unsupportedScheme, .unsupportedScheme, .unsupportedScheme, .invalidURL, .invalidURL])
+        #expect(results.allSatisfy { $0.attempts == 0 })
+        if case .failure(let error) = results[0].outcome {
+            #expect(error.message.contains("only http:// and https://"))
+        }
+    }
+
+    @Test func aLargeAnswerIsCappedAndMarkedTruncated() async throws {
+        try await withTestServer { port, _ in
+            var options = testOptions()
+            options.maximumResponseBytes = 1024
+            let results = await HTTPFanOut(options: options).send([HTTPPost(url: "http://127.0.0.1:\(port)/big", body: [])])
+            guard case .success(let response) = results.first?.outcome else {
+                Issue.record("no answer: \(results)")
+                return
+            }
+            #expect(response.status == 200)
+            #expect(response.body.count == 1024)
+            #expect(response.isTruncated)
+        }
+    }
+
+    @Test func aHeaderThatCannotBeMadeEndsThatTargetOnly() async throws {
+        struct KeyUnavailable: Error, CustomStringConvertible { var description: String { "鍵ファイルを読めません" } }
+        try await withTestServer { port, _ in
+            let posts = [
+                HTTPPost(url: "http://127.0.0.1:\(port)/ok", body: evacuationOrder) { _ in throw KeyUnavailable() },
+                HTTPPost(url: "http://127.0.0.1:\(port)/ok", body: evacuationOrder, fixedHeaders: [("X-Bad", "a\r\nInjected: 1")]),
+                HTTPPost(url: "http://127.0.0.1:\(port)/ok", body: evacuationOrder),
+            ]
+            let results = await HTTPFanOut(options: testOptions()).send(posts)
+            if case .failure(let error) = results[0].outcome {
+                #expect(error.code == .headers)
+                #expect(error.message.contains("鍵ファイルを読めません"))
+            } else {
+                Issue.record("a throwing header closure should fail the target")
+            }
+            if case .failure(let error) = results[1].outcome {
+                #expect(error.code == .headers)
+            } else {
+                Issue.record("a header with a line break should be refused")
+            }
+            #expect(results[2].status == 202)
+        }
+    }
+
+    @Test func noMoreThanTheConfiguredNumberAreInFlightAtOnce() async throws {
+        try await withTestServer { port, log in
+            var options = testOptions()
+            options.totalTimeout = .seconds(10)
+            options.maximumConcurrent = 2
+            let posts = (0..<6).map { _ in HTTPPost(url: "http://127.0.0.1:\(port)/hold", body: evacuationOrder) }
+            let results = await HTTPFanOut(options: options).send(posts)
+            #expect(results.allSatisfy { $0.status == 202 })
+            let most = log.inFlight.withLock { $0.most }
+            #expect(most == 2, "at most 2 at once, and the two do run together (saw \(most))")
+        }
+    }
+
+    @Test func anExplicitProxyReceivesTheRequestForAHostItCannotResolveItself() async throws {
+        try await withTestServer { port, log in
+            var options = testOptions()
+            options.proxy = "http://127.0.0.1:\(port)"
+            let results = await HTTPFanOut(options: options).send([
+                HTTPPost(url: "http://oshirase-box.invalid:8080/v1/alerts", body: evacuationOrder),
+            ])
+            #expect(results.first?.status == 202, "\(results)")
+            #expect(log.authorities.withLock { $0 } == ["oshirase-box.invalid:8080"])
+        }
+    }
+
+    @Test func aBlockingSendGivesTheSameResults() throws {
+        let dead = try closedLoopbackPort()
+        let results = HTTPFanOut(options: testOptions(retries: 0))
+            .sendAndWait([HTTPPost(url: "http://127.0.0.1:\(dead)/", body: evacuationOrder)])
+        #expect(results.count == 1)
+        #expect(results.first?.attempts == 1)
+        if case .failure(let error) = results.first?.outcome {
+            #expect(error.code == .connectionRefused)
+        }
+    }
+}

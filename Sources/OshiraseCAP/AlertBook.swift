@@ -73,9 +73,16 @@ public struct AlertBook: Sendable, Equatable {
     public private(set) var messages: [CAPReference: CAPAlert] = [:]
     /// The order messages came in.
     private var order: [CAPReference] = []
-    /// Messages an Update replaced or a Cancel removed, remembered even before they arrive, so
-    /// a late original is never shown.
-    public private(set) var withdrawn: Set<CAPReference> = []
+    /// Messages an Update replaced or a Cancel removed, with the status of what withdrew them,
+    /// remembered even before they arrive, so a late original is never shown. An Exercise
+    /// withdraws only exercises, an Actual message only actual ones: a training Cancel that
+    /// names a real evacuation order by mistake leaves it on screen.
+    public private(set) var withdrawals: [CAPReference: Set<CAPStatus>] = [:]
+
+    /// Whether the message with this identity and status has been replaced or cancelled.
+    public func isWithdrawn(_ alert: CAPAlert) -> Bool {
+        withdrawals[alert.reference]?.contains(alert.status) == true
+    }
 
     public init(policy: AlertPolicy = AlertPolicy()) {
         self.policy = policy
@@ -94,11 +101,10 @@ public struct AlertBook: Sendable, Equatable {
         order.append(key)
         switch alert.msgType {
         case .update, .cancel:
-            // Withdrawn whatever its status: a Test cancel of an Actual alert is not how CAP is
-            // used, but a cancel's references are the sender's intent.
+            // Only Actual and Exercise messages change what is shown, each within its own status.
             guard alert.status == .actual || alert.status == .exercise else { break }
             for reference in alert.references where reference.sender == alert.sender {
-                withdrawn.insert(reference)
+                withdrawals[reference, default: []].insert(alert.status)
             }
         case .alert, .ack, .error:
             break
@@ -130,7 +136,7 @@ public struct AlertBook: Sendable, Equatable {
     public func active(at time: Date) -> [ActiveAlert] {
         var result: [ActiveAlert] = []
         for key in order {
-            guard let alert = messages[key], !withdrawn.contains(key), isShown(alert) else { continue }
+            guard let alert = messages[key], !isWithdrawn(alert), isShown(alert) else { continue }
             let infos = applicable(alert).filter { info in
                 let w = window(of: info, in: alert)
                 return w.from <= time && time < w.until
@@ -155,7 +161,7 @@ public struct AlertBook: Sendable, Equatable {
     public func nextChange(after time: Date) -> Date? {
         var next: Date?
         for key in order {
-            guard let alert = messages[key], !withdrawn.contains(key), isShown(alert) else { continue }
+            guard let alert = messages[key], !isWithdrawn(alert), isShown(alert) else { continue }
             for info in applicable(alert) {
                 let w = window(of: info, in: alert)
                 for edge in [w.from, w.until] where edge > time && edge < (next ?? .distantFuture) { next = edge }
@@ -193,14 +199,20 @@ public struct AlertBook: Sendable, Equatable {
         }
     }
 
+    /// Whether `area` contains this box: a geocode it lists names the box's place, or one of its
+    /// shapes contains the box's location. Where the box cannot judge (a geocode-only area and no
+    /// geocodes configured, a shapes-only area and no location), it shows the alert rather than
+    /// miss an evacuation order.
     func covers(_ area: CAPArea) -> Bool {
         if area.geocodes.contains(where: { policy.geocodes.contains($0) }) { return true }
-        guard let here = policy.location else {
-            // A box that does not know where it is shows every alert rather than none.
-            return true
+        let hasShapes = !area.circles.isEmpty || !area.polygons.isEmpty
+        if hasShapes, let here = policy.location {
+            if area.circles.contains(where: { Geometry.distanceKilometres(here, $0.center) <= $0.radiusKilometres }) { return true }
+            return area.polygons.contains { Geometry.contains($0, here) }
         }
-        if area.circles.contains(where: { Geometry.distanceKilometres(here, $0.center) <= $0.radiusKilometres }) { return true }
-        return area.polygons.contains { Geometry.contains($0, here) }
+        // Both sides name places by geocode, and none matched.
+        if !area.geocodes.isEmpty && !policy.geocodes.isEmpty { return false }
+        return true
     }
 
     /// Info blocks in the policy's language order; languages it does not list follow, as sent.

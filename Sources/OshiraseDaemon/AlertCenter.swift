@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OshiraseCAP
 import OshiraseCore
+import OshiraseDevices
 import OshiraseFormats
 import OshiraseSigning
 import OshiraseStore
@@ -47,6 +48,8 @@ public final class AlertCenter: Sendable {
     private let logger: Logger
     private let book: Mutex<AlertBook>
     private let queue = DispatchQueue(label: "oshirase.alerts")
+    /// Rejections are logged at most once per 10 s.
+    private let rejectionLog = Mutex(RateLimitedLog(interval: 10))
     /// Called after the active set may have changed: wakes every display.
     private let onChange: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
 
@@ -72,9 +75,10 @@ public final class AlertCenter: Sendable {
         guard let store else { return }
         let now = clock.now()
         do {
-            let since = now.addingTimeInterval(-(config.policy.maximumDuration + 7 * 86400))
+            // Everything kept: an alert may run for weeks, and a Cancel must outlive its original.
+            // Retention deletes messages with proof of play, after `proof-of-play-days`.
             var restored = 0
-            for message in try store.alertMessages(receivedSince: since) {
+            for message in try store.alertMessages() {
                 guard let alert = try? CAPParser.parse(message.body) else { continue }
                 book.withLock { b in
                     if case .stored = b.admit(alert, at: message.receivedAt) { restored += 1 }
@@ -109,7 +113,13 @@ public final class AlertCenter: Sendable {
                     logger.error("alerts: cannot write the audit: \(error)")
                 }
             }
-            logger.notice("alerts: push from \(source) key \(keyID ?? "-") → \(status) \(outcome)\(reason.map { ": \($0)" } ?? "")")
+            let line = "push from \(source) key \(keyID ?? "-") → \(status) \(outcome)\(reason.map { ": \($0)" } ?? "")"
+            if status < 400 {
+                logger.notice("alerts: \(line)")
+            } else if let quieted = rejectionLog.withLock({ $0.shouldLog(at: monotonicSeconds()) }) {
+                // A flood of forged pushes must not flood the journal: the audit has every one.
+                logger.warning("alerts: \(line)\(quieted > 0 ? " (and \(quieted) other rejected push(es) in the last 10 s, all in the audit)" : "")")
+            }
             var all = fields
             if status >= 400 {
                 all["error"] = outcome
@@ -194,7 +204,7 @@ public final class AlertCenter: Sendable {
     private func state(of alert: CAPAlert, in book: AlertBook, at now: Date) -> String {
         if alert.msgType == .cancel { return "cancelled" }
         if book.active(at: now).contains(where: { $0.alert.reference == alert.reference }) { return "active" }
-        if !book.isShown(alert) || book.withdrawn.contains(alert.reference) { return "not-shown" }
+        if !book.isShown(alert) || book.isWithdrawn(alert) { return "not-shown" }
         if book.applicable(alert).contains(where: { book.window(of: $0, in: alert).from > now }) { return "scheduled" }
         return book.applicable(alert).isEmpty ? "not-shown" : "expired"
     }
@@ -235,8 +245,9 @@ public final class AlertCenter: Sendable {
     /// A level the message states itself: a `parameter` named 警戒レベル or `alertLevel` with 1–5.
     static func level(of info: CAPInfo) -> Int? {
         for p in info.parameters where ["警戒レベル", "alertLevel", "alert-level"].contains(p.valueName) {
-            let digits = p.value.filter(\.isNumber)
-            if let n = Int(digits), (1...5).contains(n) { return n }
+            // Full-width digits (警戒レベル５) are as common as ASCII ones in Japanese text.
+            let digits = p.value.compactMap(\.wholeNumberValue)
+            if digits.count == 1, let n = digits.first, (1...5).contains(n) { return n }
         }
         return nil
     }
@@ -251,7 +262,9 @@ public final class AlertCenter: Sendable {
                              headline: a.infos.first.map { $0.headline ?? $0.event } ?? "", state: "active",
                              presentation: a.presentation.rawValue, from: a.from, until: a.until)
             }
-            for alert in b.messages.values where b.isShown(alert) && !b.withdrawn.contains(alert.reference) {
+            let listed = Set(result.map(\.identifier))
+            for alert in b.messages.values.sorted(by: { $0.sent.date < $1.sent.date })
+            where b.isShown(alert) && !b.isWithdrawn(alert) && !listed.contains(alert.identifier) {
                 let infos = b.applicable(alert).filter { b.window(of: $0, in: alert).from > now }
                 guard let info = infos.first else { continue }
                 let w = b.window(of: info, in: alert)
@@ -264,5 +277,25 @@ public final class AlertCenter: Sendable {
             }
             return result
         }
+    }
+}
+
+/// Lets a line through at most once per `interval` seconds, counting those held back.
+struct RateLimitedLog: Sendable {
+    let interval: Double
+    private var last = -Double.infinity
+    private var held = 0
+
+    init(interval: Double) { self.interval = interval }
+
+    /// Nil when this line is held back; else how many were held back since the last one.
+    mutating func shouldLog(at now: Double) -> Int? {
+        guard now - last >= interval else {
+            held += 1
+            return nil
+        }
+        defer { held = 0 }
+        last = now
+        return held
     }
 }

@@ -137,7 +137,8 @@ public final class Daemon: DaemonInspecting {
     public func status() async -> DaemonStatus {
         DaemonStatus(site: config.site, startedAt: startedAt, uptimeSeconds: monotonicSeconds() - startedMonotonic,
                      clockTrusted: clock.now() >= clockNotBefore, displays: displays.map(\.state.status),
-                     playlists: library.statuses(), sensors: sensors.map { $0.state.status(at: clock.now()) })
+                     playlists: library.statuses(), sensors: sensors.map { $0.state.status(at: clock.now()) },
+                     alerts: alerts.listing())
     }
 
     public func screenshot(display: String) async -> Bitmap? {

@@ -95,7 +95,7 @@ final class DisplayLoop {
     private var visibleSince: Date?
     /// Since when no takeover covers the playlists (nil while one does): proof of play counts
     /// only what could be seen.
-    private var uncoveredSince: Date?
+    private var uncoveredSince: [Zone: Date] = [:]
 
     init(config: DisplayConfig, context: DisplayContext, state: DisplayState, metrics: DisplayMetrics,
          wakeup: Wakeup, openOutput: @escaping () throws(OutputError) -> FrameOutput, sensor: SensorState? = nil) {
@@ -217,7 +217,11 @@ final class DisplayLoop {
         let engine = trustedNow ? self.engine : fallbackEngine
 
         // Power schedule.
-        let on = config.power.map { p in Schedule(days: p.days, time: p.window).matches(now, calendar: calendar) } ?? true
+        // An emergency takeover switches a screen on whatever its power schedule says: an
+        // evacuation order at 03:00 must reach the wall that is dark at night.
+        let shownAlert = context.alerts?.overlay(for: config, at: now)
+        let on = (config.power.map { p in Schedule(days: p.days, time: p.window).matches(now, calendar: calendar) } ?? true)
+            || shownAlert?.overlay?.presentation == .takeover
         if !on {
             if powered {
                 try output.setPower(on: false)
@@ -234,7 +238,7 @@ final class DisplayLoop {
                     $0.items = [:]
                 }
             }
-            return FramePlan.nextChange(after: now, looks: [], slotEnds: [])
+            return FramePlan.nextChange(after: now, looks: [], slotEnds: shownAlert?.nextChange.map { [$0] } ?? [])
         }
         if !powered {
             try output.setPower(on: true)
@@ -273,12 +277,8 @@ final class DisplayLoop {
                 scene.panel = .offline
             }
         }
-        var alertChange: Date?
-        if let alerts = context.alerts {
-            let shown = alerts.overlay(for: config, at: now)
-            scene.alert = shown.overlay
-            alertChange = shown.nextChange
-        }
+        scene.alert = shownAlert?.overlay
+        let alertChange = shownAlert?.nextChange
         let takenOver = scene.alert?.presentation == .takeover
         let led = config.profile.kind == .led
         let still = led && (config.staticTickers.map { Schedule(time: $0).matches(now, calendar: calendar) } ?? false)
@@ -312,12 +312,18 @@ final class DisplayLoop {
             try present(scene, look: look, light: light, output: output, now: now)
             if visibleSince == nil { visibleSince = context.clock.now() }
         }
-        if takenOver {
-            uncoveredSince = nil
-        } else if uncoveredSince == nil {
-            uncoveredSince = now
+        // Proof of play counts only what could be seen: nothing under a takeover, no ticker
+        // under a banner.
+        var visible: [(Zone, Slot)] = takenOver ? [] : [(.main, mainSlot)]
+        if !takenOver, scene.alert == nil, let tickerSlot { visible.append((.ticker, tickerSlot)) }
+        for zone in [Zone.main, .ticker] {
+            if visible.contains(where: { $0.0 == zone }) {
+                if uncoveredSince[zone] == nil { uncoveredSince[zone] = now }
+            } else {
+                uncoveredSince[zone] = nil
+            }
         }
-        trackShowings(engine: engine, slots: takenOver ? [] : [(.main, mainSlot)] + (tickerSlot.map { [(.ticker, $0)] } ?? []), now: now)
+        trackShowings(engine: engine, slots: visible, now: now)
 
         if look.animates || fade != nil {
             // Woken early (a reload): the frame due at the deadline is still due then.
@@ -372,7 +378,12 @@ final class DisplayLoop {
         let started = ContinuousClock.now
         var parts = look.parts(since: needsWhole ? nil : shown)
         if fade != nil { parts.insert(.main) }
-        if case .fade(let seconds) = config.transition, look.changesItem(since: shown),
+        // An alert coming or going cuts: a takeover must be readable in its first frame.
+        if look.alert != shown?.alert {
+            fade = nil
+            presentedBlend = false
+        }
+        if case .fade(let seconds) = config.transition, look.changesItem(since: shown), look.alert == shown?.alert,
            let previous = try lastPresentedPixels() {
             fade = Fade(from: previous, start: now, duration: seconds)
         }
@@ -491,7 +502,7 @@ final class DisplayLoop {
             }
             if let current { finish(current, zone: zone, at: min(now, max(current.start, slot.start))) }
             showings[zone] = Showing(playlist: file, item: entry.item.id, slotStart: slot.start,
-                                     start: max(slot.start, visibleSince, uncoveredSince ?? now))
+                                     start: max(slot.start, visibleSince, uncoveredSince[zone] ?? now))
         }
     }
 

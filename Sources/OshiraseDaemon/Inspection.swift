@@ -79,9 +79,12 @@ public struct DaemonStatus: Sendable, Codable, Equatable {
     public var playlists: [PlaylistStatus]
     /// Temperature sensors: health and counts, never a reading.
     public var sensors: [SensorStatus]
+    /// Emergency messages on screen now, and those scheduled.
+    public var alerts: [AlertListing]
 
     public init(site: String, startedAt: Date, uptimeSeconds: Double, clockTrusted: Bool,
-                displays: [DisplayStatus], playlists: [PlaylistStatus], sensors: [SensorStatus] = []) {
+                displays: [DisplayStatus], playlists: [PlaylistStatus], sensors: [SensorStatus] = [],
+                alerts: [AlertListing] = []) {
         self.site = site
         self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds
@@ -89,6 +92,7 @@ public struct DaemonStatus: Sendable, Codable, Equatable {
         self.displays = displays
         self.playlists = playlists
         self.sensors = sensors
+        self.alerts = alerts
     }
 }
 

@@ -25,6 +25,13 @@ public final class ProofOfPlayRetention: Service, Sendable {
         do {
             let deleted = try store.deleteRecords(before: cutoff)
             if deleted > 0 { logger.notice("proof of play: deleted \(deleted) records older than \(days) days") }
+            // Alert messages and the push audit age out with the same setting: a flood of forged
+            // pushes cannot grow the audit for ever.
+            let messages = try store.deleteAlertMessages(receivedBefore: cutoff)
+            let audit = try store.deleteAuditEntries(before: cutoff)
+            if messages + audit > 0 {
+                logger.notice("alerts: deleted \(messages) message(s) and \(audit) audit line(s) older than \(days) days")
+            }
             return deleted
         } catch {
             logger.error("proof of play: could not delete records older than \(days) days: \(error)")

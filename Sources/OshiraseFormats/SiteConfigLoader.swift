@@ -787,18 +787,20 @@ private struct ConfigWalker: NodeWalker {
         guard let f = fields(node, "alerts", allowed: ConfigWalker.alertKeys) else { return nil }
         var result = AlertsConfig()
         if let k = f["keys"], let nodes = list(k.value, "keys", example: "one line per key, as `oshirase keygen` prints it in NAME.pub") {
-            var seen: [String: Int] = [:]
+            // Two keys may share an id while city hall rotates (the old and the new); the same
+            // key twice is a copy-and-paste slip.
+            var seen: [[UInt8]: Int] = [:]
             for n in nodes {
                 guard let line = string(n, "key") else { continue }
                 guard let key = Self.publicKeyLine(line) else {
-                    fail(n, "a key must be the line `oshirase keygen` writes to NAME.pub: oshirase-ed25519 KEYID BASE64 (a 32-byte Ed25519 public key); never the .key file")
+                    fail(n, "a key must be the line `oshirase keygen` writes to NAME.pub: oshirase-ed25519 KEYID BASE64 (a 32-byte Ed25519 public key, a key id of at most 64 of a–z 0–9 -); never the .key file")
                     continue
                 }
-                if let first = seen[key.id] {
-                    fail(n, "key id '\(key.id)' is listed twice (first at line \(first))")
+                if let first = seen[key.publicKey] {
+                    fail(n, "this key is listed twice (first at line \(first))")
                     continue
                 }
-                seen[key.id] = n.mark?.line ?? 0
+                seen[key.publicKey] = n.mark?.line ?? 0
                 result.keys.append(key)
             }
         }
@@ -891,6 +893,7 @@ private struct ConfigWalker: NodeWalker {
         let parts = line.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count == 3, parts[0] == "oshirase-ed25519",
               parts[1].allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }), !parts[1].isEmpty,
+              parts[1].count <= 64,
               let bytes = Data(base64Encoded: String(parts[2])), bytes.count == 32 else { return nil }
         return PublicKeyLine(id: String(parts[1]), publicKey: [UInt8](bytes))
     }

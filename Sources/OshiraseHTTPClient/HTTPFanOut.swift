@@ -127,7 +127,7 @@ public struct HTTPFanOut: Sendable {
     }
 
     /// Connection failures and 5xx answers are tried again: the box may be restarting.
-    private func shouldRetry(_ outcome: Result<HTTPResponse, HTTPClientError>) -> Bool {
+    private func shouldRetry(_ outcome: Result<HTTPReply, HTTPClientError>) -> Bool {
         switch outcome {
         case .success(let response): return response.status >= 500
         case .failure(let error): return error.isRetryable
@@ -142,7 +142,7 @@ public struct HTTPFanOut: Sendable {
         } catch {
             return .failure(HTTPClientError(.headers, "cannot make the request headers: \(error)"))
         }
-        for field in fields where field.name.isEmpty || (field.name + field.value).contains(where: { $0 == "\r" || $0 == "\n" }) {
+        for field in fields where field.name.isEmpty || (field.name + field.value).unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) {
             return .failure(HTTPClientError(.headers, "the header '\(field.name)' has an empty name or a line break"))
         }
         guard let easy = curl_easy_init() else {
@@ -269,11 +269,11 @@ private final class Transfer {
     }
 
     /// What the attempt came to, once libcurl reports it done with `code`.
-    func outcome(_ code: CURLcode, options: HTTPFanOutOptions) -> Result<HTTPResponse, HTTPClientError> {
+    func outcome(_ code: CURLcode, options: HTTPFanOutOptions) -> Result<HTTPReply, HTTPClientError> {
         if code == CURLE_OK {
             var status = 0
             _ = oshirase_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-            return .success(HTTPResponse(status: status, body: body, isTruncated: isTruncated))
+            return .success(HTTPReply(status: status, body: body, isTruncated: isTruncated))
         }
         let detail = self.detail.isEmpty ? String(cString: curl_easy_strerror(code)) : self.detail
         switch code {

@@ -57,12 +57,12 @@ public struct HTTPResult: Sendable {
     /// The URL as given.
     public var url: String
     /// The answer, or why there was none.
-    public var outcome: Result<HTTPResponse, HTTPClientError>
+    public var outcome: Result<HTTPReply, HTTPClientError>
     /// How many attempts were made (1 without retries).
     public var attempts: Int
 
     /// Makes a result; ``HTTPFanOut`` is what normally does.
-    public init(index: Int, url: String, outcome: Result<HTTPResponse, HTTPClientError>, attempts: Int) {
+    public init(index: Int, url: String, outcome: Result<HTTPReply, HTTPClientError>, attempts: Int) {
         self.index = index
         self.url = url
         self.outcome = outcome
@@ -80,7 +80,7 @@ public struct HTTPResult: Sendable {
 }
 
 /// An HTTP answer: its status and (the start of) its body.
-public struct HTTPResponse: Sendable, Equatable {
+public struct HTTPReply: Sendable, Equatable {
     /// The status code, e.g. 202.
     public var status: Int
     /// The body, at most ``HTTPFanOutOptions/maximumResponseBytes`` of it.

@@ -387,7 +387,8 @@ public final class Renderer {
     private func drawAlert(_ alert: AlertOverlay, zones: (main: Rect, ticker: Rect?), scene: Scene,
                            canvas: Canvas) throws(RenderError) {
         let p = scene.profile
-        let content = alert.coversPanel
+        // A takeover may cover a kiosk's panel (configured); a banner never does.
+        let content = alert.coversPanel && alert.presentation == .takeover
             ? p.bounds
             : Rect(x: 0, y: 0, width: Double(p.width), height: zones.ticker?.maxY ?? zones.main.maxY)
         var area: Rect

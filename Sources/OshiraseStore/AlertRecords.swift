@@ -135,6 +135,20 @@ extension ProofOfPlayStore {
         }
     }
 
+    /// Deletes audit lines before `cutoff`; returns how many went.
+    @discardableResult
+    public func deleteAuditEntries(before cutoff: Date) throws(ProofOfPlayStoreError) -> Int {
+        try checkWritable("delete audit lines")
+        do {
+            return try database.write { db in
+                try db.execute(sql: "DELETE FROM alert_audit WHERE time_ms < ?", arguments: [Self.clampedMilliseconds(cutoff)])
+                return db.changesCount
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "delete audit lines from")
+        }
+    }
+
     /// The audit lines in `[from, to)`, oldest first.
     public func auditEntries(from: Date, to: Date) throws(ProofOfPlayStoreError) -> [AlertAuditEntry] {
         do {

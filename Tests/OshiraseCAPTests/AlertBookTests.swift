@@ -96,6 +96,16 @@ struct AlertBookTests {
         #expect(book.active(at: jst(9, 10).date).isEmpty)
     }
 
+    @Test func anExerciseCancelNeverWithdrawsARealAlert() {
+        var book = AlertBook(policy: AlertPolicy(showsExercises: true))
+        let original = evacuation()
+        _ = book.admit(original, at: jst(9, 0).date)
+        let drill = CAPAlert(identifier: "drill-cancel", sender: original.sender, sent: jst(9, 5), status: .exercise,
+                             msgType: .cancel, scope: .public, references: [original.reference])
+        _ = book.admit(drill, at: jst(9, 5).date)
+        #expect(book.active(at: jst(9, 10).date).count == 1, "the real evacuation order stays")
+    }
+
     @Test func aCancelFromAnotherSenderWithdrawsNothing() {
         var book = AlertBook()
         let original = evacuation()
@@ -138,9 +148,16 @@ struct AlertBookTests {
         var anywhere = AlertBook(policy: AlertPolicy(location: asahikawa))
         _ = anywhere.admit(evacuation(areas: []), at: jst(9, 0).date)
         #expect(anywhere.active(at: jst(9, 30).date).count == 1, "no area: everywhere")
+        let asahikawaCode = CAPArea(areaDesc: "旭川市", geocodes: [CAPValuePair(valueName: "JIS", value: "01204")])
         var coded = AlertBook(policy: AlertPolicy(location: asahikawa, geocodes: [CAPValuePair(valueName: "JIS", value: "01204")]))
-        _ = coded.admit(evacuation(areas: [CAPArea(areaDesc: "旭川市", geocodes: [CAPValuePair(valueName: "JIS", value: "01204")])]), at: jst(9, 0).date)
+        _ = coded.admit(evacuation(areas: [asahikawaCode]), at: jst(9, 0).date)
         #expect(coded.active(at: jst(9, 30).date).count == 1, "a geocode naming the box's place")
+        var elsewhere = AlertBook(policy: AlertPolicy(location: chuo, geocodes: [CAPValuePair(valueName: "JIS", value: "01101")]))
+        _ = elsewhere.admit(evacuation(areas: [asahikawaCode]), at: jst(9, 0).date)
+        #expect(elsewhere.active(at: jst(9, 30).date).isEmpty, "both name places by code, and they differ")
+        var unsure = AlertBook(policy: AlertPolicy(location: chuo))
+        _ = unsure.admit(evacuation(areas: [asahikawaCode]), at: jst(9, 0).date)
+        #expect(unsure.active(at: jst(9, 30).date).count == 1, "a geocode-only area a box without geocodes cannot judge: shown")
     }
 
     @Test func theMostSevereComesFirst() {

@@ -131,3 +131,15 @@ struct AlertCenterTests {
         #expect(audit.allSatisfy { $0.source == "10.0.0.9" })
     }
 }
+
+@Suite("Rate-limited logging")
+struct RateLimitedLogTests {
+    @Test func aLineGoesThroughOncePerIntervalAndCountsTheRest() {
+        var log = RateLimitedLog(interval: 10)
+        #expect(log.shouldLog(at: 100) == 0)
+        #expect(log.shouldLog(at: 101) == nil)
+        #expect(log.shouldLog(at: 105) == nil)
+        #expect(log.shouldLog(at: 110) == 2)
+        #expect(log.shouldLog(at: 111) == nil)
+    }
+}

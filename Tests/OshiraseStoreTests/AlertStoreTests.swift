@@ -61,6 +61,8 @@ struct AlertStoreTests {
         for e in entries { try store.audit(e) }
         #expect(try store.auditEntries(from: tokyo(0, 0), to: tokyo(23, 0)) == entries)
         #expect(try store.auditEntries(from: tokyo(9, 1), to: tokyo(23, 0)).count == 1)
+        #expect(try store.deleteAuditEntries(before: tokyo(9, 1)) == 1)
+        #expect(try store.auditEntries(from: tokyo(0, 0), to: tokyo(23, 0)) == [entries[1]])
     }
 
     @Test func aReadOnlyStoreRefusesToStore() throws {

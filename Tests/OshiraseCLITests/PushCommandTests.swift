@@ -1,0 +1,378 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `oshirase push` and `oshirase cancel` end to end: a key made by `keygen`, a real `oshirase run`
+/// on 127.0.0.1 that trusts it, and the built executable sending to it on libcurl.
+///
+/// Serialized: each test runs a daemon, and their timeouts should not compete for the CPU.
+@Suite("oshirase push and cancel", .serialized)
+struct PushCommandTests {
+    // MARK: Helpers
+
+    /// Proxy variables are removed for every run: a developer's or CI's proxy must not carry
+    /// pushes meant for 127.0.0.1. The proxy test sets its own.
+    static let proxyVariables = ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                                 "no_proxy", "NO_PROXY"]
+
+    /// Runs `oshirase ARGS…` in `ws` with the proxy variables cleared and `environment` added.
+    static func oshirase(_ arguments: [String], in ws: Workspace, environment extra: [String: String] = [:],
+                         timeout: TimeInterval = 60) throws -> Run {
+        try #require(FileManager.default.isExecutableFile(atPath: oshiraseBinary),
+                     "no executable at \(oshiraseBinary): build first or set OSHIRASE_BIN")
+        let outPath = ws.path(".push-stdout-\(UUID().uuidString)"), errPath = ws.path(".push-stderr-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+        }
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: oshiraseBinary)
+        process.arguments = arguments
+        process.currentDirectoryURL = ws.url
+        var environment = ProcessInfo.processInfo.environment
+        for name in proxyVariables { environment[name] = nil }
+        environment["TZ"] = "Asia/Tokyo"  // CAP times carry the local offset: +09:00 here
+        environment.merge(extra) { _, new in new }
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            if Date() > deadline {
+                process.terminate()
+                Issue.record("oshirase \(arguments.joined(separator: " ")) ran longer than \(Int(timeout)) s")
+                break
+            }
+            usleep(5_000)
+        }
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        let stdout = String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self)
+        let stderr = String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
+        return Run(arguments: arguments, status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    /// `keygen --out NAME` in `ws`; the `.pub` line it printed.
+    static func keygen(_ name: String, in ws: Workspace) throws -> String {
+        let made = try oshirase(["keygen", "--out", name], in: ws)
+        try #require(made.status == 0, "\(made)")
+        return try #require(made.stdoutLines.first { $0.hasPrefix("oshirase-ed25519 ") })
+    }
+
+    /// Starts `oshirase run` trusting `keys`, with the API on a free port; the port.
+    static func startDaemon(in ws: Workspace, trusting keys: [String]) async throws -> (OshiraseProcess, Int) {
+        try FileManager.default.createDirectory(atPath: ws.path("playlists"), withIntermediateDirectories: true)
+        var lastFailure: Error?
+        for _ in 0..<3 {
+            let port = try freeLoopbackPort()
+            try ws.write("config.yaml", """
+                site: 札幌市役所 本庁舎
+                timezone: Asia/Tokyo
+                playlists: playlists
+                state: state
+                api:
+                  listen: 127.0.0.1:\(port)
+                displays:
+                  - name: lobby
+                    profile: lcd-1080p
+                    output: { kind: memory }
+                alerts:
+                  keys:
+                \(keys.map { "    - \"\($0)\"" }.joined(separator: "\n"))
+
+                """)
+            let daemon = try OshiraseProcess(["run", "--config", ws.path("config.yaml")], in: ws, label: "push-box")
+            do {
+                return (daemon, try await daemon.waitForAPIPort(timeout: .seconds(20)))
+            } catch {
+                daemon.kill()
+                guard (daemon.stdout + daemon.stderr).localizedCaseInsensitiveContains("address already in use") else { throw error }
+                lastFailure = error
+            }
+        }
+        throw lastFailure ?? DaemonTestFailure("the daemon did not start")
+    }
+
+    /// The identifiers and states `GET /v1/alerts` lists.
+    static func listedAlerts(port: Int) throws -> [(identifier: String, state: String)] {
+        let answer = try httpGet(port: port, "/v1/alerts")
+        guard answer.status == 200,
+              let list = try JSONSerialization.jsonObject(with: Data(answer.body)) as? [[String: Any]] else {
+            throw DaemonTestFailure("/v1/alerts answered \(answer.status): \(answer.text)")
+        }
+        return list.map { (($0["identifier"] as? String) ?? "", ($0["state"] as? String) ?? "") }
+    }
+
+    /// The identifier from the `alert ID (sender …, sent …)` line.
+    static func identifier(in run: Run) throws -> String {
+        let line = try #require(run.stdoutLines.first { $0.hasPrefix("alert ") || $0.hasPrefix("cancel ") }, "\(run)")
+        return String(try #require(line.split(separator: " ").dropFirst().first))
+    }
+
+    /// The table row for `target`, split on runs of two or more spaces.
+    static func row(_ run: Run, startingWith target: String) -> [String]? {
+        run.stdoutLines.first { $0.hasPrefix(target) }.map {
+            $0.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+    }
+
+    /// A port on 127.0.0.1 where nothing listens.
+    static func deadPort() throws -> Int { try freeLoopbackPort() }
+
+    // MARK: Push and cancel against a real box
+
+    @Test("push with flags → 202 and listed; cancel by identifier from the journal → 202 and gone",
+          .timeLimit(.minutes(2)))
+    func pushThenCancelThroughTheJournal() async throws {
+        let ws = try Workspace()
+        let pub = try Self.keygen("city", in: ws)
+        let (daemon, port) = try await Self.startDaemon(in: ws, trusting: [pub])
+        defer { daemon.kill() }
+        let journal = ws.path("state-home/sent.jsonl")
+
+        let push = try Self.oshirase(["push", "--to", "http://127.0.0.1:\(port)", "--key", "city.key",
+                                      "--title", "避難指示", "--body", "南区に避難指示を発令しました。",
+                                      "--severity", "Extreme", "--expires", "2h", "--journal", journal], in: ws)
+        #expect(push.status == 0, "\(push)")
+        #expect(!push.looksLikeCrash, "\(push)")
+        #expect(push.stdoutLines.contains { $0.hasPrefix("TARGET") && $0.contains("STATUS") && $0.contains("RESULT") }, "\(push)")
+        let row = try #require(Self.row(push, startingWith: "http://127.0.0.1:\(port)/v1/alerts"), "\(push)")
+        #expect(row.count == 3 && row[1] == "202" && row[2] == "accepted: active", "\(row)")
+        #expect(push.stderr.contains("sending to 1 box…"), "\(push)")
+        let identifier = try Self.identifier(in: push)
+        #expect(identifier.hasPrefix("city-"))
+        #expect(push.stdout.contains("sender city"), "\(push)")
+        #expect(matches(push.stdout, #"sent \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+09:00"#), "\(push)")
+
+        let listed = try Self.listedAlerts(port: port)
+        #expect(listed.map(\.identifier) == [identifier])
+        #expect(listed.first?.state == "active")
+
+        let journalText = try String(contentsOfFile: journal, encoding: .utf8)
+        #expect(journalText.contains("\"identifier\":\"\(identifier)\""))
+        #expect(journalText.contains("\"accepted\":[\"http://127.0.0.1:\(port)/v1/alerts\"]"))
+
+        // No --to: the cancel goes where the original went, found in the journal.
+        let cancel = try Self.oshirase(["cancel", "--key", "city.key", "--id", identifier, "--journal", journal,
+                                        "--note", "避難指示を解除しました。"], in: ws)
+        #expect(cancel.status == 0, "\(cancel)")
+        let cancelRow = try #require(Self.row(cancel, startingWith: "http://127.0.0.1:\(port)/v1/alerts"), "\(cancel)")
+        #expect(cancelRow.count == 3 && cancelRow[1] == "202" && cancelRow[2] == "accepted: cancelled", "\(cancelRow)")
+        let remaining = try await poll("the alert to be withdrawn", timeout: .seconds(5), context: { daemon.output }) {
+            let list = try Self.listedAlerts(port: port)
+            return list.isEmpty ? list : nil
+        }
+        #expect(remaining.isEmpty)
+    }
+
+    @Test("a box that is down: exit 1 with a row for each target", .timeLimit(.minutes(2)))
+    func oneGoodAndOneDeadTargetExitsOneWithBothRows() async throws {
+        let ws = try Workspace()
+        let pub = try Self.keygen("city", in: ws)
+        let (daemon, port) = try await Self.startDaemon(in: ws, trusting: [pub])
+        defer { daemon.kill() }
+        let dead = try Self.deadPort()
+
+        let push = try Self.oshirase(["push", "--to", "http://127.0.0.1:\(port)", "http://127.0.0.1:\(dead)/",
+                                      "--key", "city.key", "--title", "大雨警報", "--body", "土砂災害に警戒してください。",
+                                      "--severity", "Severe", "--expires", "30m", "--retries", "1",
+                                      "--journal", ws.path("sent.jsonl")], in: ws)
+        #expect(push.status == 1, "\(push)")
+        #expect(!push.looksLikeCrash, "\(push)")
+        let good = try #require(Self.row(push, startingWith: "http://127.0.0.1:\(port)/v1/alerts"), "\(push)")
+        #expect(good[1] == "202")
+        let bad = try #require(Self.row(push, startingWith: "http://127.0.0.1:\(dead)/v1/alerts"), "\(push)")
+        #expect(bad[1] == "-")
+        #expect(bad[2] == "connection refused (after 2 attempts)", "\(bad)")
+        #expect(push.stderr.contains("oshirase: error: 1 of 2 boxes did not accept the alert"), "\(push)")
+        #expect(try Self.listedAlerts(port: port).count == 1)
+    }
+
+    @Test("a key the box does not trust: a 401 row and exit 1", .timeLimit(.minutes(2)))
+    func anUntrustedKeyIsRefusedWith401() async throws {
+        let ws = try Workspace()
+        let pub = try Self.keygen("city", in: ws)
+        _ = try Self.keygen("stranger", in: ws)
+        let (daemon, port) = try await Self.startDaemon(in: ws, trusting: [pub])
+        defer { daemon.kill() }
+
+        let push = try Self.oshirase(["push", "--to", "http://127.0.0.1:\(port)", "--key", "stranger.key",
+                                      "--title", "避難指示", "--body", "全域に避難指示を発令しました。",
+                                      "--journal", ws.path("sent.jsonl")], in: ws)
+        #expect(push.status == 1, "\(push)")
+        let row = try #require(Self.row(push, startingWith: "http://127.0.0.1:\(port)/v1/alerts"), "\(push)")
+        #expect(row[1] == "401", "\(row)")
+        #expect(row[2].contains("key"), "the reason names the key problem: \(row)")
+        #expect(try Self.listedAlerts(port: port).isEmpty)
+    }
+
+    @Test("a push in two languages goes through the http_proxy the environment names",
+          .timeLimit(.minutes(2)))
+    func proxyFromTheEnvironmentCarriesTheMultilingualPush() async throws {
+        let ws = try Workspace()
+        let pub = try Self.keygen("city", in: ws)
+        let (daemon, port) = try await Self.startDaemon(in: ws, trusting: [pub])
+        defer { daemon.kill() }
+
+        // The box's name does not resolve: only the proxy (here the box itself, which takes the
+        // absolute-URI request) can deliver it.
+        let push = try Self.oshirase(["push", "--to", "http://city-box.invalid:8080", "--key", "city.key",
+                                      "--lang", "ja-JP", "--title", "避難指示", "--body", "南区に避難指示を発令しました。",
+                                      "--lang", "en-US", "--title", "Evacuation order", "--body", "Evacuate the Minami ward now.",
+                                      "--status", "Actual", "--expires", "1h", "--retries", "0",
+                                      "--journal", ws.path("sent.jsonl")],
+                                     in: ws, environment: ["http_proxy": "http://127.0.0.1:\(port)"])
+        #expect(push.status == 0, "\(push)")
+        let row = try #require(Self.row(push, startingWith: "http://city-box.invalid:8080/v1/alerts"), "\(push)")
+        #expect(row[1] == "202", "\(row)")
+        #expect(try Self.listedAlerts(port: port).count == 1)
+    }
+
+    // MARK: Nothing sent
+
+    @Test("a CAP file with an error: FILE:LINE:COL on stderr, exit 1, nothing sent")
+    func aBrokenCAPFileIsNotSent() async throws {
+        let ws = try Workspace()
+        _ = try Self.keygen("city", in: ws)
+        let dead = try Self.deadPort()
+        try ws.write("broken.xml", """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+              <identifier>sapporo-2026-0001</identifier>
+              <sender>city</sender>
+              <sent>2026-11-27T09:00:00+09:00</sent>
+              <status>Actual</status>
+              <msgType>Alert</msgType>
+              <scope>Public</scope>
+              <info>
+                <language>ja-JP</language>
+                <category>Safety</category>
+                <event>避難指示</event>
+                <urgency>Immediate</urgency>
+                <severity>Catastrophic</severity>
+                <certainty>Observed</certainty>
+                <headline>避難指示</headline>
+              </info>
+            </alert>
+
+            """)
+        let push = try Self.oshirase(["push", "broken.xml", "--to", "http://127.0.0.1:\(dead)", "--key", "city.key",
+                                      "--journal", ws.path("sent.jsonl")], in: ws)
+        #expect(push.status == 1, "\(push)")
+        #expect(!push.looksLikeCrash, "\(push)")
+        #expect(matches(push.stderr, #"broken\.xml:14:\d+: error: .*severity.*Catastrophic"#), "\(push)")
+        #expect(!push.stdout.contains("TARGET"), "nothing is sent: \(push)")
+        #expect(!push.stderr.contains("sending"), "\(push)")
+        #expect(!ws.exists("sent.jsonl"))
+    }
+
+    @Test("--dry-run prints a valid CAP document with every language block, text escaped")
+    func dryRunPrintsTheComposedDocument() throws {
+        let ws = try Workspace()
+        _ = try Self.keygen("city", in: ws)
+        let run = try Self.oshirase(["push", "--key", "city.key", "--dry-run",
+                                     "--lang", "ja-JP", "--title", "避難指示 <南区>", "--body", "川 & 崖に近づかないでください。",
+                                     "--lang", "en-US", "--title", "Evacuation order", "--body", "Stay away from rivers & cliffs.",
+                                     "--event", "避難指示", "--event", "Evacuation", "--severity", "extreme",
+                                     "--status", "Exercise", "--expires", "2h", "--area-circle", "43.06,141.35 5",
+                                     "--sender-name", "札幌市危機管理局"], in: ws)
+        #expect(run.status == 0, "\(run)")
+        let xml = run.stdout
+        #expect(xml.contains("<status>Exercise</status>"))
+        #expect(xml.contains("<msgType>Alert</msgType>"))
+        #expect(xml.contains("<scope>Public</scope>"))
+        #expect(xml.contains("<headline>避難指示 &lt;南区&gt;</headline>"))
+        #expect(xml.contains("<description>川 &amp; 崖に近づかないでください。</description>"))
+        #expect(xml.components(separatedBy: "<info>").count == 3)
+        #expect(xml.contains("<language>ja-JP</language>") && xml.contains("<language>en-US</language>"))
+        #expect(xml.contains("<event>Evacuation</event>"))
+        #expect(xml.contains("<severity>Extreme</severity>"))
+        #expect(xml.contains("<urgency>Immediate</urgency>") && xml.contains("<certainty>Observed</certainty>"))
+        #expect(xml.contains("<category>Safety</category>"))
+        #expect(xml.contains("<circle>43.06,141.35 5</circle>"))
+        #expect(matches(xml, #"<sent>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+09:00</sent>"#))
+        #expect(matches(xml, #"<expires>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+09:00</expires>"#))
+        #expect(matches(xml, #"<identifier>city-\d{8}T\d{6}Z-[0-9a-f]{8}</identifier>"#))
+
+        // What was printed is what `validate`'s CAP reader accepts as a file.
+        try ws.write("composed.xml", xml)
+        let check = try Self.oshirase(["push", "composed.xml", "--key", "city.key", "--dry-run"], in: ws)
+        #expect(check.status == 0, "\(check)")
+    }
+
+    struct BadOptions: CustomTestStringConvertible, Sendable {
+        var name: String
+        var arguments: [String]
+        var message: String
+        var testDescription: String { name }
+    }
+
+    static let badOptions: [BadOptions] = [
+        BadOptions(name: "a severity outside CAP", arguments: ["--title", "避難指示", "--body", "本文", "--severity", "Big"],
+                   message: "--severity 'Big' is not a CAP severity; use one of Extreme, Severe, Moderate, Minor, Unknown"),
+        BadOptions(name: "an urgency outside CAP", arguments: ["--title", "避難指示", "--body", "本文", "--urgency", "Now"],
+                   message: "--urgency 'Now' is not a CAP urgency"),
+        BadOptions(name: "more languages than bodies",
+                   arguments: ["--lang", "ja-JP", "--title", "避難指示", "--body", "本文", "--lang", "en-US", "--title", "Evacuation"],
+                   message: "2 --lang, 2 --title and 1 --body"),
+        BadOptions(name: "a duration without a unit", arguments: ["--title", "避難指示", "--body", "本文", "--expires", "2"],
+                   message: "--expires '2' is not a duration"),
+        BadOptions(name: "a file and flags", arguments: ["alert.xml", "--title", "避難指示", "--body", "本文"],
+                   message: "give either CAP_FILE or --title/--body, not both"),
+        BadOptions(name: "a target that is not http", arguments: ["--title", "避難指示", "--body", "本文", "--to", "ftp://10.1.2.3/"],
+                   message: "only http:// and https://"),
+        BadOptions(name: "no target", arguments: ["--title", "避難指示", "--body", "本文"],
+                   message: "give at least one box with --to"),
+        BadOptions(name: "a control character", arguments: ["--title", "避難\u{7}指示", "--body", "本文"],
+                   message: "--title contains U+7"),
+    ]
+
+    @Test("bad options: one clear error line, exit 1, nothing sent", arguments: badOptions)
+    func badOptionsGiveAClearError(_ bad: BadOptions) throws {
+        let ws = try Workspace()
+        _ = try Self.keygen("city", in: ws)
+        var arguments = ["push", "--key", "city.key", "--journal", ws.path("sent.jsonl")] + bad.arguments
+        if !bad.arguments.contains("--to") && bad.name != "no target" {
+            arguments += ["--to", "http://127.0.0.1:\(try Self.deadPort())"]
+        }
+        let run = try Self.oshirase(arguments, in: ws)
+        #expect(run.status != 0, "\(run)")
+        #expect(!run.looksLikeCrash, "\(run)")
+        #expect(run.stderr.contains(bad.message), "\(run)")
+        #expect(!run.stdout.contains("TARGET"), "\(run)")
+        #expect(!ws.exists("sent.jsonl"))
+    }
+
+    @Test("cancel of an identifier the journal does not know: a clear error naming the way out")
+    func cancelOfAnUnknownIdentifierSaysWhatToGive() throws {
+        let ws = try Workspace()
+        _ = try Self.keygen("city", in: ws)
+        let run = try Self.oshirase(["cancel", "--to", "http://127.0.0.1:\(try Self.deadPort())", "--key", "city.key",
+                                     "--id", "city-20261127T000000Z-00000000", "--journal", ws.path("sent.jsonl")], in: ws)
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.contains("no alert 'city-20261127T000000Z-00000000' in the journal"), "\(run)")
+        #expect(run.stderr.contains("--sender and --sent"), "\(run)")
+        #expect(!run.stdout.contains("TARGET"))
+    }
+
+    @Test("cancel with --sender and --sent composes a Cancel referencing them")
+    func cancelWithAnExplicitOriginalReferencesIt() throws {
+        let ws = try Workspace()
+        _ = try Self.keygen("city", in: ws)
+        let run = try Self.oshirase(["cancel", "--key", "city.key", "--id", "sapporo-2026-0001", "--sender", "sapporo-city",
+                                     "--sent", "2026-11-27T09:00:00+09:00", "--dry-run", "--journal", ws.path("sent.jsonl")], in: ws)
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout.contains("<msgType>Cancel</msgType>"))
+        #expect(run.stdout.contains("<references>sapporo-city,sapporo-2026-0001,2026-11-27T09:00:00+09:00</references>"))
+    }
+}

@@ -143,3 +143,66 @@ struct RateLimitedLogTests {
         #expect(log.shouldLog(at: 111) == nil)
     }
 }
+
+/// Alerts in one display's frame loop, injected without a push.
+@Suite("Alerts in the frame loop")
+struct AlertLoopTests {
+    static func center(_ clock: ManualClock) -> AlertCenter {
+        AlertCenter(config: AlertsConfig(), store: nil, clock: clock, logger: quietLogger)
+    }
+
+    static func alert(_ id: String, severity: CAPSeverity, sent: Date) -> CAPAlert {
+        let text = Instant.format(sent, in: .tokyo)
+        return CAPAlert(identifier: id, sender: "bousai@city.sapporo.jp", sent: CAPDateTime(date: sent, text: text), status: .actual,
+                        msgType: .alert, scope: .public,
+                        infos: [CAPInfo(language: "ja-JP", categories: [.geo], event: "土砂災害", urgency: .immediate, severity: severity,
+                                        certainty: .observed, headline: "緊急安全確保")])
+    }
+
+    @Test func aTakeoverSwitchesOnAScreenThePowerScheduleHasOffAndCutsInWithoutAFade() throws {
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", announcementPlaylist([("welcome", "ようこそ", 2), ("tax", "市民税の納付", 2)]))
+        var centre: AlertCenter?
+        let display = DisplayConfig(name: "lobby", profile: smallLCD, output: .memory, fps: 10, transition: .fade(seconds: 1),
+                                    power: PowerSchedule(window: TimeWindow(start: try #require(TimeOfDay(hour: 7, minute: 0)), end: try #require(TimeOfDay(hour: 22, minute: 0)))))
+        let h = LoopHarness(folder: folder, display: display, at: jst(3, 0), alerts: { clock in
+            let c = AlertLoopTests.center(clock)
+            centre = c
+            return c
+        })
+        h.step()
+        #expect(h.output.powerCalls == [false], "off at 03:00")
+        let c = try #require(centre)
+        _ = c.preview(Self.alert("a", severity: .extreme, sent: jst(3, 0, 30)), at: jst(3, 0, 30))
+        h.clock.set(jst(3, 0, 30))
+        h.step()
+        #expect(h.output.powerCalls == [false, true], "an evacuation order switches the screen on")
+        let black = AlertLevelColours.colours(level: 5).background
+        #expect(marginColour(h.output.frames.last!) == UInt32(black.r) << 16 | UInt32(black.g) << 8 | UInt32(black.b),
+                "the first frame is the takeover itself, not a blend")
+    }
+
+    @Test func theTickerUnderABannerIsNotCountedAsPlayed() throws {
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", announcementPlaylist([("welcome", "ようこそ", 600)], layout: "main+ticker", extra: """
+              - id: snow
+                zone: ticker
+                duration: 600s
+                ticker: 本日は大雪のため市バスに遅れが出ています。
+            """))
+        var centre: AlertCenter?
+        let h = LoopHarness(folder: folder, display: DisplayConfig(name: "lobby", profile: smallLCD, output: .memory, fps: 10),
+                            at: jst(9, 0), alerts: { clock in
+                                let c = AlertLoopTests.center(clock)
+                                centre = c
+                                return c
+                            })
+        h.run(until: jst(9, 0, 10))
+        let c = try #require(centre)
+        _ = c.preview(Self.alert("minor", severity: .minor, sent: jst(9, 0, 10)), at: jst(9, 0, 10))
+        h.run(until: jst(9, 0, 20))
+        let tickerRecords = h.sink.all.filter { $0.zone == "ticker" }
+        #expect(tickerRecords.count == 1 && tickerRecords.first?.end == jst(9, 0, 10), "the ticker's showing ends when the band covers it")
+        #expect(!h.sink.all.contains { $0.zone == "main" }, "the announcement above the band keeps playing")
+    }
+}

@@ -96,7 +96,7 @@ final class LoopHarness {
     let config: DisplayConfig
 
     init(folder: PlaylistFolder, display: DisplayConfig, at start: Date, notBefore: Date = jst(0, 0, day: 1),
-         sensor: SensorState? = nil) {
+         sensor: SensorState? = nil, alerts: ((ManualClock) -> AlertCenter)? = nil) {
         self.folder = folder
         config = display
         clock = ManualClock(start)
@@ -109,7 +109,7 @@ final class LoopHarness {
         let sink = self.sink
         let context = DisplayContext(site: "札幌市役所 本庁舎", timeZone: .tokyo, clockNotBefore: notBefore,
                                      library: library, clock: clock, phraseModel: nil, logger: quietLogger,
-                                     record: { sink.add($0) })
+                                     record: { sink.add($0) }, alerts: alerts?(clock))
         state = DisplayState(status: DisplayStatus(name: display.name, profile: display.profile.name, output: "test",
                                                    width: display.profile.width, height: display.profile.height,
                                                    powered: true, items: [:], framesPresented: 0, frameRate: 0,

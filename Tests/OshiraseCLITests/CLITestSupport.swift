@@ -62,7 +62,8 @@ final class Workspace {
     /// Runs `oshirase ARGS…` with this directory as the working directory.
     func run(_ arguments: String..., timeout: TimeInterval = 120) throws -> Run { try run(arguments, timeout: timeout) }
 
-    func run(_ arguments: [String], timeout: TimeInterval = 120) throws -> Run {
+    /// - Parameter environment: variables to set (or, with a nil value, to remove) for this run.
+    func run(_ arguments: [String], timeout: TimeInterval = 120, environment changes: [String: String?] = [:]) throws -> Run {
         try #require(FileManager.default.isExecutableFile(atPath: oshiraseBinary),
                      "no executable at \(oshiraseBinary): build first or set OSHIRASE_BIN")
         let outPath = path(".stdout-\(UUID().uuidString)"), errPath = path(".stderr-\(UUID().uuidString)")
@@ -81,6 +82,7 @@ final class Workspace {
         var environment = ProcessInfo.processInfo.environment
         environment["OSHIRASE_BUDOUX_MODEL"] = repoPath(".data/budoux/ja.json")
         environment["TZ"] = "UTC"  // outputs must not depend on the machine's zone
+        for (name, value) in changes { environment[name] = value }
         process.environment = environment
         process.standardOutput = out
         process.standardError = err

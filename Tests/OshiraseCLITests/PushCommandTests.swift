@@ -18,48 +18,14 @@ struct PushCommandTests {
     static let proxyVariables = ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
                                  "no_proxy", "NO_PROXY"]
 
-    /// Runs `oshirase ARGS…` in `ws` with the proxy variables cleared and `environment` added.
+    /// Runs `oshirase ARGS…` in `ws` with the proxy variables cleared and `environment` added,
+    /// in Japan's zone (CAP times carry the local offset: +09:00 here).
     static func oshirase(_ arguments: [String], in ws: Workspace, environment extra: [String: String] = [:],
                          timeout: TimeInterval = 60) throws -> Run {
-        try #require(FileManager.default.isExecutableFile(atPath: oshiraseBinary),
-                     "no executable at \(oshiraseBinary): build first or set OSHIRASE_BIN")
-        let outPath = ws.path(".push-stdout-\(UUID().uuidString)"), errPath = ws.path(".push-stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
-        }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: oshiraseBinary)
-        process.arguments = arguments
-        process.currentDirectoryURL = ws.url
-        var environment = ProcessInfo.processInfo.environment
-        for name in proxyVariables { environment[name] = nil }
-        environment["TZ"] = "Asia/Tokyo"  // CAP times carry the local offset: +09:00 here
-        environment.merge(extra) { _, new in new }
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
-            if Date() > deadline {
-                process.terminate()
-                Issue.record("oshirase \(arguments.joined(separator: " ")) ran longer than \(Int(timeout)) s")
-                break
-            }
-            usleep(5_000)
-        }
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        let stdout = String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self)
-        let stderr = String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
-        return Run(arguments: arguments, status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        var changes: [String: String?] = Dictionary(uniqueKeysWithValues: proxyVariables.map { ($0, nil) })
+        changes["TZ"] = "Asia/Tokyo"
+        for (name, value) in extra { changes[name] = value }
+        return try ws.run(arguments, timeout: timeout, environment: changes)
     }
 
     /// `keygen --out NAME` in `ws`; the `.pub` line it printed.

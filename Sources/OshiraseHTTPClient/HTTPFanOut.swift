@@ -157,17 +157,8 @@ public struct HTTPFanOut: Sendable {
         }
         transfer.headerList = list
 
-        var failed = false
+        var failed = !configure(transfer, url: post.url)
         func set(_ status: CURLcode) { if status != CURLE_OK { failed = true } }
-        set(oshirase_curl_setopt_ptr(easy, CURLOPT_URL, post.url))
-        set(oshirase_curl_setopt_ptr(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
-        set(oshirase_curl_setopt_ptr(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
-        set(oshirase_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
-        set(oshirase_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, max(1, Self.milliseconds(options.connectTimeout))))
-        set(oshirase_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, Self.milliseconds(options.totalTimeout))))
-        set(oshirase_curl_setopt_ptr(easy, CURLOPT_USERAGENT, options.userAgent))
-        set(oshirase_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, transfer.errorBuffer))
-        set(oshirase_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, list))
         set(oshirase_curl_setopt_long(easy, CURLOPT_POST, 1))
         // The size first, then the bytes: COPYPOSTFIELDS copies exactly that many, so the body
         // may contain NUL bytes and need not outlive this call.
@@ -177,16 +168,60 @@ public struct HTTPFanOut: Sendable {
         } else {
             post.body.withUnsafeBytes { set(oshirase_curl_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, $0.baseAddress)) }
         }
-        set(oshirase_curl_setopt_write(easy, CURLOPT_WRITEFUNCTION, receiveBody))
-        set(oshirase_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(transfer).toOpaque()))
-        // Left unset, libcurl reads http_proxy, https_proxy, all_proxy and no_proxy itself.
-        if let proxy = options.proxy {
-            set(oshirase_curl_setopt_ptr(easy, CURLOPT_PROXY, proxy))
-        }
         if failed {
             return .failure(HTTPClientError(.transfer, "libcurl does not accept the request settings for \(post.url)"))
         }
         return .success(transfer)
+    }
+
+    /// The settings every request shares: URL, http(s) only, timeouts, headers, where the
+    /// answer goes, the proxy. False when libcurl refuses one.
+    private func configure(_ transfer: Transfer, url: String) -> Bool {
+        let easy = transfer.easy
+        var ok = true
+        func set(_ status: CURLcode) { if status != CURLE_OK { ok = false } }
+        set(oshirase_curl_setopt_ptr(easy, CURLOPT_URL, url))
+        set(oshirase_curl_setopt_ptr(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
+        set(oshirase_curl_setopt_ptr(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
+        set(oshirase_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+        set(oshirase_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, max(1, Self.milliseconds(options.connectTimeout))))
+        set(oshirase_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, Self.milliseconds(options.totalTimeout))))
+        set(oshirase_curl_setopt_ptr(easy, CURLOPT_USERAGENT, options.userAgent))
+        set(oshirase_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, transfer.errorBuffer))
+        set(oshirase_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, transfer.headerList))
+        set(oshirase_curl_setopt_write(easy, CURLOPT_WRITEFUNCTION, receiveBody))
+        set(oshirase_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(transfer).toOpaque()))
+        set(oshirase_curl_setopt_write(easy, CURLOPT_HEADERFUNCTION, receiveHeader))
+        set(oshirase_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, Unmanaged.passUnretained(transfer).toOpaque()))
+        // Left unset, libcurl reads http_proxy, https_proxy, all_proxy and no_proxy itself.
+        if let proxy = options.proxy {
+            set(oshirase_curl_setopt_ptr(easy, CURLOPT_PROXY, proxy))
+        }
+        return ok
+    }
+
+    /// One GET on the calling thread (it blocks until the answer or a timeout): feeds. The
+    /// reply's headers come back with lower-case names; no retries.
+    public func get(_ url: String, headers: [(name: String, value: String)] = []) -> Result<HTTPGetReply, HTTPClientError> {
+        if let problem = Self.schemeProblem(url) { return .failure(problem) }
+        guard CurlGlobal.status == CURLE_OK else {
+            return .failure(HTTPClientError(.transfer, "libcurl could not start (curl_global_init failed)"))
+        }
+        for field in headers where field.name.isEmpty || (field.name + field.value).unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) {
+            return .failure(HTTPClientError(.headers, "the header '\(field.name)' has an empty name or a line break"))
+        }
+        guard let easy = curl_easy_init() else {
+            return .failure(HTTPClientError(.transfer, "libcurl could not make a handle (out of memory?)"))
+        }
+        let transfer = Transfer(easy: easy, index: 0, attempt: 0, limit: options.maximumResponseBytes)
+        var list: UnsafeMutablePointer<curl_slist>?
+        for line in headers.map({ "\($0.name): \($0.value)" }) { list = curl_slist_append(list, line) }
+        transfer.headerList = list
+        guard configure(transfer, url: url), oshirase_curl_setopt_long(easy, CURLOPT_HTTPGET, 1) == CURLE_OK else {
+            return .failure(HTTPClientError(.transfer, "libcurl does not accept the request settings for \(url)"))
+        }
+        let code = curl_easy_perform(easy)
+        return transfer.outcome(code, options: options).map { HTTPGetReply(reply: $0, headers: transfer.responseHeaders) }
     }
 
     /// Why `url` is not sent at all: not http(s), or not a URL.
@@ -229,6 +264,22 @@ private let receiveBody: oshirase_curl_write_callback = { data, size, count, use
     return length
 }
 
+/// Collects answer header lines; a new status line (after a redirect or a 100) starts over.
+private let receiveHeader: oshirase_curl_write_callback = { data, size, count, user in
+    let length = size * count
+    guard let data, let user else { return length }
+    let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+    if line.hasPrefix("HTTP/") {
+        transfer.responseHeaders = [:]
+    } else if let colon = line.firstIndex(of: ":"), transfer.responseHeaders.count < 200 {
+        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        transfer.responseHeaders[name] = value
+    }
+    return length
+}
+
 /// One attempt at one target: the easy handle and what it owns, freed together.
 private final class Transfer {
     let easy: UnsafeMutableRawPointer
@@ -239,6 +290,8 @@ private final class Transfer {
     let errorBuffer: UnsafeMutablePointer<CChar>
     var body: [UInt8] = []
     var isTruncated = false
+    /// Answer headers, names in lower case.
+    var responseHeaders: [String: String] = [:]
 
     init(easy: UnsafeMutableRawPointer, index: Int, attempt: Int, limit: Int) {
         self.easy = easy

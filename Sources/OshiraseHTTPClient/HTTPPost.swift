@@ -149,3 +149,14 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
         }
     }
 }
+
+/// The answer to a GET: the reply, and its headers with lower-case names (`etag`,
+/// `last-modified`, the signed envelope's `oshirase-signature`, …).
+public struct HTTPGetReply: Sendable, Equatable {
+    public var reply: HTTPReply
+    public var headers: [String: String]
+    public init(reply: HTTPReply, headers: [String: String]) {
+        self.reply = reply
+        self.headers = headers
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import OshiraseHTTPClient
 import Synchronization
@@ -60,6 +61,16 @@ func withTestServer<T: Sendable>(_ body: @Sendable (_ port: Int, _ log: ServerLo
         try? await Task.sleep(for: .milliseconds(150))
         log.inFlight.withLock { $0.now -= 1 }
         return json(.accepted, "{}")
+    }
+    router.get("/feed.xml") { request, _ -> Response in
+        // A conditional GET with the current ETag gets 304 and no body.
+        if request.headers.first(where: { $0.name.canonicalName == "if-none-match" })?.value == "\"v1\"" {
+            return Response(status: .notModified)
+        }
+        var response = Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "<feed>札幌市</feed>")))
+        response.headers[HTTPField.Name("ETag")!] = "\"v1\""
+        response.headers[HTTPField.Name("Oshirase-Key")!] = "cityhall-2026"
+        return response
     }
     let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
     let app = Application(router: router,
@@ -270,6 +281,26 @@ struct HTTPFanOutTests {
         #expect(results.first?.attempts == 1)
         if case .failure(let error) = results.first?.outcome {
             #expect(error.code == .connectionRefused)
+        }
+    }
+}
+
+@Suite("HTTP GET for feeds")
+struct HTTPGetTests {
+    @Test func aGetReturnsTheBodyAndHeadersAndAConditionalGetA304() async throws {
+        try await withTestServer { port, _ in
+            let client = HTTPFanOut()
+            let url = "http://127.0.0.1:\(port)/feed.xml"
+            let first = try client.get(url).get()
+            #expect(first.reply.status == 200 && first.reply.text == "<feed>札幌市</feed>")
+            #expect(first.headers["etag"] == "\"v1\"" && first.headers["oshirase-key"] == "cityhall-2026")
+            let again = try client.get(url, headers: [("If-None-Match", "\"v1\"")]).get()
+            #expect(again.reply.status == 304 && again.reply.body.isEmpty)
+            if case .failure(let error) = client.get("file:///etc/passwd") {
+                #expect(error.code == .unsupportedScheme)
+            } else {
+                Issue.record("file:// was fetched")
+            }
         }
     }
 }

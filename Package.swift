@@ -68,6 +68,7 @@ let package = Package(
         .target(name: "OshiraseDaemon", dependencies: [
             "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseDevices",
             "OshiraseDRM", "OshiraseStore", "CLinuxDevices", "COshiraseBuild", "OshiraseCAP", "OshiraseSigning",
+            "OshiraseHTTPClient",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -108,6 +109,7 @@ let package = Package(
         ]),
         .testTarget(name: "OshiraseDaemonTests", dependencies: [
             "OshiraseDaemon", "OshiraseTestSupport", "OshiraseFormats", "OshiraseSigning", "OshiraseCAP",
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "OshiraseAPITests", dependencies: [
             "OshiraseAPI", "OshiraseTestSupport",

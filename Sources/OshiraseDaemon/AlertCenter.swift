@@ -43,6 +43,7 @@ public struct AlertListing: Sendable, Codable, Equatable {
 public final class AlertCenter: Sendable {
     public let config: AlertsConfig
     private let verifier: PushVerifier
+    private let feedVerifier: PushVerifier
     private let store: ProofOfPlayStore?
     private let clock: any WallClock
     private let logger: Logger
@@ -65,6 +66,9 @@ public final class AlertCenter: Sendable {
             return try? TrustedKey(keyID: line.id, publicKey: key)
         }
         verifier = PushVerifier(keys: keys)
+        // A feed serves one signed document for as long as it is current: any age is fine, and
+        // the same signature seen again is the same document.
+        feedVerifier = PushVerifier(keys: keys, maxSkew: 30 * 86400)
         book = Mutex(AlertBook(policy: config.policy))
     }
 
@@ -96,11 +100,30 @@ public final class AlertCenter: Sendable {
     /// Handles one `POST /v1/alerts`: every request, accepted or not, ends in the audit.
     public func push(body: [UInt8], headers: [String: String], source: String) async -> PushAnswer {
         await withCheckedContinuation { (c: CheckedContinuation<PushAnswer, Never>) in
-            queue.async { c.resume(returning: self.handlePush(body: body, headers: headers, source: source)) }
+            queue.async { c.resume(returning: self.handlePush(body: body, headers: headers, source: source, trust: .envelope)) }
         }
     }
 
-    private func handlePush(body: [UInt8], headers: [String: String], source: String) -> PushAnswer {
+    /// Takes one message a feed served (PRODUCT.md §8): accepted when it carries the signed
+    /// envelope (as response headers), or came over https from a sender the feed lists. A
+    /// document fetched again with the same signature is simply already known. Blocks until done.
+    public func ingestFeedMessage(body: [UInt8], headers: [String: String], url: String, httpsSenders: [String]) -> PushAnswer {
+        let https = url.lowercased().hasPrefix("https://")
+        return queue.sync {
+            handlePush(body: body, headers: headers, source: url, trust: .feed(https: https, senders: httpsSenders))
+        }
+    }
+
+    /// What vouches for a message.
+    enum Trust {
+        /// The signed envelope, as a push carries it: ±300 s, each signature once.
+        case envelope
+        /// A feed: the envelope if present (any age: a feed serves a document for hours), else
+        /// https and a listed sender.
+        case feed(https: Bool, senders: [String])
+    }
+
+    private func handlePush(body: [UInt8], headers: [String: String], source: String, trust: Trust) -> PushAnswer {
         let now = clock.now()
         var keyID: String?
         var identifier: String?
@@ -131,22 +154,41 @@ public final class AlertCenter: Sendable {
         // The key a request claims, for the audit even when its signature does not hold.
         keyID = headers.first { $0.key.caseInsensitiveCompare(PushEnvelope.keyHeader) == .orderedSame }
             .map { String($0.value.trimmingCharacters(in: .whitespaces).prefix(64)) }
-        let verified: Verified
-        switch verifier.verify(headers: headers, body: body, now: now) {
-        case .failure(let rejection):
-            return answer(rejection.status, rejection.code, rejection.reason)
-        case .success(let v):
-            verified = v
-            keyID = v.keyID
-        }
-        // Replays across a restart: the signature's digest is kept in the database too.
-        if let store {
-            do {
-                guard try store.rememberSignature(digest: verified.signatureDigest, expires: verified.replayExpires, now: now) else {
-                    return answer(409, "replayed", "this signature was used before")
+        let signed = headers.keys.contains { $0.caseInsensitiveCompare(PushEnvelope.signatureHeader) == .orderedSame }
+        var feedSenders: [String]?
+        switch trust {
+        case .envelope:
+            switch verifier.verify(headers: headers, body: body, now: now) {
+            case .failure(let rejection):
+                return answer(rejection.status, rejection.code, rejection.reason)
+            case .success(let verified):
+                keyID = verified.keyID
+                // Replays across a restart: the signature's digest is kept in the database too.
+                if let store {
+                    do {
+                        guard try store.rememberSignature(digest: verified.signatureDigest, expires: verified.replayExpires, now: now) else {
+                            return answer(409, "replayed", "this signature was used before")
+                        }
+                    } catch {
+                        return answer(503, "store-unavailable", "cannot record the signature: \(error)")
+                    }
                 }
-            } catch {
-                return answer(503, "store-unavailable", "cannot record the signature: \(error)")
+            }
+        case .feed(let https, let senders):
+            if signed {
+                switch feedVerifier.verify(headers: headers, body: body, now: now) {
+                case .failure(.replayed):
+                    // The feed served the same signed document again: nothing new, nothing to audit.
+                    return PushAnswer(status: 208, fields: ["state": "already-known"])
+                case .failure(let rejection):
+                    return answer(rejection.status, rejection.code, rejection.reason)
+                case .success(let verified):
+                    keyID = verified.keyID
+                }
+            } else if https {
+                feedSenders = senders
+            } else {
+                return answer(401, "unsigned-feed", "a feed message over plain http must carry the signed envelope; serve the feed over https and list its sender, or sign it")
             }
         }
         let alert: CAPAlert
@@ -159,6 +201,9 @@ public final class AlertCenter: Sendable {
             return answer(422, "invalid-cap", error.errors.prefix(5).map(\.description).joined(separator: "; "), fields: fields)
         }
         identifier = alert.identifier
+        if let feedSenders, !feedSenders.contains(alert.sender) {
+            return answer(401, "untrusted-sender", "sender \(alert.sender) is not listed for this feed (senders: \(feedSenders.joined(separator: ", ")))")
+        }
 
         // What the book would make of it, before anything is stored.
         var trial = book.withLock { $0 }
@@ -179,7 +224,7 @@ public final class AlertCenter: Sendable {
             do {
                 let outcome = try store.storeAlertMessage(StoredAlertMessage(
                     sender: alert.sender, identifier: alert.identifier, sent: alert.sent.text, receivedAt: now,
-                    keyID: verified.keyID, body: body))
+                    keyID: keyID, body: body))
                 switch outcome {
                 case .stored: break
                 case .duplicate:

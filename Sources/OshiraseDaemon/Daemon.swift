@@ -20,6 +20,8 @@ public final class Daemon: DaemonInspecting {
     public let sensors: [SensorService]
     /// Emergency messages: pushes, the active set, what each display draws.
     public let alerts: AlertCenter
+    /// Polls the configured alert feeds.
+    public let feeds: FeedService
     private let clock: any WallClock
     private let clockNotBefore: Date
     private let startedAt: Date
@@ -70,6 +72,7 @@ public final class Daemon: DaemonInspecting {
         let services = displays
         library.onChange { for display in services { display.wake() } }
         alerts.setOnChange { for display in services { display.wake() } }
+        feeds = FeedService(feeds: config.alerts.feeds, alerts: alerts, logger: logger)
         let open: ThermometerOpener = openThermometer ?? { sensor in try Daemon.defaultThermometer(for: sensor, clock: clock) }
         sensors = sensorStates.map { state in
             let fed = services.filter { state.config.displays.contains($0.config.name) }
@@ -97,7 +100,7 @@ public final class Daemon: DaemonInspecting {
 
     /// The services to run: the watcher, every display and every sensor.
     public var services: [any Service] {
-        [watcher] + displays.map { $0 as any Service } + sensors.map { $0 as any Service }
+        [watcher] + displays.map { $0 as any Service } + sensors.map { $0 as any Service } + [feeds]
     }
 
     /// The output a display's config names.

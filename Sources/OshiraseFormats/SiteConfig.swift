@@ -56,6 +56,8 @@ public struct AlertsConfig: Sendable, Equatable {
     public var rotateSeconds: Double
     /// On kiosks, a takeover leaves the temperature panel working (true) or covers it too.
     public var kioskKeepsPanel: Bool
+    /// Atom indexes or CAP documents polled for alerts.
+    public var feeds: [FeedConfig] = []
 
     public init(keys: [PublicKeyLine] = [], policy: AlertPolicy = AlertPolicy(),
                 levels: [CAPSeverity: Int] = AlertsConfig.defaultLevels, rotateSeconds: Double = 8,
@@ -69,6 +71,25 @@ public struct AlertsConfig: Sendable, Equatable {
 
     /// Extreme → 5 (black), Severe → 4 (purple), Moderate → 3 (red), Minor → 2 (yellow), Unknown → 3.
     public static let defaultLevels: [CAPSeverity: Int] = [.extreme: 5, .severe: 4, .moderate: 3, .minor: 2, .unknown: 3]
+}
+
+/// One alert feed: an Atom index (whose entries link to CAP documents) or one CAP document.
+public struct FeedConfig: Sendable, Equatable {
+    /// `http://` or `https://`.
+    public var url: String
+    /// Seconds between polls while the feed answers; failures back off from here to an hour.
+    public var interval: Double
+    /// CAP senders accepted without the signed envelope, only over https.
+    public var senders: [String]
+    /// A proxy for this feed (`http://proxy.city.lan:8080`); nil: the environment's.
+    public var proxy: String?
+
+    public init(url: String, interval: Double = 60, senders: [String] = [], proxy: String? = nil) {
+        self.url = url
+        self.interval = interval
+        self.senders = senders
+        self.proxy = proxy
+    }
 }
 
 /// `oshirase-ed25519 KEYID BASE64`: one trusted public key, as `oshirase keygen` prints it.

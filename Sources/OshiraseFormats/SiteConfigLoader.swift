@@ -781,7 +781,7 @@ private struct ConfigWalker: NodeWalker {
     // MARK: Alerts
 
     static let alertKeys = ["keys", "location", "geocodes", "exercises", "max-duration", "languages", "takeover", "levels",
-                            "rotate", "kiosk-panel"]
+                            "rotate", "kiosk-panel", "feeds"]
 
     mutating func alerts(_ node: Node) -> AlertsConfig? {
         guard let f = fields(node, "alerts", allowed: ConfigWalker.alertKeys) else { return nil }
@@ -850,6 +850,9 @@ private struct ConfigWalker: NodeWalker {
                 fail(r.value, "rotate must be from 2s to 2m: how long each language of an alert stays")
             }
         }
+        if let fe = f["feeds"], let nodes = list(fe.value, "feeds", example: "e.g. - { url: https://bousai.city.sapporo.jp/cap/index.atom }") {
+            for n in nodes { if let feed = feed(n) { result.feeds.append(feed) } }
+        }
         if let k = f["kiosk-panel"] {
             switch string(k.value, "kiosk-panel") {
             case "keep": result.kioskKeepsPanel = true
@@ -859,6 +862,38 @@ private struct ConfigWalker: NodeWalker {
             }
         }
         return result
+    }
+
+    /// `{ url: https://…, interval: 1m, senders: [bousai@city.sapporo.jp], proxy: http://proxy:8080 }`.
+    mutating func feed(_ node: Node) -> FeedConfig? {
+        guard let f = fields(node, "a feed", allowed: ["url", "interval", "senders", "proxy"]) else { return nil }
+        let before = errors.count
+        var url: String?
+        if let u = f["url"], let text = string(u.value, "url") {
+            let lower = text.lowercased()
+            if (lower.hasPrefix("http://") || lower.hasPrefix("https://")) && text.count > 8 && !text.contains(" ") {
+                url = text
+            } else {
+                fail(u.value, "feed url '\(text)' must be an http:// or https:// address of an Atom index or a CAP document")
+            }
+        } else if f["url"] == nil {
+            fail(node, "a feed needs its 'url'")
+        }
+        var feed = FeedConfig(url: url ?? "")
+        if let i = f["interval"], let seconds = parsed(i.value, "interval", ValueParsers.interval) {
+            if (10.0...3600.0).contains(seconds) { feed.interval = seconds } else {
+                fail(i.value, "a feed interval must be from 10s to 1h")
+            }
+        }
+        if let sn = f["senders"], let nodes = list(sn.value, "senders", example: "e.g. [bousai@city.sapporo.jp]") {
+            for n in nodes { if let sender = string(n, "sender") { feed.senders.append(sender) } }
+            if !feed.senders.isEmpty, let url, !url.lowercased().hasPrefix("https://") {
+                fail(sn.key, "senders are trusted only over https: this feed is plain http, so only signed messages are accepted from it")
+            }
+        }
+        if let p = f["proxy"], let text = string(p.value, "proxy") { feed.proxy = text }
+        guard errors.count == before, url != nil else { return nil }
+        return feed
     }
 
     mutating func severity(_ node: Node) -> CAPSeverity? {

@@ -73,3 +73,30 @@ struct AlertsConfigTests {
         #expect(config.alerts.keys.map(\.id) == ["cityhall-2026", "cityhall-2026"])
     }
 }
+
+@Suite("Alert feeds in the config")
+struct FeedsConfigTests {
+    @Test func feedsAreReadAndSendersNeedHTTPS() throws {
+        let config = try siteConfig(AlertsConfigTests.head + """
+              feeds:
+                - url: https://bousai.city.sapporo.jp/cap/index.atom
+                  interval: 30s
+                  senders: [bousai@city.sapporo.jp]
+                  proxy: http://proxy.city.lan:8080
+                - url: http://10.20.0.5/cap/latest.xml
+            """)
+        #expect(config.alerts.feeds == [
+            FeedConfig(url: "https://bousai.city.sapporo.jp/cap/index.atom", interval: 30, senders: ["bousai@city.sapporo.jp"],
+                       proxy: "http://proxy.city.lan:8080"),
+            FeedConfig(url: "http://10.20.0.5/cap/latest.xml"),
+        ])
+        let e = try configProblem(AlertsConfigTests.head + """
+              feeds:
+                - url: http://10.20.0.5/cap/latest.xml
+                  senders: [bousai@city.sapporo.jp]
+            """)
+        expect(e, at: 11, 7, "senders are trusted only over https")
+        let f = try configProblem(AlertsConfigTests.head + "  feeds:\n    - url: ftp://example.org/cap.xml\n")
+        expect(f, at: 10, 12, "must be an http:// or https:// address")
+    }
+}

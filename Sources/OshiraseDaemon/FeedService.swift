@@ -1,0 +1,166 @@
+import Foundation
+import Logging
+import OshiraseCAP
+import OshiraseDevices
+import OshiraseFormats
+import OshiraseHTTPClient
+import ServiceLifecycle
+import Synchronization
+
+/// Polls the configured alert feeds (PRODUCT.md §8): an Atom index whose entries link to CAP
+/// documents, or one CAP document. Conditional requests (ETag, If-Modified-Since) keep an
+/// unchanged feed to a 304; failures back off exponentially to an hour. Every document goes
+/// through `AlertCenter.ingestFeedMessage`, which trusts it only when it is signed, or came
+/// over https from a sender the feed lists. Requests block, so they run on a thread of their own.
+public final class FeedService: Service, Sendable {
+    let feeds: [FeedConfig]
+    let alerts: AlertCenter
+    let logger: Logger
+    /// The most entries read from one index poll.
+    static let maximumEntries = 50
+
+    init(feeds: [FeedConfig], alerts: AlertCenter, logger: Logger) {
+        self.feeds = feeds
+        self.alerts = alerts
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        guard !feeds.isEmpty else { return try await gracefulShutdown() }
+        let stop = Atomic<Bool>(false)
+        let (feeds, alerts, logger) = (self.feeds, self.alerts, self.logger)
+        await cancelWhenGracefulShutdown {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    let thread = Thread {
+                        var pollers = feeds.map { FeedPoller(feed: $0) }
+                        while !stop.load(ordering: .relaxed) {
+                            let now = monotonicSeconds()
+                            for i in pollers.indices where pollers[i].due <= now {
+                                pollers[i].poll(into: alerts, logger: logger)
+                            }
+                            let next = pollers.map(\.due).min() ?? now + 1
+                            var waited = 0.0
+                            while waited < min(1, max(0.05, next - monotonicSeconds())) && !stop.load(ordering: .relaxed) {
+                                usleep(50_000)
+                                waited += 0.05
+                            }
+                        }
+                        done.resume()
+                    }
+                    thread.name = "alert-feeds"
+                    thread.start()
+                }
+            } onCancel: {
+                stop.store(true, ordering: .relaxed)
+            }
+        }
+    }
+}
+
+/// One feed's polling state: validators, when to poll next, how often it failed in a row.
+struct FeedPoller {
+    let feed: FeedConfig
+    let client: HTTPFanOut
+    var due = 0.0
+    var failures = 0
+    /// Validators per URL (the index and each document).
+    var validators: [String: (etag: String?, lastModified: String?)] = [:]
+    var lastProblem: String?
+
+    init(feed: FeedConfig) {
+        self.feed = feed
+        var options = HTTPFanOutOptions()
+        options.proxy = feed.proxy
+        options.maximumResponseBytes = 1_048_577
+        client = HTTPFanOut(options: options)
+    }
+
+    /// Polls once and schedules the next poll.
+    mutating func poll(into alerts: AlertCenter, logger: Logger) {
+        let outcome = fetch(feed.url)
+        switch outcome {
+        case .failure(let failure):
+            let problem = failure.message
+            failures += 1
+            let wait = min(3600, feed.interval * pow(2, Double(min(failures, 12))))
+            if problem != lastProblem {
+                logger.warning("alerts: feed \(feed.url): \(problem); trying again in \(Int(wait)) s")
+                lastProblem = problem
+            }
+            due = monotonicSeconds() + wait
+            return
+        case .success(nil):
+            break  // 304: unchanged
+        case .success(let fetched?):
+            if lastProblem != nil { logger.notice("alerts: feed \(feed.url) answers again") }
+            if let links = Self.atomLinks(fetched.reply.body) {
+                for link in links.prefix(FeedService.maximumEntries) {
+                    switch fetch(link) {
+                    case .success(let document?): ingest(document, from: link, into: alerts, logger: logger)
+                    case .success(nil): break
+                    case .failure(let problem): logger.warning("alerts: feed entry \(link): \(problem.message)")
+                    }
+                }
+            } else {
+                ingest(fetched, from: feed.url, into: alerts, logger: logger)
+            }
+        }
+        failures = 0
+        lastProblem = nil
+        due = monotonicSeconds() + feed.interval
+    }
+
+    private func ingest(_ fetched: HTTPGetReply, from url: String, into alerts: AlertCenter, logger: Logger) {
+        let answer = alerts.ingestFeedMessage(body: fetched.reply.body, headers: fetched.headers, url: url,
+                                              httpsSenders: feed.senders)
+        if answer.status == 202, answer.fields["state"] != nil {
+            logger.notice("alerts: from feed \(url): \(answer.fields["identifier"] ?? "?") \(answer.fields["state"] ?? "")")
+        }
+    }
+
+    /// GET with the validators of the last answer; nil for 304.
+    private mutating func fetch(_ url: String) -> Result<HTTPGetReply?, FeedProblem> {
+        var headers: [(name: String, value: String)] = [("Accept", "application/atom+xml, application/cap+xml, application/xml")]
+        if let etag = validators[url]?.etag { headers.append(("If-None-Match", etag)) }
+        if let modified = validators[url]?.lastModified { headers.append(("If-Modified-Since", modified)) }
+        switch client.get(url, headers: headers) {
+        case .failure(let error):
+            return .failure(FeedProblem(error.message))
+        case .success(let fetched):
+            switch fetched.reply.status {
+            case 304:
+                return .success(nil)
+            case 200:
+                if fetched.reply.isTruncated { return .failure(FeedProblem("the answer is over 1 MiB")) }
+                validators[url] = (fetched.headers["etag"], fetched.headers["last-modified"])
+                return .success(fetched)
+            default:
+                return .failure(FeedProblem("HTTP \(fetched.reply.status)"))
+            }
+        }
+    }
+
+    /// The CAP links of an Atom index (`entry/link` with `type` application/cap+xml, or else the
+    /// entry's first link), in order; nil when the document is not an Atom feed.
+    static func atomLinks(_ body: [UInt8]) -> [String]? {
+        guard let root = try? XMLReader.read(body), root.localName == "feed",
+              root.namespaceURI == "http://www.w3.org/2005/Atom" else { return nil }
+        var links: [String] = []
+        for entry in root.children where entry.localName == "entry" {
+            let candidates = entry.children.filter { $0.localName == "link" }
+            let cap = candidates.first { $0.attributes.contains { $0.localName == "type" && $0.value.contains("cap") } } ?? candidates.first
+            if let href = cap?.attributes.first(where: { $0.localName == "href" })?.value,
+               href.lowercased().hasPrefix("http://") || href.lowercased().hasPrefix("https://") {
+                links.append(href)
+            }
+        }
+        return links
+    }
+}
+
+/// Why a poll failed, in words for the log.
+struct FeedProblem: Error, Equatable {
+    let message: String
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OshiraseCAP
+@testable import OshiraseDaemon
+import OshiraseDevices
+import OshiraseFormats
+import OshiraseSigning
+import OshiraseStore
+import OshiraseTestSupport
+import Synchronization
+import Testing
+
+/// Requests the feed server saw.
+final class FeedServerLog: Sendable {
+    let requests = Mutex<[(path: String, conditional: Bool)]>([])
+}
+
+/// A local feed on 127.0.0.1: an Atom index linking a signed CAP document and an unsigned one.
+func withFeedServer(signed: [UInt8], headers: [String: String], unsigned: [UInt8],
+                    _ body: @Sendable (Int, FeedServerLog) async throws -> Void) async throws {
+    let log = FeedServerLog()
+    let router = Router()
+    let index = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <feed xmlns="http://www.w3.org/2005/Atom">
+          <title>札幌市 防災情報</title>
+          <entry><title>避難指示</title><link rel="alternate" type="application/cap+xml" href="LINK1"/></entry>
+          <entry><title>署名なし</title><link href="LINK2"/></entry>
+        </feed>
+        """
+    router.get("/index.atom") { request, context -> Response in
+        let conditional = request.headers.contains { $0.name.canonicalName == "if-none-match" }
+        log.requests.withLock { $0.append(("/index.atom", conditional)) }
+        if conditional { return Response(status: .notModified) }
+        let port = request.head.authority.flatMap { $0.split(separator: ":").last }.map(String.init) ?? "0"
+        let text = index.replacingOccurrences(of: "LINK1", with: "http://127.0.0.1:\(port)/cap/1.xml")
+            .replacingOccurrences(of: "LINK2", with: "http://127.0.0.1:\(port)/cap/2.xml")
+        var response = Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        response.headers[HTTPField.Name("ETag")!] = "\"index-v1\""
+        return response
+    }
+    router.get("/cap/1.xml") { _, _ -> Response in
+        log.requests.withLock { $0.append(("/cap/1.xml", false)) }
+        var response = Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: signed)))
+        for (name, value) in headers { response.headers[HTTPField.Name(name)!] = value }
+        return response
+    }
+    router.get("/cap/2.xml") { _, _ -> Response in
+        log.requests.withLock { $0.append(("/cap/2.xml", false)) }
+        return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: unsigned)))
+    }
+    let (ports, continuation) = AsyncStream<Int>.makeStream()
+    let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+                          onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: quietLogger)
+    let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+    defer { server.cancel() }
+    var iterator = ports.makeAsyncIterator()
+    let port = await iterator.next() ?? 0
+    try await body(port, log)
+}
+
+@Suite("Alert feeds")
+struct FeedTests {
+    @Test func aSignedEntryIsShownAnUnsignedOneOverHTTPIsRefusedAndAnUnchangedIndexIsA304() async throws {
+        let key = try SigningKey.generate(keyID: "cityhall-2026")
+        let folder = try PlaylistFolder()
+        let store = try ProofOfPlayStore(directory: folder.path + "/state")
+        let clock = ManualClock(Date())
+        let config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
+        let center = AlertCenter(config: config, store: store, clock: clock, logger: quietLogger)
+        let signed = freshAlert(identifier: "feed-signed", sent: clock.now())
+        let headers = try PushEnvelope.sign(body: signed, key: key, timestamp: Int64(clock.now().timeIntervalSince1970 - 3600)).httpHeaders
+        let unsigned = freshAlert(identifier: "feed-unsigned", sent: clock.now())
+        try await withFeedServer(signed: signed, headers: headers, unsigned: unsigned) { port, log in
+            var poller = FeedPoller(feed: FeedConfig(url: "http://127.0.0.1:\(port)/index.atom", interval: 60))
+            poller.poll(into: center, logger: quietLogger)
+            #expect(center.listing().map(\.identifier) == ["feed-signed"], "signed an hour ago: a feed's document may be old")
+            let audit = try store.auditEntries(from: .distantPast, to: .distantFuture)
+            #expect(audit.map(\.outcome) == ["accepted", "unsigned-feed"])
+            #expect(audit.allSatisfy { $0.source.hasPrefix("http://127.0.0.1:\(port)/cap/") })
+
+            poller.poll(into: center, logger: quietLogger)
+            #expect(log.requests.withLock { $0 }.last.map { $0.path == "/index.atom" && $0.conditional } == true,
+                    "the second poll sends the ETag and gets a 304")
+            #expect(try store.auditEntries(from: .distantPast, to: .distantFuture).count == 2, "nothing new")
+        }
+    }
+
+    @Test func aFeedThatDoesNotAnswerBacksOffExponentially() throws {
+        let clock = ManualClock(Date())
+        let center = AlertCenter(config: AlertsConfig(), store: nil, clock: clock, logger: quietLogger)
+        var poller = FeedPoller(feed: FeedConfig(url: "http://127.0.0.1:9/index.atom", interval: 10))
+        poller.poll(into: center, logger: quietLogger)
+        let first = poller.due - monotonicSeconds()
+        poller.poll(into: center, logger: quietLogger)
+        let second = poller.due - monotonicSeconds()
+        #expect(poller.failures == 2)
+        #expect(first > 15 && first <= 20 && second > 35 && second <= 40, "\(first) s, then \(second) s")
+    }
+}
+
+/// A Moderate alert sent at `sent`, expiring two hours later.
+func freshAlert(identifier: String, sent: Date) -> [UInt8] {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "Asia/Tokyo")
+    formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
+    return Array("""
+        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>\(identifier)</identifier><sender>bousai@city.sapporo.jp</sender><sent>\(formatter.string(from: sent))</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope><info><language>ja-JP</language><category>Met</category><event>大雨</event><urgency>Expected</urgency><severity>Moderate</severity><certainty>Likely</certainty><expires>\(formatter.string(from: sent.addingTimeInterval(7200)))</expires><headline>大雨警報</headline></info></alert>
+        """.utf8)
+}

@@ -48,6 +48,9 @@ public final class AlertCenter: Sendable {
     private let clock: any WallClock
     private let logger: Logger
     private let book: Mutex<AlertBook>
+    /// Counts changes to the book, so what displays were told can be kept until it changes.
+    private let bookVersion = Atomic<Int>(0)
+    private let overlayCache = Mutex<OverlayCache?>(nil)
     private let queue = DispatchQueue(label: "oshirase.alerts")
     /// Rejections are logged at most once per 10 s.
     private let rejectionLog = Mutex(RateLimitedLog(interval: 10))
@@ -88,6 +91,7 @@ public final class AlertCenter: Sendable {
                     if case .stored = b.admit(alert, at: message.receivedAt) { restored += 1 }
                 }
             }
+            bookVersion.add(1, ordering: .releasing)
             let active = book.withLock { $0.active(at: now).count }
             if restored > 0 { logger.notice("alerts: \(restored) stored message(s) read back, \(active) active now") }
         } catch {
@@ -237,6 +241,7 @@ public final class AlertCenter: Sendable {
             }
         }
         let admission = book.withLock { $0.admit(alert, at: now) }
+        bookVersion.add(1, ordering: .releasing)
         trial = book.withLock { $0 }
         let state = state(of: alert, in: trial, at: now)
         onChange.withLock { $0 }?()
@@ -257,13 +262,33 @@ public final class AlertCenter: Sendable {
     /// Takes a message without an envelope, as if received at `time`: for `oshirase render
     /// --alert`, which previews a file on the operator's own machine.
     public func preview(_ alert: CAPAlert, at time: Date) -> AlertAdmission {
-        book.withLock { $0.admit(alert, at: time) }
+        defer { bookVersion.add(1, ordering: .releasing) }
+        return book.withLock { $0.admit(alert, at: time) }
     }
 
     // MARK: What displays show
 
     /// The overlay `display` draws at `time`, and when that next changes by itself.
     public func overlay(for display: DisplayConfig, at time: Date) -> (overlay: AlertOverlay?, nextChange: Date?) {
+        // Every display asks on every frame; the answer only changes when the book does or its
+        // next change comes (an edge of an alert's window, a rotation), so it is kept till then.
+        let version = bookVersion.load(ordering: .acquiring)
+        if let cached = overlayCache.withLock({ $0 }), cached.version == version, time >= cached.from,
+           time < (cached.result.nextChange ?? .distantFuture) {
+            return cached.result
+        }
+        let result = computeOverlay(at: time)
+        overlayCache.withLock { $0 = OverlayCache(version: version, from: time, result: result) }
+        return result
+    }
+
+    private struct OverlayCache {
+        var version: Int
+        var from: Date
+        var result: (overlay: AlertOverlay?, nextChange: Date?)
+    }
+
+    private func computeOverlay(at time: Date) -> (overlay: AlertOverlay?, nextChange: Date?) {
         let (active, next) = book.withLock { b in (b.active(at: time), b.nextChange(after: time)) }
         guard let first = active.first, !first.infos.isEmpty else { return (nil, next) }
         let rotate = config.rotateSeconds

@@ -206,3 +206,28 @@ struct AlertLoopTests {
         #expect(!h.sink.all.contains { $0.zone == "main" }, "the announcement above the band keeps playing")
     }
 }
+
+@Suite("Alert overlays over time")
+struct AlertOverlayTimingTests {
+    @Test func languagesRotateAtTheirBoundaryAndANewAlertIsSeenAtOnce() throws {
+        let clock = ManualClock(jst(9, 0))
+        var config = AlertsConfig()
+        config.rotateSeconds = 8
+        let center = AlertCenter(config: config, store: nil, clock: clock, logger: quietLogger)
+        let display = DisplayConfig(name: "lobby", profile: smallLCD, output: .memory)
+        #expect(center.overlay(for: display, at: jst(9, 0)).overlay == nil)
+        var alert = AlertLoopTests.alert("rotating", severity: .severe, sent: jst(9, 0))
+        var english = alert.infos[0]
+        english.language = "en-US"
+        english.headline = "Emergency: secure your safety"
+        alert.infos.append(english)
+        _ = center.preview(alert, at: jst(9, 0))
+        let first = center.overlay(for: display, at: jst(9, 0, 1))
+        #expect(first.overlay?.language == "ja-JP", "a new alert is seen at once, though nothing was due")
+        #expect(first.nextChange == jst(9, 0, 8))
+        #expect(center.overlay(for: display, at: jst(9, 0, 7.9)).overlay?.language == "ja-JP")
+        #expect(center.overlay(for: display, at: jst(9, 0, 8)).overlay?.language == "en-US")
+        #expect(center.overlay(for: display, at: jst(9, 0, 16)).overlay?.language == "ja-JP")
+        #expect(center.overlay(for: display, at: jst(9, 0, 5)).overlay?.language == "ja-JP", "a clock set back is worked out again")
+    }
+}

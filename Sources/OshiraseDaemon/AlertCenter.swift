@@ -44,6 +44,8 @@ public final class AlertCenter: Sendable {
     public let config: AlertsConfig
     private let verifier: PushVerifier
     private let feedVerifier: PushVerifier
+    /// The CAP senders each key id may speak for; empty: any.
+    private let sendersByKey: [String: Set<String>]
     private let store: ProofOfPlayStore?
     private let clock: any WallClock
     private let logger: Logger
@@ -69,6 +71,16 @@ public final class AlertCenter: Sendable {
             return try? TrustedKey(keyID: line.id, publicKey: key)
         }
         verifier = PushVerifier(keys: keys)
+        // Keys sharing an id while rotating share their senders; one unrestricted key lifts the limit.
+        var senders: [String: Set<String>] = [:]
+        for line in config.keys {
+            if line.senders.isEmpty || senders[line.id]?.isEmpty == true {
+                senders[line.id] = []
+            } else {
+                senders[line.id, default: []].formUnion(line.senders)
+            }
+        }
+        sendersByKey = senders
         // A feed serves one signed document for as long as it is current: any age is fine, and
         // the same signature seen again is the same document.
         feedVerifier = PushVerifier(keys: keys, maxSkew: 30 * 86400)
@@ -205,6 +217,10 @@ public final class AlertCenter: Sendable {
             return answer(422, "invalid-cap", error.errors.prefix(5).map(\.description).joined(separator: "; "), fields: fields)
         }
         identifier = alert.identifier
+        // A key may be limited to the CAP senders it speaks for (`alerts.keys[].senders`).
+        if let keyID, let allowed = sendersByKey[keyID], !allowed.isEmpty, !allowed.contains(alert.sender) {
+            return answer(403, "sender-not-allowed", "key '\(keyID)' may not send for \(alert.sender) (it may for: \(allowed.sorted().joined(separator: ", ")))")
+        }
         if let feedSenders, !feedSenders.contains(alert.sender) {
             return answer(401, "untrusted-sender", "sender \(alert.sender) is not listed for this feed (senders: \(feedSenders.joined(separator: ", ")))")
         }

@@ -97,9 +97,12 @@ public struct PublicKeyLine: Sendable, Equatable {
     public var id: String
     /// The raw 32-byte Ed25519 public key.
     public var publicKey: [UInt8]
-    public init(id: String, publicKey: [UInt8]) {
+    /// The CAP senders this key may speak for; empty: any.
+    public var senders: [String]
+    public init(id: String, publicKey: [UInt8], senders: [String] = []) {
         self.id = id
         self.publicKey = publicKey
+        self.senders = senders
     }
 }
 

@@ -791,11 +791,26 @@ private struct ConfigWalker: NodeWalker {
             // key twice is a copy-and-paste slip.
             var seen: [[UInt8]: Int] = [:]
             for n in nodes {
-                guard let line = string(n, "key") else { continue }
-                guard let key = Self.publicKeyLine(line) else {
-                    fail(n, "a key must be the line `oshirase keygen` writes to NAME.pub: oshirase-ed25519 KEYID BASE64 (a 32-byte Ed25519 public key, a key id of at most 64 of a–z 0–9 -); never the .key file")
+                // A key line, or { key: LINE, senders: [...] } to limit the CAP senders it speaks for.
+                var keyNode = n
+                var senders: [String] = []
+                if n.mapping != nil {
+                    guard let entry = fields(n, "a key", allowed: ["key", "senders"]) else { continue }
+                    guard let k = entry["key"] else {
+                        fail(n, "a key entry needs its 'key' (the .pub line)")
+                        continue
+                    }
+                    keyNode = k.value
+                    if let sn = entry["senders"], let list = list(sn.value, "senders", example: "e.g. [bousai@city.sapporo.jp]") {
+                        senders = list.compactMap { string($0, "sender") }
+                    }
+                }
+                guard let line = string(keyNode, "key") else { continue }
+                guard var key = Self.publicKeyLine(line) else {
+                    fail(keyNode, "a key must be the line `oshirase keygen` writes to NAME.pub: oshirase-ed25519 KEYID BASE64 (a 32-byte Ed25519 public key, a key id of at most 64 of a–z 0–9 -); never the .key file")
                     continue
                 }
+                key.senders = senders
                 if let first = seen[key.publicKey] {
                     fail(n, "this key is listed twice (first at line \(first))")
                     continue

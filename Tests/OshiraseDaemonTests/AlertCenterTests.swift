@@ -231,3 +231,19 @@ struct AlertOverlayTimingTests {
         #expect(center.overlay(for: display, at: jst(9, 0, 5)).overlay?.language == "ja-JP", "a clock set back is worked out again")
     }
 }
+
+@Suite("Keys limited to senders")
+struct KeySendersTests {
+    @Test func aKeyLimitedToCitySendersCannotSpeakForThePrefecture() async throws {
+        let key = try SigningKey.generate(keyID: "cityhall-2026")
+        let clock = ManualClock(jst(10, 0))
+        let line = PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation),
+                                 senders: ["kikikanri@pref.hokkaido.lg.jp"])
+        let center = AlertCenter(config: AlertsConfig(keys: [line]), store: nil, clock: clock, logger: quietLogger)
+        let order = try capFixture("sapporo-evacuation.xml")  // sender bousai@city.sapporo.jp
+        let headers = try PushEnvelope.sign(body: order, key: key, timestamp: Int64(clock.now().timeIntervalSince1970)).httpHeaders
+        let answer = await center.push(body: order, headers: headers, source: "10.0.0.9")
+        #expect(answer.status == 403 && answer.fields["error"] == "sender-not-allowed", "\(answer)")
+        #expect(center.listing().isEmpty)
+    }
+}

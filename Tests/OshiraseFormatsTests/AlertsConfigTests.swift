@@ -100,3 +100,18 @@ struct FeedsConfigTests {
         expect(f, at: 10, 12, "must be an http:// or https:// address")
     }
 }
+
+@Suite("Keys limited to senders")
+struct KeySendersConfigTests {
+    @Test func aKeyMayBeLimitedToTheSendersItSpeaksFor() throws {
+        let config = try siteConfig(AlertsConfigTests.head + """
+              keys:
+                - key: "\(AlertsConfigTests.key)"
+                  senders: [bousai@city.sapporo.jp]
+                - "oshirase-ed25519 pref-2026 \(Data(repeating: 3, count: 32).base64EncodedString())"
+            """)
+        #expect(config.alerts.keys.map(\.senders) == [["bousai@city.sapporo.jp"], []])
+        let e = try configProblem(AlertsConfigTests.head + "  keys:\n    - { senders: [a] }\n")
+        expect(e, at: 10, 7, "a key entry needs its 'key'")
+    }
+}

@@ -194,14 +194,18 @@ public final class AlertCenter: Sendable {
             if signed {
                 switch feedVerifier.verify(headers: headers, body: body, now: now) {
                 case .failure(.replayed):
-                    // The feed served the same signed document again: nothing new, nothing to audit.
-                    return PushAnswer(status: 208, fields: ["state": "already-known"])
+                    // Seen valid before (only valid signatures are remembered): the same document
+                    // served again. Storing decides below whether it is new; if storing failed
+                    // last time, it is taken now.
+                    break
                 case .failure(let rejection):
                     return answer(rejection.status, rejection.code, rejection.reason)
                 case .success(let verified):
                     keyID = verified.keyID
                 }
             } else if https {
+                // Nobody's key vouches for an unsigned document, whatever header it carries.
+                keyID = nil
                 feedSenders = senders
             } else {
                 return answer(401, "unsigned-feed", "a feed message over plain http must carry the signed envelope; serve the feed over https and list its sender, or sign it")

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import OshiraseCAP
@@ -36,8 +37,8 @@ public final class FeedService: Service, Sendable {
                         var pollers = feeds.map { FeedPoller(feed: $0) }
                         while !stop.load(ordering: .relaxed) {
                             let now = monotonicSeconds()
-                            for i in pollers.indices where pollers[i].due <= now {
-                                pollers[i].poll(into: alerts, logger: logger)
+                            for i in pollers.indices where pollers[i].due <= now && !stop.load(ordering: .relaxed) {
+                                pollers[i].poll(into: alerts, logger: logger, stopping: { stop.load(ordering: .relaxed) })
                             }
                             let next = pollers.map(\.due).min() ?? now + 1
                             var waited = 0.0
@@ -67,56 +68,120 @@ struct FeedPoller {
     /// Validators per URL (the index and each document).
     var validators: [String: (etag: String?, lastModified: String?)] = [:]
     var lastProblem: String?
+    /// The last problem of each entry, logged once per change.
+    var entryProblems: [String: String] = [:]
+    /// The SHA-256 of the document last taken from each URL.
+    var taken: [String: [UInt8]] = [:]
 
     init(feed: FeedConfig) {
         self.feed = feed
         var options = HTTPFanOutOptions()
         options.proxy = feed.proxy
         options.maximumResponseBytes = 1_048_577
+        // Short, so that one slow feed neither holds up the others nor a shutdown for long.
+        options.connectTimeout = .seconds(5)
+        options.totalTimeout = .seconds(10)
         client = HTTPFanOut(options: options)
     }
 
-    /// Polls once and schedules the next poll.
-    mutating func poll(into alerts: AlertCenter, logger: Logger) {
+    /// Polls once and schedules the next poll. `stopping` is asked between requests: a daemon
+    /// shutting down waits for one request at most.
+    mutating func poll(into alerts: AlertCenter, logger: Logger, stopping: () -> Bool = { false }) {
         let outcome = fetch(feed.url)
         switch outcome {
         case .failure(let failure):
-            let problem = failure.message
-            failures += 1
-            let wait = min(3600, feed.interval * pow(2, Double(min(failures, 12))))
-            if problem != lastProblem {
-                logger.warning("alerts: feed \(feed.url): \(problem); trying again in \(Int(wait)) s")
-                lastProblem = problem
-            }
-            due = monotonicSeconds() + wait
+            fail(failure.message, logger: logger)
             return
         case .success(nil):
             break  // 304: unchanged
         case .success(let fetched?):
             if lastProblem != nil { logger.notice("alerts: feed \(feed.url) answers again") }
-            if let links = Self.atomLinks(fetched.reply.body) {
+            var complete = true
+            switch Self.kind(of: fetched.reply.body) {
+            case .atom(let links):
                 for link in links.prefix(FeedService.maximumEntries) {
+                    if stopping() {
+                        complete = false
+                        break
+                    }
                     switch fetch(link) {
-                    case .success(let document?): ingest(document, from: link, into: alerts, logger: logger)
-                    case .success(nil): break
-                    case .failure(let problem): logger.warning("alerts: feed entry \(link): \(problem.message)")
+                    case .success(let document?):
+                        if !ingest(document, from: link, into: alerts, logger: logger) {
+                            complete = false
+                            validators[link] = nil
+                        }
+                    case .success(nil):
+                        break
+                    case .failure(let problem):
+                        complete = false
+                        validators[link] = nil
+                        if entryProblems[link] != problem.message {
+                            logger.warning("alerts: feed entry \(link): \(problem.message)")
+                            entryProblems[link] = problem.message
+                        }
                     }
                 }
-            } else {
-                ingest(fetched, from: feed.url, into: alerts, logger: logger)
+            case .cap:
+                complete = ingest(fetched, from: feed.url, into: alerts, logger: logger)
+            case .unreadable(let problem):
+                validators[feed.url] = nil
+                fail("not an Atom index or a CAP alert: \(problem)", logger: logger)
+                return
             }
+            // An index whose entries did not all get a final answer is read again next time,
+            // not answered 304: one network blip must not lose an evacuation order.
+            if !complete { validators[feed.url] = nil }
         }
         failures = 0
         lastProblem = nil
         due = monotonicSeconds() + feed.interval
     }
 
-    private func ingest(_ fetched: HTTPGetReply, from url: String, into alerts: AlertCenter, logger: Logger) {
+    /// Backs off after a failed poll, logging the problem once per change.
+    private mutating func fail(_ problem: String, logger: Logger) {
+        failures += 1
+        let wait = min(3600, feed.interval * pow(2, Double(min(failures, 12))))
+        if problem != lastProblem {
+            logger.warning("alerts: feed \(feed.url): \(problem); trying again in \(Int(wait)) s")
+            lastProblem = problem
+        }
+        due = monotonicSeconds() + wait
+    }
+
+    /// Hands a document to the alert centre, unless the same bytes were taken before (servers
+    /// without validators re-serve every entry on every poll). False when it should be fetched
+    /// again (the box could not store it).
+    private mutating func ingest(_ fetched: HTTPGetReply, from url: String, into alerts: AlertCenter, logger: Logger) -> Bool {
+        let digest = Array(SHA256.hash(data: fetched.reply.body))
+        if taken[url] == digest { return true }
         let answer = alerts.ingestFeedMessage(body: fetched.reply.body, headers: fetched.headers, url: url,
                                               httpsSenders: feed.senders)
-        if answer.status == 202, answer.fields["state"] != nil {
-            logger.notice("alerts: from feed \(url): \(answer.fields["identifier"] ?? "?") \(answer.fields["state"] ?? "")")
+        guard answer.status < 500 else { return false }
+        taken[url] = digest
+        return true
+    }
+
+    /// What a fetched document is.
+    enum DocumentKind: Equatable {
+        case atom([String])
+        case cap
+        case unreadable(String)
+    }
+
+    /// An Atom index (read with limits for indexes, not CAP's), a CAP alert, or neither.
+    static func kind(of body: [UInt8]) -> DocumentKind {
+        let limits = CAPLimits(elements: 200_000, valueBytes: 1_048_576)
+        let root: XMLReader.Element
+        do {
+            root = try XMLReader.read(body, limits: limits)
+        } catch {
+            return .unreadable(error.message)
         }
+        if root.localName == "alert" { return .cap }
+        guard let links = atomLinks(root) else {
+            return .unreadable("the root element is <\(root.name)>")
+        }
+        return .atom(links)
     }
 
     /// GET with the validators of the last answer; nil for 304.
@@ -143,9 +208,8 @@ struct FeedPoller {
 
     /// The CAP links of an Atom index (`entry/link` with `type` application/cap+xml, or else the
     /// entry's first link), in order; nil when the document is not an Atom feed.
-    static func atomLinks(_ body: [UInt8]) -> [String]? {
-        guard let root = try? XMLReader.read(body), root.localName == "feed",
-              root.namespaceURI == "http://www.w3.org/2005/Atom" else { return nil }
+    static func atomLinks(_ root: XMLReader.Element) -> [String]? {
+        guard root.localName == "feed", root.namespaceURI == "http://www.w3.org/2005/Atom" else { return nil }
         var links: [String] = []
         for entry in root.children where entry.localName == "entry" {
             let candidates = entry.children.filter { $0.localName == "link" }

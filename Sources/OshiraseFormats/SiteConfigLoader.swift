@@ -886,7 +886,10 @@ private struct ConfigWalker: NodeWalker {
         var url: String?
         if let u = f["url"], let text = string(u.value, "url") {
             let lower = text.lowercased()
-            if (lower.hasPrefix("http://") || lower.hasPrefix("https://")) && text.count > 8 && !text.contains(" ") {
+            let parts = URLComponents(string: text)
+            if parts?.user != nil || parts?.password != nil {
+                fail(u.value, "feed url '\(parts?.host ?? "")…' carries a user name or password: it would end up in logs and the audit; give the feed a URL without credentials")
+            } else if (lower.hasPrefix("http://") || lower.hasPrefix("https://")), parts?.host?.isEmpty == false, !text.contains(" ") {
                 url = text
             } else {
                 fail(u.value, "feed url '\(text)' must be an http:// or https:// address of an Atom index or a CAP document")

@@ -261,7 +261,8 @@ private let receiveBody: oshirase_curl_write_callback = { data, size, count, use
     guard let data, let user else { return length }
     let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
     transfer.receive(UnsafeRawBufferPointer(start: data, count: length))
-    return length
+    // Past the limit, stop the download (curl ends it with a write error) rather than read on.
+    return transfer.isTruncated ? 0 : length
 }
 
 /// Collects answer header lines; a new status line (after a redirect or a 100) starts over.
@@ -323,7 +324,7 @@ private final class Transfer {
 
     /// What the attempt came to, once libcurl reports it done with `code`.
     func outcome(_ code: CURLcode, options: HTTPFanOutOptions) -> Result<HTTPReply, HTTPClientError> {
-        if code == CURLE_OK {
+        if code == CURLE_OK || (code == CURLE_WRITE_ERROR && isTruncated) {
             var status = 0
             _ = oshirase_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
             return .success(HTTPReply(status: status, body: body, isTruncated: isTruncated))
@@ -346,9 +347,11 @@ private final class Transfer {
             }
             return .failure(HTTPClientError(.cannotConnect, "cannot connect (\(detail))"))
         case CURLE_OPERATION_TIMEDOUT:
-            var connectSeconds = 0.0
-            _ = oshirase_curl_getinfo_double(easy, CURLINFO_CONNECT_TIME, &connectSeconds)
-            if connectSeconds <= 0 {
+            // Nothing was sent yet (no connection, or a TLS handshake that never finished): safe
+            // to try again. Connect time alone misleads on a reused connection.
+            var pretransferSeconds = 0.0
+            _ = oshirase_curl_getinfo_double(easy, CURLINFO_PRETRANSFER_TIME, &pretransferSeconds)
+            if pretransferSeconds <= 0 {
                 return .failure(HTTPClientError(.connectTimeout, "no connection within \(Self.seconds(options.connectTimeout))"))
             }
             return .failure(HTTPClientError(.timeout, "no answer within \(Self.seconds(options.totalTimeout))"))

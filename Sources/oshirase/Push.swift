@@ -174,6 +174,10 @@ struct Push: ParsableCommand {
         let certainty = try enumeration(CAPCertainty.self, self.certainty, option: "--certainty", what: "certainty")
         let category = try enumeration(CAPCategory.self, self.category, option: "--category", what: "category")
         let status = try enumeration(CAPStatus.self, self.status, option: "--status", what: "status")
+        if status == .draft {
+            // Every box refuses a Draft (422): say so before anything is sent.
+            throw ValidationError("--status Draft is not sent to screens; use Exercise for a drill, or Test to check the path")
+        }
         let response = try responseType.map { try enumeration(CAPResponseType.self, $0, option: "--response", what: "responseType") }
         let expiresAt = try expires.map { now.addingTimeInterval(try parseDuration($0, option: "--expires", range: 60...(31 * 86_400)).timeInterval) }
 

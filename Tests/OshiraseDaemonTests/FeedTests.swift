@@ -14,12 +14,15 @@ import Testing
 /// Requests the feed server saw.
 final class FeedServerLog: Sendable {
     let requests = Mutex<[(path: String, conditional: Bool)]>([])
+    /// Answers to `/cap/1.xml` that are 500 before it is served.
+    let failuresLeft = Mutex(0)
 }
 
 /// A local feed on 127.0.0.1: an Atom index linking a signed CAP document and an unsigned one.
-func withFeedServer(signed: [UInt8], headers: [String: String], unsigned: [UInt8],
+func withFeedServer(signed: [UInt8], headers: [String: String], unsigned: [UInt8], failSignedTimes: Int = 0,
                     _ body: @Sendable (Int, FeedServerLog) async throws -> Void) async throws {
     let log = FeedServerLog()
+    log.failuresLeft.withLock { $0 = failSignedTimes }
     let router = Router()
     let index = """
         <?xml version="1.0" encoding="UTF-8"?>
@@ -42,6 +45,11 @@ func withFeedServer(signed: [UInt8], headers: [String: String], unsigned: [UInt8
     }
     router.get("/cap/1.xml") { _, _ -> Response in
         log.requests.withLock { $0.append(("/cap/1.xml", false)) }
+        let fail = log.failuresLeft.withLock { left -> Bool in
+            defer { left = max(0, left - 1) }
+            return left > 0
+        }
+        if fail { return Response(status: .internalServerError) }
         var response = Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: signed)))
         for (name, value) in headers { response.headers[HTTPField.Name(name)!] = value }
         return response
@@ -93,6 +101,32 @@ struct FeedTests {
             #expect(log.requests.withLock { $0 }.last.map { $0.path == "/index.atom" && $0.conditional } == true,
                     "the second poll sends the ETag and gets a 304")
             #expect(try store.auditEntries(from: .distantPast, to: .distantFuture).count == 2, "nothing new")
+        }
+    }
+
+    @Test func anEntryThatFailedIsFetchedAgainThoughTheIndexDidNotChange() async throws {
+        let key = try SigningKey.generate(keyID: "cityhall-2026")
+        let clock = ManualClock(Date())
+        let config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
+        let center = AlertCenter(config: config, store: nil, clock: clock, logger: quietLogger)
+        let signed = freshAlert(identifier: "feed-retried", sent: clock.now())
+        let headers = try PushEnvelope.sign(body: signed, key: key, timestamp: Int64(clock.now().timeIntervalSince1970)).httpHeaders
+        try await withFeedServer(signed: signed, headers: headers, unsigned: freshAlert(identifier: "x", sent: clock.now()),
+                                 failSignedTimes: 1) { port, log in
+            let poller = Mutex(FeedPoller(feed: FeedConfig(url: "http://127.0.0.1:\(port)/index.atom", interval: 60)))
+            func poll() async {
+                await withCheckedContinuation { c in
+                    Thread {
+                        poller.withLock { $0.poll(into: center, logger: quietLogger) }
+                        c.resume()
+                    }.start()
+                }
+            }
+            await poll()
+            #expect(center.listing().isEmpty, "the entry answered 500")
+            await poll()
+            #expect(center.listing().map(\.identifier) == ["feed-retried"], "fetched again: the index was read whole, not a 304")
+            #expect(log.requests.withLock { $0 }.filter { $0.path == "/index.atom" }.map(\.conditional) == [false, false])
         }
     }
 

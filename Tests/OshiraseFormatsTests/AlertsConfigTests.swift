@@ -98,6 +98,8 @@ struct FeedsConfigTests {
         expect(e, at: 11, 7, "senders are trusted only over https")
         let f = try configProblem(AlertsConfigTests.head + "  feeds:\n    - url: ftp://example.org/cap.xml\n")
         expect(f, at: 10, 12, "must be an http:// or https:// address")
+        let g = try configProblem(AlertsConfigTests.head + "  feeds:\n    - url: https://bousai:secret@example.org/cap.xml\n")
+        expect(g, at: 10, 12, "carries a user name or password")
     }
 }
 

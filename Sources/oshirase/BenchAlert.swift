@@ -47,7 +47,8 @@ struct BenchAlert: AsyncParsableCommand {
 
         let key = try SigningKey.generate(keyID: "bench")
         let port = try Self.freePort()
-        let probe = BandProbe(width: 1920, height: 1080)
+        // The foot of the screen: the alert's yellow band (level 2) while it shows.
+        let probe = ColourProbe(width: 1920, height: 1080, x: 3, y: 1080 - 4, wanted: { $0 == 0xF2E700 })
         let config = SiteConfig(
             site: "札幌市役所 本庁舎", playlistsDirectory: folder + "/playlists", stateDirectory: folder + "/state",
             displays: [DisplayConfig(name: "lobby", profile: .lcd1080p, output: .memory, fps: 60)],
@@ -77,15 +78,15 @@ struct BenchAlert: AsyncParsableCommand {
         func measuredPush() throws -> Double {
             counter += 1
             let alert = BenchCAP.minor(identifier: "bench-\(counter)", sent: Date())
-            let shownBefore = probe.bandFrames
+            let shownBefore = probe.appearances.count
             let started = monotonicSeconds()
             let answer = try LoopbackHTTP.request(port: port, "POST", "/v1/alerts", headers: try sign(alert), body: alert)
             guard answer.status == 202 else { throw ValidationError("push answered \(answer.status): \(answer.text)") }
-            let presented = try probe.waitForBand(after: shownBefore, timeout: 5)
+            let presented = try probe.waitForAppearance(after: shownBefore, timeout: 5)
             let cancel = BenchCAP.cancel(identifier: "bench-\(counter)-cancel", of: alert, sent: Date())
             let cancelled = try LoopbackHTTP.request(port: port, "POST", "/v1/alerts", headers: try sign(cancel), body: cancel)
             guard cancelled.status == 202 else { throw ValidationError("cancel answered \(cancelled.status): \(cancelled.text)") }
-            try probe.waitForNoBand(timeout: 5)
+            try probe.waitUntilGone(timeout: 5)
             return (presented - started) * 1000
         }
         func sign(_ body: [UInt8]) throws -> [String: String] {
@@ -172,13 +173,7 @@ struct BenchAlert: AsyncParsableCommand {
 
 /// The CAP documents the benchmark sends.
 enum BenchCAP {
-    static func time(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "Asia/Tokyo")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
-        return formatter.string(from: date)
-    }
+    static func time(_ date: Date) -> String { capDateTime(date) }
 
     static func minor(identifier: String, sent: Date) -> [UInt8] {
         Array("""
@@ -197,56 +192,6 @@ enum BenchCAP {
             <?xml version="1.0" encoding="UTF-8"?>
             <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>\(identifier)</identifier><sender>bousai@city.sapporo.jp</sender><sent>\(time(sent))</sent><status>Actual</status><msgType>Cancel</msgType><scope>Public</scope><references>\(value("sender")),\(value("identifier")),\(value("sent"))</references></alert>
             """.utf8)
-    }
-}
-
-/// A memory output that notes each frame presented and whether its foot shows the yellow band.
-final class BandProbe: FrameOutput, @unchecked Sendable {
-    let screenWidth: Int
-    let screenHeight: Int
-    let pacesFrames = false
-    var description: String { "bench probe \(screenWidth)×\(screenHeight)" }
-    private let state = Mutex<(presented: Int, band: Bool, bandFrames: Int, lastBandAt: Double)>((0, false, 0, 0))
-
-    init(width: Int, height: Int) {
-        screenWidth = width
-        screenHeight = height
-    }
-
-    var presented: Int { state.withLock { $0.presented } }
-    var bandFrames: Int { state.withLock { $0.bandFrames } }
-
-    func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
-        let now = monotonicSeconds()
-        let p = (frame.base + (frame.height - 4) * frame.stride + 12).assumingMemoryBound(to: UInt8.self)
-        let band = p[2] == 0xF2 && p[1] == 0xE7 && p[0] == 0x00
-        state.withLock { s in
-            s.presented += 1
-            if band && !s.band { s.bandFrames += 1; s.lastBandAt = now }
-            s.band = band
-        }
-    }
-
-    func setPower(on: Bool) throws(OutputError) {}
-
-    /// When the first frame with the band after `count` earlier ones was presented.
-    func waitForBand(after count: Int, timeout: Double) throws -> Double {
-        let deadline = monotonicSeconds() + timeout
-        while monotonicSeconds() < deadline {
-            let s = state.withLock { $0 }
-            if s.bandFrames > count { return s.lastBandAt }
-            usleep(200)
-        }
-        throw ValidationError("the alert did not reach the screen within \(timeout) s")
-    }
-
-    func waitForNoBand(timeout: Double) throws {
-        let deadline = monotonicSeconds() + timeout
-        while monotonicSeconds() < deadline {
-            if !state.withLock({ $0.band }) { return }
-            usleep(500)
-        }
-        throw ValidationError("the cancelled alert stayed on screen for \(timeout) s")
     }
 }
 

@@ -47,7 +47,11 @@ struct BenchThermometer: AsyncParsableCommand {
                                 displays: [DisplayConfig(name: "entrance", profile: kiosk, output: .memory)], sensors: [sensor])
 
         let written = Mutex<[(object: Double, ambient: Double, at: Double)]>([])
-        let probe = ResultProbe(profile: kiosk)
+        // The panel's result area, just below its label band: green for normal, red for fever.
+        let panel = kiosk.temperaturePanel ?? kiosk.bounds
+        let probe = ColourProbe(width: kiosk.width, height: kiosk.height, x: 3,
+                                y: Int(panel.y + (panel.height * 0.16).rounded()) + 3,
+                                wanted: { $0 == 0x1B7F3B || $0 == 0xB00020 })
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let daemon = Daemon(config: config, logger: logger, phraseModel: loadPhraseModel(),
@@ -67,11 +71,11 @@ struct BenchThermometer: AsyncParsableCommand {
         var lastProgress = Date()
         // Each visitor takes about a second of simulated time; give up well after that.
         let giveUp = Date().addingTimeInterval(30 + Double(visitors) * 3)
-        while probe.results.count < visitors && Date() < giveUp {
+        while probe.appearances.count < visitors && Date() < giveUp {
             try await Task.sleep(for: .milliseconds(100))
             if Date().timeIntervalSince(lastProgress) >= 10 {
                 lastProgress = Date()
-                printError(String(format: "bench-thermometer: %d of %d results presented after %.0f s", probe.results.count, visitors,
+                printError(String(format: "bench-thermometer: %d of %d results presented after %.0f s", probe.appearances.count, visitors,
                                   Date().timeIntervalSince(started)))
             }
         }
@@ -87,7 +91,7 @@ struct BenchThermometer: AsyncParsableCommand {
             let reading = ThermometerReading(object: frame.object, ambient: frame.ambient, time: Date(timeIntervalSince1970: frame.at))
             if replay.take(reading) != nil { decisive.append(frame.at) }
         }
-        let shown = probe.results
+        let shown = probe.appearances
         guard decisive.count == visitors, shown.count == visitors else {
             throw ValidationError("expected \(visitors) results; the replay found \(decisive.count), the screen showed \(shown.count)")
         }
@@ -103,39 +107,4 @@ struct BenchThermometer: AsyncParsableCommand {
             try Data(text.utf8).write(to: URL(fileURLWithPath: json))
         }
     }
-}
-
-/// A memory-only output that notes when a frame whose panel shows a result colour (green or
-/// red) is presented after one that did not.
-final class ResultProbe: FrameOutput, @unchecked Sendable {
-    let screenWidth: Int
-    let screenHeight: Int
-    let pacesFrames = false
-    var description: String { "bench probe \(screenWidth)×\(screenHeight)" }
-    private let sampleRow: Int
-    private let inner = Mutex<(results: [Double], presented: Int, lastColour: UInt32)>(([], 0, 0))
-
-    init(profile: DisplayProfile) {
-        screenWidth = profile.width
-        screenHeight = profile.height
-        let panel = profile.temperaturePanel ?? profile.bounds
-        sampleRow = Int(panel.y + (panel.height * 0.16).rounded()) + 3
-    }
-
-    var results: [Double] { inner.withLock { $0.results } }
-    var presented: Int { inner.withLock { $0.presented } }
-
-    func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
-        let now = monotonicSeconds()
-        let p = (frame.base + sampleRow * frame.stride + 12).assumingMemoryBound(to: UInt8.self)
-        let colour = UInt32(p[2]) << 16 | UInt32(p[1]) << 8 | UInt32(p[0])
-        let isResult = colour == 0x1B7F3B || colour == 0xB00020
-        inner.withLock { s in
-            s.presented += 1
-            if isResult && colour != s.lastColour { s.results.append(now) }
-            s.lastColour = colour
-        }
-    }
-
-    func setPower(on: Bool) throws(OutputError) {}
 }

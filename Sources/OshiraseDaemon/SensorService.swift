@@ -182,7 +182,8 @@ public final class SensorService: Service, Sendable {
     /// Handles the thermometer's events until it ends or the task is cancelled.
     private func consume(_ thermometer: any Thermometer) async {
         var reported = (checksum: 0, skipped: 0)
-        var lastErrorLog = -Double.infinity
+        // A noisy line would otherwise fill the journal: totals at most once a minute.
+        var errorLog = RateLimitedLog(interval: 60)
         var saidClockUnset = false
         for await event in thermometer.events() {
             let outcome = state.handle(event)
@@ -211,10 +212,7 @@ public final class SensorService: Service, Sendable {
                 metrics.checksumErrors.increment(by: Int64(max(0, checksum - reported.checksum)))
                 metrics.skippedBytes.increment(by: Int64(max(0, skipped - reported.skipped)))
                 reported = (checksum, skipped)
-                // A noisy line would otherwise fill the journal: totals at most once a minute.
-                let now = monotonicSeconds()
-                if now - lastErrorLog >= 60 {
-                    lastErrorLog = now
+                if errorLog.shouldLog(at: monotonicSeconds()) != nil {
                     logger.warning("noise on the serial line: \(checksum) damaged frame(s) and \(skipped) stray byte(s) so far (check the cable and the baud rate)")
                 }
             }

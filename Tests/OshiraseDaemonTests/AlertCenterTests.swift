@@ -19,8 +19,7 @@ func capFixture(_ name: String) throws -> [UInt8] {
 
 /// The colour of a frame's left margin, halfway down, as 0xRRGGBB.
 func marginColour(_ frame: Bitmap) -> UInt32 {
-    let i = (frame.height / 2) * frame.stride + 3 * 4
-    return UInt32(frame.pixels[i + 2]) << 16 | UInt32(frame.pixels[i + 1]) << 8 | UInt32(frame.pixels[i])
+    colour(of: frame, x: 3, y: frame.height / 2)
 }
 
 @Suite("Pushed alerts in the daemon")

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OshiraseCAP
+import OshiraseCore
 @testable import OshiraseDaemon
 import OshiraseDevices
 import OshiraseFormats
@@ -145,11 +146,7 @@ struct FeedTests {
 
 /// A Moderate alert sent at `sent`, expiring two hours later.
 func freshAlert(identifier: String, sent: Date) -> [UInt8] {
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "Asia/Tokyo")
-    formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
-    return Array("""
-        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>\(identifier)</identifier><sender>bousai@city.sapporo.jp</sender><sent>\(formatter.string(from: sent))</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope><info><language>ja-JP</language><category>Met</category><event>大雨</event><urgency>Expected</urgency><severity>Moderate</severity><certainty>Likely</certainty><expires>\(formatter.string(from: sent.addingTimeInterval(7200)))</expires><headline>大雨警報</headline></info></alert>
+    Array("""
+        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>\(identifier)</identifier><sender>bousai@city.sapporo.jp</sender><sent>\(Instant.format(sent, in: .tokyo))</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope><info><language>ja-JP</language><category>Met</category><event>大雨</event><urgency>Expected</urgency><severity>Moderate</severity><certainty>Likely</certainty><expires>\(Instant.format(sent.addingTimeInterval(7200), in: .tokyo))</expires><headline>大雨警報</headline></info></alert>
         """.utf8)
 }

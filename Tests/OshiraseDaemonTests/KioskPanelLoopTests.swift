@@ -14,12 +14,16 @@ import Testing
 /// A kiosk small enough to render quickly in a debug build: the panel is its lower 29 %.
 let smallKiosk = DisplayProfile(name: "dsign-clean", width: 270, height: 480, kind: .kiosk, minimumTextSize: 10, tickerSpeed: 40)
 
+/// The colour of the pixel at (`x`, `y`) of a frame, as 0xRRGGBB.
+func colour(of frame: Bitmap, x: Int, y: Int) -> UInt32 {
+    let i = y * frame.stride + x * 4
+    return UInt32(frame.pixels[i + 2]) << 16 | UInt32(frame.pixels[i + 1]) << 8 | UInt32(frame.pixels[i])
+}
+
 /// The colour of the panel's result area (just below its label band) in a frame, as 0xRRGGBB.
 func panelColour(_ frame: Bitmap, profile: DisplayProfile = smallKiosk) -> UInt32 {
     let panel = profile.temperaturePanel!
-    let y = Int(panel.y + (panel.height * 0.16).rounded()) + 3
-    let i = y * frame.stride + 3 * 4
-    return UInt32(frame.pixels[i + 2]) << 16 | UInt32(frame.pixels[i + 1]) << 8 | UInt32(frame.pixels[i])
+    return colour(of: frame, x: 3, y: Int(panel.y + (panel.height * 0.16).rounded()) + 3)
 }
 
 /// The panel's colours (PanelLook): green normal, red fever, amber retry, grey offline.

@@ -81,8 +81,10 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        // Fakes shared by tests: a manual clock.
-        .target(name: "OshiraseTestSupport", dependencies: ["OshiraseCore", "OshiraseDaemon"]),
+        // Fakes shared by tests: a manual clock, the https test certificates.
+        .target(name: "OshiraseTestSupport", dependencies: [
+            "OshiraseCore", "OshiraseDaemon", .product(name: "HummingbirdTLS", package: "hummingbird"),
+        ]),
         // The thin command-line shell.
         .executableTarget(name: "oshirase", dependencies: [
             "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseStore",
@@ -97,12 +99,15 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OshiraseImagingTests", dependencies: ["OshiraseImaging"]),
         .testTarget(name: "OshiraseRenderTests", dependencies: ["OshiraseRender", "OshiraseFormats"]),
-        .testTarget(name: "OshiraseCLITests", dependencies: ["OshiraseImaging", "OshiraseSigning"]),
+        .testTarget(name: "OshiraseCLITests", dependencies: [
+            "OshiraseImaging", "OshiraseSigning", "OshiraseTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "OshiraseDevicesTests", dependencies: ["OshiraseDevices", "OshiraseDRM"]),
         .testTarget(name: "OshiraseCAPTests", dependencies: ["OshiraseCAP"]),
         .testTarget(name: "OshiraseSigningTests", dependencies: ["OshiraseSigning"]),
         .testTarget(name: "OshiraseHTTPClientTests", dependencies: [
-            "OshiraseHTTPClient", .product(name: "Hummingbird", package: "hummingbird"),
+            "OshiraseHTTPClient", "OshiraseTestSupport", .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "OshiraseStoreTests", dependencies: [
             "OshiraseStore", .product(name: "GRDB", package: "GRDB.swift"),

@@ -43,6 +43,17 @@ public enum CAPParser {
         return try parse([UInt8](data), limits: limits)
     }
 
+    /// Why `value` cannot be a CAP `identifier` or `sender` (the standard forbids whitespace,
+    /// commas, `<` and `&`); nil when it can.
+    public static func identifierProblem(_ value: String) -> String? {
+        if value.isEmpty { return "must not be empty" }
+        if let bad = value.first(where: { $0.isWhitespace || $0 == "," || $0 == "<" || $0 == "&" }) {
+            let shown = bad.isWhitespace ? "whitespace" : "'\(bad)'"
+            return "contains \(shown); the standard forbids spaces, commas, '<' and '&' here"
+        }
+        return nil
+    }
+
     /// Reads a CAP date-time (`YYYY-MM-DDThh:mm:ss±hh:mm`); nil when it is not one.
     public static func dateTime(_ text: String) -> CAPDateTime? {
         if case .success(let value) = DateTimeReader.read(text) { return value }
@@ -317,15 +328,7 @@ private struct Validator {
         return nil
     }
 
-    /// The standard's restriction on identifiers and senders: no whitespace, commas, `<` or `&`.
-    func identifierProblem(_ value: String) -> String? {
-        if value.isEmpty { return "must not be empty" }
-        if let bad = value.first(where: { $0.isWhitespace || $0 == "," || $0 == "<" || $0 == "&" }) {
-            let shown = bad.isWhitespace ? "whitespace" : "'\(bad)'"
-            return "contains \(shown); the standard forbids spaces, commas, '<' and '&' here"
-        }
-        return nil
-    }
+    func identifierProblem(_ value: String) -> String? { CAPParser.identifierProblem(value) }
 
     mutating func identifier(_ node: Node?) -> String? {
         guard let node, let value = text(node) else { return nil }

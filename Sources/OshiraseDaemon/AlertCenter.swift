@@ -226,7 +226,9 @@ public final class AlertCenter: Sendable {
             return answer(403, "sender-not-allowed", "key '\(keyID)' may not send for \(alert.sender) (it may for: \(allowed.sorted().joined(separator: ", ")))")
         }
         if let feedSenders, !feedSenders.contains(alert.sender) {
-            return answer(401, "untrusted-sender", "sender \(alert.sender) is not listed for this feed (senders: \(feedSenders.joined(separator: ", ")))")
+            return answer(401, "untrusted-sender", feedSenders.isEmpty
+                ? "this feed lists no senders, so only signed documents are taken from it (sender \(alert.sender) did not sign)"
+                : "sender \(alert.sender) is not listed for this feed (senders: \(feedSenders.joined(separator: ", ")))")
         }
 
         // What the book would make of it, before anything is stored.

@@ -77,6 +77,7 @@ struct FeedPoller {
         self.feed = feed
         var options = HTTPFanOutOptions()
         options.proxy = feed.proxy
+        options.caFile = feed.caFile
         options.maximumResponseBytes = 1_048_577
         // Short, so that one slow feed neither holds up the others nor a shutdown for long.
         options.connectTimeout = .seconds(5)

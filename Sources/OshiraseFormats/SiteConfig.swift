@@ -81,14 +81,17 @@ public struct FeedConfig: Sendable, Equatable {
     public var interval: Double
     /// CAP senders accepted without the signed envelope, only over https.
     public var senders: [String]
-    /// A proxy for this feed (`http://proxy.city.lan:8080`); nil: the environment's.
+    /// A proxy for this feed (`http://proxy.city.lan:8080`); nil: the environment's; empty: none.
     public var proxy: String?
+    /// The CA certificates (PEM) to trust for this feed's https instead of the system's.
+    public var caFile: String?
 
-    public init(url: String, interval: Double = 60, senders: [String] = [], proxy: String? = nil) {
+    public init(url: String, interval: Double = 60, senders: [String] = [], proxy: String? = nil, caFile: String? = nil) {
         self.url = url
         self.interval = interval
         self.senders = senders
         self.proxy = proxy
+        self.caFile = caFile
     }
 }
 

@@ -801,9 +801,7 @@ private struct ConfigWalker: NodeWalker {
                         continue
                     }
                     keyNode = k.value
-                    if let sn = entry["senders"], let list = list(sn.value, "senders", example: "e.g. [bousai@city.sapporo.jp]") {
-                        senders = list.compactMap { string($0, "sender") }
-                    }
+                    if let sn = entry["senders"] { senders = self.senders(sn.value) }
                 }
                 guard let line = string(keyNode, "key") else { continue }
                 guard var key = Self.publicKeyLine(line) else {
@@ -866,7 +864,18 @@ private struct ConfigWalker: NodeWalker {
             }
         }
         if let fe = f["feeds"], let nodes = list(fe.value, "feeds", example: "e.g. - { url: https://bousai.city.sapporo.jp/cap/index.atom }") {
-            for n in nodes { if let feed = feed(n) { result.feeds.append(feed) } }
+            var firstLine: [String: Int] = [:]
+            for n in nodes {
+                // Repeats are found by the URL as written, so they show with the feeds' other problems.
+                if let urlNode = n.mapping?["url"], let url = urlNode.scalar?.string {
+                    if let line = firstLine[url] {
+                        fail(urlNode, "feed \(url) is listed twice (first at line \(line)): each feed is polled once")
+                        continue
+                    }
+                    firstLine[url] = n.mark?.line ?? 0
+                }
+                if let feed = feed(n) { result.feeds.append(feed) }
+            }
         }
         if let k = f["kiosk-panel"] {
             switch string(k.value, "kiosk-panel") {
@@ -879,9 +888,9 @@ private struct ConfigWalker: NodeWalker {
         return result
     }
 
-    /// `{ url: https://…, interval: 1m, senders: [bousai@city.sapporo.jp], proxy: http://proxy:8080 }`.
+    /// `{ url: https://…, interval: 1m, senders: [bousai@city.sapporo.jp], proxy: http://proxy:8080, ca: city-ca.pem }`.
     mutating func feed(_ node: Node) -> FeedConfig? {
-        guard let f = fields(node, "a feed", allowed: ["url", "interval", "senders", "proxy"]) else { return nil }
+        guard let f = fields(node, "a feed", allowed: ["url", "interval", "senders", "proxy", "ca"]) else { return nil }
         let before = errors.count
         var url: String?
         if let u = f["url"], let text = string(u.value, "url") {
@@ -903,15 +912,45 @@ private struct ConfigWalker: NodeWalker {
                 fail(i.value, "a feed interval must be from 10s to 1h")
             }
         }
-        if let sn = f["senders"], let nodes = list(sn.value, "senders", example: "e.g. [bousai@city.sapporo.jp]") {
-            for n in nodes { if let sender = string(n, "sender") { feed.senders.append(sender) } }
+        if let sn = f["senders"] {
+            feed.senders = senders(sn.value)
             if !feed.senders.isEmpty, let url, !url.lowercased().hasPrefix("https://") {
                 fail(sn.key, "senders are trusted only over https: this feed is plain http, so only signed messages are accepted from it")
             }
         }
-        if let p = f["proxy"], let text = string(p.value, "proxy") { feed.proxy = text }
+        if let p = f["proxy"], let text = string(p.value, "proxy") {
+            let parts = URLComponents(string: text)
+            let schemes = ["http", "https", "socks4", "socks4a", "socks5", "socks5h"]
+            if text == "none" {
+                feed.proxy = ""
+            } else if let scheme = parts?.scheme?.lowercased(), schemes.contains(scheme), parts?.host?.isEmpty == false {
+                feed.proxy = text
+            } else {
+                fail(p.value, "proxy '\(text)' must be a proxy URL such as http://proxy.city.lan:8080 (schemes: \(schemes.joined(separator: ", "))), or none to connect directly whatever the environment says")
+            }
+        }
+        if let c = f["ca"], let file = path(c.value, "ca") {
+            if let problem = CertificateFile.problem(file) { fail(c.value, problem) } else { feed.caFile = file }
+        }
         guard errors.count == before, url != nil else { return nil }
         return feed
+    }
+
+    /// A list of CAP senders (`[bousai@city.sapporo.jp]`), each one the standard allows, none twice.
+    mutating func senders(_ node: Node) -> [String] {
+        guard let nodes = list(node, "senders", example: "e.g. [bousai@city.sapporo.jp]") else { return [] }
+        var result: [String] = []
+        for n in nodes {
+            guard let sender = string(n, "sender") else { continue }
+            if let problem = CAPParser.identifierProblem(sender) {
+                fail(n, "sender '\(sender)' \(problem) (a CAP sender looks like bousai@city.sapporo.jp)")
+            } else if result.contains(sender) {
+                fail(n, "sender '\(sender)' is listed twice")
+            } else {
+                result.append(sender)
+            }
+        }
+        return result
     }
 
     mutating func severity(_ node: Node) -> CAPSeverity? {

@@ -193,6 +193,12 @@ public struct HTTPFanOut: Sendable {
         set(oshirase_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(transfer).toOpaque()))
         set(oshirase_curl_setopt_write(easy, CURLOPT_HEADERFUNCTION, receiveHeader))
         set(oshirase_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, Unmanaged.passUnretained(transfer).toOpaque()))
+        // Verified always: libcurl's defaults, stated so that no build or environment turns them off.
+        set(oshirase_curl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
+        set(oshirase_curl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
+        if let caFile = options.caFile {
+            set(oshirase_curl_setopt_ptr(easy, CURLOPT_CAINFO, caFile))
+        }
         // Left unset, libcurl reads http_proxy, https_proxy, all_proxy and no_proxy itself.
         if let proxy = options.proxy {
             set(oshirase_curl_setopt_ptr(easy, CURLOPT_PROXY, proxy))

@@ -45,6 +45,10 @@ public struct HTTPFanOutOptions: Sendable {
     public var proxy: String?
     /// The `User-Agent` header.
     public var userAgent: String = "oshirase"
+    /// A PEM file of the certificate authorities to trust for https (a city's own CA), instead
+    /// of the system's bundle (`/etc/ssl/certs/ca-certificates.crt`); nil: the system's.
+    /// Certificates and host names are always verified.
+    public var caFile: String?
 
     /// The defaults: 5 s to connect, 20 s in all, 2 retries, 32 at once.
     public init() {}

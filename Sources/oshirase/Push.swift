@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OshiraseCAP
 import OshiraseCore
+import OshiraseFormats
 import OshiraseHTTPClient
 import OshiraseSigning
 
@@ -32,6 +33,10 @@ struct SendingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Further attempts when a box cannot be reached or answers 5xx (0–5).", valueName: "N"))
     var retries = 2
 
+    @Option(help: ArgumentHelp("For https:// boxes: trust the CA certificates in this PEM file (e.g. the city's own CA) instead of the system's.",
+                               valueName: "FILE"))
+    var cacert: String?
+
     /// The fan-out limits from the options.
     func fanOutOptions() throws -> HTTPFanOutOptions {
         var options = HTTPFanOutOptions()
@@ -40,6 +45,10 @@ struct SendingOptions: ParsableArguments {
         guard (0...5).contains(retries) else { throw ValidationError("--retries \(retries) is out of range; use 0 to 5") }
         options.retries = retries
         options.userAgent = "oshirase-push"
+        if let cacert {
+            if let problem = CertificateFile.problem(cacert) { throw ValidationError("--cacert: \(problem)") }
+            options.caFile = cacert
+        }
         return options
     }
 

@@ -39,7 +39,7 @@ struct Run: CustomStringConvertible {
 }
 
 /// A scratch directory the executable runs in; removed afterwards.
-final class Workspace {
+final class Workspace: Sendable {
     let url: URL
     init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-cli-\(UUID().uuidString)")

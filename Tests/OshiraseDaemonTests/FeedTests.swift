@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
 import OshiraseCAP
 import OshiraseCore
 @testable import OshiraseDaemon
@@ -19,8 +20,9 @@ final class FeedServerLog: Sendable {
     let failuresLeft = Mutex(0)
 }
 
-/// A local feed on 127.0.0.1: an Atom index linking a signed CAP document and an unsigned one.
-func withFeedServer(signed: [UInt8], headers: [String: String], unsigned: [UInt8], failSignedTimes: Int = 0,
+/// A local feed on 127.0.0.1: an Atom index linking a signed CAP document and an unsigned one;
+/// with `tls`, all of it over https with the test certificate (`fixtures/tls`).
+func withFeedServer(tls: Bool = false, signed: [UInt8], headers: [String: String], unsigned: [UInt8], failSignedTimes: Int = 0,
                     _ body: @Sendable (Int, FeedServerLog) async throws -> Void) async throws {
     let log = FeedServerLog()
     log.failuresLeft.withLock { $0 = failSignedTimes }
@@ -38,8 +40,9 @@ func withFeedServer(signed: [UInt8], headers: [String: String], unsigned: [UInt8
         log.requests.withLock { $0.append(("/index.atom", conditional)) }
         if conditional { return Response(status: .notModified) }
         let port = request.head.authority.flatMap { $0.split(separator: ":").last }.map(String.init) ?? "0"
-        let text = index.replacingOccurrences(of: "LINK1", with: "http://127.0.0.1:\(port)/cap/1.xml")
-            .replacingOccurrences(of: "LINK2", with: "http://127.0.0.1:\(port)/cap/2.xml")
+        let scheme = tls ? "https" : "http"
+        let text = index.replacingOccurrences(of: "LINK1", with: "\(scheme)://127.0.0.1:\(port)/cap/1.xml")
+            .replacingOccurrences(of: "LINK2", with: "\(scheme)://127.0.0.1:\(port)/cap/2.xml")
         var response = Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         response.headers[HTTPField.Name("ETag")!] = "\"index-v1\""
         return response
@@ -60,8 +63,11 @@ func withFeedServer(signed: [UInt8], headers: [String: String], unsigned: [UInt8
         return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: unsigned)))
     }
     let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-                          onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: quietLogger)
+    var serverLogger = quietLogger
+    serverLogger.logLevel = .critical  // refused handshakes are what a test is about
+    let app = Application(router: router, server: tls ? try .tls(.http1(), tlsConfiguration: TestTLS.serverConfiguration()) : .http1(),
+                          configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+                          onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: serverLogger)
     let server = Task { try await app.runService(gracefulShutdownSignals: []) }
     defer { server.cancel() }
     var iterator = ports.makeAsyncIterator()
@@ -131,6 +137,62 @@ struct FeedTests {
         }
     }
 
+    @Test func overHTTPSAnUnsignedDocumentFromAListedSenderIsShownAndOtherSendersAreNot() async throws {
+        let folder = try PlaylistFolder()
+        let store = try ProofOfPlayStore(directory: folder.path + "/state")
+        let clock = ManualClock(Date())
+        // No key at all: only https and the listed sender vouch for these documents.
+        let center = AlertCenter(config: AlertsConfig(), store: store, clock: clock, logger: quietLogger)
+        let listed = freshAlert(identifier: "https-listed", sent: clock.now())
+        let other = freshAlert(identifier: "https-other", sent: clock.now(), sender: "someone@example.org")
+        try await withFeedServer(tls: true, signed: listed, headers: [:], unsigned: other) { port, log in
+            let url = "https://127.0.0.1:\(port)/index.atom"
+            // One poll by a new poller, on a thread of its own (a poll blocks its thread).
+            func poll(_ feed: FeedConfig) async -> (failures: Int, problem: String?) {
+                await withCheckedContinuation { c in
+                    Thread {
+                        var poller = FeedPoller(feed: feed)
+                        poller.poll(into: center, logger: quietLogger)
+                        c.resume(returning: (poller.failures, poller.lastProblem))
+                    }.start()
+                }
+            }
+            // A server whose certificate the configured CA did not sign is not read at all.
+            let wrongCA = await poll(FeedConfig(url: url, senders: ["bousai@city.sapporo.jp"], caFile: TestTLS.otherCAFile))
+            #expect(wrongCA.failures == 1)
+            #expect(wrongCA.problem?.hasPrefix("TLS failed") == true, "\(wrongCA.problem ?? "")")
+            #expect(log.requests.withLock { $0.isEmpty }, "no request crossed an untrusted connection")
+            #expect(center.listing().isEmpty)
+
+            let trusted = await poll(FeedConfig(url: url, senders: ["bousai@city.sapporo.jp"], caFile: TestTLS.caFile))
+            #expect(trusted.failures == 0 && trusted.problem == nil)
+            #expect(center.listing().map(\.identifier) == ["https-listed"])
+            let audit = try store.auditEntries(from: .distantPast, to: .distantFuture)
+            #expect(audit.map(\.outcome) == ["accepted", "untrusted-sender"])
+            #expect(audit.map(\.keyID) == [nil, nil], "no key vouched")
+            #expect(audit.map(\.source) == ["https://127.0.0.1:\(port)/cap/1.xml", "https://127.0.0.1:\(port)/cap/2.xml"])
+            #expect(audit.last?.reason?.contains("someone@example.org is not listed") == true, "\(audit.last?.reason ?? "")")
+        }
+    }
+
+    @Test func anUnsignedDocumentCountsAsHTTPSOnlyByItsOwnURL() throws {
+        // An https index may link plain http entries: each document is judged by where it came from.
+        let clock = ManualClock(Date())
+        let center = AlertCenter(config: AlertsConfig(), store: nil, clock: clock, logger: quietLogger)
+        let senders = ["bousai@city.sapporo.jp"]
+        let plain = center.ingestFeedMessage(body: freshAlert(identifier: "plain", sent: clock.now()), headers: [:],
+                                             url: "http://bousai.city.sapporo.jp/cap/1.xml", httpsSenders: senders)
+        #expect(plain.status == 401 && plain.fields["error"] == "unsigned-feed")
+        let unlisted = center.ingestFeedMessage(body: freshAlert(identifier: "unlisted", sent: clock.now()), headers: [:],
+                                                url: "https://bousai.city.sapporo.jp/cap/2.xml", httpsSenders: [])
+        #expect(unlisted.status == 401 && unlisted.fields["error"] == "untrusted-sender")
+        #expect(unlisted.fields["reason"]?.contains("lists no senders") == true)
+        let listed = center.ingestFeedMessage(body: freshAlert(identifier: "listed", sent: clock.now()), headers: [:],
+                                              url: "HTTPS://bousai.city.sapporo.jp/cap/3.xml", httpsSenders: senders)
+        #expect(listed.status == 202, "\(listed.fields)")
+        #expect(center.listing().map(\.identifier) == ["listed"])
+    }
+
     @Test func aFeedThatDoesNotAnswerBacksOffExponentially() throws {
         let clock = ManualClock(Date())
         let center = AlertCenter(config: AlertsConfig(), store: nil, clock: clock, logger: quietLogger)
@@ -144,9 +206,9 @@ struct FeedTests {
     }
 }
 
-/// A Moderate alert sent at `sent`, expiring two hours later.
-func freshAlert(identifier: String, sent: Date) -> [UInt8] {
+/// A Moderate alert from `sender` sent at `sent`, expiring two hours later.
+func freshAlert(identifier: String, sent: Date, sender: String = "bousai@city.sapporo.jp") -> [UInt8] {
     Array("""
-        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>\(identifier)</identifier><sender>bousai@city.sapporo.jp</sender><sent>\(Instant.format(sent, in: .tokyo))</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope><info><language>ja-JP</language><category>Met</category><event>大雨</event><urgency>Expected</urgency><severity>Moderate</severity><certainty>Likely</certainty><expires>\(Instant.format(sent.addingTimeInterval(7200), in: .tokyo))</expires><headline>大雨警報</headline></info></alert>
+        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>\(identifier)</identifier><sender>\(sender)</sender><sent>\(Instant.format(sent, in: .tokyo))</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope><info><language>ja-JP</language><category>Met</category><event>大雨</event><urgency>Expected</urgency><severity>Moderate</severity><certainty>Likely</certainty><expires>\(Instant.format(sent.addingTimeInterval(7200), in: .tokyo))</expires><headline>大雨警報</headline></info></alert>
         """.utf8)
 }

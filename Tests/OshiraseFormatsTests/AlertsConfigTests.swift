@@ -101,6 +101,49 @@ struct FeedsConfigTests {
         let g = try configProblem(AlertsConfigTests.head + "  feeds:\n    - url: https://bousai:secret@example.org/cap.xml\n")
         expect(g, at: 10, 12, "carries a user name or password")
     }
+
+    @Test func aFeedMayTrustItsOwnCAAndGoDirect() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-feed-ca-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ca = folder.appendingPathComponent("city-ca.pem").path
+        try Data("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8).write(to: URL(fileURLWithPath: ca))
+        let key = folder.appendingPathComponent("city-ca-key.pem").path
+        try Data("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n".utf8).write(to: URL(fileURLWithPath: key))
+        let config = try siteConfig(AlertsConfigTests.head + """
+              feeds:
+                - url: https://bousai.city.sapporo.jp/cap/index.atom
+                  ca: \(ca)
+                  proxy: none
+            """)
+        #expect(config.alerts.feeds == [FeedConfig(url: "https://bousai.city.sapporo.jp/cap/index.atom", proxy: "", caFile: ca)])
+        let missing = try configProblem(AlertsConfigTests.head + "  feeds:\n    - url: https://example.org/cap.xml\n      ca: \(folder.path)/nothing.pem\n")
+        expect(missing, at: 11, 11, "cannot read the CA file", "no such file")
+        let notCertificate = try configProblem(AlertsConfigTests.head + "  feeds:\n    - url: https://example.org/cap.xml\n      ca: \(key)\n")
+        expect(notCertificate, at: 11, 11, "holds no PEM certificate", "never a private key")
+    }
+
+    @Test func sendersProxiesAndRepeatedFeedsAreChecked() throws {
+        let problems = configProblems(AlertsConfigTests.head + """
+              feeds:
+                - url: https://bousai.city.sapporo.jp/cap/index.atom
+                  senders: ["bousai@city.sapporo.jp", "札幌市 危機管理局", "bousai@city.sapporo.jp"]
+                  proxy: ftp://proxy.city.lan
+                - url: https://bousai.city.sapporo.jp/cap/index.atom
+            """)
+        #expect(problems.count == 4, "\(problems.map(\.description))")
+        guard problems.count == 4 else { return }
+        expect(problems[0], at: 11, 43, "sender '札幌市 危機管理局' contains whitespace", "bousai@city.sapporo.jp")
+        expect(problems[1], at: 11, 56, "sender 'bousai@city.sapporo.jp' is listed twice")
+        expect(problems[2], at: 12, 14, "proxy 'ftp://proxy.city.lan' must be a proxy URL", "or none")
+        expect(problems[3], at: 13, 12, "is listed twice (first at line 10)")
+        let keySender = try configProblem(AlertsConfigTests.head + """
+              keys:
+                - key: "\(AlertsConfigTests.key)"
+                  senders: ["bousai&city"]
+            """)
+        expect(keySender, at: 11, 17, "sender 'bousai&city' contains '&'")
+    }
 }
 
 @Suite("Keys limited to senders")

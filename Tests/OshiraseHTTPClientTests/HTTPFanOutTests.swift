@@ -1,7 +1,10 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
+import Logging
 import OshiraseHTTPClient
+import OshiraseTestSupport
 import Synchronization
 import Testing
 
@@ -18,11 +21,13 @@ final class ServerLog: Sendable {
     let inFlight = Mutex((now: 0, most: 0))
 }
 
-/// A Hummingbird server on 127.0.0.1 with a free port, for the length of `body`.
+/// A Hummingbird server on `host` (127.0.0.1) with a free port, for the length of `body`; with
+/// `tls`, https with the test certificate for 127.0.0.1 and localhost (`fixtures/tls`).
 ///
 /// Routes: `/ok` 202 with JSON, `/unauthorized` 401 with JSON, `/flaky` 503 then 202,
 /// `/slow` answers after 2 s, `/big` 100 KiB, `/hold` 150 ms while counting requests in flight.
-func withTestServer<T: Sendable>(_ body: @Sendable (_ port: Int, _ log: ServerLog) async throws -> T) async throws -> T {
+func withTestServer<T: Sendable>(tls: Bool = false, host: String = "127.0.0.1",
+                                 _ body: @Sendable (_ port: Int, _ log: ServerLog) async throws -> T) async throws -> T {
     let log = ServerLog()
     let router = Router()
     router.add(middleware: RecordAuthority(log: log))
@@ -73,9 +78,13 @@ func withTestServer<T: Sendable>(_ body: @Sendable (_ port: Int, _ log: ServerLo
         return response
     }
     let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+    var logger = Logger(label: "test-server")
+    logger.logLevel = .critical  // refused handshakes are what some tests are about
     let app = Application(router: router,
-                          configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-                          onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) })
+                          server: tls ? try .tls(.http1(), tlsConfiguration: TestTLS.serverConfiguration()) : .http1(),
+                          configuration: ApplicationConfiguration(address: .hostname(host, port: 0)),
+                          onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
+                          logger: logger)
     let server = Task { try await app.runService(gracefulShutdownSignals: []) }
     defer { server.cancel() }
     var iterator = portStream.makeAsyncIterator()
@@ -273,6 +282,64 @@ struct HTTPFanOutTests {
         }
     }
 
+    @Test func httpsIsSentOnlyToAServerWhoseCertificateChainsToTheTrustedCAAndNamesTheHost() async throws {
+        try await withTestServer(tls: true) { port, log in
+            var trusting = testOptions(retries: 2)
+            trusting.caFile = TestTLS.caFile
+            trusting.totalTimeout = .seconds(10)
+            let good = await HTTPFanOut(options: trusting).send([
+                HTTPPost(url: "https://127.0.0.1:\(port)/ok", body: evacuationOrder),
+                HTTPPost(url: "https://localhost:\(port)/ok", body: evacuationOrder),
+            ])
+            #expect(good.map(\.status) == [202, 202], "\(good)")
+            #expect(log.bodies.withLock { $0.count } == 2)
+
+            // The system's bundle does not know the test CA; nor does another CA.
+            var system = trusting
+            system.caFile = nil
+            var other = trusting
+            other.caFile = TestTLS.otherCAFile
+            for options in [system, other] {
+                let refused = await HTTPFanOut(options: options).send([HTTPPost(url: "https://127.0.0.1:\(port)/ok", body: evacuationOrder)])
+                guard case .failure(let error) = refused.first?.outcome else {
+                    Issue.record("an untrusted certificate was accepted: \(refused)")
+                    continue
+                }
+                #expect(error.code == .tls)
+                #expect(error.message.hasPrefix("TLS failed: "), "\(error.message)")
+                #expect(error.message.contains("certificate"), "\(error.message)")
+                #expect(refused.first?.attempts == 1, "a certificate problem is not tried again")
+            }
+            #expect(log.bodies.withLock { $0.count } == 2, "nothing reached the server over an untrusted connection")
+
+            var missing = trusting
+            missing.caFile = "/nonexistent/city-ca.pem"
+            let noFile = await HTTPFanOut(options: missing).send([HTTPPost(url: "https://127.0.0.1:\(port)/ok", body: evacuationOrder)])
+            if case .failure(let error) = noFile.first?.outcome {
+                #expect(error.code == .tls, "\(error)")
+            } else {
+                Issue.record("a missing CA file was not an error: \(noFile)")
+            }
+        }
+    }
+
+    @Test func httpsToAnAddressTheCertificateDoesNotNameIsRefused() async throws {
+        // 127.0.0.2 is loopback too on Linux, but the certificate names only 127.0.0.1 and localhost.
+        try await withTestServer(tls: true, host: "127.0.0.2") { port, log in
+            var options = testOptions()
+            options.caFile = TestTLS.caFile
+            options.totalTimeout = .seconds(10)
+            let results = await HTTPFanOut(options: options).send([HTTPPost(url: "https://127.0.0.2:\(port)/ok", body: evacuationOrder)])
+            guard case .failure(let error) = results.first?.outcome else {
+                Issue.record("a certificate for another host was accepted: \(results)")
+                return
+            }
+            #expect(error.code == .tls)
+            #expect(error.message.contains("127.0.0.2"), "\(error.message)")
+            #expect(log.bodies.withLock { $0.isEmpty })
+        }
+    }
+
     @Test func aBlockingSendGivesTheSameResults() throws {
         let dead = try closedLoopbackPort()
         let results = HTTPFanOut(options: testOptions(retries: 0))
@@ -304,6 +371,28 @@ struct HTTPGetTests {
                 #expect(error.code == .unsupportedScheme)
             } else {
                 Issue.record("file:// was fetched")
+            }
+        }
+    }
+
+    @Test func aGetOverHTTPSChecksTheCertificate() async throws {
+        try await withTestServer(tls: true) { port, _ in
+            var options = HTTPFanOutOptions()
+            options.proxy = ""
+            options.caFile = TestTLS.caFile
+            let trusting = HTTPFanOut(options: options)
+            options.caFile = TestTLS.otherCAFile
+            let other = HTTPFanOut(options: options)
+            let url = "https://127.0.0.1:\(port)/feed.xml"
+            func get(_ client: HTTPFanOut) async -> Result<HTTPGetReply, HTTPClientError> {
+                await withCheckedContinuation { c in Thread { c.resume(returning: client.get(url)) }.start() }
+            }
+            let fetched = try await get(trusting).get()
+            #expect(fetched.reply.status == 200 && fetched.reply.text == "<feed>札幌市</feed>")
+            if case .failure(let error) = await get(other) {
+                #expect(error.code == .tls)
+            } else {
+                Issue.record("a feed with an untrusted certificate was read")
             }
         }
     }

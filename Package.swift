@@ -114,7 +114,7 @@ let package = Package(
         ]),
         .testTarget(name: "OshiraseDaemonTests", dependencies: [
             "OshiraseDaemon", "OshiraseTestSupport", "OshiraseFormats", "OshiraseSigning", "OshiraseCAP",
-            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OshiraseAPITests", dependencies: [
             "OshiraseAPI", "OshiraseTestSupport",

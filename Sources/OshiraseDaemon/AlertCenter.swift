@@ -172,6 +172,20 @@ public final class AlertCenter: Sendable {
             .map { String($0.value.trimmingCharacters(in: .whitespaces).prefix(64)) }
         let signed = headers.keys.contains { $0.caseInsensitiveCompare(PushEnvelope.signatureHeader) == .orderedSame }
         var feedSenders: [String]?
+        // The signature this request used up; given back when the box could not keep the push
+        // (a 503), so that a relay that cannot sign anew may send the very same request again.
+        var consumed: Verified?
+        func unavailable(_ reason: String) -> PushAnswer {
+            if let consumed {
+                verifier.replayGuard.forget(digest: consumed.signatureDigest)
+                do {
+                    try store?.forgetSignature(digest: consumed.signatureDigest)
+                } catch {
+                    logger.error("alerts: cannot forget the signature of a push that was not stored (the same request will be a 409 after a restart): \(error)")
+                }
+            }
+            return answer(503, "store-unavailable", reason)
+        }
         switch trust {
         case .envelope:
             switch verifier.verify(headers: headers, body: body, now: now) {
@@ -186,9 +200,11 @@ public final class AlertCenter: Sendable {
                             return answer(409, "replayed", "this signature was used before")
                         }
                     } catch {
+                        verifier.replayGuard.forget(digest: verified.signatureDigest)
                         return answer(503, "store-unavailable", "cannot record the signature: \(error)")
                     }
                 }
+                consumed = verified
             }
         case .feed(let https, let senders):
             if signed {
@@ -259,7 +275,7 @@ public final class AlertCenter: Sendable {
                     return answer(409, "conflicting-identity", "a different message with the same sender, identifier and sent is stored")
                 }
             } catch {
-                return answer(503, "store-unavailable", "the alert could not be stored durably: \(error)")
+                return unavailable("the alert could not be stored durably: \(error)")
             }
         }
         let admission = book.withLock { $0.admit(alert, at: now) }

@@ -72,6 +72,12 @@ public final class ReplayGuard: Sendable {
         }
     }
 
+    /// Forgets a signature `record` found fresh, by the digest it returned: for a push the box
+    /// could not keep (its store failed, a 503), whose sender may send the very same request again.
+    public func forget(digest: [UInt8]) {
+        _ = state.withLock { $0.expiries.removeValue(forKey: digest) }
+    }
+
     /// Whether a signature is currently remembered (for tests and diagnostics).
     public func contains(signature: [UInt8], now: Date) -> Bool {
         let digest = Array(SHA256.hash(data: signature))

@@ -182,6 +182,19 @@ extension ProofOfPlayStore {
         }
     }
 
+    /// Forgets a signature remembered by `rememberSignature`: the push it came with could not be
+    /// stored, and the same request may come again.
+    public func forgetSignature(digest: [UInt8]) throws(ProofOfPlayStoreError) {
+        try checkWritable("forget a signature")
+        do {
+            try database.write { db in
+                try db.execute(sql: "DELETE FROM alert_signature WHERE digest = ?", arguments: [Data(digest)])
+            }
+        } catch {
+            throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "forget a signature in")
+        }
+    }
+
     private func checkWritable(_ action: String) throws(ProofOfPlayStoreError) {
         guard !isReadOnly else {
             throw ProofOfPlayStoreError(code: .readOnly, path: databasePath,

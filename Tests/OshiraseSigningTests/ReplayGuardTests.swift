@@ -21,6 +21,23 @@ import Testing
         }
     }
 
+    @Test func aForgottenSignatureIsFreshAgainAndOnlyThatOne() {
+        let guardian = ReplayGuard(retention: 600)
+        let other = Array(repeating: UInt8(8), count: 64)
+        guard case .fresh(let digest, _) = guardian.record(signature: signature, now: start),
+              case .fresh = guardian.record(signature: other, now: start) else {
+            Issue.record("both should be fresh at first")
+            return
+        }
+        guardian.forget(digest: digest)
+        #expect(!guardian.contains(signature: signature, now: start))
+        #expect(guardian.contains(signature: other, now: start))
+        if case .fresh = guardian.record(signature: signature, now: start.addingTimeInterval(1)) {} else {
+            Issue.record("a forgotten signature is taken again")
+        }
+        #expect(guardian.record(signature: signature, now: start.addingTimeInterval(2)) == .replayed)
+    }
+
     @Test func expiredEntriesAreSweptSoMemoryStaysBounded() {
         let guardian = ReplayGuard(retention: 600, capacity: 1000)
         for i in 0..<500 {

@@ -49,6 +49,18 @@ struct AlertStoreTests {
         #expect(try reopened.rememberSignature(digest: digest, expires: tokyo(9, 20), now: tokyo(9, 10)), "forgotten once expired")
     }
 
+    @Test func aSignatureCanBeForgottenWhenItsPushWasNotStored() throws {
+        let folder = try TemporaryFolder()
+        let store = try ProofOfPlayStore(directory: folder.path)
+        let digest = [UInt8](repeating: 0xCD, count: 32), other = [UInt8](repeating: 0xEF, count: 32)
+        #expect(try store.rememberSignature(digest: digest, expires: tokyo(9, 10), now: tokyo(9, 0)))
+        #expect(try store.rememberSignature(digest: other, expires: tokyo(9, 10), now: tokyo(9, 0)))
+        try store.forgetSignature(digest: digest)
+        let reopened = try ProofOfPlayStore(directory: folder.path)
+        #expect(try reopened.rememberSignature(digest: digest, expires: tokyo(9, 10), now: tokyo(9, 1)), "taken again")
+        #expect(try !reopened.rememberSignature(digest: other, expires: tokyo(9, 10), now: tokyo(9, 1)), "the other one stays")
+    }
+
     @Test func theAuditKeepsEveryRequest() throws {
         let folder = try TemporaryFolder()
         let store = try ProofOfPlayStore(directory: folder.path)

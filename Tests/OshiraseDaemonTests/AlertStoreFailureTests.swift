@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+import OshiraseCAP
+import OshiraseCore
+@testable import OshiraseDaemon
+import OshiraseFormats
+import OshiraseSigning
+import OshiraseStore
+import OshiraseTestSupport
+import Testing
+
+/// A push the box could not store (503) leaves nothing behind: not the alert, and not its
+/// signature, so a relay that cannot sign anew may send the very same request again.
+@Suite("Pushes when the store fails")
+struct AlertStoreFailureTests {
+    @Test func theSameSignedRequestIsTakenAfterA503AndIsAReplayOnlyOnceStored() async throws {
+        let key = try SigningKey.generate(keyID: "cityhall-2026")
+        let folder = try PlaylistFolder()
+        let store = try ProofOfPlayStore(directory: folder.path + "/state")
+        let clock = ManualClock(Date())
+        let config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
+        let center = AlertCenter(config: config, store: store, clock: clock, logger: quietLogger)
+        let body = freshAlert(identifier: "sapporo-503", sent: clock.now())
+        let headers = try PushEnvelope.sign(body: body, key: key, timestamp: Int64(clock.now().timeIntervalSince1970)).httpHeaders
+
+        // Another connection makes every new alert message fail to insert, as a full disk would.
+        let other = try DatabaseQueue(path: store.databasePath)
+        try await other.write { db in
+            try db.execute(sql: "CREATE TRIGGER refuse_alerts BEFORE INSERT ON alert_message BEGIN SELECT RAISE(FAIL, 'disk full (test)'); END")
+        }
+        let failed = await center.push(body: body, headers: headers, source: "127.0.0.1")
+        #expect(failed.status == 503 && failed.fields["error"] == "store-unavailable", "\(failed)")
+        #expect(failed.fields["reason"]?.contains("disk full (test)") == true, "\(failed)")
+        #expect(center.listing().isEmpty, "nothing is shown that is not stored")
+        let signatures = try await other.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM alert_signature") }
+        #expect(signatures == 0, "the signature of the push that failed is not kept")
+
+        try await other.write { db in try db.execute(sql: "DROP TRIGGER refuse_alerts") }
+        let again = await center.push(body: body, headers: headers, source: "127.0.0.1")
+        #expect(again.status == 202 && again.fields["identifier"] == "sapporo-503", "\(again)")
+        #expect(center.listing().map(\.identifier) == ["sapporo-503"])
+
+        let replay = await center.push(body: body, headers: headers, source: "127.0.0.1")
+        #expect(replay.status == 409 && replay.fields["error"] == "replayed", "stored now, so the same request is a replay: \(replay)")
+        let outcomes = try store.auditEntries(from: .distantPast, to: .distantFuture).map(\.outcome)
+        #expect(outcomes == ["store-unavailable", "accepted", "replayed"])
+    }
+}

@@ -95,18 +95,18 @@ struct Push: ParsableCommand {
                                valueName: "TEXT"))
     var event: [String] = []
     @Option(help: ArgumentHelp("Extreme, Severe (default), Moderate, Minor or Unknown.", valueName: "SEVERITY"))
-    var severity = "Severe"
+    var severity: String?
     @Option(help: ArgumentHelp("Immediate (default), Expected, Future, Past or Unknown.", valueName: "URGENCY"))
-    var urgency = "Immediate"
+    var urgency: String?
     @Option(help: ArgumentHelp("Observed (default), Likely, Possible, Unlikely or Unknown.", valueName: "CERTAINTY"))
-    var certainty = "Observed"
+    var certainty: String?
     @Option(help: ArgumentHelp("CAP category: Safety (default), Geo, Met, Fire, Health, …", valueName: "CATEGORY"))
-    var category = "Safety"
+    var category: String?
     @Option(name: .customLong("response"),
             help: ArgumentHelp("CAP responseType, e.g. Evacuate or Shelter (optional).", valueName: "TYPE"))
     var responseType: String?
     @Option(help: ArgumentHelp("Actual (default), Exercise or Test.", valueName: "STATUS"))
-    var status = "Actual"
+    var status: String?
     @Option(help: ArgumentHelp("How long the alert stays, from now: 30m, 2h, 1d, 1h30m.", valueName: "DURATION"))
     var expires: String?
     @Option(help: ArgumentHelp("The CAP sender; default the key id.", valueName: "SENDER"))
@@ -131,6 +131,20 @@ struct Push: ParsableCommand {
         let composing = !(title.isEmpty && body.isEmpty && lang.isEmpty)
         if capFile != nil && composing {
             throw ValidationError("give either CAP_FILE or --title/--body, not both")
+        }
+        if capFile != nil {
+            // A file is sent as it is: an option that would change it must not pass unnoticed.
+            let given: [(String, Bool)] = [
+                ("--instruction", !instruction.isEmpty), ("--event", !event.isEmpty), ("--severity", severity != nil),
+                ("--urgency", urgency != nil), ("--certainty", certainty != nil), ("--category", category != nil),
+                ("--response", responseType != nil), ("--status", status != nil), ("--expires", expires != nil),
+                ("--sender", sender != nil), ("--sender-name", senderName != nil), ("--area-circle", !areaCircles.isEmpty),
+                ("--area-polygon", !areaPolygons.isEmpty), ("--area-desc", !areaDesc.isEmpty),
+            ]
+            let ignored = given.filter(\.1).map(\.0)
+            if !ignored.isEmpty {
+                throw ValidationError("\(ignored.joined(separator: ", ")) only \(ignored.count == 1 ? "applies" : "apply") when composing with --title/--body; a CAP file is sent exactly as it is: change the file instead")
+            }
         }
         if capFile == nil && !composing {
             throw ValidationError("nothing to send: give a CAP file, or --title and --body")
@@ -178,11 +192,11 @@ struct Push: ParsableCommand {
         let instructions = try perBlock(instruction, option: "--instruction", blocks: blocks, allowShared: false)
         let areaDescriptions = try perBlock(areaDesc, option: "--area-desc", blocks: blocks) ?? Array(repeating: "対象地域", count: blocks)
 
-        let severity = try enumeration(CAPSeverity.self, self.severity, option: "--severity", what: "severity")
-        let urgency = try enumeration(CAPUrgency.self, self.urgency, option: "--urgency", what: "urgency")
-        let certainty = try enumeration(CAPCertainty.self, self.certainty, option: "--certainty", what: "certainty")
-        let category = try enumeration(CAPCategory.self, self.category, option: "--category", what: "category")
-        let status = try enumeration(CAPStatus.self, self.status, option: "--status", what: "status")
+        let severity = try enumeration(CAPSeverity.self, self.severity ?? "Severe", option: "--severity", what: "severity")
+        let urgency = try enumeration(CAPUrgency.self, self.urgency ?? "Immediate", option: "--urgency", what: "urgency")
+        let certainty = try enumeration(CAPCertainty.self, self.certainty ?? "Observed", option: "--certainty", what: "certainty")
+        let category = try enumeration(CAPCategory.self, self.category ?? "Safety", option: "--category", what: "category")
+        let status = try enumeration(CAPStatus.self, self.status ?? "Actual", option: "--status", what: "status")
         if status == .draft {
             // Every box refuses a Draft (422): say so before anything is sent.
             throw ValidationError("--status Draft is not sent to screens; use Exercise for a drill, or Test to check the path")

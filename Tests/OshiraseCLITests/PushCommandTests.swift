@@ -295,6 +295,8 @@ struct PushCommandTests {
                    message: "--expires '2' is not a duration"),
         BadOptions(name: "a file and flags", arguments: ["alert.xml", "--title", "避難指示", "--body", "本文"],
                    message: "give either CAP_FILE or --title/--body, not both"),
+        BadOptions(name: "compose options next to a file", arguments: ["alert.xml", "--severity", "Extreme", "--expires", "2h"],
+                   message: "--severity, --expires only apply when composing with --title/--body; a CAP file is sent exactly as it is"),
         BadOptions(name: "a target that is not http", arguments: ["--title", "避難指示", "--body", "本文", "--to", "ftp://10.1.2.3/"],
                    message: "only http:// and https://"),
         BadOptions(name: "a CA file that is not there",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OshiraseCAP
 import OshiraseCore
 import OshiraseFormats
 import OshiraseRender
@@ -105,4 +106,40 @@ func jsonString(_ text: String) -> String {
         }
     }
     return out + "\""
+}
+
+/// Reads a CAP file for `push`, `render --alert` and `validate`: at most 1 MiB (the most a box
+/// accepts), checked with the parser the boxes use. Every problem is printed as
+/// `FILE:LINE:COL: error: ELEMENT: MESSAGE`, then (with a `consequence`) `oshirase: error: FILE
+/// is not valid CAP 1.2; CONSEQUENCE`, and `ExitCode.failure` is thrown.
+func readCAPFile(_ path: String, consequence: String?) throws -> (bytes: [UInt8], alert: CAPAlert) {
+    func fail(_ line: String) throws -> Never {
+        printError(line)
+        if let consequence { printError("oshirase: error: \(path) is not valid CAP 1.2; \(consequence)") }
+        throw ExitCode.failure
+    }
+    let bytes: [UInt8]
+    do {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        bytes = Array(try handle.read(upToCount: CAPLimits.maximumBodyBytes + 1) ?? Data())
+    } catch {
+        try fail("\(path): error: cannot read the CAP file: \((error as NSError).localizedDescription)")
+    }
+    if bytes.count > CAPLimits.maximumBodyBytes {
+        try fail("\(path): error: larger than 1 MiB, the most a box accepts")
+    }
+    do {
+        return (bytes, try CAPParser.parse(bytes))
+    } catch {
+        for problem in error.errors.dropLast() { printError(capProblemLine(problem, in: path)) }
+        try fail(error.errors.last.map { capProblemLine($0, in: path) } ?? "\(path): error: not CAP")
+    }
+}
+
+/// `FILE:LINE:COL: error: ELEMENT: MESSAGE` (no line and column when the problem has none).
+private func capProblemLine(_ problem: CAPError, in path: String) -> String {
+    let place = problem.line > 0 ? "\(path):\(problem.line):\(problem.column)" : path
+    let element = problem.path.isEmpty ? "" : "\(problem.path): "
+    return "\(place): error: \(element)\(problem.message)"
 }

@@ -156,7 +156,7 @@ struct Push: ParsableCommand {
         let key = try KeyFiles.loadSigningKey(path: sending.key)
         let document: [UInt8]
         if let capFile {
-            document = try readCAPFile(capFile)
+            document = try readCAPFile(capFile, consequence: "nothing was sent").bytes
         } else {
             document = try compose(key: key, now: Date())
         }
@@ -481,34 +481,6 @@ extension Array where Element: Hashable {
 
 /// Reads a CAP file (at most 1 MiB) and checks it as a box would; each problem is printed as
 /// FILE:LINE:COL: error: … and the command ends with status 1, nothing sent.
-private func readCAPFile(_ path: String) throws -> [UInt8] {
-    let bytes: [UInt8]
-    do {
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        bytes = Array(try handle.read(upToCount: CAPLimits.maximumBodyBytes + 1) ?? Data())
-    } catch {
-        printError("\(path): error: cannot read the CAP file: \((error as NSError).localizedDescription)")
-        throw ExitCode.failure
-    }
-    if bytes.count > CAPLimits.maximumBodyBytes {
-        printError("\(path): error: larger than 1 MiB, the most a box accepts")
-        throw ExitCode.failure
-    }
-    do {
-        _ = try CAPParser.parse(bytes)
-    } catch {
-        for problem in error.errors {
-            let place = problem.line > 0 ? "\(path):\(problem.line):\(problem.column)" : path
-            let element = problem.path.isEmpty ? "" : "\(problem.path): "
-            printError("\(place): error: \(element)\(problem.message)")
-        }
-        printError("oshirase: error: \(path) is not valid CAP 1.2; nothing was sent")
-        throw ExitCode.failure
-    }
-    return bytes
-}
-
 /// Who sent a message and under which identifier: the triple CAP references use.
 struct MessageIdentity {
     var identifier: String

@@ -99,25 +99,7 @@ struct Render: ParsableCommand {
         config.policy.showsExercises = true
         let center = AlertCenter(config: config, store: nil, clock: FixedWallClock(instant), logger: Logger(label: "render"))
         for path in alert {
-            let bytes: [UInt8]
-            do {
-                let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-                guard data.count <= CAPLimits.maximumBodyBytes else {
-                    throw ValidationError("\(path): \(data.count) bytes, more than the 1 MiB a CAP message may have")
-                }
-                bytes = [UInt8](data)
-            } catch let error as ValidationError {
-                throw error
-            } catch {
-                throw ValidationError("\(path): cannot read: \((error as NSError).localizedDescription)")
-            }
-            let parsed: CAPAlert
-            do {
-                parsed = try CAPParser.parse(bytes)
-            } catch {
-                for e in error.errors { printError("\(path):\(e.line):\(e.column): error: \(e.path): \(e.message)") }
-                throw ExitCode(1)
-            }
+            let parsed = try readCAPFile(path, consequence: "nothing was rendered").alert
             switch center.preview(parsed, at: min(instant, parsed.sent.date)) {
             case .rejected(let reason), .notShown(let reason):
                 throw ValidationError("\(path): \(reason)")

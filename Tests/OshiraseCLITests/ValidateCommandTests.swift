@@ -19,6 +19,33 @@ struct ValidateCommandTests {
         #expect(run.stdout.isEmpty && run.stderr.isEmpty, "\(run)")
     }
 
+    @Test("CAP alerts are checked with the boxes' parser: good ones pass, each problem is FILE:LINE:COL")
+    func capAlertsAreValidatedToo() throws {
+        let ws = try Workspace()
+        let good = ["sapporo-evacuation.xml", "sapporo-evacuation-update.xml", "sapporo-evacuation-cancel.xml", "exercise.xml"]
+            .map { repoPath("fixtures/cap/\($0)") }
+        let ok = try ws.run(["validate"] + good + samplePlaylists)
+        #expect(ok.status == 0 && ok.stderr.isEmpty, "\(ok)")
+
+        // Named .txt, but an XML document all the same; next to a good playlist.
+        try ws.write("hostile.txt", """
+            <?xml version="1.0"?>
+            <!DOCTYPE alert [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+            <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&xxe;</identifier></alert>
+            """)
+        let bad = try ws.run(["validate", repoPath("fixtures/cap/bad-severity.xml"), "hostile.txt", repoPath("fixtures/cap/missing-required.xml")]
+                             + samplePlaylists.prefix(1))
+        #expect(bad.status == 1, "\(bad)")
+        #expect(!bad.looksLikeCrash)
+        #expect(bad.stderrLines == [
+            repoPath("fixtures/cap/bad-severity.xml") + ":13:5: error: alert/info/severity: 'Catastrophic' is not a CAP 1.2 severity; use one of Extreme, Severe, Moderate, Minor, Unknown (spelled exactly so)",
+            "hostile.txt:2:1: error: a <!DOCTYPE> is not accepted (it can declare entities); remove it",
+            repoPath("fixtures/cap/missing-required.xml") + ":2:1: error: alert: <alert> lacks the required <sent>",
+            repoPath("fixtures/cap/missing-required.xml") + ":2:1: error: alert: <alert> lacks the required <scope>",
+            repoPath("fixtures/cap/missing-required.xml") + ":7:3: error: alert/info: <info> lacks the required <certainty>",
+        ], "\(bad)")
+    }
+
     static let cases: [BadPlaylist] = [
         BadPlaylist(name: "typo-in-category-key", yaml: """
             name: 本庁舎1階ロビー

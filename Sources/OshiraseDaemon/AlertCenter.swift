@@ -167,9 +167,10 @@ public final class AlertCenter: Sendable {
             return PushAnswer(status: status, fields: all)
         }
 
-        // The key a request claims, for the audit even when its signature does not hold.
+        // The key a request claims, for the audit even when its signature does not hold; only as
+        // the characters a key id may hold, so a CSV of the audit in a spreadsheet runs nothing.
         keyID = headers.first { $0.key.caseInsensitiveCompare(PushEnvelope.keyHeader) == .orderedSame }
-            .map { String($0.value.trimmingCharacters(in: .whitespaces).prefix(64)) }
+            .map { KeyID.shown($0.value.trimmingCharacters(in: .whitespaces)) }
         let signed = headers.keys.contains { $0.caseInsensitiveCompare(PushEnvelope.signatureHeader) == .orderedSame }
         var feedSenders: [String]?
         // The signature this request used up; given back when the box could not keep the push

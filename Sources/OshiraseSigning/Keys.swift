@@ -194,6 +194,15 @@ public enum KeyID {
         }
         return nil
     }
+
+    /// A key id a request claimed, as it may be shown (answers, logs, the audit): at most 64
+    /// characters, each a–z, 0–9 or '-', anything else '?'. Anyone can claim anything; this
+    /// keeps text a stranger chose out of what people read.
+    public static func shown(_ claimed: String) -> String {
+        String(claimed.prefix(maximumLength).map { c -> Character in
+            ("a"..."z").contains(c) || ("0"..."9").contains(c) || c == "-" ? c : "?"
+        })
+    }
 }
 
 /// A key file or key line that cannot be used, with where and why.

@@ -57,7 +57,7 @@ public struct PushVerifier: Sendable {
             return .failure(.missingHeaders(missing))
         }
         guard let candidates = keys[keyID] else {
-            return .failure(.unknownKey(String(keyID.prefix(KeyID.maximumLength))))
+            return .failure(.unknownKey(KeyID.shown(keyID)))
         }
         guard let timestamp = Self.parseTimestamp(timestampText) else {
             return .failure(.malformedTimestamp)

@@ -151,15 +151,24 @@ extension ProofOfPlayStore {
 
     /// The audit lines in `[from, to)`, oldest first.
     public func auditEntries(from: Date, to: Date) throws(ProofOfPlayStoreError) -> [AlertAuditEntry] {
+        var entries: [AlertAuditEntry] = []
+        try forEachAuditEntry(from: from, to: to) { entries.append($0) }
+        return entries
+    }
+
+    /// Calls `body` with each audit line from `from` (inclusive) to `to` (exclusive), in order,
+    /// one at a time: a flood of forged pushes can leave millions, and a report streams them.
+    public func forEachAuditEntry(from: Date, to: Date, _ body: (AlertAuditEntry) throws -> Void) throws(ProofOfPlayStoreError) {
         do {
-            return try database.read { db in
-                guard try db.tableExists("alert_audit") else { return [] }
-                return try Row.fetchAll(
+            try database.read { db in
+                guard try db.tableExists("alert_audit") else { return }
+                let rows = try Row.fetchCursor(
                     db, sql: "SELECT time_ms, key_id, source, outcome, status, identifier, reason FROM alert_audit WHERE time_ms >= ? AND time_ms < ? ORDER BY time_ms, id",
-                    arguments: [Self.clampedMilliseconds(from), Self.clampedMilliseconds(to)]).map { row in
-                        AlertAuditEntry(time: Self.date(milliseconds: row[0]), keyID: row[1], source: row[2], outcome: row[3],
-                                        status: row[4], identifier: row[5], reason: row[6])
-                    }
+                    arguments: [Self.clampedMilliseconds(from), Self.clampedMilliseconds(to)])
+                while let row = try rows.next() {
+                    try body(AlertAuditEntry(time: Self.date(milliseconds: row[0]), keyID: row[1], source: row[2], outcome: row[3],
+                                             status: row[4], identifier: row[5], reason: row[6]))
+                }
             }
         } catch {
             throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "read the push audit from")

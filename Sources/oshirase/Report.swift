@@ -6,12 +6,13 @@ import OshiraseStore
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Proof of play: what each display showed, and when (or, with --screening, temperature checks per hour).",
+        abstract: "Proof of play: what each display showed, and when (or temperature checks per hour, or the push audit).",
         discussion: """
             Lists every item shown between --from and --to (items that started before --from or \
             ended after --to are listed whole). With --screening, lists instead the hourly counts \
             of temperature-check results per sensor and class for the hours starting in that \
-            window (no individual reading is ever stored). The database is read without locking \
+            window (no individual reading is ever stored). With --alerts, lists every alert push \
+            and feed document the box received in the window, accepted or not. The database is read without locking \
             it: the daemon keeps running and writing. Times are printed in the config's time zone \
             (Asia/Tokyo with --state).
             """)
@@ -31,6 +32,9 @@ struct Report: ParsableCommand {
     @Flag(help: "Hourly temperature-check counts (sensor,hour,class,count) instead of proof of play.")
     var screening = false
 
+    @Flag(help: "The push audit (time,key,source,outcome,status,identifier,reason): every alert received, accepted or refused.")
+    var alerts = false
+
     @Option(help: "With --screening: only this sensor (its name in the config).")
     var sensor: String?
 
@@ -49,6 +53,8 @@ struct Report: ParsableCommand {
             throw ValidationError("give either --config or --state, not both")
         }
         if let state, state.isEmpty { throw ValidationError("--state needs a folder") }
+        if screening && alerts { throw ValidationError("give either --screening or --alerts, not both") }
+        if alerts && (display != nil || sensor != nil) { throw ValidationError("--alerts lists the whole box's audit: leave out --display and --sensor") }
         if screening && display != nil { throw ValidationError("--display is for proof of play; with --screening use --sensor") }
         if !screening && sensor != nil { throw ValidationError("--sensor goes with --screening") }
     }
@@ -63,6 +69,11 @@ struct Report: ParsableCommand {
         let out = BufferedOutput()
         if screening {
             try writeScreening(store: store, from: start, to: end, zone: zone, to: out)
+            out.flush()
+            return
+        }
+        if alerts {
+            try writeAudit(store: store, from: start, to: end, zone: zone, to: out)
             out.flush()
             return
         }
@@ -107,6 +118,33 @@ struct Report: ParsableCommand {
                     + ",\"class\":\(jsonString(c.className)),\"count\":\(c.count)}"
             }
             out.write(rows.isEmpty ? "[]\n" : "[\n" + rows.joined(separator: ",\n") + "\n]\n")
+        }
+    }
+
+    /// The push audit: CSV `time,key,source,outcome,status,identifier,reason` or a JSON array of
+    /// those fields (`key`, `identifier` and `reason` null when there were none).
+    private func writeAudit(store: ProofOfPlayStore, from start: Date, to end: Date, zone: TimeZone,
+                            to out: BufferedOutput) throws {
+        var first = true
+        switch format {
+        case .csv:
+            out.write("time,key,source,outcome,status,identifier,reason\n")
+            try store.forEachAuditEntry(from: start, to: end) { a in
+                let fields = [Self.instant(a.time, in: zone), a.keyID ?? "", a.source, a.outcome, String(a.status),
+                              a.identifier ?? "", a.reason ?? ""]
+                out.write(fields.map(Self.csvField).joined(separator: ",") + "\n")
+            }
+        case .json:
+            func optional(_ text: String?) -> String { text.map(jsonString) ?? "null" }
+            out.write("[")
+            try store.forEachAuditEntry(from: start, to: end) { a in
+                out.write((first ? "\n" : ",\n")
+                          + "  {\"time\":\"\(Self.instant(a.time, in: zone))\",\"key\":\(optional(a.keyID)),\"source\":\(jsonString(a.source))"
+                          + ",\"outcome\":\(jsonString(a.outcome)),\"status\":\(a.status),\"identifier\":\(optional(a.identifier))"
+                          + ",\"reason\":\(optional(a.reason))}")
+                first = false
+            }
+            out.write(first ? "]\n" : "\n]\n")
         }
     }
 

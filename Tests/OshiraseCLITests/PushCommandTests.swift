@@ -180,6 +180,30 @@ struct PushCommandTests {
         #expect(row[1] == "401", "\(row)")
         #expect(row[2].contains("key"), "the reason names the key problem: \(row)")
         #expect(try Self.listedAlerts(port: port).isEmpty)
+
+        // A good push after it; then the audit, read while the daemon runs.
+        let good = try Self.oshirase(["push", "--to", "http://127.0.0.1:\(port)", "--key", "city.key",
+                                      "--title", "避難指示", "--body", "全域に避難指示を発令しました。",
+                                      "--journal", ws.path("sent.jsonl")], in: ws)
+        #expect(good.status == 0, "\(good)")
+        let identifier = try Self.identifier(in: good)
+        let report = try Self.oshirase(["report", "--alerts", "--state", ws.path("state"),
+                                        "--from", "2000-01-01T00:00:00+09:00", "--to", "2100-01-01T00:00:00+09:00"], in: ws)
+        #expect(report.status == 0, "\(report)")
+        #expect(report.stdoutLines.first == "time,key,source,outcome,status,identifier,reason", "\(report)")
+        let rows = report.stdoutLines.dropFirst().map { $0.components(separatedBy: ",") }
+        try #require(rows.count == 2, "\(report)")
+        #expect(rows[0][1] == "stranger" && rows[0][2] == "127.0.0.1" && rows[0][3] == "unknown-key" && rows[0][4] == "401", "\(rows[0])")
+        #expect(rows[0][5].isEmpty, "a refused push's CAP is not read: \(rows[0])")
+        #expect(rows[1][1] == "city" && rows[1][3] == "accepted" && rows[1][4] == "202" && rows[1][5] == identifier, "\(rows[1])")
+        #expect(rows.allSatisfy { $0[0].hasSuffix("+09:00") }, "times in Japan's zone")
+
+        let json = try Self.oshirase(["report", "--alerts", "--format", "json", "--state", ws.path("state"),
+                                      "--from", "2000-01-01T00:00:00+09:00", "--to", "2100-01-01T00:00:00+09:00"], in: ws)
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]], "\(json)")
+        #expect(list.map { $0["outcome"] as? String } == ["unknown-key", "accepted"])
+        #expect(list.first?["identifier"] is NSNull, "null, not an empty string")
+        #expect(list.last?["status"] as? Int == 202)
     }
 
     @Test("a push in two languages goes through the http_proxy the environment names",

@@ -11,7 +11,7 @@ import Testing
 
 /// A push the box could not store (503) leaves nothing behind: not the alert, and not its
 /// signature, so a relay that cannot sign anew may send the very same request again.
-@Suite("Pushes when the store fails")
+@Suite("Pushes: a failing store, and what the audit keeps")
 struct AlertStoreFailureTests {
     @Test func theSameSignedRequestIsTakenAfterA503AndIsAReplayOnlyOnceStored() async throws {
         let key = try SigningKey.generate(keyID: "cityhall-2026")
@@ -44,5 +44,19 @@ struct AlertStoreFailureTests {
         #expect(replay.status == 409 && replay.fields["error"] == "replayed", "stored now, so the same request is a replay: \(replay)")
         let outcomes = try store.auditEntries(from: .distantPast, to: .distantFuture).map(\.outcome)
         #expect(outcomes == ["store-unavailable", "accepted", "replayed"])
+    }
+
+    @Test func aClaimedKeyIdIsAuditedOnlyAsTheCharactersAKeyIdMayHold() async throws {
+        let folder = try PlaylistFolder()
+        let store = try ProofOfPlayStore(directory: folder.path + "/state")
+        let center = AlertCenter(config: AlertsConfig(), store: store, clock: ManualClock(Date()), logger: quietLogger)
+        let body = freshAlert(identifier: "forged", sent: Date())
+        let forged = ["Oshirase-Key": "=HYPERLINK(\"http://evil.example\")", "Oshirase-Timestamp": "1", "Oshirase-Signature": "AAAA"]
+        let answer = await center.push(body: body, headers: forged, source: "192.0.2.7")
+        #expect(answer.status == 401)
+        let audit = try store.auditEntries(from: .distantPast, to: .distantFuture)
+        #expect(audit.map(\.keyID) == ["????????????http???evil?example??"], "no '=', quote or capital survives into the audit")
+        #expect(audit.first?.reason?.contains("HYPERLINK") == false, "nor into the reason: \(audit.first?.reason ?? "")")
+        #expect(answer.fields["reason"]?.contains("'????????????http???evil?example??'") == true, "\(answer.fields)")
     }
 }

@@ -441,10 +441,16 @@ public final class Renderer {
             return
         }
         // Takeover on an LCD or kiosk: event, headline large, then what to do, then who says so.
-        let eventBox = Rect(x: inner.x, y: inner.y, width: inner.width, height: (inner.height * 0.1).rounded())
-        try placeText(alert.event, role: "alert-event", in: eventBox,
-                      style: TextStyle(color: alert.text, bold: true, maxSize: eventBox.height * 0.7,
-                                       minSize: p.minimumSecondaryTextSize, verticalCenter: true, maxLines: 1), canvas: canvas)
+        // An event that only repeats the headline (a message composed with a title alone) is not
+        // shown twice.
+        let showsEvent = alert.event.trimmingCharacters(in: .whitespacesAndNewlines)
+            != alert.headline.trimmingCharacters(in: .whitespacesAndNewlines)
+        let eventBox = Rect(x: inner.x, y: inner.y, width: inner.width, height: showsEvent ? (inner.height * 0.1).rounded() : 0)
+        if showsEvent {
+            try placeText(alert.event, role: "alert-event", in: eventBox,
+                          style: TextStyle(color: alert.text, bold: true, maxSize: eventBox.height * 0.7,
+                                           minSize: p.minimumSecondaryTextSize, verticalCenter: true, maxLines: 1), canvas: canvas)
+        }
         let headlineBox = Rect(x: inner.x, y: eventBox.maxY, width: inner.width, height: (inner.height * 0.3).rounded())
         try placeText(alert.headline, role: "alert-headline", in: headlineBox,
                       style: TextStyle(color: alert.text, bold: true, maxSize: headlineBox.height * 0.45,

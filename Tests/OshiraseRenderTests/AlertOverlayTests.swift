@@ -39,6 +39,21 @@ struct AlertOverlayTests {
         }
     }
 
+    @Test func theEventLineShowsOnlyWhenItSaysMoreThanTheHeadline() throws {
+        var s = scene(.lcd1080p, main: announcement(title: "マイナンバーカードの申請", body: "1階8番窓口へ"))
+        s.alert = Self.evacuation()
+        let distinct = try makeRenderer().renderWithReport(s)
+        #expect(distinct.texts.first { $0.role == "alert-event" }?.lines.joined() == "土砂災害")
+        let withEvent = try #require(distinct.texts.first { $0.role == "alert-headline" })
+
+        // `oshirase push --title 避難指示` without --event makes the event the title.
+        s.alert?.event = "避難指示（警戒レベル4）南区全域"
+        let repeated = try makeRenderer().renderWithReport(s)
+        #expect(!repeated.texts.contains { $0.role == "alert-event" }, "not said twice")
+        let alone = try #require(repeated.texts.first { $0.role == "alert-headline" })
+        #expect(alone.box.y < withEvent.box.y, "the headline moves up into the room")
+    }
+
     @Test func anLEDWallShowsTheHeadlineAloneAsLargeAsFits() throws {
         var s = scene(.ledVision, main: announcement(title: "さっぽろ雪まつり", body: "2月4日から"))
         s.alert = Self.evacuation(level: 5)

@@ -115,7 +115,14 @@ public struct AlertBook: Sendable, Equatable {
         default: break
         }
         switch alert.msgType {
-        case .cancel: return .stored
+        case .cancel:
+            // A Cancel naming only other senders' messages withdraws nothing: say so, so that the
+            // duty officer does not believe the order is off the screens.
+            let others = Set(alert.references.map(\.sender)).subtracting([alert.sender]).sorted()
+            if !alert.references.contains(where: { $0.sender == alert.sender }) {
+                return .notShown("a Cancel withdraws only its own sender's messages: \(alert.sender) cannot withdraw those of \(others.joined(separator: ", ")); nothing was withdrawn")
+            }
+            return .stored
         case .ack, .error: return .notShown("msgType \(alert.msgType.rawValue): nothing to show")
         default: return .stored
         }

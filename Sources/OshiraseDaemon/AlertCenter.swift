@@ -282,11 +282,15 @@ public final class AlertCenter: Sendable {
         let admission = book.withLock { $0.admit(alert, at: now) }
         bookVersion.add(1, ordering: .releasing)
         trial = book.withLock { $0 }
-        let state = state(of: alert, in: trial, at: now)
+        var state = state(of: alert, in: trial, at: now)
         onChange.withLock { $0 }?()
-        var reason: String?
-        if case .notShown(let why) = admission { reason = why }
-        return answer(202, "accepted", reason, fields: ["identifier": alert.identifier, "state": state])
+        var fields = ["identifier": alert.identifier]
+        if case .notShown(let why) = admission {
+            fields["reason"] = why
+            if alert.msgType == .cancel { state = "not-shown" }  // it withdrew nothing
+        }
+        fields["state"] = state
+        return answer(202, "accepted", fields["reason"], fields: fields)
     }
 
     /// `active`, `scheduled`, `not-shown`, `cancelled` (a Cancel), or `expired`.

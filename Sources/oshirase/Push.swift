@@ -312,7 +312,8 @@ struct Cancel: ParsableCommand {
             throw ValidationError("--note contains a control character XML cannot carry")
         }
 
-        let identity = MessageIdentity.make(keyID: key.keyID, sender: nil, now: Date())
+        // From the original's own sender: a box lets a sender withdraw only its own messages.
+        let identity = MessageIdentity.make(keyID: key.keyID, sender: reference.sender, now: Date())
         var xml = CAPWriter(identity: identity, status: status, msgType: .cancel)
         if let note { xml.element("note", note) }
         xml.element("references", "\(reference.sender),\(reference.identifier),\(reference.sent)")
@@ -395,7 +396,8 @@ private func resultText(_ result: HTTPResult) -> String {
         }
         if (200..<300).contains(response.status) {
             let state = (object?["state"] as? String).map { ": \($0)" } ?? ""
-            return "accepted" + oneLine(state) + retried
+            let reason = (object?["reason"] as? String).map { " (\($0))" } ?? ""
+            return "accepted" + oneLine(state + reason) + retried
         }
         let text = oneLine(response.text)
         return (text.isEmpty ? "HTTP \(response.status)" : text) + retried

@@ -112,7 +112,11 @@ struct AlertBookTests {
         let forged = CAPAlert(identifier: "x", sender: "someone@example.org", sent: jst(9, 5), status: .actual, msgType: .cancel,
                               scope: .public, references: [original.reference])
         _ = book.admit(original, at: jst(9, 0).date)
-        _ = book.admit(forged, at: jst(9, 5).date)
+        guard case .notShown(let why) = book.admit(forged, at: jst(9, 5).date) else {
+            Issue.record("a Cancel that withdraws nothing should say so")
+            return
+        }
+        #expect(why.contains("someone@example.org cannot withdraw those of bousai@city.sapporo.jp"), "\(why)")
         #expect(book.active(at: jst(9, 10).date).count == 1)
     }
 

@@ -141,6 +141,63 @@ struct PushCommandTests {
         #expect(remaining.isEmpty)
     }
 
+    @Test("an alert pushed with --sender is cancelled in that sender's name (a box lets a sender withdraw only its own)",
+          .timeLimit(.minutes(2)))
+    func aCancelSpeaksForTheOriginalsSender() async throws {
+        let ws = try Workspace()
+        let pub = try Self.keygen("city", in: ws)
+        let (daemon, port) = try await Self.startDaemon(in: ws, trusting: [pub])
+        defer { daemon.kill() }
+        let journal = ws.path("sent.jsonl")
+        let push = try Self.oshirase(["push", "--to", "http://127.0.0.1:\(port)", "--key", "city.key",
+                                      "--sender", "bousai@city.sapporo.jp", "--title", "避難指示",
+                                      "--body", "豊平川の水位が上昇しています。中央区に避難指示を発令しました。",
+                                      "--severity", "Extreme", "--expires", "2h", "--journal", journal], in: ws)
+        #expect(push.status == 0, "\(push)")
+        let identifier = try Self.identifier(in: push)
+
+        let cancel = try Self.oshirase(["cancel", "--key", "city.key", "--id", identifier, "--journal", journal], in: ws)
+        #expect(cancel.status == 0, "\(cancel)")
+        #expect(cancel.stdout.contains("(sender bousai@city.sapporo.jp,"), "\(cancel)")
+        let row = try #require(Self.row(cancel, startingWith: "http://127.0.0.1:\(port)/v1/alerts"), "\(cancel)")
+        #expect(row[2] == "accepted: cancelled", "\(row)")
+        #expect(try Self.listedAlerts(port: port).isEmpty, "the evacuation order is off the screens")
+    }
+
+    @Test("a Cancel in another sender's name withdraws nothing, and the box says so in the table",
+          .timeLimit(.minutes(2)))
+    func aCancelOfAnotherSendersAlertSaysItWithdrewNothing() async throws {
+        let ws = try Workspace()
+        let pub = try Self.keygen("city", in: ws)
+        let (daemon, port) = try await Self.startDaemon(in: ws, trusting: [pub])
+        defer { daemon.kill() }
+        let push = try Self.oshirase(["push", "--to", "http://127.0.0.1:\(port)", "--key", "city.key",
+                                      "--sender", "bousai@city.sapporo.jp", "--title", "避難指示", "--body", "中央区に避難指示",
+                                      "--expires", "2h", "--journal", ws.path("sent.jsonl")], in: ws)
+        let identifier = try Self.identifier(in: push)
+        let sent = try #require(push.stdoutLines.first.flatMap { line in
+            line.range(of: "sent ").map { String(line[$0.upperBound...].dropLast()) }
+        }, "\(push)")
+        // A CAP file of the same key, written by hand in another sender's name.
+        try ws.write("cancel.xml", """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+              <identifier>hand-written-cancel</identifier>
+              <sender>somebody-else</sender>
+              <sent>\(sent)</sent>
+              <status>Actual</status>
+              <msgType>Cancel</msgType>
+              <scope>Public</scope>
+              <references>bousai@city.sapporo.jp,\(identifier),\(sent)</references>
+            </alert>
+            """)
+        let cancel = try Self.oshirase(["push", "cancel.xml", "--to", "http://127.0.0.1:\(port)", "--key", "city.key",
+                                        "--journal", ws.path("sent.jsonl")], in: ws)
+        let row = try #require(Self.row(cancel, startingWith: "http://127.0.0.1:\(port)/v1/alerts"), "\(cancel)")
+        #expect(row[1] == "202" && row[2].hasPrefix("accepted: not-shown (a Cancel withdraws only its own sender's messages"), "\(row)")
+        #expect(try Self.listedAlerts(port: port).map(\.identifier) == [identifier], "still on screen")
+    }
+
     @Test("a box that is down: exit 1 with a row for each target", .timeLimit(.minutes(2)))
     func oneGoodAndOneDeadTargetExitsOneWithBothRows() async throws {
         let ws = try Workspace()

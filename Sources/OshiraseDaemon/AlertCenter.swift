@@ -289,6 +289,11 @@ public final class AlertCenter: Sendable {
             fields["reason"] = why
             if alert.msgType == .cancel { state = "not-shown" }  // it withdrew nothing
         }
+        if state == "not-shown", fields["reason"] == nil {
+            fields["reason"] = trial.isWithdrawn(alert)
+                ? "an Update or Cancel received earlier withdrew this message"
+                : "no info block applies to this box: their areas do not contain its location (alerts.location) and name none of its geocodes"
+        }
         fields["state"] = state
         return answer(202, "accepted", fields["reason"], fields: fields)
     }

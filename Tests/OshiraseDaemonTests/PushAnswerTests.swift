@@ -9,10 +9,11 @@ import OshiraseStore
 import OshiraseTestSupport
 import Testing
 
-/// A push the box could not store (503) leaves nothing behind: not the alert, and not its
-/// signature, so a relay that cannot sign anew may send the very same request again.
-@Suite("Pushes: a failing store, and what the audit keeps")
-struct AlertStoreFailureTests {
+/// What a box answers and keeps: a push it could not store (503) leaves nothing behind, not the
+/// alert and not its signature, so a relay that cannot sign anew may send the very same request
+/// again; the audit holds no stranger's text; a message not shown here says why.
+@Suite("Push answers: a failing store, what the audit keeps, why a message is not shown")
+struct PushAnswerTests {
     @Test func theSameSignedRequestIsTakenAfterA503AndIsAReplayOnlyOnceStored() async throws {
         let key = try SigningKey.generate(keyID: "cityhall-2026")
         let folder = try PlaylistFolder()
@@ -58,5 +59,29 @@ struct AlertStoreFailureTests {
         #expect(audit.map(\.keyID) == ["????????????http???evil?example??"], "no '=', quote or capital survives into the audit")
         #expect(audit.first?.reason?.contains("HYPERLINK") == false, "nor into the reason: \(audit.first?.reason ?? "")")
         #expect(answer.fields["reason"]?.contains("'????????????http???evil?example??'") == true, "\(answer.fields)")
+    }
+
+    @Test func aMessageNotShownHereSaysWhyInTheAnswer() async throws {
+        let key = try SigningKey.generate(keyID: "cityhall-2026")
+        let clock = ManualClock(Date())
+        var config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
+        config.policy.location = CAPPoint(latitude: 43.0621, longitude: 141.3544)  // 札幌市役所
+        let center = AlertCenter(config: config, store: nil, clock: clock, logger: quietLogger)
+        func push(_ text: String) async throws -> PushAnswer {
+            let body = Array(text.utf8)
+            return await center.push(body: body, headers: try PushEnvelope.sign(body: body, key: key,
+                                     timestamp: Int64(clock.now().timeIntervalSince1970)).httpHeaders, source: "127.0.0.1")
+        }
+        let sent = Instant.format(clock.now(), in: .tokyo)
+        // 旭川 (Asahikawa), 120 km from the box: a 10 km circle there does not reach Sapporo.
+        let asahikawa = try await push("""
+            <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>asahikawa-1</identifier><sender>bousai@city.asahikawa.hokkaido.jp</sender><sent>\(sent)</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope><info><category>Met</category><event>大雪</event><urgency>Expected</urgency><severity>Moderate</severity><certainty>Likely</certainty><headline>大雪警報</headline><area><areaDesc>旭川市</areaDesc><circle>43.7706,142.3650 10</circle></area></info></alert>
+            """)
+        #expect(asahikawa.status == 202 && asahikawa.fields["state"] == "not-shown", "\(asahikawa)")
+        #expect(asahikawa.fields["reason"]?.contains("areas do not contain its location") == true, "\(asahikawa)")
+        let test = try await push("""
+            <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>test-1</identifier><sender>bousai@city.sapporo.jp</sender><sent>\(sent)</sent><status>Test</status><msgType>Alert</msgType><scope>Public</scope><info><category>Safety</category><event>試験</event><urgency>Unknown</urgency><severity>Minor</severity><certainty>Unknown</certainty><headline>配信試験</headline></info></alert>
+            """)
+        #expect(test.fields["state"] == "not-shown" && test.fields["reason"]?.contains("status Test") == true, "\(test)")
     }
 }

@@ -406,7 +406,8 @@ public final class Renderer {
             // A stripe across the top of a takeover; the left end of a band.
             let band: Rect
             if alert.presentation == .takeover {
-                let stripe = (area.height * 0.09).rounded()
+                // Tall enough for the smallest text this screen allows (an LED wall's 216 rows).
+                let stripe = max((area.height * 0.09).rounded(), (p.minimumSecondaryTextSize * 2).rounded())
                 band = Rect(x: area.x, y: area.y, width: area.width, height: stripe)
                 area = Rect(x: area.x, y: band.maxY, width: area.width, height: area.height - stripe)
             } else {
@@ -415,7 +416,8 @@ public final class Renderer {
                 area = Rect(x: band.maxX, y: area.y, width: area.width - width, height: area.height)
             }
             canvas.fill(band, AlertLevelColours.exercise.background)
-            try placeText("訓練 / EXERCISE", role: "alert-exercise", in: band.inset(by: min(band.width, band.height) * 0.12),
+            // 訓練 alone where both words do not fit whole (a band on a small LED wall).
+            try placeText(["訓練 / EXERCISE", "訓練"], role: "alert-exercise", in: band.inset(by: min(band.width, band.height) * 0.12),
                           style: TextStyle(color: AlertLevelColours.exercise.text, bold: true,
                                            maxSize: min(band.height * 0.7, band.width * 0.2),
                                            minSize: p.minimumSecondaryTextSize, alignment: PANGO_ALIGN_CENTER,
@@ -476,7 +478,16 @@ public final class Renderer {
 
     @discardableResult
     private func placeText(_ text: String, role: String, in box: Rect, style: TextStyle, canvas: Canvas) throws(RenderError) -> FittedText {
-        let fitted = try FittedText(text, in: box, style: style, planner: planner, cr: canvas.cr)
+        try placeText([text], role: role, in: box, style: style, canvas: canvas)
+    }
+
+    /// Places the first of `texts` that fits whole (not ellipsized), else the last one.
+    @discardableResult
+    private func placeText(_ texts: [String], role: String, in box: Rect, style: TextStyle, canvas: Canvas) throws(RenderError) -> FittedText {
+        var fitted = try FittedText(texts.first ?? "", in: box, style: style, planner: planner, cr: canvas.cr)
+        for shorter in texts.dropFirst() where fitted.isEllipsized {
+            fitted = try FittedText(shorter, in: box, style: style, planner: planner, cr: canvas.cr)
+        }
         fitted.draw(canvas, color: style.color)
         placements.append(TextPlacement(role: role, box: box, extents: fitted.extents, lines: fitted.lines,
                                         size: fitted.size, isEllipsized: fitted.isEllipsized))

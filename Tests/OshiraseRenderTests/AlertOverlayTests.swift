@@ -91,6 +91,19 @@ struct AlertOverlayTests {
         }
     }
 
+    @Test("On an LED wall's band, where both words do not fit whole, 訓練 alone, never cut",
+          arguments: [AlertOverlay.Presentation.takeover, .banner])
+    func exerciseBandOnAnLEDWall(presentation: AlertOverlay.Presentation) throws {
+        var s = scene(.ledVision, main: announcement(title: "さっぽろ雪まつり", body: "2月4日から"), ticker: Self.tickerText)
+        s.alert = Self.evacuation(presentation, level: 2, exercise: true)
+        let result = try makeRenderer().renderWithReport(s)
+        let band = try #require(result.texts.first { $0.role == "alert-exercise" })
+        #expect(!band.isEllipsized, "\(band.lines)")
+        let text = band.lines.joined(separator: " ")
+        #expect(text.hasPrefix("訓練") && (text == "訓練" || text.contains("EXERCISE")), "\(band.lines)")
+        #expect(result.texts.filter { $0.role == "alert-exercise" }.count == 1)
+    }
+
     @Test func theLevelColoursFollowTheJapaneseScale() {
         #expect(AlertLevelColours.colours(level: 5).background == RGB(hex: 0x0C000C))
         #expect(AlertLevelColours.colours(level: 4).background == RGB(hex: 0xAA00AA))

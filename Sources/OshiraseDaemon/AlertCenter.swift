@@ -152,12 +152,14 @@ public final class AlertCenter: Sendable {
                     logger.error("alerts: cannot write the audit: \(error)")
                 }
             }
-            let line = "push from \(source) key \(keyID ?? "-") → \(status) \(outcome)\(reason.map { ": \($0)" } ?? "")"
+            let what: String
+            if case .feed = trust { what = "feed document" } else { what = "push from" }
+            let line = "\(what) \(source) key \(keyID ?? "-") → \(status) \(outcome)\(reason.map { ": \($0)" } ?? "")"
             if status < 400 {
                 logger.notice("alerts: \(line)")
             } else if let quieted = rejectionLog.withLock({ $0.shouldLog(at: monotonicSeconds()) }) {
                 // A flood of forged pushes must not flood the journal: the audit has every one.
-                logger.warning("alerts: \(line)\(quieted > 0 ? " (and \(quieted) other rejected push(es) in the last 10 s, all in the audit)" : "")")
+                logger.warning("alerts: \(line)\(quieted > 0 ? " (and \(quieted) other rejected message(s) in the last 10 s, all in the audit)" : "")")
             }
             var all = fields
             if status >= 400 {

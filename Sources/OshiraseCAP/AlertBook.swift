@@ -109,23 +109,49 @@ public struct AlertBook: Sendable, Equatable {
         case .alert, .ack, .error:
             break
         }
+        if let why = whyNotShown(alert) { return .notShown(why) }
+        return .stored
+    }
+
+    /// Why a kept message changes nothing on this box's screens, in words for the sender; nil
+    /// when it does (or, for a Cancel, withdraws at least one message).
+    public func whyNotShown(_ alert: CAPAlert) -> String? {
         switch alert.status {
-        case .test, .system: return .notShown("status \(alert.status.rawValue): logged, never shown")
-        case .exercise where !policy.showsExercises: return .notShown("status Exercise: exercises are not shown on this box")
-        default: break
+        case .test, .system, .draft: return "status \(alert.status.rawValue): logged, never shown"
+        case .exercise where !policy.showsExercises: return "status Exercise: exercises are not shown on this box"
+        case .actual, .exercise: break
         }
         switch alert.msgType {
         case .cancel:
-            // A Cancel naming only other senders' messages withdraws nothing: say so, so that the
-            // duty officer does not believe the order is off the screens.
-            let others = Set(alert.references.map(\.sender)).subtracting([alert.sender]).sorted()
-            if !alert.references.contains(where: { $0.sender == alert.sender }) {
-                return .notShown("a Cancel withdraws only its own sender's messages: \(alert.sender) cannot withdraw those of \(others.joined(separator: ", ")); nothing was withdrawn")
-            }
-            return .stored
-        case .ack, .error: return .notShown("msgType \(alert.msgType.rawValue): nothing to show")
-        default: return .stored
+            let effect = withdrawal(by: alert)
+            return effect.withdrawsAny ? nil : effect.note
+        case .ack, .error: return "msgType \(alert.msgType.rawValue): nothing to show"
+        case .alert, .update: return nil
         }
+    }
+
+    /// What an Update or Cancel withdraws: whether it withdraws any message it names (its own
+    /// sender's, of its own status, or one not received yet, which is then never shown), and
+    /// why it leaves the others (another sender's; an Actual message named by an Exercise, or
+    /// the other way round). A duty officer must not believe an order is off the screens
+    /// when it is not.
+    public func withdrawal(by alert: CAPAlert) -> (withdrawsAny: Bool, note: String?) {
+        let foreign = alert.references.filter { $0.sender != alert.sender }
+        let own = alert.references.filter { $0.sender == alert.sender }
+        let otherStatus = own.filter { reference in messages[reference].map { $0.status != alert.status } ?? false }
+        let withdrawsAny = own.count > otherStatus.count
+        var notes: [String] = []
+        if !foreign.isEmpty {
+            let senders = Set(foreign.map(\.sender)).sorted().joined(separator: ", ")
+            notes.append("\(alert.sender) cannot withdraw messages of \(senders): a sender withdraws only its own")
+        }
+        if !otherStatus.isEmpty {
+            let named = otherStatus.map { "\($0.identifier) (\(messages[$0]?.status.rawValue ?? "?"))" }.joined(separator: ", ")
+            let kind = alert.status == .exercise ? "exercises" : "\(alert.status.rawValue) messages"
+            notes.append("an \(alert.status.rawValue) \(alert.msgType.rawValue) withdraws only \(kind), not \(named)")
+        }
+        guard !notes.isEmpty else { return (withdrawsAny, nil) }
+        return (withdrawsAny, notes.joined(separator: "; ") + (withdrawsAny ? "" : "; nothing was withdrawn"))
     }
 
     /// Forgets messages whose every window ended before `cutoff` (their withdrawals stay).

@@ -239,16 +239,17 @@ public final class AlertCenter: Sendable {
             if let first { fields["element"] = first.path }
             return answer(422, "invalid-cap", error.errors.prefix(5).map(\.description).joined(separator: "; "), fields: fields)
         }
-        identifier = alert.identifier
         // A key may be limited to the CAP senders it speaks for (`alerts.keys[].senders`).
         if let keyID, let allowed = sendersByKey[keyID], !allowed.isEmpty, !allowed.contains(alert.sender) {
             return answer(403, "sender-not-allowed", "key '\(keyID)' may not send for \(alert.sender) (it may for: \(allowed.sorted().joined(separator: ", ")))")
         }
         if let feedSenders, !feedSenders.contains(alert.sender) {
             return answer(401, "untrusted-sender", feedSenders.isEmpty
-                ? "this feed lists no senders, so only signed documents are taken from it (sender \(alert.sender) did not sign)"
-                : "sender \(alert.sender) is not listed for this feed (senders: \(feedSenders.joined(separator: ", ")))")
+                ? "this feed lists no senders, so only signed documents are taken from it (sender \(alert.sender.prefix(100)) did not sign)"
+                : "sender \(alert.sender.prefix(100)) is not listed for this feed (senders: \(feedSenders.joined(separator: ", ")))")
         }
+        // Only now is the message vouched for: a stranger's identifier never reaches the audit.
+        identifier = alert.identifier
 
         // What the book would make of it, before anything is stored.
         var trial = book.withLock { $0 }
@@ -260,20 +261,22 @@ public final class AlertCenter: Sendable {
         case .duplicate:
             // Equal as CAP; whether the bytes are equal too is the store's to say below.
             guard store != nil else {
-                return answer(202, "duplicate", nil, fields: ["identifier": alert.identifier, "state": state(of: alert, in: trial, at: now)])
+                let (state, why) = outcome(of: alert, in: trial, at: now)
+                return answer(202, "duplicate", why, fields: fields(alert, state, why))
             }
         case .stored, .notShown:
             break
         }
         if let store {
             do {
-                let outcome = try store.storeAlertMessage(StoredAlertMessage(
+                let stored = try store.storeAlertMessage(StoredAlertMessage(
                     sender: alert.sender, identifier: alert.identifier, sent: alert.sent.text, receivedAt: now,
                     keyID: keyID, body: body))
-                switch outcome {
+                switch stored {
                 case .stored: break
                 case .duplicate:
-                    return answer(202, "duplicate", nil, fields: ["identifier": alert.identifier, "state": state(of: alert, in: trial, at: now)])
+                    let (state, why) = outcome(of: alert, in: trial, at: now)
+                    return answer(202, "duplicate", why, fields: fields(alert, state, why))
                 case .conflict:
                     return answer(409, "conflicting-identity", "a different message with the same sender, identifier and sent is stored")
                 }
@@ -281,23 +284,33 @@ public final class AlertCenter: Sendable {
                 return unavailable("the alert could not be stored durably: \(error)")
             }
         }
-        let admission = book.withLock { $0.admit(alert, at: now) }
+        _ = book.withLock { $0.admit(alert, at: now) }
         bookVersion.add(1, ordering: .releasing)
         trial = book.withLock { $0 }
-        var state = state(of: alert, in: trial, at: now)
+        let (state, why) = outcome(of: alert, in: trial, at: now)
         onChange.withLock { $0 }?()
-        var fields = ["identifier": alert.identifier]
-        if case .notShown(let why) = admission {
-            fields["reason"] = why
-            if alert.msgType == .cancel { state = "not-shown" }  // it withdrew nothing
+        return answer(202, "accepted", why, fields: fields(alert, state, why))
+    }
+
+    /// The fields of a 202: the identifier, the state, and why when it is `not-shown`.
+    private func fields(_ alert: CAPAlert, _ state: String, _ reason: String?) -> [String: String] {
+        var fields = ["identifier": alert.identifier, "state": state]
+        if let reason { fields["reason"] = reason }
+        return fields
+    }
+
+    /// The state a kept message is in, and why when it is `not-shown` or a Cancel left something
+    /// on screen: the same words whether it was just accepted or arrives again.
+    private func outcome(of alert: CAPAlert, in book: AlertBook, at now: Date) -> (state: String, reason: String?) {
+        if alert.msgType == .cancel {
+            if let why = book.whyNotShown(alert) { return ("not-shown", why) }
+            return ("cancelled", book.withdrawal(by: alert).note)
         }
-        if state == "not-shown", fields["reason"] == nil {
-            fields["reason"] = trial.isWithdrawn(alert)
-                ? "an Update or Cancel received earlier withdrew this message"
-                : "no info block applies to this box: their areas do not contain its location (alerts.location) and name none of its geocodes"
-        }
-        fields["state"] = state
-        return answer(202, "accepted", fields["reason"], fields: fields)
+        let state = state(of: alert, in: book, at: now)
+        guard state == "not-shown" else { return (state, nil) }
+        if let why = book.whyNotShown(alert) { return (state, why) }
+        if book.isWithdrawn(alert) { return (state, "an Update or Cancel received earlier withdrew this message") }
+        return (state, "no info block applies to this box: their areas do not contain its location (alerts.location) and name none of its geocodes")
     }
 
     /// `active`, `scheduled`, `not-shown`, `cancelled` (a Cancel), or `expired`.

@@ -6,12 +6,22 @@ public enum CertificateFile {
     /// Why `path` is not such a file, in words for the operator; nil when it is one. Checked
     /// before any connection, so a typo is not reported as a TLS failure at every target.
     public static func problem(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let why = FileManager.default.fileExists(atPath: path) ? "permission denied, or not a file" : "no such file"
-            return "cannot read the CA file \(path): \(why)"
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            return "cannot read the CA file \(path): no such file"
         }
-        guard String(decoding: data.prefix(1 << 20), as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
-            return "\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----): give the certificate of the CA that signed the server's, never a private key"
+        guard !isFolder.boolValue, let handle = FileHandle(forReadingAtPath: path) else {
+            return "cannot read the CA file \(path): \(isFolder.boolValue ? "it is a folder" : "permission denied")"
+        }
+        defer { try? handle.close() }
+        // A CA bundle is a few hundred KiB at most; /dev/zero must not be read for ever.
+        let data = (try? handle.read(upToCount: 4 << 20)) ?? Data()
+        let text = String(decoding: data, as: UTF8.self)
+        if text.contains("PRIVATE KEY-----") {
+            return "\(path) holds a private key: give only the CA's certificate (-----BEGIN CERTIFICATE-----), and keep the key off the box"
+        }
+        guard text.contains("-----BEGIN CERTIFICATE-----") else {
+            return "\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----): give the certificate of the CA that signed the server's"
         }
         return nil
     }

@@ -868,11 +868,19 @@ private struct ConfigWalker: NodeWalker {
             for n in nodes {
                 // Repeats are found by the URL as written, so they show with the feeds' other problems.
                 if let urlNode = n.mapping?["url"], let url = urlNode.scalar?.string {
-                    if let line = firstLine[url] {
+                    // Scheme and host are compared without case, as URLs are.
+                    var key = url
+                    if var parts = URLComponents(string: url) {
+                        let (scheme, host) = (parts.scheme?.lowercased(), parts.host?.lowercased())
+                        parts.scheme = scheme
+                        parts.host = host
+                        key = parts.string ?? url
+                    }
+                    if let line = firstLine[key] {
                         fail(urlNode, "feed \(url) is listed twice (first at line \(line)): each feed is polled once")
                         continue
                     }
-                    firstLine[url] = n.mark?.line ?? 0
+                    firstLine[key] = n.mark?.line ?? 0
                 }
                 if let feed = feed(n) { result.feeds.append(feed) }
             }

@@ -197,7 +197,10 @@ public struct HTTPFanOut: Sendable {
         set(oshirase_curl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
         set(oshirase_curl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
         if let caFile = options.caFile {
+            // Instead of the system's trust, not in addition: Debian's libcurl also reads the
+            // folder /etc/ssl/certs by default, which would let any public CA vouch for the host.
             set(oshirase_curl_setopt_ptr(easy, CURLOPT_CAINFO, caFile))
+            set(oshirase_curl_setopt_ptr(easy, CURLOPT_CAPATH, nil))
         }
         // Left unset, libcurl reads http_proxy, https_proxy, all_proxy and no_proxy itself.
         if let proxy = options.proxy {

@@ -46,8 +46,9 @@ public struct HTTPFanOutOptions: Sendable {
     /// The `User-Agent` header.
     public var userAgent: String = "oshirase"
     /// A PEM file of the certificate authorities to trust for https (a city's own CA), instead
-    /// of the system's bundle (`/etc/ssl/certs/ca-certificates.crt`); nil: the system's.
-    /// Certificates and host names are always verified.
+    /// of the system's trust store (neither `/etc/ssl/certs/ca-certificates.crt` nor the folder
+    /// `/etc/ssl/certs` is then consulted); nil: the system's. Certificates and host names are
+    /// always verified.
     public var caFile: String?
 
     /// The defaults: 5 s to connect, 20 s in all, 2 retries, 32 at once.

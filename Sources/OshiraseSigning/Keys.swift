@@ -195,13 +195,14 @@ public enum KeyID {
         return nil
     }
 
-    /// A key id a request claimed, as it may be shown (answers, logs, the audit): at most 64
-    /// characters, each a–z, 0–9 or '-', anything else '?'. Anyone can claim anything; this
+    /// A key id a request claimed, as it may be shown (answers, logs, the audit): its first 64
+    /// bytes, each a–z, 0–9 or '-', any other byte '?'. Anyone can claim anything; this
     /// keeps text a stranger chose out of what people read.
     public static func shown(_ claimed: String) -> String {
-        String(claimed.prefix(maximumLength).map { c -> Character in
-            ("a"..."z").contains(c) || ("0"..."9").contains(c) || c == "-" ? c : "?"
-        })
+        // Byte by byte: a Character can be a letter with any number of combining marks after it.
+        String(decoding: claimed.utf8.prefix(maximumLength).map { byte -> UInt8 in
+            (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2d ? byte : 0x3f
+        }, as: UTF8.self)
     }
 }
 

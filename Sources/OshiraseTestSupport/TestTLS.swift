@@ -14,7 +14,7 @@ public enum TestTLS {
     /// The CA that signed the server certificate: what a client passes to trust the test server.
     public static var caFile: String { folder + "/ca.pem" }
 
-    /// A CA that signed nothing the tests serve: trusting only it must fail the handshake.
+    /// A CA that signed nothing the tests serve: trusting it (instead of the system's) must fail the handshake.
     public static var otherCAFile: String { folder + "/other-ca.pem" }
 
     /// A server configuration with the certificate for 127.0.0.1 and localhost.

@@ -132,7 +132,7 @@ struct Report: ParsableCommand {
             try store.forEachAuditEntry(from: start, to: end) { a in
                 let fields = [Self.instant(a.time, in: zone), a.keyID ?? "", a.source, a.outcome, String(a.status),
                               a.identifier ?? "", a.reason ?? ""]
-                out.write(fields.map(Self.csvField).joined(separator: ",") + "\n")
+                out.write(fields.map { Self.csvField(Self.inert($0)) }.joined(separator: ",") + "\n")
             }
         case .json:
             func optional(_ text: String?) -> String { text.map(jsonString) ?? "null" }
@@ -191,6 +191,14 @@ struct Report: ParsableCommand {
         digits = String(repeating: "0", count: 3 - digits.count) + digits
         while digits.hasSuffix("0") { digits.removeLast() }
         return "\(ms < 0 && whole == 0 ? "-" : "")\(whole).\(digits)"
+    }
+
+    /// A field a spreadsheet will not run as a formula: one starting with `=`, `+`, `-`, `@`, a
+    /// tab or a carriage return gets a leading `'`. For the audit, whose reasons can quote what a
+    /// stranger sent.
+    static func inert(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return text }
+        return "'" + text
     }
 
     /// RFC 4180: a field with a comma, a double quote or a line break is quoted, its quotes doubled.

@@ -194,7 +194,7 @@ struct PushCommandTests {
         let cancel = try Self.oshirase(["push", "cancel.xml", "--to", "http://127.0.0.1:\(port)", "--key", "city.key",
                                         "--journal", ws.path("sent.jsonl")], in: ws)
         let row = try #require(Self.row(cancel, startingWith: "http://127.0.0.1:\(port)/v1/alerts"), "\(cancel)")
-        #expect(row[1] == "202" && row[2].hasPrefix("accepted: not-shown (a Cancel withdraws only its own sender's messages"), "\(row)")
+        #expect(row[1] == "202" && row[2].hasPrefix("accepted: not-shown (somebody-else cannot withdraw messages of bousai@city.sapporo.jp"), "\(row)")
         #expect(try Self.listedAlerts(port: port).map(\.identifier) == [identifier], "still on screen")
     }
 

@@ -59,6 +59,14 @@ struct PushAnswerTests {
         #expect(audit.map(\.keyID) == ["????????????http???evil?example??"], "no '=', quote or capital survives into the audit")
         #expect(audit.first?.reason?.contains("HYPERLINK") == false, "nor into the reason: \(audit.first?.reason ?? "")")
         #expect(answer.fields["reason"]?.contains("'????????????http???evil?example??'") == true, "\(answer.fields)")
+
+        // One Character can be 'a' and 80,000 combining marks: still 64 bytes at most.
+        let marks = "a" + String(repeating: "\u{0333}", count: 40_000)
+        _ = await center.push(body: body, headers: ["Oshirase-Key": marks, "Oshirase-Timestamp": "1", "Oshirase-Signature": "AAAA"],
+                              source: "192.0.2.7")
+        let second = try store.auditEntries(from: .distantPast, to: .distantFuture).last
+        #expect(second?.keyID == "a" + String(repeating: "?", count: 63), "\(second?.keyID?.utf8.count ?? 0) bytes")
+        #expect((second?.reason?.utf8.count ?? 0) < 300)
     }
 
     @Test func aMessageNotShownHereSaysWhyInTheAnswer() async throws {
@@ -83,5 +91,64 @@ struct PushAnswerTests {
             <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>test-1</identifier><sender>bousai@city.sapporo.jp</sender><sent>\(sent)</sent><status>Test</status><msgType>Alert</msgType><scope>Public</scope><info><category>Safety</category><event>試験</event><urgency>Unknown</urgency><severity>Minor</severity><certainty>Unknown</certainty><headline>配信試験</headline></info></alert>
             """)
         #expect(test.fields["state"] == "not-shown" && test.fields["reason"]?.contains("status Test") == true, "\(test)")
+    }
+
+    @Test func aCancelSaysWhatItLeftOnScreenNowAndWhenItComesAgain() async throws {
+        let key = try SigningKey.generate(keyID: "cityhall-2026")
+        let clock = ManualClock(Date())
+        var config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
+        config.policy.showsExercises = true
+        let folder = try PlaylistFolder()
+        let center = AlertCenter(config: config, store: try ProofOfPlayStore(directory: folder.path + "/state"), clock: clock,
+                                 logger: quietLogger)
+        func push(_ body: [UInt8]) async throws -> PushAnswer {
+            clock.advance(by: 1)  // a fresh signature each time
+            return await center.push(body: body, headers: try PushEnvelope.sign(body: body, key: key,
+                                     timestamp: Int64(clock.now().timeIntervalSince1970)).httpHeaders, source: "127.0.0.1")
+        }
+        let sent = Instant.format(clock.now(), in: .tokyo)
+        func cancel(_ id: String, status: String, references: String) -> [UInt8] {
+            Array("""
+                <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>\(id)</identifier><sender>bousai@city.sapporo.jp</sender><sent>\(sent)</sent><status>\(status)</status><msgType>Cancel</msgType><scope>Public</scope><references>\(references)</references></alert>
+                """.utf8)
+        }
+        #expect(try await push(freshAlert(identifier: "order-1", sent: clock.now())).fields["state"] == "active")
+        let order = "bousai@city.sapporo.jp,order-1,\(sent)"
+
+        // A drill's Cancel naming the real order by mistake leaves it on screen, and says so.
+        let drill = cancel("drill-cancel", status: "Exercise", references: order)
+        let first = try await push(drill)
+        #expect(first.status == 202 && first.fields["state"] == "not-shown", "\(first)")
+        #expect(first.fields["reason"] == "an Exercise Cancel withdraws only exercises, not order-1 (Actual); nothing was withdrawn")
+        let again = try await push(drill)
+        #expect(again.fields == first.fields, "the same words when the same Cancel comes again")
+        #expect(center.listing().map(\.identifier) == ["order-1"])
+
+        // Its own order and another sender's: the own one goes; the answer names what stayed.
+        let mixed = try await push(cancel("real-cancel", status: "Actual",
+                                          references: "\(order) someone@example.org,their-1,\(sent)"))
+        #expect(mixed.fields["state"] == "cancelled", "\(mixed)")
+        #expect(mixed.fields["reason"] == "bousai@city.sapporo.jp cannot withdraw messages of someone@example.org: a sender withdraws only its own")
+        #expect(center.listing().isEmpty)
+    }
+
+    @Test func whenTheSignatureCannotBeRecordedTheSameRequestIsTakenLater() async throws {
+        let key = try SigningKey.generate(keyID: "cityhall-2026")
+        let folder = try PlaylistFolder()
+        let store = try ProofOfPlayStore(directory: folder.path + "/state")
+        let clock = ManualClock(Date())
+        let config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
+        let center = AlertCenter(config: config, store: store, clock: clock, logger: quietLogger)
+        let body = freshAlert(identifier: "sapporo-sig-503", sent: clock.now())
+        let headers = try PushEnvelope.sign(body: body, key: key, timestamp: Int64(clock.now().timeIntervalSince1970)).httpHeaders
+        let other = try DatabaseQueue(path: store.databasePath)
+        try await other.write { db in
+            try db.execute(sql: "CREATE TRIGGER refuse_signatures BEFORE INSERT ON alert_signature BEGIN SELECT RAISE(FAIL, 'disk full (test)'); END")
+        }
+        let failed = await center.push(body: body, headers: headers, source: "127.0.0.1")
+        #expect(failed.status == 503, "\(failed)")
+        try await other.write { db in try db.execute(sql: "DROP TRIGGER refuse_signatures") }
+        let again = await center.push(body: body, headers: headers, source: "127.0.0.1")
+        #expect(again.status == 202, "the in-memory guard gave the signature back too: \(again)")
     }
 }

@@ -120,7 +120,16 @@ struct FeedsConfigTests {
         let missing = try configProblem(AlertsConfigTests.head + "  feeds:\n    - url: https://example.org/cap.xml\n      ca: \(folder.path)/nothing.pem\n")
         expect(missing, at: 11, 11, "cannot read the CA file", "no such file")
         let notCertificate = try configProblem(AlertsConfigTests.head + "  feeds:\n    - url: https://example.org/cap.xml\n      ca: \(key)\n")
-        expect(notCertificate, at: 11, 11, "holds no PEM certificate", "never a private key")
+        expect(notCertificate, at: 11, 11, "holds a private key")
+        let both = folder.appendingPathComponent("both.pem").path
+        try Data(("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+                  + "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n").utf8).write(to: URL(fileURLWithPath: both))
+        expect(try configProblem(AlertsConfigTests.head + "  feeds:\n    - url: https://example.org/cap.xml\n      ca: \(both)\n"),
+               at: 11, 11, "holds a private key")
+        expect(try configProblem(AlertsConfigTests.head + "  feeds:\n    - url: https://example.org/cap.xml\n      ca: /dev/zero\n"),
+               at: 11, 11, "holds no PEM certificate")
+        expect(try configProblem(AlertsConfigTests.head + "  feeds:\n    - url: https://example.org/cap.xml\n      ca: \(folder.path)\n"),
+               at: 11, 11, "it is a folder")
     }
 
     @Test func sendersProxiesAndRepeatedFeedsAreChecked() throws {
@@ -129,7 +138,7 @@ struct FeedsConfigTests {
                 - url: https://bousai.city.sapporo.jp/cap/index.atom
                   senders: ["bousai@city.sapporo.jp", "札幌市 危機管理局", "bousai@city.sapporo.jp"]
                   proxy: ftp://proxy.city.lan
-                - url: https://bousai.city.sapporo.jp/cap/index.atom
+                - url: HTTPS://Bousai.City.Sapporo.jp/cap/index.atom
             """)
         #expect(problems.count == 4, "\(problems.map(\.description))")
         guard problems.count == 4 else { return }

@@ -78,14 +78,10 @@ func withFeedServer(tls: Bool = false, signed: [UInt8], headers: [String: String
 @Suite("Alert feeds")
 struct FeedTests {
     @Test func aSignedEntryIsShownAnUnsignedOneOverHTTPIsRefusedAndAnUnchangedIndexIsA304() async throws {
-        let key = try SigningKey.generate(keyID: "cityhall-2026")
-        let folder = try PlaylistFolder()
-        let store = try ProofOfPlayStore(directory: folder.path + "/state")
-        let clock = ManualClock(Date())
-        let config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
-        let center = AlertCenter(config: config, store: store, clock: clock, logger: quietLogger)
+        let box = try TrustingCenter()
+        let (center, store, clock) = (box.center, try #require(box.store), box.clock)
         let signed = freshAlert(identifier: "feed-signed", sent: clock.now())
-        let headers = try PushEnvelope.sign(body: signed, key: key, timestamp: Int64(clock.now().timeIntervalSince1970 - 3600)).httpHeaders
+        let headers = try box.envelope(signed, at: clock.now().addingTimeInterval(-3600))
         let unsigned = freshAlert(identifier: "feed-unsigned", sent: clock.now())
         try await withFeedServer(signed: signed, headers: headers, unsigned: unsigned) { port, log in
             let poller = Mutex(FeedPoller(feed: FeedConfig(url: "http://127.0.0.1:\(port)/index.atom", interval: 60)))
@@ -112,12 +108,10 @@ struct FeedTests {
     }
 
     @Test func anEntryThatFailedIsFetchedAgainThoughTheIndexDidNotChange() async throws {
-        let key = try SigningKey.generate(keyID: "cityhall-2026")
-        let clock = ManualClock(Date())
-        let config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
-        let center = AlertCenter(config: config, store: nil, clock: clock, logger: quietLogger)
+        let box = try TrustingCenter(stored: false)
+        let (center, clock) = (box.center, box.clock)
         let signed = freshAlert(identifier: "feed-retried", sent: clock.now())
-        let headers = try PushEnvelope.sign(body: signed, key: key, timestamp: Int64(clock.now().timeIntervalSince1970)).httpHeaders
+        let headers = try box.envelope(signed)
         try await withFeedServer(signed: signed, headers: headers, unsigned: freshAlert(identifier: "x", sent: clock.now()),
                                  failSignedTimes: 1) { port, log in
             let poller = Mutex(FeedPoller(feed: FeedConfig(url: "http://127.0.0.1:\(port)/index.atom", interval: 60)))

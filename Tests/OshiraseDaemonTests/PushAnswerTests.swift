@@ -9,20 +9,46 @@ import OshiraseStore
 import OshiraseTestSupport
 import Testing
 
+/// An alert centre trusting one new key, on a manual clock, with a store in a new folder (or
+/// none): the setting most alert tests start from.
+struct TrustingCenter {
+    let key: SigningKey
+    let clock = ManualClock(Date())
+    let folder: PlaylistFolder
+    let store: ProofOfPlayStore?
+    let center: AlertCenter
+
+    init(stored: Bool = true, _ adjust: (inout AlertsConfig) -> Void = { _ in }) throws {
+        key = try SigningKey.generate(keyID: "cityhall-2026")
+        folder = try PlaylistFolder()
+        store = stored ? try ProofOfPlayStore(directory: folder.path + "/state") : nil
+        var config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
+        adjust(&config)
+        center = AlertCenter(config: config, store: store, clock: clock, logger: quietLogger)
+    }
+
+    /// The envelope for `body`, signed at the clock's time (or `time`).
+    func envelope(_ body: [UInt8], at time: Date? = nil) throws -> [String: String] {
+        try PushEnvelope.sign(body: body, key: key, timestamp: Int64((time ?? clock.now()).timeIntervalSince1970)).httpHeaders
+    }
+
+    /// Pushes `body` signed now, after moving the clock on a second so each signature is new.
+    func push(_ body: [UInt8]) async throws -> PushAnswer {
+        clock.advance(by: 1)
+        return await center.push(body: body, headers: try envelope(body), source: "127.0.0.1")
+    }
+}
+
 /// What a box answers and keeps: a push it could not store (503) leaves nothing behind, not the
 /// alert and not its signature, so a relay that cannot sign anew may send the very same request
 /// again; the audit holds no stranger's text; a message not shown here says why.
 @Suite("Push answers: a failing store, what the audit keeps, why a message is not shown")
 struct PushAnswerTests {
     @Test func theSameSignedRequestIsTakenAfterA503AndIsAReplayOnlyOnceStored() async throws {
-        let key = try SigningKey.generate(keyID: "cityhall-2026")
-        let folder = try PlaylistFolder()
-        let store = try ProofOfPlayStore(directory: folder.path + "/state")
-        let clock = ManualClock(Date())
-        let config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
-        let center = AlertCenter(config: config, store: store, clock: clock, logger: quietLogger)
-        let body = freshAlert(identifier: "sapporo-503", sent: clock.now())
-        let headers = try PushEnvelope.sign(body: body, key: key, timestamp: Int64(clock.now().timeIntervalSince1970)).httpHeaders
+        let box = try TrustingCenter()
+        let (center, store) = (box.center, try #require(box.store))
+        let body = freshAlert(identifier: "sapporo-503", sent: box.clock.now())
+        let headers = try box.envelope(body)
 
         // Another connection makes every new alert message fail to insert, as a full disk would.
         let other = try DatabaseQueue(path: store.databasePath)
@@ -70,17 +96,9 @@ struct PushAnswerTests {
     }
 
     @Test func aMessageNotShownHereSaysWhyInTheAnswer() async throws {
-        let key = try SigningKey.generate(keyID: "cityhall-2026")
-        let clock = ManualClock(Date())
-        var config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
-        config.policy.location = CAPPoint(latitude: 43.0621, longitude: 141.3544)  // 札幌市役所
-        let center = AlertCenter(config: config, store: nil, clock: clock, logger: quietLogger)
-        func push(_ text: String) async throws -> PushAnswer {
-            let body = Array(text.utf8)
-            return await center.push(body: body, headers: try PushEnvelope.sign(body: body, key: key,
-                                     timestamp: Int64(clock.now().timeIntervalSince1970)).httpHeaders, source: "127.0.0.1")
-        }
-        let sent = Instant.format(clock.now(), in: .tokyo)
+        let box = try TrustingCenter(stored: false) { $0.policy.location = CAPPoint(latitude: 43.0621, longitude: 141.3544) }  // 札幌市役所
+        func push(_ text: String) async throws -> PushAnswer { try await box.push(Array(text.utf8)) }
+        let sent = Instant.format(box.clock.now(), in: .tokyo)
         // 旭川 (Asahikawa), 120 km from the box: a 10 km circle there does not reach Sapporo.
         let asahikawa = try await push("""
             <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>asahikawa-1</identifier><sender>bousai@city.asahikawa.hokkaido.jp</sender><sent>\(sent)</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope><info><category>Met</category><event>大雪</event><urgency>Expected</urgency><severity>Moderate</severity><certainty>Likely</certainty><headline>大雪警報</headline><area><areaDesc>旭川市</areaDesc><circle>43.7706,142.3650 10</circle></area></info></alert>
@@ -94,25 +112,16 @@ struct PushAnswerTests {
     }
 
     @Test func aCancelSaysWhatItLeftOnScreenNowAndWhenItComesAgain() async throws {
-        let key = try SigningKey.generate(keyID: "cityhall-2026")
-        let clock = ManualClock(Date())
-        var config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
-        config.policy.showsExercises = true
-        let folder = try PlaylistFolder()
-        let center = AlertCenter(config: config, store: try ProofOfPlayStore(directory: folder.path + "/state"), clock: clock,
-                                 logger: quietLogger)
-        func push(_ body: [UInt8]) async throws -> PushAnswer {
-            clock.advance(by: 1)  // a fresh signature each time
-            return await center.push(body: body, headers: try PushEnvelope.sign(body: body, key: key,
-                                     timestamp: Int64(clock.now().timeIntervalSince1970)).httpHeaders, source: "127.0.0.1")
-        }
-        let sent = Instant.format(clock.now(), in: .tokyo)
+        let box = try TrustingCenter { $0.policy.showsExercises = true }
+        let center = box.center
+        func push(_ body: [UInt8]) async throws -> PushAnswer { try await box.push(body) }
+        let sent = Instant.format(box.clock.now(), in: .tokyo)
         func cancel(_ id: String, status: String, references: String) -> [UInt8] {
             Array("""
                 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>\(id)</identifier><sender>bousai@city.sapporo.jp</sender><sent>\(sent)</sent><status>\(status)</status><msgType>Cancel</msgType><scope>Public</scope><references>\(references)</references></alert>
                 """.utf8)
         }
-        #expect(try await push(freshAlert(identifier: "order-1", sent: clock.now())).fields["state"] == "active")
+        #expect(try await push(freshAlert(identifier: "order-1", sent: box.clock.now())).fields["state"] == "active")
         let order = "bousai@city.sapporo.jp,order-1,\(sent)"
 
         // A drill's Cancel naming the real order by mistake leaves it on screen, and says so.
@@ -133,14 +142,10 @@ struct PushAnswerTests {
     }
 
     @Test func whenTheSignatureCannotBeRecordedTheSameRequestIsTakenLater() async throws {
-        let key = try SigningKey.generate(keyID: "cityhall-2026")
-        let folder = try PlaylistFolder()
-        let store = try ProofOfPlayStore(directory: folder.path + "/state")
-        let clock = ManualClock(Date())
-        let config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
-        let center = AlertCenter(config: config, store: store, clock: clock, logger: quietLogger)
-        let body = freshAlert(identifier: "sapporo-sig-503", sent: clock.now())
-        let headers = try PushEnvelope.sign(body: body, key: key, timestamp: Int64(clock.now().timeIntervalSince1970)).httpHeaders
+        let box = try TrustingCenter()
+        let (center, store) = (box.center, try #require(box.store))
+        let body = freshAlert(identifier: "sapporo-sig-503", sent: box.clock.now())
+        let headers = try box.envelope(body)
         let other = try DatabaseQueue(path: store.databasePath)
         try await other.write { db in
             try db.execute(sql: "CREATE TRIGGER refuse_signatures BEFORE INSERT ON alert_signature BEGIN SELECT RAISE(FAIL, 'disk full (test)'); END")

@@ -33,6 +33,12 @@ struct Render: ParsableCommand {
     @Option(help: "A privacy notice at the foot of the kiosk's temperature panel (one or two short lines; a line break starts the second).")
     var notice: String?
 
+    @Option(help: "LED walls only: the brightness in percent (1–100) the wall's schedule gives at --at; default 100.")
+    var brightness: Double?
+
+    @Option(help: "LED walls only: cie1931 (default, as the box does) or none, as the display's `gamma` in the config.")
+    var gamma: String?
+
     func validate() throws {
         if playlists.isEmpty { throw ValidationError("give at least one playlist file") }
         let ext = (output as NSString).pathExtension.lowercased()
@@ -43,6 +49,24 @@ struct Render: ParsableCommand {
         if let notice, notice.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("--notice is empty: give the notice's text, or leave the option out")
         }
+        if let brightness, !(1...100).contains(brightness) {
+            throw ValidationError("--brightness \(brightness) is out of range: give 1 to 100 (percent)")
+        }
+        if let gamma, gamma != "cie1931" && gamma != "none" {
+            throw ValidationError("--gamma '\(gamma)' is not a curve: give cie1931 or none")
+        }
+    }
+
+    /// What an LED wall's output does to the frame, as the box does it: full brightness and CIE
+    /// 1931 gamma unless told otherwise; nil on other displays.
+    func light(for profile: DisplayProfile) throws -> LightOutput? {
+        guard profile.kind == .led else {
+            if brightness != nil || gamma != nil {
+                throw ValidationError("--brightness and --gamma apply to LED walls only: use --display led-vision")
+            }
+            return nil
+        }
+        return LightOutput(brightness: (brightness ?? 100) / 100, cieGamma: (gamma ?? "cie1931") == "cie1931")
     }
 
     /// The panel state `--temperature` asks for.
@@ -79,9 +103,10 @@ struct Render: ParsableCommand {
             }
             scene.panelNotice = notice
         }
+        let light = try light(for: profile)
         let renderer = Renderer(phraseModel: loadPhraseModel())
         if !alert.isEmpty { scene.alert = try alertOverlay(at: instant, profile: profile) }
-        try renderer.withFrame(scene) { pixels, problems in
+        try renderer.withFrame(scene, light: light) { pixels, problems in
             for problem in problems { printError("oshirase: warning: \(problem)") }
             do {
                 try ImageEncoder.write(pixels, toPath: output)

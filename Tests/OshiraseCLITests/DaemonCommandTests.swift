@@ -175,6 +175,56 @@ struct DaemonCommandTests {
 
         """
 
+    @Test("render of an LED wall is the frame the box shows: the same gamma, and --brightness darkens it",
+          .timeLimit(.minutes(1)))
+    func renderOfAnLEDWallMatchesTheBox() async throws {
+        let ws = try Workspace()
+        // One still item, no ticker and no clock: every instant of the hour looks the same.
+        try ws.write("playlists/wall.yaml", """
+            name: 地下鉄大通駅 LEDビジョン
+            layout: full
+            items:
+              - id: snow-festival
+                announcement:
+                  category: info
+                  title: さっぽろ雪まつり
+                  body: 2月4日から11日まで大通公園で開催
+                duration: 1h
+            """)
+        let (daemon, port) = try await Self.startDaemon(in: ws, displays: """
+              - name: led-wall
+                profile: led-vision
+                output: { kind: memory }
+            """)
+        defer { daemon.kill() }
+        let shot = try await poll("a frame of the wall", timeout: .seconds(15), context: { daemon.output }) {
+            let answer = try httpGet(port: port, "/v1/screenshot?display=led-wall")
+            return answer.status == 200 ? answer.body : nil
+        }
+        let now = ISO8601DateFormatter().string(from: Date())
+        let render = try ws.run("render", "playlists/wall.yaml", "--display", "led-vision", "--at", now, "--output", "wall.png")
+        #expect(render.status == 0, "\(render)")
+        let box = try ImageDecoder.decode(shot).bitmap
+        let rendered = try decodeOutput(ws.path("wall.png")).bitmap
+        #expect(box.pixels == rendered.pixels, "the box applies CIE 1931 gamma at 100 %; so does render")
+
+        let plain = try ws.run("render", "playlists/wall.yaml", "--display", "led-vision", "--at", now, "--gamma", "none", "--output", "plain.png")
+        let dim = try ws.run("render", "playlists/wall.yaml", "--display", "led-vision", "--at", now, "--brightness", "30", "--output", "dim.png")
+        #expect(plain.status == 0 && dim.status == 0, "\(plain)\n\(dim)")
+        func mean(_ b: Bitmap) -> Double {
+            var sum = 0
+            for y in stride(from: 0, to: b.height, by: 2) { for x in stride(from: 0, to: b.width, by: 2) {
+                let p = b.pixel(x: x, y: y)
+                sum += Int(p.r) + Int(p.g) + Int(p.b)
+            } }
+            return Double(sum)
+        }
+        #expect(try decodeOutput(ws.path("plain.png")).bitmap.pixels != rendered.pixels)
+        #expect(try mean(decodeOutput(ws.path("dim.png")).bitmap) < 0.5 * mean(rendered))
+        let lcd = try ws.run("render", "playlists/wall.yaml", "--at", now, "--brightness", "30")
+        #expect(lcd.status != 0 && lcd.stderr.contains("apply to LED walls only"), "\(lcd)")
+    }
+
     @Test("run serves status and screenshots of every display, and stops with exit 0 on SIGTERM",
           .timeLimit(.minutes(1)))
     func runServesEveryDisplayAndStopsOnSIGTERM() async throws {

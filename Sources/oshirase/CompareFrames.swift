@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import OshiraseImaging
+
+/// `oshirase compare-frames` (hidden, for `scripts/e2e-box`): how closely screens captured from
+/// the emulated box match frames `oshirase render` made of the same instants.
+struct CompareFrames: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare-frames",
+        abstract: "Compare captured screens (PPM or PNG) with reference frames (for scripts/e2e-box).",
+        discussion: """
+            Each capture is compared with every --reference placed at --offset; the best one \
+            counts. A pixel matches when each colour channel is within --tolerance levels. With \
+            --outside-black, the capture outside the reference's rectangle must be black too. One \
+            line per capture; exit 1 when any capture's share is below --minimum.
+            """,
+        shouldDisplay: false)
+
+    @Option(help: "A frame the capture should show (PNG); repeat for frames either of which may be on screen.")
+    var reference: [String] = []
+
+    @Argument(help: "Captured screens: PPM (QEMU screendump) or PNG.")
+    var captures: [String] = []
+
+    @Option(help: "Where the reference's top-left corner sits in the capture: X,Y.")
+    var offset = "0,0"
+
+    @Option(help: "Levels per channel a pixel may differ by and still match.")
+    var tolerance = 8
+
+    @Option(help: "The least share of matching pixels, in percent.")
+    var minimum = 99.5
+
+    @Flag(help: "Also require the capture outside the reference's rectangle to be black.")
+    var outsideBlack = false
+
+    func validate() throws {
+        if reference.isEmpty { throw ValidationError("give at least one --reference frame") }
+        if captures.isEmpty { throw ValidationError("give at least one capture") }
+        if !(0...255).contains(tolerance) { throw ValidationError("--tolerance must be 0 to 255 levels") }
+        if !(0...100).contains(minimum) { throw ValidationError("--minimum must be 0 to 100 (percent)") }
+        _ = try parsedOffset()
+    }
+
+    func parsedOffset() throws -> (x: Int, y: Int) {
+        let parts = offset.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let x = parts[0], let y = parts[1], x >= 0, y >= 0 else {
+            throw ValidationError("--offset '\(offset)' is not X,Y in pixels, e.g. 100,60")
+        }
+        return (x, y)
+    }
+
+    func run() throws {
+        let at = try parsedOffset()
+        let references = try reference.map { ($0, try Self.load($0)) }
+        var failed = 0
+        for path in captures {
+            let capture = try Self.load(path)
+            var best: (name: String, result: FrameComparison)?
+            for (name, frame) in references {
+                let result = try FrameComparison.compare(frame, with: capture, at: at, tolerance: tolerance)
+                if best == nil || result.share > (best?.result.share ?? 0) { best = (name, result) }
+            }
+            guard let best else { continue }
+            var line = "\(path): \(best.result) like \((best.name as NSString).lastPathComponent)"
+            var ok = best.result.share >= minimum
+            if outsideBlack, let first = references.first?.1 {
+                let around = FrameComparison.surroundings(of: capture, outside: at, size: (first.width, first.height), tolerance: tolerance)
+                line += "; outside it \(around)"
+                ok = ok && around.share >= minimum
+            }
+            print(line + (ok ? "" : "  BELOW \(minimum) %"))
+            if !ok { failed += 1 }
+        }
+        if failed > 0 {
+            printError("oshirase: error: \(failed) of \(captures.count) capture(s) do not match within \(tolerance) levels on \(minimum) % of pixels")
+            throw ExitCode.failure
+        }
+    }
+
+    /// A PNG or PPM file as a bitmap.
+    static func load(_ path: String) throws -> Bitmap {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read \(path)")
+        }
+        let bytes = [UInt8](data)
+        do {
+            if bytes.starts(with: Array("P6".utf8)) { return try PPM.decode(bytes) }
+            return try ImageDecoder.decode(bytes).bitmap
+        } catch {
+            throw ValidationError("\(path): \(error)")
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Testing
+@testable import OshiraseImaging
+
+/// The measure the emulated box is judged by: captured screens against rendered frames.
+@Suite("Frame comparison")
+struct FrameComparisonTests {
+    /// A P6 file of `width`×`height` pixels, each `pixel(x, y)`.
+    static func ppm(_ width: Int, _ height: Int, _ pixel: (Int, Int) -> (UInt8, UInt8, UInt8)) -> [UInt8] {
+        var bytes = Array("P6\n\(width) \(height)\n255\n".utf8)
+        for y in 0..<height { for x in 0..<width { let p = pixel(x, y); bytes += [p.0, p.1, p.2] } }
+        return bytes
+    }
+
+    @Test func aPPMDecodesToOpaquePixels() throws {
+        let bitmap = try PPM.decode(Self.ppm(3, 2) { x, y in (UInt8(x * 10), UInt8(y * 20), 0x5C) })
+        #expect(bitmap.width == 3 && bitmap.height == 2)
+        #expect(bitmap.pixel(x: 2, y: 1) == (20, 20, 0x5C, 255))
+    }
+
+    @Test func aBrokenPPMIsAnErrorNotACrash() {
+        for bytes in [Array("P5\n2 2\n255\n".utf8), Array("P6\n2\n".utf8), Array("P6\n2 2\n65535\n".utf8),
+                      Array("P6\n2 2\n255\n\u{1}\u{2}".utf8), Array("P6\n99999999 99999999\n255\n".utf8), []] {
+            #expect(throws: ImageError.self) { try PPM.decode(bytes) }
+        }
+    }
+
+    @Test func sharesCountPixelsWithinTheToleranceOnEveryChannel() throws {
+        let reference = Bitmap(width: 10, height: 10, fill: (100, 100, 100, 255))
+        // 95 pixels off by 8 on red (match), 5 off by 9 on blue (no match).
+        let capture = try PPM.decode(Self.ppm(10, 10) { x, y in y == 9 && x < 5 ? (100, 100, 109) : (108, 100, 100) })
+        let result = try FrameComparison.compare(reference, with: capture, tolerance: 8)
+        #expect(result.pixels == 100 && result.matching == 95 && result.largestDifference == 9)
+        #expect(result.description == "95.00 % of 100 pixels within 8 levels (largest difference 9)")
+    }
+
+    @Test func aRegionIsComparedAtItsOffsetAndTheRestMustBeBlack() throws {
+        let wall = Bitmap(width: 4, height: 3, fill: (200, 0, 0, 255))
+        let capture = try PPM.decode(Self.ppm(10, 8) { x, y in (2...5).contains(x) && (1...3).contains(y) ? (200, 0, 0) : (0, 0, 0) })
+        #expect(try FrameComparison.compare(wall, with: capture, at: (2, 1), tolerance: 0).share == 100)
+        #expect(try FrameComparison.compare(wall, with: capture, at: (0, 0), tolerance: 0).share < 50)
+        let around = FrameComparison.surroundings(of: capture, outside: (2, 1), size: (4, 3), tolerance: 0)
+        #expect(around.pixels == 80 - 12 && around.share == 100)
+        #expect(throws: ImageError.self) { try FrameComparison.compare(wall, with: capture, at: (8, 0), tolerance: 0) }
+    }
+
+    @Test func nearlyPerfectIsNotRoundedUpToAHundred() {
+        let result = FrameComparison(pixels: 100_000, matching: 99_999, largestDifference: 30, tolerance: 8)
+        #expect(result.description.hasPrefix("99.99 %"))
+    }
+}

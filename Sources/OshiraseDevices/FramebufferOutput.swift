@@ -5,9 +5,11 @@ import OshiraseImaging
 /// Geometry and pixel format come from the device; `line_length` is the stride. When the virtual
 /// screen has room for a second buffer and the driver can pan (`yres_virtual ≥ 2 × yres`,
 /// `ypanstep ≠ 0`), each frame is drawn into the hidden half and then panned to, so the screen
-/// never shows a half-drawn frame; otherwise frames are copied straight to the visible area.
-/// Only changed rows are converted, plus whatever the buffer being drawn missed while the other
-/// one was shown.
+/// never shows a half-drawn frame. Otherwise each frame is converted into a copy of the screen in
+/// ordinary memory and its changed rows then copied to the visible area in one go, so the screen
+/// shows a mix of two frames only while that copy runs (a fraction of the conversion's time;
+/// such a driver gives no way to avoid it altogether). Only changed rows are converted, plus
+/// whatever the buffer being drawn missed while the other one was shown.
 ///
 /// Pacing: when the driver can wait for vertical blank, `present` waits for it (after the pan when
 /// double-buffered, before the copy when not) and `pacesFrames` is true. Drivers whose pan itself
@@ -44,6 +46,8 @@ public final class FramebufferOutput: FrameOutput {
     private var waitsForVSync: Bool
     private let now: () -> Double
     private var isClosed = false
+    /// Single-buffered: the screen's contents, converted here first and then copied out.
+    private var staging: UnsafeMutableRawBufferPointer?
 
     private struct Placement: Equatable {
         var origin: PixelPoint
@@ -148,10 +152,16 @@ public final class FramebufferOutput: FrameOutput {
             warnings.append(error.message)
         }
         self.warnings = warnings
+        if !double {
+            staging = UnsafeMutableRawBufferPointer.allocate(byteCount: layout.requiredBytes, alignment: 16)
+        }
         clearAllBuffers()
     }
 
-    deinit { close() }
+    deinit {
+        close()
+        staging?.deallocate()
+    }
 
     /// Restores the console and closes the device. Idempotent; also runs when the output is released.
     public func close() {
@@ -176,16 +186,35 @@ public final class FramebufferOutput: FrameOutput {
         for index in damage.indices where !needsFullRedraw[index] { damage[index].add(changed) }
 
         let target = isDoubleBuffered ? 1 - visibleBuffer : 0
-        if !isDoubleBuffered { try waitForVSyncIfAvailable() }
-        let buffer = bufferMemory(target)
+        let buffer = staging ?? bufferMemory(target)
+        var screenRows: [Range<Int>]
         if needsFullRedraw[target] {
             layout.clear(buffer)
             layout.draw(frame, at: origin, rows: 0..<frame.height, into: buffer)
+            screenRows = [0..<layout.height]
         } else {
-            for rows in damage[target].ranges { layout.draw(frame, at: origin, rows: rows, into: buffer) }
+            screenRows = []
+            for rows in damage[target].ranges {
+                layout.draw(frame, at: origin, rows: rows, into: buffer)
+                screenRows.append(layout.screenRows(frameRows: rows, frameHeight: frame.height, origin: origin))
+            }
         }
         damage[target].removeAll()
         needsFullRedraw[target] = false
+        if let staging {
+            // Converted; now the copy the screen may show half of, as short as a copy can be.
+            try waitForVSyncIfAvailable()
+            // Row by row: the padding past each row's pixels belongs to the driver.
+            let screen = bufferMemory(0)
+            let rowBytes = layout.width * layout.format.bytesPerPixel
+            if let from = staging.baseAddress, let to = screen.baseAddress {
+                for rows in screenRows {
+                    for row in rows.clamped(to: 0..<layout.height) {
+                        (to + row * layout.stride).copyMemory(from: from + row * layout.stride, byteCount: rowBytes)
+                    }
+                }
+            }
+        }
 
         if isDoubleBuffered {
             let started = now()
@@ -225,6 +254,7 @@ public final class FramebufferOutput: FrameOutput {
     }
 
     private func clearAllBuffers() {
+        if let staging { layout.clear(staging) }
         for index in bufferOffsets.indices {
             layout.clear(bufferMemory(index))
             damage[index].removeAll()

@@ -18,9 +18,10 @@ func formatInstant(_ date: Date, in zone: TimeZone) -> String {
     Instant.format(date, in: zone)
 }
 
-func profile(named name: String) throws -> DisplayProfile {
+func profile(named name: String, defined: [DisplayProfile] = []) throws -> DisplayProfile {
     guard let p = DisplayProfile.named(name) else {
-        throw ValidationError("unknown display profile '\(name)' (known: \(DisplayProfile.builtIn.map(\.name).joined(separator: ", ")))")
+        let known = (DisplayProfile.builtIn + defined).map(\.name).joined(separator: ", ")
+        throw ValidationError("unknown display profile '\(name)' (known: \(known)\(defined.isEmpty ? "; a config's own profiles need --config" : ""))")
     }
     return p
 }
@@ -34,8 +35,9 @@ func playlistLoader(skipsBrokenAssets: Bool) -> PlaylistLoader {
 
 /// Loads playlists for playback: a file with errors stops the command (exit 1); items whose
 /// images cannot be shown are skipped, each with a FILE:LINE:COL error line on stderr.
-func loadPlaylists(_ paths: [String]) throws -> [Playlist] {
-    let loader = playlistLoader(skipsBrokenAssets: true)
+func loadPlaylists(_ paths: [String], profiles: [String] = []) throws -> [Playlist] {
+    var loader = playlistLoader(skipsBrokenAssets: true)
+    loader.knownProfiles += profiles
     var playlists: [Playlist] = []
     var failed = false
     var seen = Set<String>()

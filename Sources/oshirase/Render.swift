@@ -18,8 +18,11 @@ struct Render: ParsableCommand {
     @Option(help: "The instant, ISO 8601 with offset, e.g. 2026-11-27T09:00:00+09:00.")
     var at: String
 
-    @Option(help: "Display profile: lcd-1080p, dsign-clean or led-vision.")
+    @Option(help: "Display profile: lcd-1080p, dsign-clean or led-vision, or one the --config defines.")
     var display = "lcd-1080p"
+
+    @Option(help: "The daemon's config: --display may then name a profile defined under its `profiles:`.")
+    var config: String?
 
     @Option(help: "Output file; .png, .jpg or .jpeg.")
     var output = "frame.png"
@@ -86,8 +89,17 @@ struct Render: ParsableCommand {
 
     func run() throws {
         let instant = try parseInstant(at, option: "--at")
-        let profile = try profile(named: display)
-        let loaded = try loadPlaylists(playlists)
+        var defined: [DisplayProfile] = []
+        if let config {
+            do {
+                defined = try SiteConfigLoader().load(path: config).profiles
+            } catch {
+                for e in error.errors { printError(e.description) }
+                throw ExitCode(1)
+            }
+        }
+        let profile = try defined.first { $0.name == display } ?? profile(named: display, defined: defined)
+        let loaded = try loadPlaylists(playlists, profiles: defined.map(\.name))
         let engine = ScheduleEngine(playlists: loaded, profile: profile.name)
         warnIfNothingServes(engine, profile: profile)
         var scene = engine.scene(for: profile, at: instant)

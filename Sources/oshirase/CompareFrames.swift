@@ -54,23 +54,20 @@ struct CompareFrames: ParsableCommand {
         let at = try parsedOffset()
         let references = try reference.map { ($0, try Self.load($0)) }
         var failed = 0
+        // A series of captures of a still screen repeats itself byte for byte: each distinct
+        // capture is compared once (which matters in a debug build, where a comparison takes a second).
+        var seen: [(bytes: Data, verdict: (line: String, ok: Bool))] = []
         for path in captures {
-            let capture = try Self.load(path)
-            var best: (name: String, result: FrameComparison)?
-            for (name, frame) in references {
-                let result = try FrameComparison.compare(frame, with: capture, at: at, tolerance: tolerance)
-                if best == nil || result.share > (best?.result.share ?? 0) { best = (name, result) }
+            guard let bytes = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+            let verdict: (line: String, ok: Bool)
+            if let earlier = seen.first(where: { $0.bytes == bytes }) {
+                verdict = earlier.verdict
+            } else {
+                verdict = try judge(try Self.decode(bytes, path: path), references: references, at: at)
+                seen.append((bytes, verdict))
             }
-            guard let best else { continue }
-            var line = "\(path): \(best.result) like \((best.name as NSString).lastPathComponent)"
-            var ok = best.result.share >= minimum
-            if outsideBlack, let first = references.first?.1 {
-                let around = FrameComparison.surroundings(of: capture, outside: at, size: (first.width, first.height), tolerance: tolerance)
-                line += "; outside it \(around)"
-                ok = ok && around.share >= minimum
-            }
-            print(line + (ok ? "" : "  BELOW \(minimum) %"))
-            if !ok { failed += 1 }
+            print("\(path): \(verdict.line)" + (verdict.ok ? "" : "  BELOW \(minimum) %"))
+            if !verdict.ok { failed += 1 }
         }
         if failed > 0 {
             printError("oshirase: error: \(failed) of \(captures.count) capture(s) do not match within \(tolerance) levels on \(minimum) % of pixels")
@@ -78,11 +75,35 @@ struct CompareFrames: ParsableCommand {
         }
     }
 
+    /// The best of the references for one capture (the first that reaches --minimum, else the
+    /// closest), and the surroundings when asked.
+    func judge(_ capture: Bitmap, references: [(String, Bitmap)], at: (x: Int, y: Int)) throws -> (line: String, ok: Bool) {
+        var best: (name: String, result: FrameComparison)?
+        for (name, frame) in references {
+            let result = try FrameComparison.compare(frame, with: capture, at: at, tolerance: tolerance)
+            if best == nil || result.share > (best?.result.share ?? 0) { best = (name, result) }
+            if result.share >= minimum { break }
+        }
+        guard let best else { return ("no reference", false) }
+        var line = "\(best.result) like \((best.name as NSString).lastPathComponent)"
+        var ok = best.result.share >= minimum
+        if outsideBlack, let first = references.first?.1 {
+            let around = FrameComparison.surroundings(of: capture, outside: at, size: (first.width, first.height), tolerance: tolerance)
+            line += "; outside it \(around)"
+            ok = ok && around.share >= minimum
+        }
+        return (line, ok)
+    }
+
     /// A PNG or PPM file as a bitmap.
     static func load(_ path: String) throws -> Bitmap {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ValidationError("cannot read \(path)")
         }
+        return try decode(data, path: path)
+    }
+
+    static func decode(_ data: Data, path: String) throws -> Bitmap {
         let bytes = [UInt8](data)
         do {
             if bytes.starts(with: Array("P6".utf8)) { return try PPM.decode(bytes) }

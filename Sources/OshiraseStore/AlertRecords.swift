@@ -57,14 +57,13 @@ public struct AlertAuditEntry: Sendable, Equatable, Codable {
 
 extension ProofOfPlayStore {
     /// Stores a message durably: when this returns `.stored`, it survives a power cut (the
-    /// transaction is synced, `synchronous=FULL`), not only a kill -9. Same identity and bytes is
+    /// transaction is synced: the store's writer runs with `synchronous=FULL`), not only a kill -9. Same identity and bytes is
     /// `.duplicate`, other bytes `.conflict`; neither changes anything.
     public func storeAlertMessage(_ message: StoredAlertMessage) throws(ProofOfPlayStoreError) -> AlertStoreOutcome {
         try checkWritable("store an alert")
         do {
             return try database.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-                defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                // The store's writer is synchronous=FULL: the commit below is synced before the 202.
                 var outcome = AlertStoreOutcome.stored
                 try db.inTransaction {
                     let existing = try Row.fetchOne(

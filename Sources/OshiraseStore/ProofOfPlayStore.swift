@@ -30,9 +30,10 @@ public final class ProofOfPlayStore: Sendable {
     /// Opens the store for writing, creating the state directory and the database when missing and
     /// bringing the schema up to date.
     ///
-    /// Durability: WAL with `synchronous=NORMAL`. A committed record survives the process being
-    /// killed at any moment; a power cut or kernel crash may lose the transactions of the last
-    /// moments before it (those not yet synced to disk at a checkpoint), never the database's consistency.
+    /// Durability: WAL with `synchronous=FULL`. Every committed transaction is synced to disk, so
+    /// what was committed survives a power cut or a kernel crash too, not only the process being
+    /// killed: proof of play is an invoice's evidence, and its records come one per item change
+    /// (a sync every few seconds at most), on the writer's own thread.
     ///
     /// `busyTimeout` is how long a write waits for another process holding the write lock (an
     /// operator's sqlite3 shell, a second daemon by mistake) before giving up with a `.busy` error;
@@ -48,8 +49,11 @@ public final class ProofOfPlayStore: Sendable {
         configuration.busyMode = .timeout(max(0, busyTimeout))
         configuration.maximumReaderCount = 4
         do {
-            // GRDB's pool switches the file to WAL and sets synchronous=NORMAL on the writer connection.
+            // GRDB's pool switches the file to WAL.
             let pool = try DatabasePool(path: databasePath, configuration: configuration)
+            // The pool has one writing connection; GRDB set it to NORMAL, which may lose the last
+            // commits in a power cut.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(pool)
             database = pool
         } catch {

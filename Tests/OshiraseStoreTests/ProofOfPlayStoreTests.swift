@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import OshiraseStore
+@testable import OshiraseStore
 import Testing
 
 @Suite("Proof-of-play store")
@@ -91,6 +91,19 @@ struct ProofOfPlayStoreTests {
         #expect(mode == "wal")
         // docs/proof-of-play.md describes these; change both together.
         #expect(columns == ["id", "display", "zone", "playlist", "item", "start_ms", "end_ms"])
+    }
+
+    @Test("Commits are synced (synchronous=FULL), also after an alert is stored: a power cut keeps what was committed")
+    func commitsAreSynced() throws {
+        let folder = try TemporaryFolder()
+        let store = try ProofOfPlayStore(directory: folder.path)
+        func level() throws -> Int? {
+            try (store.database as? DatabasePool)?.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        }
+        #expect(try level() == 2, "2 is FULL")
+        _ = try store.storeAlertMessage(StoredAlertMessage(sender: "bousai@city.sapporo.jp", identifier: "x", sent: "2026-11-27T09:00:00+09:00",
+                                                           receivedAt: tokyo(9, 0, 0), keyID: "k", body: Array("<alert/>".utf8)))
+        #expect(try level() == 2, "storing an alert leaves it FULL")
     }
 
     @Test("Instants are stored as UTC milliseconds since 1970")

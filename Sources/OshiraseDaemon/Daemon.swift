@@ -109,8 +109,8 @@ public final class Daemon: DaemonInspecting {
         switch display.output {
         case .drm(let device, let connector):
             return { () throws(OutputError) -> FrameOutput in try DRMOutput.open(device: device, connector: connector) }
-        case .fbdev(let device):
-            return opener(.fbdev(device: device), display.name, frame)
+        case .fbdev(let device, let pan):
+            return opener(.fbdev(device: device, pan: pan), display.name, frame)
         case .pngDirectory(let directory, let interval):
             return opener(.pngDirectory(directory: directory, minimumInterval: interval), display.name, frame)
         case .memory:

@@ -33,6 +33,8 @@ public final class FileBackedFramebuffer: FramebufferDevice {
     public private(set) var isClosed = false
     /// Called on each pan, before it takes effect (tests use it to see the screen as it was).
     public var onPan: ((Int) -> Void)?
+    /// Called on each wait for vertical blank (tests use it to see the screen at that moment).
+    public var onVSyncWait: (() -> Void)?
     private var fd: Int32
 
     /// Creates (or truncates) the file at `path`, sizes it to `fixedInfo.memoryLength` and maps it.
@@ -102,6 +104,7 @@ public final class FileBackedFramebuffer: FramebufferDevice {
             throw OutputError("\(path): waiting for vertical blank failed: Inappropriate ioctl for device")
         }
         vsyncWaits += 1
+        onVSyncWait?()
     }
 
     public func setBlanked(_ blanked: Bool) throws(OutputError) {

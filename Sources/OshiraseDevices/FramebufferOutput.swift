@@ -2,10 +2,10 @@ import OshiraseImaging
 
 /// Frames on a Linux framebuffer (`/dev/fbN`), or on any `FramebufferDevice`.
 ///
-/// Geometry and pixel format come from the device; `line_length` is the stride. When the virtual
-/// screen has room for a second buffer and the driver can pan (`yres_virtual ≥ 2 × yres`,
-/// `ypanstep ≠ 0`), each frame is drawn into the hidden half and then panned to, so the screen
-/// never shows a half-drawn frame. Otherwise each frame is converted into a copy of the screen in
+/// Geometry and pixel format come from the device; `line_length` is the stride. When asked to
+/// (`pans`), and the virtual screen has room for a second buffer and the driver can pan
+/// (`yres_virtual ≥ 2 × yres`, `ypanstep ≠ 0`), each frame is drawn into the hidden half and then
+/// panned to, so the screen never shows a half-drawn frame. Otherwise each frame is converted into a copy of the screen in
 /// ordinary memory and its changed rows then copied to the visible area in one go, so the screen
 /// shows a mix of two frames only while that copy runs (a fraction of the conversion's time;
 /// such a driver gives no way to avoid it altogether). Only changed rows are converted, plus
@@ -59,9 +59,9 @@ public final class FramebufferOutput: FrameOutput {
     static let blockingPanSeconds = 0.004
 
     /// Opens the framebuffer device node at `path` (e.g. `/dev/fb0`).
-    public static func open(path: String) throws(OutputError) -> FramebufferOutput {
+    public static func open(path: String, pans: Bool = false) throws(OutputError) -> FramebufferOutput {
         let device = try LinuxFramebufferDevice(path: path)
-        return try FramebufferOutput(device: device)
+        return try FramebufferOutput(device: device, pans: pans)
     }
 
     /// Takes over `device`: checks its format and geometry, switches the console to graphics mode,
@@ -71,7 +71,10 @@ public final class FramebufferOutput: FrameOutput {
     /// when released.
     /// `now` is a monotonic time source in seconds, used only to tell a pan that waited for the
     /// vertical blank from one that did not.
-    public init(device: any FramebufferDevice, now: @escaping () -> Double = monotonicSeconds) throws(OutputError) {
+    /// - Parameter pans: double-buffer by panning when the driver offers room for a second buffer.
+    ///   Off by default: a driver may accept a pan and keep showing the first buffer (bochs-drm's
+    ///   fbdev emulation in Linux 6.1 does), which would leave the screen black.
+    public init(device: any FramebufferDevice, pans: Bool = false, now: @escaping () -> Double = monotonicSeconds) throws(OutputError) {
         let variable = device.variableInfo
         let fixed = device.fixedInfo
         let path = device.path
@@ -106,9 +109,9 @@ public final class FramebufferOutput: FrameOutput {
         // The second buffer starts at the first row past the first buffer that the pan step allows.
         let step = fixed.ypanstep
         let secondRow = step > 0 ? (variable.yres + step - 1) / step * step : 0
-        var double = step > 0 && variable.yresVirtual >= secondRow + variable.yres
+        var double = pans && step > 0 && variable.yresVirtual >= secondRow + variable.yres
             && fits(secondRow * fixed.lineLength)
-        if step > 0 && variable.yresVirtual >= 2 * variable.yres && !double {
+        if pans && step > 0 && variable.yresVirtual >= 2 * variable.yres && !double {
             warnings.append("fbdev \(path): the virtual screen is tall enough for two buffers but the memory "
                 + "(\(fixed.memoryLength) bytes) is not; copying each frame to the visible screen instead")
         }

@@ -1,8 +1,9 @@
 /// The outputs this module opens. DRM/KMS is not among them: the `OshiraseDRM` module opens it,
 /// and the caller picks that module for a `drm` output.
 public enum OutputTarget: Sendable, Equatable {
-    /// A Linux framebuffer device node, e.g. `/dev/fb0`.
-    case fbdev(device: String)
+    /// A Linux framebuffer device node, e.g. `/dev/fb0`; `pan`: double-buffer by panning where the
+    /// driver offers room.
+    case fbdev(device: String, pan: Bool = false)
     /// A PNG per display in `directory`, written at most once per `minimumInterval` seconds.
     case pngDirectory(directory: String, minimumInterval: Double)
     /// Frames kept in memory (tests, the preview).
@@ -32,8 +33,8 @@ public enum OutputFactory {
                 + "(\(frameSize.width)×\(frameSize.height))")
         }
         switch target {
-        case let .fbdev(device):
-            return try FramebufferOutput.open(path: device)
+        case let .fbdev(device, pan):
+            return try FramebufferOutput.open(path: device, pans: pan)
         case let .pngDirectory(directory, minimumInterval):
             return try PNGDirectoryOutput(directory: directory, name: displayName, width: frameSize.width,
                                           height: frameSize.height, minimumInterval: minimumInterval)

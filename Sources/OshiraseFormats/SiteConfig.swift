@@ -201,8 +201,10 @@ public struct PixelRegion: Sendable, Equatable {
 public enum OutputConfig: Sendable, Equatable {
     /// DRM/KMS: device node (default /dev/dri/card0) and connector name (nil: the first connected).
     case drm(device: String, connector: String?)
-    /// Linux framebuffer device (default /dev/fb0).
-    case fbdev(device: String)
+    /// Linux framebuffer device (default /dev/fb0); `pan`: double-buffer by panning, where the
+    /// driver offers room (only for drivers that honour a pan: some accept it and keep showing
+    /// the first buffer).
+    case fbdev(device: String, pan: Bool = false)
     /// A PNG per display (`<directory>/<display>.png`) written atomically when the frame changes,
     /// at most once per `minimumInterval` seconds.
     case pngDirectory(directory: String, minimumInterval: Double)

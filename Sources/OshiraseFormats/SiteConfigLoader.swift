@@ -47,7 +47,7 @@ private enum OutputKind: String, CaseIterable {
     var keys: [String] {
         switch self {
         case .drm: ["device", "connector"]
-        case .fbdev: ["device"]
+        case .fbdev: ["device", "pan"]
         case .pngDir: ["directory", "interval"]
         case .memory: []
         }
@@ -437,8 +437,10 @@ private struct ConfigWalker: NodeWalker {
                     fail(c.value, "connector '\(value)' is not a DRM connector name: write it as the kernel does, e.g. HDMI-A-1, DP-1 or eDP-1 (listed in /sys/class/drm as card0-HDMI-A-1)")
                 }
             }
+            var pan = false
+            if let p = f["pan"], let value = boolean(p.value, "pan") { pan = value }
             guard errors.count == before else { return nil }
-            let config: OutputConfig = kind == .drm ? .drm(device: device, connector: connector) : .fbdev(device: device)
+            let config: OutputConfig = kind == .drm ? .drm(device: device, connector: connector) : .fbdev(device: device, pan: pan)
             return (config, (device, connector, f["device"]?.value ?? node))
         case .pngDir:
             var directory: String?

@@ -19,7 +19,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
     func presentWritesConvertedPixelsToTheFramebufferFile(_ reference: FormatCase) throws {
         let dir = try TemporaryDirectory()
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 4, height: 2, format: reference.format)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         try output.show(frame(colours))
         #expect(try fb.fileBytes() == expected(reference, colours))
         #expect(output.format == reference.format)
@@ -30,7 +30,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let rgb565 = reference("RGB565")
         // 2 pixels × 2 bytes, padded to 7 bytes per row.
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 2, height: 2, format: .rgb565, lineLength: 7)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         for row in 0..<2 { for i in 4..<7 { fb.mapped[row * 7 + i] = 0x5A } }
         try output.show(frame([[.red, .dodgerBlue], [.white, .grey]]))
         #expect(try fb.fileBytes() == [0x00, 0xF8, 0x9F, 0x24, 0x5A, 0x5A, 0x5A,
@@ -42,7 +42,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let dir = try TemporaryDirectory()
         let bgr888 = reference("BGR888")
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 5, height: 4, format: .bgr888)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         try output.show(frame([[.red, .white], [.grey, .dodgerBlue]]), at: PixelPoint(x: 2, y: 1))
         #expect(try fb.fileBytes() == expected(bgr888, [
             [nil, nil, nil, nil, nil],
@@ -56,7 +56,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let dir = try TemporaryDirectory()
         let xrgb = reference("XRGB8888")
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 3, height: 3, format: .xrgb8888)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         let picture = frame([[.red, .grey], [.white, .dodgerBlue]])
         try output.show(picture, at: PixelPoint(x: 2, y: 2))
         #expect(fb.visibleBytes() == expected(xrgb, [[nil, nil, nil], [nil, nil, nil], [nil, nil, .red]]))
@@ -72,7 +72,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let dir = try TemporaryDirectory()
         let xrgb = reference("XRGB8888")
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 4, height: 2, format: .xrgb8888)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         let picture = frame([[.red, .white]])
         try output.show(picture)
         try output.show(picture, at: PixelPoint(x: 2, y: 1), changedRows: 0..<0)
@@ -84,7 +84,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 3, height: 2, format: .argb8888,
                                            virtualHeight: 4)
         for i in fb.mapped.indices { fb.mapped[i] = 0x5A }
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         #expect(output.isDoubleBuffered)
         // Both buffers, with opaque black: bytes B, G, R, A = 00 00 00 FF.
         let black: [UInt8] = [0x00, 0x00, 0x00, 0xFF]
@@ -95,7 +95,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
     @Test func changedRowsLimitWhichRowsAreWritten() throws {
         let dir = try TemporaryDirectory()
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 2, height: 4, format: .rgb565)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         #expect(!output.isDoubleBuffered)
         try output.show(frame(width: 2, height: 4, .red))
         for i in fb.mapped.indices { fb.mapped[i] = 0x5A }
@@ -105,12 +105,39 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         #expect(try fb.fileBytes() == poison + white + white + poison)
     }
 
+    @Test func withoutBeingAskedItDoesNotPanEvenWhereThereIsRoom() throws {
+        // A driver may accept a pan and keep showing the first buffer (bochs-drm's fbdev
+        // emulation, Linux 6.1): the screen would stay black. Panning is asked for in the config.
+        let dir = try TemporaryDirectory()
+        let fb = try FileBackedFramebuffer(directory: dir.path, width: 2, height: 2, format: .xrgb8888, virtualHeight: 4)
+        let output = try FramebufferOutput(device: fb)
+        #expect(!output.isDoubleBuffered)
+        try output.show(frame(width: 2, height: 2, .white))
+        #expect(fb.pans.isEmpty)
+        #expect(fb.visibleBytes() == expected(reference("XRGB8888"), [[.white, .white], [.white, .white]]))
+    }
+
+    @Test func singleBufferedTheScreenHoldsTheOldFrameUntilTheNewOneIsConvertedWhole() throws {
+        let dir = try TemporaryDirectory()
+        let rgb565 = reference("RGB565")
+        let fb = try FileBackedFramebuffer(directory: dir.path, width: 2, height: 3, format: .rgb565, supportsVSyncWait: true)
+        let output = try FramebufferOutput(device: fb)
+        try output.show(frame(width: 2, height: 3, .red))
+        let red = expected(rgb565, Array(repeating: [RGB.red, .red], count: 3))
+        var seenAtVSync: [[UInt8]] = []
+        fb.onVSyncWait = { seenAtVSync.append(fb.visibleBytes()) }
+        try output.show(frame(width: 2, height: 3, .dodgerBlue))
+        // The wait comes after the conversion and before the copy: the screen was still all red.
+        #expect(seenAtVSync == [red])
+        #expect(fb.visibleBytes() == expected(rgb565, Array(repeating: [RGB.dodgerBlue, .dodgerBlue], count: 3)))
+    }
+
     @Test func doubleBufferingDrawsTheWholeFrameIntoTheHiddenHalfBeforePanning() throws {
         let dir = try TemporaryDirectory()
         let xrgb = reference("XRGB8888")
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 2, height: 2, format: .xrgb8888,
                                            virtualHeight: 4)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         #expect(output.isDoubleBuffered)
         #expect(fb.pans == [0])
         let sequence: [RGB] = [.red, .white, .dodgerBlue, .grey]
@@ -140,7 +167,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let xrgb = reference("XRGB8888")
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 1, height: 4, format: .xrgb8888,
                                            virtualHeight: 8)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         var rows: [[RGB]] = Array(repeating: [.red], count: 4)
         try output.show(frame(rows))                                   // into buffer 1
         rows[0] = [.white]
@@ -164,21 +191,21 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let dir = try TemporaryDirectory()
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 2, height: 6, format: .rgb565,
                                            virtualHeight: 14, ypanstep: 4)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         try output.show(frame(width: 2, height: 6, .red))
         #expect(fb.pans == [0, 8])
 
         let short = try TemporaryDirectory()
         let tight = try FileBackedFramebuffer(directory: short.path, width: 2, height: 6, format: .rgb565,
                                               virtualHeight: 12, ypanstep: 4)
-        #expect(try !FramebufferOutput(device: tight).isDoubleBuffered)
+        #expect(try !FramebufferOutput(device: tight, pans: true).isDoubleBuffered)
     }
 
     @Test func copiesStraightToTheScreenWhenTheDriverCannotPanOrHasNoRoom() throws {
         let dir = try TemporaryDirectory()
         let noPan = try FileBackedFramebuffer(directory: dir.path, width: 2, height: 2, format: .xrgb8888,
                                               virtualHeight: 4, ypanstep: 0)
-        let output = try FramebufferOutput(device: noPan)
+        let output = try FramebufferOutput(device: noPan, pans: true)
         try output.show(frame(width: 2, height: 2, .white))
         #expect(!output.isDoubleBuffered)
         #expect(noPan.pans.isEmpty)
@@ -187,7 +214,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let other = try TemporaryDirectory()
         let noRoom = try FileBackedFramebuffer(directory: other.path, width: 2, height: 2, format: .xrgb8888,
                                                virtualHeight: 3)
-        #expect(try !FramebufferOutput(device: noRoom).isDoubleBuffered)
+        #expect(try !FramebufferOutput(device: noRoom, pans: true).isDoubleBuffered)
     }
 
     @Test func powerOffShowsBlackAndPowerOnRedrawsEverything() throws {
@@ -195,7 +222,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let rgb565 = reference("RGB565")
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 2, height: 2, format: .rgb565,
                                            virtualHeight: 4)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         let picture = frame([[.red, .white], [.grey, .dodgerBlue]])
         try output.show(picture)
         try output.setPower(on: false)
@@ -212,7 +239,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let dir = try TemporaryDirectory()
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 2, height: 1, format: .xrgb8888)
         fb.refusesBlanking = true
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         try output.show(frame(width: 2, height: 1, .white))
         try output.setPower(on: false)
         #expect(fb.visibleBytes() == [0, 0, 0, 0, 0, 0, 0, 0])
@@ -226,7 +253,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let dir = try TemporaryDirectory()
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 2, height: 2, format: .xrgb8888,
                                            virtualHeight: 4, supportsVSyncWait: true)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         #expect(output.pacesFrames)
         for _ in 0..<3 { try output.show(frame(width: 2, height: 2, .red)) }
         #expect(fb.vsyncWaits == 3)
@@ -238,7 +265,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
                                            virtualHeight: 4, supportsVSyncWait: true)
         // Every reading of the clock is 10 ms after the previous one: each pan looks blocking.
         let time = TestTime(step: 0.010)
-        let output = try FramebufferOutput(device: fb, now: time.read)
+        let output = try FramebufferOutput(device: fb, pans: true, now: time.read)
         for _ in 0..<3 { try output.show(frame(width: 2, height: 2, .red)) }
         #expect(fb.vsyncWaits == 0)
         #expect(fb.pans.count == 4)
@@ -248,7 +275,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let dir = try TemporaryDirectory()
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 2, height: 2, format: .xrgb8888,
                                            supportsVSyncWait: true)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         try output.show(frame(width: 2, height: 2, .red))
         try output.show(frame(width: 2, height: 2, .red), changedRows: 0..<0)
         #expect(fb.vsyncWaits == 2)
@@ -256,13 +283,13 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
 
         let other = try TemporaryDirectory()
         let plain = try FileBackedFramebuffer(directory: other.path, width: 2, height: 2, format: .xrgb8888)
-        #expect(try !FramebufferOutput(device: plain).pacesFrames)
+        #expect(try !FramebufferOutput(device: plain, pans: true).pacesFrames)
     }
 
     @Test func switchesTheConsoleToGraphicsModeAndBackAtClose() throws {
         let dir = try TemporaryDirectory()
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 2, height: 2, format: .xrgb8888)
-        var output: FramebufferOutput? = try FramebufferOutput(device: fb)
+        var output: FramebufferOutput? = try FramebufferOutput(device: fb, pans: true)
         #expect(fb.consoleInGraphicsMode)
         #expect(output != nil)
         output = nil
@@ -274,7 +301,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let dir = try TemporaryDirectory()
         let fb = try FileBackedFramebuffer(directory: dir.path, width: 4, height: 2, format: .bgr565,
                                            virtualHeight: 4)
-        let output = try FramebufferOutput(device: fb)
+        let output = try FramebufferOutput(device: fb, pans: true)
         #expect(output.description == "fbdev \(fb.path) 4×2 BGR565 double-buffered (driver file)")
         #expect(output.screenWidth == 4 && output.screenHeight == 2)
         #expect(output.warnings.isEmpty)
@@ -287,7 +314,7 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
                                                red: bitfield, green: bitfield, blue: bitfield)
         let fb = try FileBackedFramebuffer(path: dir.path + "/fb", variableInfo: variable,
                                            fixedInfo: FramebufferFixedInfo(memoryLength: 16, lineLength: 4))
-        let error = #expect(throws: OutputError.self) { try FramebufferOutput(device: fb) }
+        let error = #expect(throws: OutputError.self) { try FramebufferOutput(device: fb, pans: true) }
         #expect(error?.message.hasPrefix("fbdev \(dir.path)/fb: unsupported pixel layout 8 bpp, red 0:8") == true)
         #expect(fb.isClosed)
     }
@@ -297,13 +324,13 @@ private let colours: [[RGB]] = [[.red, .grey, .white, .dodgerBlue], [.dodgerBlue
         let variable = FramebufferVariableInfo(width: 4, height: 4, format: .xrgb8888)
         let fb = try FileBackedFramebuffer(path: dir.path + "/fb", variableInfo: variable,
                                            fixedInfo: FramebufferFixedInfo(memoryLength: 40, lineLength: 16))
-        let error = #expect(throws: OutputError.self) { try FramebufferOutput(device: fb) }
+        let error = #expect(throws: OutputError.self) { try FramebufferOutput(device: fb, pans: true) }
         #expect(error?.message.contains("too small for 4×4") == true)
 
         let other = try TemporaryDirectory()
         let narrow = try FileBackedFramebuffer(path: other.path + "/fb", variableInfo: variable,
                                                fixedInfo: FramebufferFixedInfo(memoryLength: 64, lineLength: 12))
-        let lineError = #expect(throws: OutputError.self) { try FramebufferOutput(device: narrow) }
+        let lineError = #expect(throws: OutputError.self) { try FramebufferOutput(device: narrow, pans: true) }
         #expect(lineError?.message.contains("line_length 12 is below one row of 4 pixels") == true)
     }
 }

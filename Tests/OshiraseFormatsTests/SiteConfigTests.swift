@@ -188,6 +188,17 @@ struct SiteConfigTests {
         ])
     }
 
+    @Test func anFBDevOutputPansOnlyWhenAsked() throws {
+        let config = try siteConfig(configHead + """
+              - name: entrance
+                profile: dsign-clean
+                output: { kind: fbdev, device: /dev/fb1, pan: true }
+            """)
+        #expect(config.displays.map(\.output) == [.fbdev(device: "/dev/fb1", pan: true)])
+        let wrongKind = try configProblem(configHead + "  - name: lobby\n    profile: lcd-1080p\n    output: { kind: drm, pan: true }\n")
+        #expect(wrongKind.message.contains("'pan' applies only to fbdev outputs"), "\(wrongKind)")
+    }
+
     @Test func configProfilesTakeKindAndTextSizesFromTheirBase() throws {
         let config = try siteConfig("""
             site: 札幌市役所 本庁舎

@@ -52,11 +52,15 @@ def main(argv):
         folder, count, interval = argv[3], int(argv[4]), int(argv[5]) / 1000
         os.makedirs(folder, exist_ok=True)
         start = time.monotonic()
+        taken = []
         for i in range(count):
             due = start + i * interval
             time.sleep(max(0, due - time.monotonic()))
+            taken.append(time.monotonic())
             monitor.run("screendump", filename=os.path.abspath(os.path.join(folder, f"{i:03d}.ppm")))
-        print(f"qmp: {count} captures in {time.monotonic() - start:.2f} s")
+        gaps = [b - a for a, b in zip(taken, taken[1:])]
+        # One line the caller reads: how many, over how long, and the widest gap between two.
+        print(f"qmp: {count} captures in {time.monotonic() - start:.2f} s, largest gap {max(gaps, default=0) * 1000:.0f} ms")
     elif action == "quit" and len(argv) == 3:
         monitor.run("quit")
     else:

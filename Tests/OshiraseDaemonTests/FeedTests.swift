@@ -75,6 +75,32 @@ func withFeedServer(tls: Bool = false, signed: [UInt8], headers: [String: String
     try await body(port, log)
 }
 
+/// A feed poller whose polls run on a thread of their own: a poll blocks its thread, and must
+/// never take one of the few the test server's tasks need.
+final class PollerOnAThread: Sendable {
+    private let poller: Mutex<FeedPoller>
+    private let center: AlertCenter
+
+    init(_ feed: FeedConfig, into center: AlertCenter) {
+        poller = Mutex(FeedPoller(feed: feed))
+        self.center = center
+    }
+
+    /// One poll; then the failures in a row and the last problem.
+    @discardableResult
+    func poll() async -> (failures: Int, problem: String?) {
+        await withCheckedContinuation { c in
+            Thread {
+                let after = self.poller.withLock { poller in
+                    poller.poll(into: self.center, logger: quietLogger)
+                    return (poller.failures, poller.lastProblem)
+                }
+                c.resume(returning: after)
+            }.start()
+        }
+    }
+}
+
 @Suite("Alert feeds")
 struct FeedTests {
     @Test func aSignedEntryIsShownAnUnsignedOneOverHTTPIsRefusedAndAnUnchangedIndexIsA304() async throws {
@@ -84,23 +110,14 @@ struct FeedTests {
         let headers = try box.envelope(signed, at: clock.now().addingTimeInterval(-3600))
         let unsigned = freshAlert(identifier: "feed-unsigned", sent: clock.now())
         try await withFeedServer(signed: signed, headers: headers, unsigned: unsigned) { port, log in
-            let poller = Mutex(FeedPoller(feed: FeedConfig(url: "http://127.0.0.1:\(port)/index.atom", interval: 60)))
-            // A poll blocks its thread: never one of the few the server's tasks need.
-            func poll() async {
-                await withCheckedContinuation { c in
-                    Thread {
-                        poller.withLock { $0.poll(into: center, logger: quietLogger) }
-                        c.resume()
-                    }.start()
-                }
-            }
-            await poll()
+            let poller = PollerOnAThread(FeedConfig(url: "http://127.0.0.1:\(port)/index.atom", interval: 60), into: center)
+            await poller.poll()
             #expect(center.listing().map(\.identifier) == ["feed-signed"], "signed an hour ago: a feed's document may be old")
             let audit = try store.auditEntries(from: .distantPast, to: .distantFuture)
             #expect(audit.map(\.outcome) == ["accepted", "unsigned-feed"])
             #expect(audit.allSatisfy { $0.source.hasPrefix("http://127.0.0.1:\(port)/cap/") })
 
-            await poll()
+            await poller.poll()
             #expect(log.requests.withLock { $0 }.last.map { $0.path == "/index.atom" && $0.conditional } == true,
                     "the second poll sends the ETag and gets a 304")
             #expect(try store.auditEntries(from: .distantPast, to: .distantFuture).count == 2, "nothing new")
@@ -114,18 +131,10 @@ struct FeedTests {
         let headers = try box.envelope(signed)
         try await withFeedServer(signed: signed, headers: headers, unsigned: freshAlert(identifier: "x", sent: clock.now()),
                                  failSignedTimes: 1) { port, log in
-            let poller = Mutex(FeedPoller(feed: FeedConfig(url: "http://127.0.0.1:\(port)/index.atom", interval: 60)))
-            func poll() async {
-                await withCheckedContinuation { c in
-                    Thread {
-                        poller.withLock { $0.poll(into: center, logger: quietLogger) }
-                        c.resume()
-                    }.start()
-                }
-            }
-            await poll()
+            let poller = PollerOnAThread(FeedConfig(url: "http://127.0.0.1:\(port)/index.atom", interval: 60), into: center)
+            await poller.poll()
             #expect(center.listing().isEmpty, "the entry answered 500")
-            await poll()
+            await poller.poll()
             #expect(center.listing().map(\.identifier) == ["feed-retried"], "fetched again: the index was read whole, not a 304")
             #expect(log.requests.withLock { $0 }.filter { $0.path == "/index.atom" }.map(\.conditional) == [false, false])
         }
@@ -141,15 +150,9 @@ struct FeedTests {
         let other = freshAlert(identifier: "https-other", sent: clock.now(), sender: "someone@example.org")
         try await withFeedServer(tls: true, signed: listed, headers: [:], unsigned: other) { port, log in
             let url = "https://127.0.0.1:\(port)/index.atom"
-            // One poll by a new poller, on a thread of its own (a poll blocks its thread).
+            // One poll by a new poller.
             func poll(_ feed: FeedConfig) async -> (failures: Int, problem: String?) {
-                await withCheckedContinuation { c in
-                    Thread {
-                        var poller = FeedPoller(feed: feed)
-                        poller.poll(into: center, logger: quietLogger)
-                        c.resume(returning: (poller.failures, poller.lastProblem))
-                    }.start()
-                }
+                await PollerOnAThread(feed, into: center).poll()
             }
             // A server whose certificate the configured CA did not sign is not read at all.
             let wrongCA = await poll(FeedConfig(url: url, senders: ["bousai@city.sapporo.jp"], caFile: TestTLS.otherCAFile))

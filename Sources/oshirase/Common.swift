@@ -18,8 +18,9 @@ func formatInstant(_ date: Date, in zone: TimeZone) -> String {
     Instant.format(date, in: zone)
 }
 
+/// A built-in profile, or one of `defined` (a config's own).
 func profile(named name: String, defined: [DisplayProfile] = []) throws -> DisplayProfile {
-    guard let p = DisplayProfile.named(name) else {
+    guard let p = defined.first(where: { $0.name == name }) ?? DisplayProfile.named(name) else {
         let known = (DisplayProfile.builtIn + defined).map(\.name).joined(separator: ", ")
         throw ValidationError("unknown display profile '\(name)' (known: \(known)\(defined.isEmpty ? "; a config's own profiles need --config" : ""))")
     }
@@ -108,6 +109,17 @@ func jsonString(_ text: String) -> String {
         }
     }
     return out + "\""
+}
+
+/// The daemon's config at `path`; its problems are printed as FILE:LINE:COL lines and end the
+/// command with exit status 1.
+func loadSiteConfig(_ path: String) throws -> SiteConfig {
+    do {
+        return try SiteConfigLoader().load(path: path)
+    } catch {
+        for e in error.errors { printError(e.description) }
+        throw ExitCode(1)
+    }
 }
 
 /// Reads a CAP file for `push`, `render --alert` and `validate`: at most 1 MiB (the most a box

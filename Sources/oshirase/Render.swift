@@ -89,16 +89,8 @@ struct Render: ParsableCommand {
 
     func run() throws {
         let instant = try parseInstant(at, option: "--at")
-        var defined: [DisplayProfile] = []
-        if let config {
-            do {
-                defined = try SiteConfigLoader().load(path: config).profiles
-            } catch {
-                for e in error.errors { printError(e.description) }
-                throw ExitCode(1)
-            }
-        }
-        let profile = try defined.first { $0.name == display } ?? profile(named: display, defined: defined)
+        let defined = try config.map { try loadSiteConfig($0).profiles } ?? []
+        let profile = try profile(named: display, defined: defined)
         let loaded = try loadPlaylists(playlists, profiles: defined.map(\.name))
         let engine = ScheduleEngine(playlists: loaded, profile: profile.name)
         warnIfNothingServes(engine, profile: profile)

@@ -157,17 +157,12 @@ struct Report: ParsableCommand {
             let source = environment != nil ? " (from $OSHIRASE_CONFIG)" : ""
             throw ValidationError("no config at \(path)\(source): give --config FILE, or --state DIR for the folder holding oshirase.sqlite")
         }
-        do {
-            let site = try SiteConfigLoader().load(path: path)
-            if let display, !site.displays.contains(where: { $0.name == display }) {
-                printError("oshirase: warning: \(path) has no display named '\(display)'; "
-                           + "records of a display since removed from the config are still listed")
-            }
-            return (site.stateDirectory, site.timeZone)
-        } catch {
-            for e in error.errors { printError(e.description) }
-            throw ExitCode(1)
+        let site = try loadSiteConfig(path)
+        if let display, !site.displays.contains(where: { $0.name == display }) {
+            printError("oshirase: warning: \(path) has no display named '\(display)'; "
+                       + "records of a display since removed from the config are still listed")
         }
+        return (site.stateDirectory, site.timeZone)
     }
 
     /// ISO 8601 with the zone's offset; milliseconds appear only when the instant has some.

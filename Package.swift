@@ -81,9 +81,14 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        // Fakes shared by tests: a manual clock, the https test certificates.
+        // Fakes shared by tests: a manual clock, the https test certificates, loopback servers
+        // stopped by graceful shutdown, child processes that die with the test process.
         .target(name: "OshiraseTestSupport", dependencies: [
-            "OshiraseCore", "OshiraseDaemon", .product(name: "HummingbirdTLS", package: "hummingbird"),
+            "OshiraseCore", "OshiraseDaemon",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The thin command-line shell.
         .executableTarget(name: "oshirase", dependencies: [
@@ -98,7 +103,7 @@ let package = Package(
         .testTarget(name: "OshiraseFormatsTests", dependencies: ["OshiraseFormats"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OshiraseImagingTests", dependencies: ["OshiraseImaging"]),
-        .testTarget(name: "OshiraseRenderTests", dependencies: ["OshiraseRender", "OshiraseFormats"]),
+        .testTarget(name: "OshiraseRenderTests", dependencies: ["OshiraseRender", "OshiraseFormats", "OshiraseTestSupport"]),
         .testTarget(name: "OshiraseCLITests", dependencies: [
             "OshiraseImaging", "OshiraseSigning", "OshiraseTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),

@@ -6,7 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import OshiraseFormats
-import ServiceLifecycle
+import OshiraseTestSupport
 import Testing
 @testable import OshiraseAPI
 
@@ -15,40 +15,9 @@ func withLiveAPI<T: Sendable>(
     inspector: FakeInspector, config: APIConfig = APIConfig(host: "127.0.0.1", port: 0),
     _ body: @Sendable (Int) async throws -> T
 ) async throws -> T {
-    try await withLiveServer({ onListening in
+    try await withLoopbackServer({ onListening in
         makeAPI(inspecting: inspector, config: config, logger: quietLogger, onListening: onListening)
     }, body)
-}
-
-/// Runs the application `makeApp` builds (handing it the callback that reports the bound port)
-/// in a service group for the length of `body`, then shuts it down gracefully.
-func withLiveServer<App: ApplicationProtocol, T: Sendable>(
-    _ makeApp: (@escaping @Sendable (Int) async -> Void) -> App,
-    _ body: @Sendable (Int) async throws -> T
-) async throws -> T {
-    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = makeApp { port in
-        portContinuation.yield(port)
-        portContinuation.finish()
-    }
-    let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: quietLogger)
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            await group.triggerGracefulShutdown()
-            throw TestFailure("the API did not start listening")
-        }
-        do {
-            let result = try await body(port)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            throw error
-        }
-    }
 }
 
 @Suite struct LiveServerTests {

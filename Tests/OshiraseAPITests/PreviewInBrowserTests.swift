@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import OshiraseFormats
+import OshiraseTestSupport
 import Testing
 @testable import OshiraseAPI
 
@@ -33,7 +34,7 @@ struct PreviewInBrowserTests {
     func withATokenInTheURLThePagePassesItToEveryRequest() async throws {
         let inspector = FakeInspector(animated: true)
         // Needs a token although bound to loopback: the router is built for an exposed address.
-        let dom = try await withLiveServer({ onListening in
+        let dom = try await withLoopbackServer({ onListening in
             Application(router: makeAPIRouter(inspecting: inspector, config: exposedConfig, logger: quietLogger),
                         configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
                         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },

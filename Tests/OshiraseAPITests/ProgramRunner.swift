@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseTestSupport
 
 /// What one run of a program did.
 struct ProgramRun: Sendable {
@@ -73,7 +74,7 @@ func runProgram(_ executable: String, _ arguments: [String], timeout: Duration) 
             continuation.resume(returning: finished.terminationStatus)
         }
         do {
-            try process.run()
+            try process.runTiedToTestProcess()
         } catch {
             process.terminationHandler = nil
             continuation.resume(throwing: error)

@@ -1,6 +1,7 @@
 import Foundation
 import OshiraseImaging
 import Testing
+import OshiraseTestSupport
 
 /// The repository root, found from this file's path (Tests/OshiraseCLITests/…).
 let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -87,7 +88,7 @@ final class Workspace: Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try process.runTiedToTestProcess()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             if Date() > deadline {

@@ -3,6 +3,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import OshiraseTestSupport
 #endif
 
 // What the daemon tests need around the built executable: a long-running `oshirase` process with
@@ -65,7 +66,7 @@ final class OshiraseProcess: @unchecked Sendable {
         process.standardError = err
         let exitFlag = self.exitFlag
         process.terminationHandler = { _ in exitFlag.set() }
-        try process.run()
+        try process.runTiedToTestProcess()
         exitFlag.markStarted()
     }
 
@@ -401,7 +402,7 @@ func chromiumDOM(of url: String, pageMilliseconds: Int, workspace: Workspace, ti
     browser.standardInput = FileHandle.nullDevice
     browser.standardOutput = outHandle
     browser.standardError = errHandle
-    try browser.run()
+    try browser.runTiedToTestProcess()
     try? outHandle.close()
     try? errHandle.close()
     let deadline = ContinuousClock.now + timeout

@@ -32,15 +32,13 @@ struct PushHTTPSTests {
         }
         var logger = Logger(label: "https-box")
         logger.logLevel = .critical  // the refused handshake is what the test is about
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(router: router, server: try .tls(.http1(), tlsConfiguration: TestTLS.serverConfiguration()),
-                              configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-        defer { server.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        try await body(port, received)
+        try await withLoopbackServer({ onListening in
+            Application(router: router, server: try .tls(.http1(), tlsConfiguration: TestTLS.serverConfiguration()),
+                        configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+                        onServerRunning: { await onListening($0.localAddress?.port ?? 0) }, logger: logger)
+        }) { port in
+            try await body(port, received)
+        }
     }
 
     /// Runs the executable on a thread of its own: the server's tasks need the pool's threads.

@@ -1,6 +1,7 @@
 import Foundation
 import OshiraseImaging
 import Testing
+import OshiraseTestSupport
 
 /// A playlist that serves every profile: an info card all day.
 let allProfilesPlaylist = """
@@ -261,7 +262,7 @@ struct PhraseModelProblemTests {
         process.environment = ["OSHIRASE_BUDOUX_MODEL": ws.path("broken.json"), "PATH": "/usr/bin:/bin"]
         let err = Pipe()
         process.standardError = err
-        try process.run()
+        try process.runTiedToTestProcess()
         process.waitUntilExit()
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(stderr)")

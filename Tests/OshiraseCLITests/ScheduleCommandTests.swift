@@ -1,6 +1,7 @@
 import Foundation
 import OshiraseImaging
 import Testing
+import OshiraseTestSupport
 
 /// Office hours card, an after-hours card, a clock; a ticker all day.
 let lobbyPlaylist = """
@@ -270,12 +271,12 @@ struct UnwritableOutputTests {
         let ws = try Workspace()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        let command = "'\(oshiraseBinary)' schedule '\(repoPath("playlists/01-city-hall-lobby.yaml"))' "
+        let command = "\(tiedCommandPrefix) '\(oshiraseBinary)' schedule '\(repoPath("playlists/01-city-hall-lobby.yaml"))' "
             + "--from 2026-11-27T00:00:00+09:00 --to 2026-11-28T00:00:00+09:00 2> err.txt \(redirect); "
             + "echo ${PIPESTATUS[0]} > status.txt"
         process.arguments = ["-c", command]
         process.currentDirectoryURL = ws.url
-        try process.run()
+        try process.runTiedToTestProcess()
         process.waitUntilExit()
         let status = try String(contentsOfFile: ws.path("status.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let stderr = try String(contentsOfFile: ws.path("err.txt"), encoding: .utf8)

@@ -62,17 +62,15 @@ func withFeedServer(tls: Bool = false, signed: [UInt8], headers: [String: String
         log.requests.withLock { $0.append(("/cap/2.xml", false)) }
         return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: unsigned)))
     }
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
     var serverLogger = quietLogger
     serverLogger.logLevel = .critical  // refused handshakes are what a test is about
-    let app = Application(router: router, server: tls ? try .tls(.http1(), tlsConfiguration: TestTLS.serverConfiguration()) : .http1(),
-                          configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-                          onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: serverLogger)
-    let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-    defer { server.cancel() }
-    var iterator = ports.makeAsyncIterator()
-    let port = await iterator.next() ?? 0
-    try await body(port, log)
+    try await withLoopbackServer({ onListening in
+        Application(router: router, server: tls ? try .tls(.http1(), tlsConfiguration: TestTLS.serverConfiguration()) : .http1(),
+                    configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+                    onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: serverLogger)
+    }) { port in
+        try await body(port, log)
+    }
 }
 
 /// A feed poller whose polls run on a thread of their own: a poll blocks its thread, and must

@@ -77,21 +77,17 @@ func withTestServer<T: Sendable>(tls: Bool = false, host: String = "127.0.0.1",
         response.headers[HTTPField.Name("Oshirase-Key")!] = "cityhall-2026"
         return response
     }
-    let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
     var logger = Logger(label: "test-server")
     logger.logLevel = .critical  // refused handshakes are what some tests are about
-    let app = Application(router: router,
-                          server: tls ? try .tls(.http1(), tlsConfiguration: TestTLS.serverConfiguration()) : .http1(),
-                          configuration: ApplicationConfiguration(address: .hostname(host, port: 0)),
-                          onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
-                          logger: logger)
-    let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-    defer { server.cancel() }
-    var iterator = portStream.makeAsyncIterator()
-    guard let port = await iterator.next(), port > 0 else {
-        throw TestServerFailure("the test server did not start")
+    return try await withLoopbackServer({ onListening in
+        Application(router: router,
+                    server: tls ? try .tls(.http1(), tlsConfiguration: TestTLS.serverConfiguration()) : .http1(),
+                    configuration: ApplicationConfiguration(address: .hostname(host, port: 0)),
+                    onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+                    logger: logger)
+    }) { port in
+        try await body(port, log)
     }
-    return try await body(port, log)
 }
 
 struct TestServerFailure: Error, CustomStringConvertible {

@@ -3,6 +3,7 @@ import OshiraseCore
 import OshiraseImaging
 import OshiraseRender
 import Testing
+import OshiraseTestSupport
 
 /// Runs `zbarimg --quiet --raw` (Debian's zbar-tools) on a PNG; returns the decoded symbols.
 func zbarDecode(_ path: String) throws -> (status: Int32, symbols: [String]) {
@@ -12,7 +13,7 @@ func zbarDecode(_ path: String) throws -> (status: Int32, symbols: [String]) {
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
-    try process.run()
+    try process.runTiedToTestProcess()
     let data = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     let text = String(decoding: data, as: UTF8.self)

@@ -1,0 +1,63 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// A test server did not start, or did not stop in time.
+public struct LoopbackServerFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs the application `makeApp` builds (handing it the callback that reports the bound port) in
+/// a service group for the length of `body`, then stops it by graceful shutdown and waits until it
+/// has stopped, whether `body` returned or threw.
+///
+/// Never by cancelling its task: a connection accepted while the serving task is cancelled is
+/// dropped before anything finishes its writer, and swift-nio then traps ("Deinited
+/// NIOAsyncWriter without calling finish()", apple/swift-nio#3481). Graceful shutdown closes the
+/// listener and lets every accepted connection end its request first.
+///
+/// - Parameter shutdownLimit: how long graceful shutdown may take (a client holding a request
+///   open); past it the group cancels the server and this throws, naming the limit.
+public func withLoopbackServer<App: ApplicationProtocol, T: Sendable>(
+    shutdownLimit: Duration = .seconds(20),
+    _ makeApp: (@escaping @Sendable (Int) async -> Void) throws -> App,
+    _ body: (Int) async throws -> T
+) async throws -> T {
+    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    let app = try makeApp { port in
+        portContinuation.yield(port)
+        portContinuation.finish()
+    }
+    var logger = Logger(label: "test-server-group")
+    logger.logLevel = .critical
+    var configuration = ServiceGroupConfiguration(services: [app], logger: logger)
+    configuration.maximumGracefulShutdownDuration = shutdownLimit
+    let group = ServiceGroup(configuration: configuration)
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask {
+            try await group.run()
+            portContinuation.finish()  // stopped before it listened: no port will come
+        }
+        let outcome: Result<T, any Error>
+        var iterator = ports.makeAsyncIterator()
+        if let port = await iterator.next() {
+            do {
+                outcome = .success(try await body(port))
+            } catch {
+                outcome = .failure(error)
+            }
+        } else {
+            outcome = .failure(LoopbackServerFailure("the test server did not start listening"))
+        }
+        await group.triggerGracefulShutdown()
+        // Wait here: leaving the task group by a throw would cancel the server instead.
+        do {
+            try await tasks.waitForAll()
+        } catch {
+            if case .failure(let bodyError) = outcome { throw bodyError }
+            throw LoopbackServerFailure("the test server did not stop within \(shutdownLimit) of graceful shutdown: \(error)")
+        }
+        return try outcome.get()
+    }
+}

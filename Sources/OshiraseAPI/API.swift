@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import OshiraseCore
@@ -19,15 +20,31 @@ import OshiraseStore
 ///   - config: Listening address and the bearer tokens accepted when that address is not loopback.
 ///   - logger: Where the server and failed requests are logged.
 ///   - onListening: Called once the server listens, with the port it is bound to (useful with port 0).
+///   - limits: What one client may hold: connections, time to send a request head, header size.
 public func makeAPI(inspecting inspector: some DaemonInspecting, config: APIConfig, logger: Logger,
+                    limits: ConnectionLimits = ConnectionLimits(),
                     onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let router = makeAPIRouter(inspecting: inspector, config: config, logger: logger)
     let port = config.port
+    let registry = ConnectionRegistry(limits: limits)
+    let channel = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [ConnectionGuard(registry: registry, bodyLimit: requestBodyLimit(path:))],
+        idleTimeout: limits.idleTimeout,
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maximumHeaderBytes,
+                                        maxHeaderListSize: limits.maximumHeaderBytes,
+                                        maxHeaderFieldCount: limits.maximumHeaderFields))
     return Application(
         router: router,
+        server: .http1(configuration: channel),
         configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port)),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
         logger: logger)
+}
+
+/// The largest request body `path` takes: a push's 1 MiB on the alerts endpoint; nothing else
+/// reads a body, so 64 KiB is plenty there.
+func requestBodyLimit(path: String) -> Int {
+    JSONErrorMiddleware<APIRequestContext>.normalised(path) == APIPaths.alerts ? alertBodyLimit : 64 * 1024
 }
 
 /// The API's routes, middleware included, without a server: what `makeAPI` serves, and what

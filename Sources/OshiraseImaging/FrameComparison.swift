@@ -70,7 +70,7 @@ public struct FrameComparison: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// `99.87`: two decimals, rounded down, so 99.999 % never prints as a perfect 100.00.
-private func formatted(_ share: Double) -> String {
+func formatted(_ share: Double) -> String {
     let hundredths = Int((share * 100).rounded(.down))
     let fraction = hundredths % 100
     return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"

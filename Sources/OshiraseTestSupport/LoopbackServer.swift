@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import OshiraseDaemon
 import ServiceLifecycle
 
 /// A test server did not start, or did not stop in time.
@@ -16,6 +17,10 @@ public struct LoopbackServerFailure: Error, CustomStringConvertible {
 /// dropped before anything finishes its writer, and swift-nio then traps ("Deinited
 /// NIOAsyncWriter without calling finish()", apple/swift-nio#3481). Graceful shutdown closes the
 /// listener and lets every accepted connection end its request first.
+///
+/// The server's tasks run on a thread of their own: tests that block a thread (waiting for a
+/// child process, a libcurl transfer) must not starve the server of the two cooperative threads a
+/// 2-core machine has, or its answers arrive late and the test fails for no fault of the code.
 ///
 /// - Parameter shutdownLimit: how long graceful shutdown may take (a client holding a request
 ///   open); past it the group cancels the server and this throws, naming the limit.
@@ -34,8 +39,10 @@ public func withLoopbackServer<App: ApplicationProtocol, T: Sendable>(
     var configuration = ServiceGroupConfiguration(services: [app], logger: logger)
     configuration.maximumGracefulShutdownDuration = shutdownLimit
     let group = ServiceGroup(configuration: configuration)
+    let executor = ThreadExecutor(name: "test-server")
+    defer { executor.shutdown() }
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask {
+        tasks.addTask(executorPreference: executor) {
             try await group.run()
             portContinuation.finish()  // stopped before it listened: no port will come
         }

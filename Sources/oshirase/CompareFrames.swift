@@ -12,7 +12,10 @@ struct CompareFrames: ParsableCommand {
             Each capture is compared with every --reference placed at --offset; the best one \
             counts. A pixel matches when each colour channel is within --tolerance levels. With \
             --outside-black, the capture outside the reference's rectangle must be black too. One \
-            line per capture; exit 1 when any capture's share is below --minimum.
+            line per capture; exit 1 when any capture's share is below --minimum. With --rows, \
+            each row of a capture must match the same row of one reference (a row is compared \
+            whole, at --row-minimum); a capture whose rows come from two references is torn, \
+            counted, and allowed up to --max-torn captures.
             """,
         shouldDisplay: false)
 
@@ -34,11 +37,23 @@ struct CompareFrames: ParsableCommand {
     @Flag(help: "Also require the capture outside the reference's rectangle to be black.")
     var outsideBlack = false
 
+    @Flag(help: "Judge row by row: every row must be a row of one reference; rows from two references make a tear.")
+    var rows = false
+
+    @Option(help: "With --rows: the least share of a row's pixels that must match, in percent.")
+    var rowMinimum = 97.0
+
+    @Option(help: "With --rows: how many captures may be torn (default: any number).")
+    var maxTorn: Int?
+
     func validate() throws {
         if reference.isEmpty { throw ValidationError("give at least one --reference frame") }
         if captures.isEmpty { throw ValidationError("give at least one capture") }
         if !(0...255).contains(tolerance) { throw ValidationError("--tolerance must be 0 to 255 levels") }
         if !(0...100).contains(minimum) { throw ValidationError("--minimum must be 0 to 100 (percent)") }
+        if !(0...100).contains(rowMinimum) { throw ValidationError("--row-minimum must be 0 to 100 (percent)") }
+        if let maxTorn, maxTorn < 0 { throw ValidationError("--max-torn must be 0 or more") }
+        if !rows && (maxTorn != nil) { throw ValidationError("--max-torn applies with --rows only") }
         _ = try parsedOffset()
     }
 
@@ -53,6 +68,7 @@ struct CompareFrames: ParsableCommand {
     func run() throws {
         let at = try parsedOffset()
         let references = try reference.map { ($0, try Self.load($0)) }
+        if rows { return try runByRows(references: references.map(\.1), at: at) }
         var failed = 0
         // A series of captures of a still screen repeats itself byte for byte: a capture equal to
         // one of the last few distinct ones is not compared again (which matters in a debug build,
@@ -73,6 +89,45 @@ struct CompareFrames: ParsableCommand {
         }
         if failed > 0 {
             printError("oshirase: error: \(failed) of \(captures.count) capture(s) do not match within \(tolerance) levels on \(minimum) % of pixels")
+            throw ExitCode.failure
+        }
+    }
+
+    /// `--rows`: one line per capture, then the count of torn captures.
+    func runByRows(references: [Bitmap], at: (x: Int, y: Int)) throws {
+        var failed = 0, torn = 0, tears = 0
+        var seen: [(bytes: Data, result: RowComparison)] = []
+        for path in captures {
+            guard let bytes = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+            let result: RowComparison
+            if let earlier = seen.first(where: { $0.bytes == bytes }) {
+                result = earlier.result
+            } else {
+                do {
+                    result = try RowComparison.compare(references, with: try Self.decode(bytes, path: path), at: at,
+                                                       tolerance: tolerance, rowMinimum: rowMinimum)
+                } catch {
+                    throw ValidationError("\(path): \(error)")
+                }
+                seen.append((bytes, result))
+                if seen.count > 4 { seen.removeFirst() }
+            }
+            let ok = result.unmatchedRows.isEmpty && result.share >= minimum
+            if result.isTorn {
+                torn += 1
+                tears += result.tears
+            }
+            let like = result.isTorn ? "torn" : "like \((reference[result.bands.first?.reference ?? 0] as NSString).lastPathComponent)"
+            print("\(path): \(result) \(like)" + (ok ? "" : "  BELOW \(minimum) % OR A ROW MATCHES NO FRAME"))
+            if !ok { failed += 1 }
+        }
+        print("torn: \(torn) of \(captures.count) capture(s), \(tears) tear(s)")
+        if failed > 0 {
+            printError("oshirase: error: \(failed) of \(captures.count) capture(s) have rows that match no reference (within \(tolerance) levels on \(rowMinimum) % of a row) or match below \(minimum) %")
+            throw ExitCode.failure
+        }
+        if let maxTorn, torn > maxTorn {
+            printError("oshirase: error: \(torn) of \(captures.count) capture(s) are torn; at most \(maxTorn) may be")
             throw ExitCode.failure
         }
     }

@@ -13,10 +13,11 @@ import Testing
 /// Runs `makeAPI`'s application on 127.0.0.1 with port 0 for the length of `body`, which gets the bound port.
 func withLiveAPI<T: Sendable>(
     inspector: FakeInspector, config: APIConfig = APIConfig(host: "127.0.0.1", port: 0),
+    limits: ConnectionLimits = ConnectionLimits(),
     _ body: @Sendable (Int) async throws -> T
 ) async throws -> T {
     try await withLoopbackServer({ onListening in
-        makeAPI(inspecting: inspector, config: config, logger: quietLogger, onListening: onListening)
+        makeAPI(inspecting: inspector, config: config, logger: quietLogger, limits: limits, onListening: onListening)
     }, body)
 }
 

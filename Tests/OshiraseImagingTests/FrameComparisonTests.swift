@@ -47,4 +47,62 @@ struct FrameComparisonTests {
         let result = FrameComparison(pixels: 100_000, matching: 99_999, largestDifference: 30, tolerance: 8)
         #expect(result.description.hasPrefix("99.99 %"))
     }
+
+    // Row by row: what a single-buffered framebuffer can promise (scripts/e2e-box).
+
+    /// Two 8×6 frames unlike on every row: old is grey, new is dark blue.
+    static let old = Bitmap(width: 8, height: 6, fill: (200, 200, 200, 255))
+    static let new = Bitmap(width: 8, height: 6, fill: (20, 40, 120, 255))
+
+    @Test func aCaptureOfOneFrameIsOneBandAndNotTorn() throws {
+        let capture = try PPM.decode(Self.ppm(8, 6) { _, _ in (22, 38, 121) })
+        let result = try RowComparison.compare([Self.old, Self.new], with: capture, tolerance: 8, rowMinimum: 99)
+        #expect(result.bands == [RowComparison.Band(reference: 1, rows: 0..<6)])
+        #expect(!result.isTorn && result.tears == 0 && result.unmatchedRows.isEmpty && result.share == 100)
+    }
+
+    @Test func theNewFrameAboveTheOldIsOneTearWithEveryRowAccountedFor() throws {
+        // Rows 0–2 new, row 3 caught mid-copy (left half new), rows 4–5 old.
+        let capture = try PPM.decode(Self.ppm(8, 6) { x, y in
+            y < 3 || (y == 3 && x < 4) ? (20, 40, 120) : (200, 200, 200)
+        })
+        let result = try RowComparison.compare([Self.old, Self.new], with: capture, tolerance: 8, rowMinimum: 99)
+        #expect(result.bands == [RowComparison.Band(reference: 1, rows: 0..<3), RowComparison.Band(reference: 0, rows: 4..<6)])
+        #expect(result.isTorn && result.tears == 1)
+        #expect(result.mixedRows == [3] && result.unmatchedRows.isEmpty && result.share == 100)
+        #expect(result.description.contains("torn: rows 0–2 of #2, rows 4–5 of #1"), "\(result)")
+    }
+
+    @Test func blackOrGarbageRowsMatchNoFrame() throws {
+        let capture = try PPM.decode(Self.ppm(8, 6) { x, y in
+            y == 1 ? (0, 0, 0) : y == 4 && x == 2 ? (255, 0, 255) : (200, 200, 200)
+        })
+        let result = try RowComparison.compare([Self.old, Self.new], with: capture, tolerance: 8, rowMinimum: 99)
+        #expect(result.unmatchedRows == [1, 4], "\(result)")
+        #expect(result.worstRowShare == 0)
+        #expect(result.description.contains("2 row(s) match no frame, first 1"))
+        // With a row allowed one stray pixel in eight, only the black row is left.
+        let lenient = try RowComparison.compare([Self.old, Self.new], with: capture, tolerance: 8, rowMinimum: 87)
+        #expect(lenient.unmatchedRows == [1])
+    }
+
+    @Test func rowsAlikeInBothFramesJoinTheBandAroundThem() throws {
+        // The frames share a white top row; the capture shows the new frame below it: one band.
+        var old = Self.old, new = Self.new
+        for x in 0..<8 {
+            for c in 0..<3 { old.pixels[x * 4 + c] = 255; new.pixels[x * 4 + c] = 255 }
+        }
+        let capture = try PPM.decode(Self.ppm(8, 6) { _, y in y == 0 ? (255, 255, 255) : (20, 40, 120) })
+        let result = try RowComparison.compare([old, new], with: capture, tolerance: 0, rowMinimum: 100)
+        #expect(result.bands == [RowComparison.Band(reference: 1, rows: 0..<6)] && !result.isTorn)
+    }
+
+    @Test func referencesOfOtherSizesOrOutsideTheCaptureAreErrors() throws {
+        let capture = try PPM.decode(Self.ppm(8, 6) { _, _ in (0, 0, 0) })
+        #expect(throws: ImageError.self) { try RowComparison.compare([], with: capture, tolerance: 8, rowMinimum: 99) }
+        #expect(throws: ImageError.self) {
+            try RowComparison.compare([Self.old, Bitmap(width: 4, height: 6, fill: (0, 0, 0, 255))], with: capture, tolerance: 8, rowMinimum: 99)
+        }
+        #expect(throws: ImageError.self) { try RowComparison.compare([Self.old], with: capture, at: (1, 0), tolerance: 8, rowMinimum: 99) }
+    }
 }

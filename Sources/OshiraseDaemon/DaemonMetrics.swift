@@ -4,11 +4,22 @@ import Prometheus
 public final class DaemonMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let reloadErrors: Counter
+    /// Proof-of-play records and screening counts that were not stored.
+    public let proofOfPlayLost: Counter
+    /// 1 while the proof-of-play database cannot be written and records wait in memory.
+    public let proofOfPlayStalled: Gauge
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         reloadErrors = Self.counter(in: registry, "playlist_reload_errors",
                                     "Playlist file versions that failed to load (the previous version kept playing).", labels: [])
+        proofOfPlayLost = Self.counter(in: registry, "proof_of_play_lost",
+                                       "Proof-of-play records and screening counts not stored: the queue was full while the "
+                                        + "database could not be written (disk full, read-only), or the database refused them.",
+                                       labels: [])
+        proofOfPlayStalled = registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "oshirase", metricName: "proof_of_play_stalled", unitName: "",
+            helpText: "1 while the proof-of-play database cannot be written and records wait in memory, else 0."), labels: [])
     }
 
     /// `oshirase_NAME_total`: a counter the registry hands back again for the same name and labels.

@@ -38,15 +38,29 @@ public final class ProofOfPlayWriter: Sendable {
     private let state: WriterState
 
     /// Starts the writer thread.
+    ///
+    /// A database that cannot be written for a while (disk full, a state directory turned
+    /// read-only, another process holding the write lock) *stalls* the writer: it keeps the item
+    /// and tries again, the queue holds what comes meanwhile and counts what does not fit as
+    /// dropped, and everything resumes by itself when the database can be written again. An item
+    /// the database refuses for what it is (an invalid record) is given up and counted as failed.
     /// - Parameters:
     ///   - capacity: how many items may wait; at the daemon's rate (a record per item change
     ///     per zone, a count per visitor) the default holds many minutes of a stalled disk.
-    ///   - onError: called on the writer thread for each item the database refused, and once
-    ///     per stall while another process holds the write lock; for logging.
-    public init(store: ProofOfPlayStore, capacity: Int = 4096,
-                onError: @escaping @Sendable (ProofOfPlayStoreError) -> Void = { _ in }) {
-        state = WriterState(capacity: max(1, capacity))
-        let thread = Thread { [state] in state.run(store: store, onError: onError) }
+    ///   - retryInterval: seconds between tries while stalled.
+    ///   - onError: called on the writer thread for each item given up; for logging. Also once when
+    ///     a stall begins, unless `onStall` is given.
+    ///   - onStall: called on the writer thread once when a stall begins, with the error.
+    ///   - onResume: called on the writer thread when the first item is written after a stall,
+    ///     with the seconds it lasted and the items dropped or given up meanwhile.
+    public init(store: ProofOfPlayStore, capacity: Int = 4096, retryInterval: Double = 1,
+                onError: @escaping @Sendable (ProofOfPlayStoreError) -> Void = { _ in },
+                onStall: (@Sendable (ProofOfPlayStoreError) -> Void)? = nil,
+                onResume: @escaping @Sendable (_ seconds: Double, _ lost: Int) -> Void = { _, _ in }) {
+        state = WriterState(capacity: max(1, capacity), retryInterval: retryInterval)
+        let thread = Thread { [state] in
+            state.run(store: store, onError: onError, onStall: onStall ?? onError, onResume: onResume)
+        }
         thread.name = "oshirase.proof-of-play"
         thread.start()
     }
@@ -85,6 +99,9 @@ public final class ProofOfPlayWriter: Sendable {
 
     /// A consistent snapshot of the counters.
     public var statistics: Statistics { state.statistics }
+
+    /// True while the database cannot be written and the writer is holding items to try again.
+    public var isStalled: Bool { state.isStalled }
 }
 
 /// One piece of work for the writer thread.
@@ -117,9 +134,31 @@ private final class WriterState: @unchecked Sendable {
     private var failed = 0
     private var closing = false
     private var finished = false
+    private var stalled = false
+    private let retryInterval: Double
 
-    init(capacity: Int) {
+    init(capacity: Int, retryInterval: Double) {
         ring = Array(repeating: nil, count: capacity)
+        self.retryInterval = retryInterval
+    }
+
+    var isStalled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stalled
+    }
+
+    /// Items dropped or given up so far.
+    private var lost: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return dropped + failed
+    }
+
+    private func setStalled(_ value: Bool) {
+        condition.lock()
+        stalled = value
+        condition.unlock()
     }
 
     func enqueue(_ item: WriterItem) -> Bool {
@@ -163,22 +202,30 @@ private final class WriterState: @unchecked Sendable {
     }
 
     /// The writer thread's loop: take the head, write it outside the lock, then remove it.
-    func run(store: ProofOfPlayStore, onError: @Sendable (ProofOfPlayStoreError) -> Void) {
+    func run(store: ProofOfPlayStore, onError: @Sendable (ProofOfPlayStoreError) -> Void,
+             onStall: @Sendable (ProofOfPlayStoreError) -> Void, onResume: @Sendable (Double, Int) -> Void) {
+        var stallBegan: Date?
+        // What was lost before the last item written: a stall's losses start there (the queue may
+        // overflow before the first failing item has even been tried).
+        var lostBeforeStall = 0
         while let item = next() {
             var succeeded = false
-            var reportedStall = false
             while true {
                 do {
                     try item.write(to: store)
                     succeeded = true
                     break
                 } catch {
-                    // The write lock is held elsewhere past the busy timeout: keep the item and try
-                    // again (the queue fills and counts drops meanwhile), unless we are shutting down.
-                    if error.code == .busy, !isClosing {
-                        if !reportedStall { onError(error) }
-                        reportedStall = true
-                        pauseBeforeRetry()
+                    // The database cannot be written now (full, read-only, locked elsewhere): keep
+                    // the item and try again, the queue filling and counting drops meanwhile, unless
+                    // we are shutting down. Reported once per stall, not once per item.
+                    if Self.isPassing(error), !isClosing {
+                        if stallBegan == nil {
+                            stallBegan = Date()
+                            setStalled(true)
+                            onStall(error)
+                        }
+                        pauseBeforeRetry(error.code == .busy ? 0.2 : retryInterval)
                         continue
                     }
                     onError(error)
@@ -186,6 +233,13 @@ private final class WriterState: @unchecked Sendable {
                 }
             }
             finish(succeeded: succeeded)
+            guard succeeded else { continue }
+            if let began = stallBegan {
+                stallBegan = nil
+                setStalled(false)
+                onResume(Date().timeIntervalSince(began), lost - lostBeforeStall)
+            }
+            lostBeforeStall = lost
         }
         condition.lock()
         finished = true
@@ -193,12 +247,21 @@ private final class WriterState: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// A short wait between tries on a locked database, in case SQLite reports the lock without
-    /// having waited in its busy handler; cut short by close().
-    private func pauseBeforeRetry() {
+    /// Whether a failure is the storage's state rather than the item's: it passes when space or
+    /// write access returns, or the other process lets go of the lock.
+    private static func isPassing(_ error: ProofOfPlayStoreError) -> Bool {
+        switch error.code {
+        case .busy, .diskFull, .permissionDenied, .database: return true
+        case .directoryUnusable, .missing, .notADatabase, .readOnly, .invalidRecord: return false
+        }
+    }
+
+    /// A wait between tries (a locked database may be reported without SQLite having waited in
+    /// its busy handler); cut short by close().
+    private func pauseBeforeRetry(_ seconds: Double) {
         condition.lock()
         defer { condition.unlock() }
-        if !closing { _ = condition.wait(until: Date(timeIntervalSinceNow: 0.2)) }
+        if !closing { _ = condition.wait(until: Date(timeIntervalSinceNow: seconds)) }
     }
 
     private var isClosing: Bool {

@@ -48,13 +48,37 @@ func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (Strin
     } catch {
         throw ValidationError("\(error); the daemon did not start")
     }
-    let writer = ProofOfPlayWriter(store: store, onError: { message in logger.error("proof of play: \(message)") })
-    let daemon = Daemon(config: config, logger: logger, phraseModel: loadPhraseModel(),
-                        record: { record in _ = writer.enqueue(record) },
+    let metrics = DaemonMetrics()
+    let capacity = 4096
+    // A full or read-only state directory stalls the writer: one line when it begins, one when it
+    // ends, and the records that did not fit in memory meanwhile counted, never a line per record.
+    let writer = ProofOfPlayWriter(
+        store: store, capacity: capacity,
+        onError: { error in
+            metrics.proofOfPlayLost.increment()
+            logger.error("proof of play: \(error)")
+        },
+        onStall: { error in
+            metrics.proofOfPlayStalled.set(to: 1)
+            logger.error("""
+                proof of play: \(error); the screens keep playing, up to \(capacity) records wait in memory and the rest \
+                are counted in oshirase_proof_of_play_lost_total until the database can be written again
+                """)
+        },
+        onResume: { seconds, lost in
+            metrics.proofOfPlayStalled.set(to: 0)
+            logger.notice("proof of play: writing again after \(Int(seconds.rounded())) s; \(lost) record(s) could not be kept meanwhile")
+        })
+    let daemon = Daemon(config: config, logger: logger, phraseModel: loadPhraseModel(), metrics: metrics,
+                        record: { record in
+                            if !writer.enqueue(record) { metrics.proofOfPlayLost.increment() }
+                        },
                         proofQuery: Daemon.proofOfPlayQuery(store),
                         countScreening: { sensor, result, time in
                             // The class and the hour only: never the temperature.
-                            _ = writer.enqueue(screening: sensor, className: result.className, at: time)
+                            if !writer.enqueue(screening: sensor, className: result.className, at: time) {
+                                metrics.proofOfPlayLost.increment()
+                            }
                         },
                         store: store)
     logger.notice("oshirase \(config.site): \(config.displays.count) display(s), \(config.sensors.count) sensor(s), playlists in \(config.playlistsDirectory), state in \(config.stateDirectory)")

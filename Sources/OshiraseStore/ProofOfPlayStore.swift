@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// Proof of play: what each display showed and when, kept in SQLite (`<state directory>/oshirase.sqlite`),
 /// with the hourly screening counts of the temperature-check kiosks beside it.
@@ -25,7 +26,11 @@ public final class ProofOfPlayStore: Sendable {
     /// True when opened with ``init(readingFrom:)``.
     public let isReadOnly: Bool
 
-    let database: any DatabaseWriter
+    /// The open database; replaced by ``reopen()``.
+    var database: any DatabaseWriter { connection.withLock { $0 } }
+    private let connection: Mutex<any DatabaseWriter>
+    /// How the writing pool was configured, for ``reopen()``.
+    private let busyTimeout: Double
 
     /// Opens the store for writing, creating the state directory and the database when missing and
     /// bringing the schema up to date.
@@ -42,6 +47,12 @@ public final class ProofOfPlayStore: Sendable {
         self.directory = directory
         self.databasePath = (directory as NSString).appendingPathComponent(Self.fileName)
         self.isReadOnly = false
+        self.busyTimeout = busyTimeout
+        connection = Mutex(try Self.openForWriting(directory: directory, databasePath: databasePath, busyTimeout: busyTimeout))
+    }
+
+    private static func openForWriting(directory: String, databasePath: String,
+                                       busyTimeout: Double) throws(ProofOfPlayStoreError) -> DatabasePool {
         try StateDirectory.prepare(directory)
         try Self.checkAccess(databasePath, mode: R_OK | W_OK, doing: "write")
         var configuration = Configuration()
@@ -55,10 +66,20 @@ public final class ProofOfPlayStore: Sendable {
             // commits in a power cut.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(pool)
-            database = pool
+            return pool
         } catch {
             throw ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "open")
         }
+    }
+
+    /// Opens the database file again, for a store whose file system the kernel turned read-only
+    /// after an error: once an operator has checked it and mounted it again at the same place, the
+    /// old descriptors still point at the old mount, and only a new open reaches the new one.
+    /// On failure the store keeps the connection it had.
+    public func reopen() throws(ProofOfPlayStoreError) {
+        guard !isReadOnly else { return }
+        let fresh = try Self.openForWriting(directory: directory, databasePath: databasePath, busyTimeout: busyTimeout)
+        connection.withLock { $0 = fresh }
     }
 
     /// Opens an existing store for reading only, as `oshirase report` does while the daemon may be
@@ -76,6 +97,11 @@ public final class ProofOfPlayStore: Sendable {
                     + "the daemon has not run with this state directory yet")
         }
         try Self.checkAccess(databasePath, mode: R_OK, doing: "read")
+        busyTimeout = 5
+        connection = Mutex(try Self.openForReading(directory: directory, databasePath: databasePath))
+    }
+
+    private static func openForReading(directory: String, databasePath: String) throws(ProofOfPlayStoreError) -> DatabaseQueue {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.label = "oshirase.proof-of-play.report"
@@ -90,7 +116,7 @@ public final class ProofOfPlayStore: Sendable {
                     message: "\(databasePath) has no proof-of-play table: it is not Oshirase's, "
                         + "or the daemon stopped before it finished creating it; start the daemon once to create it")
             }
-            database = queue
+            return queue
         } catch {
             let wrapped = ProofOfPlayStoreError.wrapping(error, databasePath: databasePath, doing: "read")
             guard wrapped.code == .permissionDenied else { throw wrapped }

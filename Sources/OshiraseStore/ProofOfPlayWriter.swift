@@ -136,10 +136,13 @@ private final class WriterState: @unchecked Sendable {
     private var finished = false
     private var stalled = false
     private let retryInterval: Double
+    /// Seconds between attempts to open the database again during a stall on I/O or write access.
+    private let reopenInterval: Double
 
     init(capacity: Int, retryInterval: Double) {
         ring = Array(repeating: nil, count: capacity)
         self.retryInterval = retryInterval
+        reopenInterval = max(5, retryInterval * 10)
     }
 
     var isStalled: Bool {
@@ -205,6 +208,7 @@ private final class WriterState: @unchecked Sendable {
     func run(store: ProofOfPlayStore, onError: @Sendable (ProofOfPlayStoreError) -> Void,
              onStall: @Sendable (ProofOfPlayStoreError) -> Void, onResume: @Sendable (Double, Int) -> Void) {
         var stallBegan: Date?
+        var lastReopen = Date.distantPast
         // What was lost before the last item written: a stall's losses start there (the queue may
         // overflow before the first failing item has even been tried).
         var lostBeforeStall = 0
@@ -222,10 +226,18 @@ private final class WriterState: @unchecked Sendable {
                     if Self.isPassing(error), !isClosing {
                         if stallBegan == nil {
                             stallBegan = Date()
+                            lastReopen = Date()
                             setStalled(true)
                             onStall(error)
                         }
                         pauseBeforeRetry(error.code == .busy ? 0.2 : retryInterval)
+                        // A file system the kernel turned read-only (or that fails I/O) is mounted
+                        // anew once repaired; only a new open reaches it. Tried now and then.
+                        if error.code == .permissionDenied || error.code == .database,
+                           Date().timeIntervalSince(lastReopen) >= reopenInterval {
+                            lastReopen = Date()
+                            try? store.reopen()
+                        }
                         continue
                     }
                     onError(error)

@@ -127,4 +127,16 @@ struct StorageFaultTests {
         writer.close()
         #expect(writer.statistics.failed == 5 && writer.statistics.written == 0, "\(writer.statistics)")
     }
+
+    @Test("reopen gives the store a new connection: what the old one could not write, the new one can")
+    func reopenReplacesTheConnection() throws {
+        let folder = try TemporaryFolder()
+        let store = try ProofOfPlayStore(directory: folder.path)
+        try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = ON") }
+        let record = sequence(1)[0]
+        #expect(throws: ProofOfPlayStoreError.self) { try store.record(record) }
+        try store.reopen()
+        try store.record(record)
+        #expect(try store.records(from: allTime.from, to: allTime.to) == [record])
+    }
 }

@@ -83,35 +83,41 @@ struct DaemonServiceTests {
         let lively = DisplayConfig(name: "lively", profile: smallLCD, output: .memory, fps: 10)
         let config = SiteConfig(site: "札幌市役所 本庁舎", playlistsDirectory: folder.path, stateDirectory: folder.path,
                                 displays: [stuck, lively])
+        // Stuck until the test lets it go, however long the other display takes on a loaded
+        // machine (it once took over 3 s to present its 10 frames, the stuck one's old timeout).
+        let release = DispatchSemaphore(value: 0)
         let daemon = Daemon(config: config, logger: quietLogger, phraseModel: nil, clockNotBefore: jst(0, 0),
                             openOutput: { display in
                                 { () throws(OutputError) -> FrameOutput in
-                                    display.name == "stuck" ? StuckOutput(seconds: 3) : MemoryOutput(width: 480, height: 270, description: "memory")
+                                    display.name == "stuck" ? StuckOutput(until: release) : MemoryOutput(width: 480, height: 270, description: "memory")
                                 }
                             })
         daemon.loadPlaylists()
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: daemon.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }, logger: quietLogger))
         let running = Task { try await group.run() }
-        // The stuck display is inside its first present for 3 s; meanwhile the other animates.
+        // The stuck display is inside its first present; meanwhile the other animates.
         #expect(await eventually { await daemon.status().displays.last?.framesPresented ?? 0 >= 10 })
         let asked = ContinuousClock.now
         let status = await daemon.status()
         #expect(ContinuousClock.now - asked < .milliseconds(200), "status answers at once")
         #expect(status.displays.first?.framesPresented == 0)
+        release.signal()
         await group.triggerGracefulShutdown()
         try await running.value
     }
 }
 
-/// An output whose first present blocks its thread, as a wedged device driver would.
+/// An output whose first present blocks its thread until `release` is signalled, as a wedged
+/// device driver would.
 final class StuckOutput: FrameOutput {
-    let seconds: Double
+    let release: DispatchSemaphore
     let screenWidth = 480, screenHeight = 270, pacesFrames = false
     var description: String { "stuck" }
-    init(seconds: Double) { self.seconds = seconds }
+    init(until release: DispatchSemaphore) { self.release = release }
     func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
-        usleep(UInt32(seconds * 1_000_000))
+        release.wait()
+        release.signal()  // once let go, never stuck again
     }
     func setPower(on: Bool) throws(OutputError) {}
 }

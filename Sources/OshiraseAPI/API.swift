@@ -19,8 +19,8 @@ import OshiraseStore
 ///   - inspector: The running daemon, asked for status, screenshots, metrics and proof of play.
 ///   - config: Listening address and the bearer tokens accepted when that address is not loopback.
 ///   - logger: Where the server and failed requests are logged.
+///   - limits: What one client may hold: connections, idle time, header size (``ConnectionLimits``).
 ///   - onListening: Called once the server listens, with the port it is bound to (useful with port 0).
-///   - limits: What one client may hold: connections, time to send a request head, header size.
 public func makeAPI(inspecting inspector: some DaemonInspecting, config: APIConfig, logger: Logger,
                     limits: ConnectionLimits = ConnectionLimits(),
                     onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
@@ -28,7 +28,8 @@ public func makeAPI(inspecting inspector: some DaemonInspecting, config: APIConf
     let port = config.port
     let registry = ConnectionRegistry(limits: limits)
     let channel = HTTP1Channel.Configuration(
-        additionalChannelHandlers: [ConnectionGuard(registry: registry, bodyLimit: requestBodyLimit(path:))],
+        additionalChannelHandlers: [ConnectionGuard(registry: registry, bodyLimit: requestBodyLimit(path:),
+                                                    tooLarge: tooLargeBody(path:declared:limit:))],
         idleTimeout: limits.idleTimeout,
         httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maximumHeaderBytes,
                                         maxHeaderListSize: limits.maximumHeaderBytes,
@@ -45,6 +46,22 @@ public func makeAPI(inspecting inspector: some DaemonInspecting, config: APIConf
 /// reads a body, so 64 KiB is plenty there.
 func requestBodyLimit(path: String) -> Int {
     JSONErrorMiddleware<APIRequestContext>.normalised(path) == APIPaths.alerts ? alertBodyLimit : 64 * 1024
+}
+
+/// The JSON body of a 413 for a body declared over the limit, answered before any of it is read:
+/// on the alerts endpoint in the push answers' shape (`error` code and `reason`, as a body found
+/// too large while read gets), elsewhere as the API's other errors.
+func tooLargeBody(path: String, declared: Int, limit: Int) -> [UInt8] {
+    let fields: [String: String]
+    if JSONErrorMiddleware<APIRequestContext>.normalised(path) == APIPaths.alerts {
+        fields = ["error": "body-too-large",
+                  "reason": "the body declares \(declared) bytes; the limit is \(limit) bytes (1 MiB)"]
+    } else {
+        fields = ["error": "the body declares \(declared) bytes; \(path) takes at most \(limit)"]
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return Array((try? encoder.encode(fields)) ?? Data(#"{"error": "body-too-large"}"#.utf8)) + [0x0A]
 }
 
 /// The API's routes, middleware included, without a server: what `makeAPI` serves, and what
@@ -118,9 +135,18 @@ public func makeAPIRouter(inspecting inspector: some DaemonInspecting, config: A
         // and the request is audited like any other, without the rest being held in memory.
         let limit = alertBodyLimit
         var body: [UInt8] = []
-        for try await chunk in request.body {
-            body.append(contentsOf: chunk.readableBytesView.prefix(limit + 1 - body.count))
-            if body.count > limit { break }
+        // A body broken or cut off in the middle (unparseable chunks, the connection closed,
+        // evicted or timed out) is not a push, and is not verified or audited as one.
+        do {
+            for try await chunk in request.body {
+                body.append(contentsOf: chunk.readableBytesView.prefix(limit + 1 - body.count))
+                if body.count > limit { break }
+            }
+        } catch {
+            throw APIError(.badRequest, "the request body was cut off after \(body.count) bytes (\(error))")
+        }
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), body.count < declared, body.count <= limit {
+            throw APIError(.badRequest, "the body ended after \(body.count) of the \(declared) bytes its Content-Length declares")
         }
         var headers: [String: String] = [:]
         for field in request.headers where field.name.canonicalName.hasPrefix("oshirase-") {

@@ -16,7 +16,8 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// body arriving, or an answer going out (Hummingbird's idle timeout, which counts HTTP parts,
     /// not bytes: a client trickling a header a byte at a time is cut off too).
     public var idleTimeout: TimeAmount
-    /// A connection whose last byte came longer ago than this may be closed to make room.
+    /// A connection whose last whole request head or body part came longer ago than this may be
+    /// closed to make room.
     public var stalledAfter: TimeAmount
     /// Longest header field and all header fields together, in bytes; more is 431.
     public var maximumHeaderBytes: Int
@@ -100,38 +101,52 @@ final class ConnectionRegistry: Sendable {
 
 /// One connection's guard, between the HTTP codec and Hummingbird's request handling.
 ///
-/// It holds the connection to the limits: counted against the bound, a declared body over the
-/// route's limit answered 413 before it is read, and a request the HTTP parser rejects answered with the API's JSON error (431 for
-/// headers over the limit, 400 otherwise) instead of an empty 400.
+/// It holds the connection to the limits: counted against the bound; a declared body over the
+/// route's limit answered 413 before any of it is read; a chunked body cut at the limit and the
+/// connection closed after the route's answer; a request the HTTP parser rejects before it
+/// reached Hummingbird answered with the API's JSON error (431 for headers over the limit, 400
+/// otherwise) instead of an empty 400; a client that stops reading its answer cut off. Its own
+/// answers wait for the answers of earlier (pipelined) requests on the connection.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
+    /// An answer of the guard's own: status, JSON body, extra header fields.
+    private struct OwnAnswer {
+        var status: HTTPResponse.Status
+        var body: [UInt8]
+        var extra: HTTPFields
+    }
+
     private let registry: ConnectionRegistry
-    /// The largest body each path accepts.
+    /// The largest body each path accepts, and the JSON body of a 413 for a declared length.
     private let bodyLimit: @Sendable (String) -> Int
+    private let tooLarge: @Sendable (_ path: String, _ declared: Int, _ limit: Int) -> [UInt8]
     private var id: ObjectIdentifier { ObjectIdentifier(self) }
     private var isRegistered = false
     private var isActivated = false
     private var lingerTimer: Scheduled<Void>?
-    /// A request head was passed on and its answer has not ended yet.
-    private var requestInProgress = false
-    /// The request being read was answered here (413): its remaining parts are dropped.
-    private var discardingRequest = false
+    private var unwritableTimer: Scheduled<Void>?
+    /// Request heads passed on whose answers have not ended yet (more than one when pipelined).
+    private var requestsInProgress = 0
     /// Body bytes of the request being read, and the most its path takes.
     private var bodyBytes = 0
     private var bodyLimitOfRequest = Int.max
-    /// The body went past its limit: the handler has enough to answer 413, the rest is dropped
+    /// The body went past its limit: the route has what it needs to answer; the rest is dropped
     /// and the connection closed after the answer.
     private var closeAfterAnswer = false
-    /// Answered here: everything still arriving is dropped until the connection closes.
+    /// The guard's answer, waiting for the answers of the requests before it.
+    private var pendingAnswer: OwnAnswer?
+    /// Answered (or answering) here: everything still arriving is dropped until the connection closes.
     private var answeredHere = false
 
-    init(registry: ConnectionRegistry, bodyLimit: @escaping @Sendable (String) -> Int) {
+    init(registry: ConnectionRegistry, bodyLimit: @escaping @Sendable (String) -> Int,
+         tooLarge: @escaping @Sendable (String, Int, Int) -> [UInt8]) {
         self.registry = registry
         self.bodyLimit = bodyLimit
+        self.tooLarge = tooLarge
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -139,16 +154,18 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        activate(context)
         context.fireChannelActive()
+        activate(context)
     }
 
     private func activate(_ context: ChannelHandlerContext) {
         guard !isActivated else { return }
         isActivated = true
         guard registry.admit(id, channel: context.channel, now: NIODeadline.now().uptimeNanoseconds) else {
-            answer(context, .serviceUnavailable, "the box has \(registry.limits.maximumConnections) connections open, "
-                   + "all busy; try again in a moment", extra: [.retryAfter: "1"])
+            // Refused before it sent anything worth reading: answer and close at once, so that a
+            // flood of refusals holds no descriptors.
+            send(context, Self.jsonError(.serviceUnavailable, "the box has \(registry.limits.maximumConnections) connections "
+                                         + "open, all busy; try again in a moment", extra: [.retryAfter: "1"]), linger: false)
             return
         }
         isRegistered = true
@@ -164,14 +181,30 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func release() {
         lingerTimer?.cancel()
         lingerTimer = nil
+        unwritableTimer?.cancel()
+        unwritableTimer = nil
         if isRegistered {
             registry.remove(id)
             isRegistered = false
         }
     }
 
+    /// A client that stops reading its answer (the socket stays unwritable) is cut off after the
+    /// idle timeout: Hummingbird's idle timer does not run while an answer is being written.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            unwritableTimer?.cancel()
+            unwritableTimer = nil
+        } else if unwritableTimer == nil {
+            unwritableTimer = context.eventLoop.assumeIsolated().scheduleTask(in: registry.limits.idleTimeout) {
+                context.close(promise: nil)
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if answeredHere { return }
+        if answeredHere || pendingAnswer != nil { return }
         let part = unwrapInboundIn(data)
         let now = NIODeadline.now().uptimeNanoseconds
         switch part {
@@ -180,41 +213,47 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             let path = request.path.map { String($0.prefix { $0 != "?" }) } ?? "/"
             let limit = bodyLimit(path)
             if let declared = request.headerFields[.contentLength].flatMap({ Int($0) }), declared > limit {
-                discardingRequest = true
-                answer(context, .contentTooLarge, "the body declares \(declared) bytes; \(path) takes at most \(limit)")
+                answerWhenFree(context, OwnAnswer(status: .contentTooLarge, body: tooLarge(path, declared, limit), extra: [:]))
                 return
             }
-            requestInProgress = true
+            requestsInProgress += 1
             bodyBytes = 0
             bodyLimitOfRequest = limit
+            closeAfterAnswer = false
         case .body(let bytes):
             registry.didRead(id, now: now, requestComplete: false)
-            if discardingRequest { return }
             // Past the limit (a chunked body declares no length) the route has what it needs to
-            // answer 413; nothing more is passed on, or held.
+            // answer; nothing more is passed on, or held, and the connection ends with the answer.
             if bodyBytes > bodyLimitOfRequest {
                 closeAfterAnswer = true
                 return
             }
             bodyBytes += bytes.readableBytes
+            if bodyBytes > bodyLimitOfRequest { closeAfterAnswer = true }
         case .end:
-            registry.didRead(id, now: now, requestComplete: !discardingRequest)
-            if discardingRequest { return }
+            registry.didRead(id, now: now, requestComplete: true)
         }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
-            requestInProgress = false
-            registry.didAnswer(id)
-            if closeAfterAnswer {
+        guard case .end = unwrapOutboundIn(data) else {
+            context.write(data, promise: promise)
+            return
+        }
+        requestsInProgress = max(0, requestsInProgress - 1)
+        registry.didAnswer(id)
+        if closeAfterAnswer || (requestsInProgress == 0 && pendingAnswer != nil) {
+            let written = context.writeAndFlush(data)
+            if let promise { written.cascade(to: promise) }
+            if requestsInProgress == 0, let pending = pendingAnswer {
+                pendingAnswer = nil
+                send(context, pending, linger: true)
+            } else {
                 answeredHere = true
-                let written = context.writeAndFlush(data)
                 written.assumeIsolated().whenComplete { _ in self.closeGently(context) }
-                if let promise { written.cascade(to: promise) }
-                return
             }
+            return
         }
         context.write(data, promise: promise)
     }
@@ -226,33 +265,50 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         if answeredHere { return }
-        if requestInProgress {
-            // Hummingbird is answering a request on this connection: no second answer; close.
-            context.close(promise: nil)
+        if requestsInProgress > 0 {
+            // Inside a request Hummingbird is reading: it must see the error, so that the route
+            // reading the body fails instead of taking a cut-off body for a whole one.
+            context.fireErrorCaught(error)
             return
         }
         if parserError == .headerOverflow {
-            answer(context, .requestHeaderFieldsTooLarge, "the request's header fields are over "
-                   + "\(registry.limits.maximumHeaderBytes) bytes or \(registry.limits.maximumHeaderFields) fields")
+            answerWhenFree(context, Self.jsonError(.requestHeaderFieldsTooLarge, "the request's header fields are over "
+                + "\(registry.limits.maximumHeaderBytes) bytes or \(registry.limits.maximumHeaderFields) fields"))
         } else {
-            answer(context, .badRequest, "the request is not valid HTTP/1.1 (\(parserError.map { "\($0)" } ?? "\(error)"))")
+            answerWhenFree(context, Self.jsonError(.badRequest,
+                "the request is not valid HTTP/1.1 (\(parserError.map { "\($0)" } ?? "\(error)"))"))
         }
     }
 
-    /// Answers here, without Hummingbird, with the API's JSON error body, and closes.
-    private func answer(_ context: ChannelHandlerContext, _ status: HTTPResponse.Status, _ message: String,
-                        extra: HTTPFields = [:]) {
-        let body = Array(#"{"error":"#.utf8) + jsonString(message) + Array("}\n".utf8)
-        var head = HTTPResponse(status: status)
+    /// Sends the guard's answer now, or after the answers of the requests before it.
+    private func answerWhenFree(_ context: ChannelHandlerContext, _ answer: OwnAnswer) {
+        if requestsInProgress > 0 {
+            pendingAnswer = answer
+        } else {
+            send(context, answer, linger: true)
+        }
+    }
+
+    /// `{"error": message}` with `status`.
+    private static func jsonError(_ status: HTTPResponse.Status, _ message: String, extra: HTTPFields = [:]) -> OwnAnswer {
+        OwnAnswer(status: status, body: Array(#"{"error":"#.utf8) + jsonString(message) + Array("}\n".utf8), extra: extra)
+    }
+
+    /// Writes an answer of the guard's own and ends the connection: gently (`linger`) when the
+    /// client may still be sending, else at once.
+    private func send(_ context: ChannelHandlerContext, _ answer: OwnAnswer, linger: Bool) {
+        answeredHere = true
+        var head = HTTPResponse(status: answer.status)
         head.headerFields[.contentType] = "application/json; charset=utf-8"
-        head.headerFields[.contentLength] = String(body.count)
+        head.headerFields[.contentLength] = String(answer.body.count)
         head.headerFields[.connection] = "close"
         head.headerFields[.cacheControl] = "no-store"
-        head.headerFields.append(contentsOf: extra)
+        head.headerFields.append(contentsOf: answer.extra)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
-        answeredHere = true
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in self.closeGently(context) }
+        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: answer.body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            if linger { self.closeGently(context) } else { context.close(promise: nil) }
+        }
     }
 
     /// Closes after an answer while the client may still be sending: closing at once with unread

@@ -9,14 +9,24 @@ import Testing
 /// read in full, and a well-behaved client is still served.
 @Suite("HTTP API connection limits", .timeLimit(.minutes(1)))
 struct ConnectionGuardTests {
-    @Test("Header fields over the limit get 431 with a JSON error")
+    @Test("Header fields over 16 KiB, or more than 100 of them, get 431 with a JSON error")
     func oversizedHeadersAre431() async throws {
         try await withLiveAPI(inspector: FakeInspector()) { port in
-            let connection = try RawConnection(port: port)
-            await connection.send("GET /v1/status HTTP/1.1\r\nHost: box\r\nX-Padding: \(String(repeating: "あ", count: 40_000))\r\n\r\n")
-            let answer = await connection.answer()
+            // 20 KB: over our 16 KiB, under swift-nio's own 80 KiB default.
+            let long = try RawConnection(port: port)
+            await long.send("GET /v1/status HTTP/1.1\r\nHost: box\r\nX-Padding: \(String(repeating: "a", count: 20_000))\r\n\r\n")
+            let answer = await long.answer()
             #expect(answer.status == 431, "\(answer)")
             #expect(answer.body.contains(#""error":"the request's header fields are over 16384 bytes"#), "\(answer)")
+
+            let many = try RawConnection(port: port)
+            let fields = (0..<101).map { "X-Field-\($0): 1\r\n" }.joined()
+            await many.send("GET /v1/status HTTP/1.1\r\nHost: box\r\n\(fields)\r\n")
+            #expect(await many.answer().status == 431)
+
+            let fine = try RawConnection(port: port)
+            await fine.send("GET /v1/status HTTP/1.1\r\nHost: box\r\nX-Padding: \(String(repeating: "a", count: 10_000))\r\nConnection: close\r\n\r\n")
+            #expect(await fine.answer().status == 200, "10 KB of header fields are fine")
         }
     }
 
@@ -29,7 +39,9 @@ struct ConnectionGuardTests {
             await connection.send("POST /v1/alerts HTTP/1.1\r\nHost: box\r\nContent-Length: 50000000\r\n\r\n")
             let answer = await connection.answer(timeout: .seconds(5))
             #expect(answer.status == 413 && answer.closed, "\(answer)")
-            #expect(answer.body.contains("the body declares 50000000 bytes; /v1/alerts takes at most 1048576"), "\(answer)")
+            // In the push answers' shape, as for a body found too large while read.
+            #expect(answer.body.contains(#""error" : "body-too-large""#), "\(answer)")
+            #expect(answer.body.contains("the body declares 50000000 bytes; the limit is 1048576 bytes (1 MiB)"), "\(answer)")
             // Routes that read no body take 64 KiB.
             let other = try RawConnection(port: port)
             await other.send("GET /v1/status HTTP/1.1\r\nHost: box\r\nContent-Length: 70000\r\n\r\n")
@@ -42,17 +54,62 @@ struct ConnectionGuardTests {
         "GARBAGE\u{1} / HTTP/9\r\n\r\n",
         "GET /v1/status HTTP/1.1\r\nHost: box\r\nContent-Length: -5\r\n\r\n",
         "GET /v1/status HTTP/1.1\r\nBad Header Without Colon\r\n\r\n",
-        "POST /v1/alerts HTTP/1.1\r\nHost: box\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n",
     ])
     func malformedRequestsAre400(request: String) async throws {
         try await withLiveAPI(inspector: FakeInspector()) { port in
             let connection = try RawConnection(port: port)
             await connection.send(request)
             let answer = await connection.answer(timeout: .seconds(5))
-            #expect(answer.closed, "\(answer)")
-            if answer.status != nil {
-                #expect(answer.status == 400 && answer.body.contains(#""error":"#), "\(answer)")
-            }
+            #expect(answer.closed && answer.status == 400 && answer.body.contains(#""error":"#), "\(answer)")
+        }
+    }
+
+    @Test("A body broken or cut off in the middle never reaches the alert intake")
+    func aBrokenOrCutBodyIsNotAPush() async throws {
+        let inspector = FakeInspector()
+        try await withLiveAPI(inspector: inspector) { port in
+            let broken = try RawConnection(port: port)
+            await broken.send("POST /v1/alerts HTTP/1.1\r\nHost: box\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n<aler\r\nZZ\r\n")
+            #expect(await broken.readToEnd(timeout: .seconds(5)).closed)
+
+            // Half the declared body, then the client goes away.
+            let cut = try RawConnection(port: port)
+            await cut.send("POST /v1/alerts HTTP/1.1\r\nHost: box\r\nContent-Length: 100\r\n\r\n<alert>")
+            cut.shutdownWriting()
+            let answer = await cut.answer(timeout: .seconds(5))
+            #expect(answer.status == nil || answer.status == 400, "\(String(describing: answer.status)) \(answer.body)")
+        }
+        #expect(await inspector.pushes.isEmpty, "a cut-off body was taken for a push")
+    }
+
+    @Test("Pipelined: the guard's own answer waits for the answer before it, which arrives whole")
+    func pipelinedAnswersStayInOrder() async throws {
+        try await withLiveAPI(inspector: FakeInspector()) { port in
+            let connection = try RawConnection(port: port)
+            await connection.send("GET /v1/status HTTP/1.1\r\nHost: box\r\n\r\n"
+                                  + "POST /v1/alerts HTTP/1.1\r\nHost: box\r\nContent-Length: 50000000\r\n\r\n")
+            let (bytes, closed) = await connection.readToEnd(timeout: .seconds(5))
+            let text = String(decoding: bytes, as: UTF8.self)
+            let first = try #require(text.range(of: "HTTP/1.1 200 OK"), "\(text.prefix(300))")
+            let second = try #require(text.range(of: "HTTP/1.1 413"), "\(text.prefix(300))")
+            #expect(first.lowerBound < second.lowerBound && closed)
+            #expect(text[first.upperBound..<second.lowerBound].contains("札幌市役所 本庁舎"), "the status answer is whole")
+        }
+    }
+
+    @Test("When every connection is being answered, a new one gets 503 at once")
+    func everyConnectionBusyIs503() async throws {
+        // Nothing counts as stalled for a minute: the two open connections cannot make room.
+        let limits = ConnectionLimits(maximumConnections: 2, idleTimeout: .seconds(30), stalledAfter: .seconds(60))
+        try await withLiveAPI(inspector: FakeInspector(), limits: limits) { port in
+            let first = try RawConnection(port: port), second = try RawConnection(port: port)
+            await first.send("GET /v1/status HTTP/1.1\r\nHost: box\r\n")
+            await second.send("GET /v1/status HTTP/1.1\r\nHost: box\r\n")
+            try await Task.sleep(for: .milliseconds(100))  // let the server take both
+            let third = try RawConnection(port: port)
+            let answer = await third.answer(timeout: .seconds(5))
+            #expect(answer.status == 503 && answer.closed, "\(answer)")
+            #expect(answer.body.contains("the box has 2 connections open, all busy"), "\(answer)")
         }
     }
 
@@ -72,7 +129,9 @@ struct ConnectionGuardTests {
             await valid.send("GET /v1/status HTTP/1.1\r\nHost: box\r\nConnection: close\r\n\r\n")
             let answer = await valid.answer(timeout: .seconds(5))
             #expect(answer.status == 200, "\(answer)")
-            #expect(ContinuousClock.now - started < .seconds(1))
+            // The 1 s of the requirement is measured by `scripts/abuse stall` on an idle machine;
+            // here only that it is not held up until a timeout.
+            #expect(ContinuousClock.now - started < .seconds(5))
             // Of the 41, at most 8 are still open on the server's side: the others were closed.
             var closedByServer = 0
             for connection in stalled where await connection.readToEnd(timeout: .milliseconds(200)).closed {

@@ -45,7 +45,11 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
+    @discardableResult
     func send(_ text: String) async -> Bool { await send(Array(text.utf8)) }
+
+    /// Sends FIN: the client will send nothing more.
+    func shutdownWriting() { shutdown(fd, Int32(SHUT_WR)) }
 
     /// Everything the peer sends until it closes, or until `timeout` passes; and whether it closed.
     func readToEnd(timeout: Duration) async -> (bytes: [UInt8], closed: Bool) {

@@ -6,7 +6,8 @@
 /// copy to the screen the capture can interrupt), this is exactly what can be promised: the
 /// screen shows the old frame above and the new one below the row being copied, never black or
 /// garbage. The row being copied when the capture was taken may itself be part old, part new: it
-/// is a *mixed* row, accepted when each of its pixels matches one of the frames.
+/// is a *mixed* row, accepted when each of its pixels matches one of the frames and it lies
+/// alone between a band of one frame and a band of the other.
 public struct RowComparison: Sendable, Equatable, CustomStringConvertible {
     /// One run of consecutive rows that all match one frame.
     public struct Band: Sendable, Equatable {
@@ -19,7 +20,8 @@ public struct RowComparison: Sendable, Equatable, CustomStringConvertible {
     public var rows: Int
     /// The capture as bands of rows, top to bottom; a capture of one frame is one band.
     public var bands: [Band]
-    /// Rows that match no frame whole but each of whose pixels matches one (a copy caught mid-row).
+    /// Rows that match no frame whole but each of whose pixels matches one, each alone between
+    /// bands of two different frames (a copy caught mid-row).
     public var mixedRows: [Int]
     /// Rows that match no frame, even pixel by pixel: black, garbage, or something else drawn.
     public var unmatchedRows: [Int]
@@ -150,6 +152,15 @@ public struct RowComparison: Sendable, Equatable, CustomStringConvertible {
                 result.worstRowShare = min(result.worstRowShare, Double(count) * 100 / Double(width))
             }
         }
+        // A mixed row is the one row a copy was writing when the capture was taken: alone, between
+        // a band of one frame and a band of the other. Anywhere else it matches no frame.
+        let lonelyMixed = result.mixedRows.filter { y in
+            guard let above = result.bands.first(where: { $0.rows.upperBound == y }),
+                  let below = result.bands.first(where: { $0.rows.lowerBound == y + 1 }) else { return false }
+            return above.reference != below.reference
+        }
+        result.unmatchedRows = (result.unmatchedRows + result.mixedRows.filter { !lonelyMixed.contains($0) }).sorted()
+        result.mixedRows = lonelyMixed
         result.share = Double(matchingTotal) * 100 / Double(width * first.height)
         return result
     }

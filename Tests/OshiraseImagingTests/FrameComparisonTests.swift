@@ -105,4 +105,15 @@ struct FrameComparisonTests {
         }
         #expect(throws: ImageError.self) { try RowComparison.compare([Self.old], with: capture, at: (1, 0), tolerance: 8, rowMinimum: 99) }
     }
+
+    @Test func mixedRowsAnywhereButAtATearMatchNoFrame() throws {
+        // Every row half new, half old: no band, so not "one frame"; every row matches no frame.
+        let allMixed = try PPM.decode(Self.ppm(8, 6) { x, _ in x < 4 ? (20, 40, 120) : (200, 200, 200) })
+        let result = try RowComparison.compare([Self.old, Self.new], with: allMixed, tolerance: 8, rowMinimum: 99)
+        #expect(result.bands.isEmpty && result.mixedRows.isEmpty && result.unmatchedRows == Array(0..<6), "\(result)")
+        // A mixed row inside rows of one frame is no tear's row either.
+        let inside = try PPM.decode(Self.ppm(8, 6) { x, y in y == 2 && x < 4 ? (20, 40, 120) : (200, 200, 200) })
+        let second = try RowComparison.compare([Self.old, Self.new], with: inside, tolerance: 8, rowMinimum: 99)
+        #expect(second.unmatchedRows == [2] && second.mixedRows.isEmpty, "\(second)")
+    }
 }

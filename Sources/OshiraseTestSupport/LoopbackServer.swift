@@ -43,8 +43,9 @@ public func withLoopbackServer<App: ApplicationProtocol, T: Sendable>(
     defer { executor.shutdown() }
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask(executorPreference: executor) {
+            // Stopped (or failed to bind) before it listened: no port will come.
+            defer { portContinuation.finish() }
             try await group.run()
-            portContinuation.finish()  // stopped before it listened: no port will come
         }
         let outcome: Result<T, any Error>
         var iterator = ports.makeAsyncIterator()

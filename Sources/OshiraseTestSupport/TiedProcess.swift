@@ -14,12 +14,20 @@ extension Process {
     /// Starts the process so that the kernel kills it (SIGKILL) when the test process ends, however
     /// it ends. Use instead of `run()` in tests.
     public func runTiedToTestProcess() throws {
-        if let executable = executableURL, FileManager.default.isExecutableFile(atPath: ChildSpawner.setpriv) {
-            arguments = ["--pdeathsig", "KILL", "--", executable.path] + (arguments ?? [])
-            executableURL = URL(fileURLWithPath: ChildSpawner.setpriv)
+        guard let executable = executableURL else { throw TiedProcessError("no executable to run") }
+        guard FileManager.default.isExecutableFile(atPath: ChildSpawner.setpriv) else {
+            throw TiedProcessError("\(ChildSpawner.setpriv) (util-linux) is missing: a child could outlive the test process")
         }
+        arguments = ["--pdeathsig", "KILL", "--", executable.path] + (arguments ?? [])
+        executableURL = URL(fileURLWithPath: ChildSpawner.setpriv)
         try ChildSpawner.shared.perform { try self.run() }
     }
+}
+
+/// A child process could not be started tied to the test process.
+public struct TiedProcessError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// The shell words that make a command in a `bash -c` line die with that shell:

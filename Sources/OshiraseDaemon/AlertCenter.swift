@@ -204,6 +204,8 @@ public final class AlertCenter: Sendable {
                         }
                     } catch {
                         verifier.replayGuard.forget(digest: verified.signatureDigest)
+                        // A repaired disk mounted again is reached only by a new open.
+                        store.reopenIfDue(after: error)
                         return answer(503, "store-unavailable", "cannot record the signature: \(error)")
                     }
                 }
@@ -281,6 +283,7 @@ public final class AlertCenter: Sendable {
                     return answer(409, "conflicting-identity", "a different message with the same sender, identifier and sent is stored")
                 }
             } catch {
+                store.reopenIfDue(after: error)
                 return unavailable("the alert could not be stored durably: \(error)")
             }
         }

@@ -31,6 +31,10 @@ public final class ProofOfPlayStore: Sendable {
     private let connection: Mutex<any DatabaseWriter>
     /// How the writing pool was configured, for ``reopen()``.
     private let busyTimeout: Double
+    /// When ``reopenIfDue(after:)`` last tried (or first saw a failure it could help with).
+    private let lastReopen = Mutex<ContinuousClock.Instant?>(nil)
+    /// How often ``reopenIfDue(after:)`` tries.
+    public static let reopenInterval: Duration = .seconds(10)
 
     /// Opens the store for writing, creating the state directory and the database when missing and
     /// bringing the schema up to date.
@@ -48,12 +52,11 @@ public final class ProofOfPlayStore: Sendable {
         self.databasePath = (directory as NSString).appendingPathComponent(Self.fileName)
         self.isReadOnly = false
         self.busyTimeout = busyTimeout
-        connection = Mutex(try Self.openForWriting(directory: directory, databasePath: databasePath, busyTimeout: busyTimeout))
+        try StateDirectory.prepare(directory)
+        connection = Mutex(try Self.openForWriting(databasePath: databasePath, busyTimeout: busyTimeout))
     }
 
-    private static func openForWriting(directory: String, databasePath: String,
-                                       busyTimeout: Double) throws(ProofOfPlayStoreError) -> DatabasePool {
-        try StateDirectory.prepare(directory)
+    private static func openForWriting(databasePath: String, busyTimeout: Double) throws(ProofOfPlayStoreError) -> DatabasePool {
         try Self.checkAccess(databasePath, mode: R_OK | W_OK, doing: "write")
         var configuration = Configuration()
         configuration.label = "oshirase.proof-of-play"
@@ -75,11 +78,51 @@ public final class ProofOfPlayStore: Sendable {
     /// Opens the database file again, for a store whose file system the kernel turned read-only
     /// after an error: once an operator has checked it and mounted it again at the same place, the
     /// old descriptors still point at the old mount, and only a new open reaches the new one.
-    /// On failure the store keeps the connection it had.
+    ///
+    /// Only an existing database is opened: while the disk is away (unmounted for its check), the
+    /// bare mount point has no database, and a new empty one there would take the records and
+    /// alerts that belong on the disk. On failure the store keeps the connection it had.
     public func reopen() throws(ProofOfPlayStoreError) {
         guard !isReadOnly else { return }
-        let fresh = try Self.openForWriting(directory: directory, databasePath: databasePath, busyTimeout: busyTimeout)
-        connection.withLock { $0 = fresh }
+        guard FileManager.default.fileExists(atPath: databasePath) else {
+            throw ProofOfPlayStoreError(code: .missing, path: databasePath,
+                                        message: "cannot open \(databasePath) again: it is not there (is the disk mounted?)")
+        }
+        let fresh = try Self.openForWriting(databasePath: databasePath, busyTimeout: busyTimeout)
+        // The old pool is released after the lock, so closing it on a failing disk blocks no one.
+        let old = connection.withLock { current -> any DatabaseWriter in
+            let old = current
+            current = fresh
+            return old
+        }
+        _ = old
+    }
+
+    /// After `error`, opens the database again when that may help (an I/O error, a read-only or
+    /// unwritable file) and ``reopenInterval`` has passed since the last try; the first such
+    /// failure only starts the clock. True when it reopened.
+    @discardableResult
+    public func reopenIfDue(after error: any Error) -> Bool {
+        guard let error = error as? ProofOfPlayStoreError, error.code == .ioError || error.code == .permissionDenied else {
+            return false
+        }
+        let now = ContinuousClock.now
+        let due = lastReopen.withLock { last -> Bool in
+            guard let previous = last else {
+                last = now
+                return false
+            }
+            guard now - previous >= Self.reopenInterval else { return false }
+            last = now
+            return true
+        }
+        guard due else { return false }
+        do {
+            try reopen()
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// Opens an existing store for reading only, as `oshirase report` does while the daemon may be

@@ -15,6 +15,9 @@ public struct ProofOfPlayStoreError: Error, Sendable, Equatable, CustomStringCon
         case notADatabase
         /// The disk is full.
         case diskFull
+        /// The disk or its file system failed a read or write (a failing disk, a file system the
+        /// kernel turned read-only after an error).
+        case ioError
         /// Another connection held the write lock for longer than the busy timeout.
         case busy
         /// A write was asked of a store opened for reading only.
@@ -68,6 +71,10 @@ public struct ProofOfPlayStoreError: Error, Sendable, Equatable, CustomStringCon
                 code: .busy, path: path,
                 message: "cannot \(action) \(path): another process holds its write lock (SQLite: \(sqlite)); "
                     + "close any sqlite3 shell on it and make sure only one daemon uses this state directory")
+        case .SQLITE_IOERR:
+            return ProofOfPlayStoreError(
+                code: .ioError, path: path,
+                message: "cannot \(action) \(path): \(sqlite) (the disk or its file system failed; see the kernel log)")
         case .SQLITE_FULL:
             return ProofOfPlayStoreError(
                 code: .diskFull, path: path,

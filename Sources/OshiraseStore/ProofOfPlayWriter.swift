@@ -136,13 +136,10 @@ private final class WriterState: @unchecked Sendable {
     private var finished = false
     private var stalled = false
     private let retryInterval: Double
-    /// Seconds between attempts to open the database again during a stall on I/O or write access.
-    private let reopenInterval: Double
 
     init(capacity: Int, retryInterval: Double) {
         ring = Array(repeating: nil, count: capacity)
         self.retryInterval = retryInterval
-        reopenInterval = max(5, retryInterval * 10)
     }
 
     var isStalled: Bool {
@@ -207,8 +204,7 @@ private final class WriterState: @unchecked Sendable {
     /// The writer thread's loop: take the head, write it outside the lock, then remove it.
     func run(store: ProofOfPlayStore, onError: @Sendable (ProofOfPlayStoreError) -> Void,
              onStall: @Sendable (ProofOfPlayStoreError) -> Void, onResume: @Sendable (Double, Int) -> Void) {
-        var stallBegan: Date?
-        var lastReopen = Date.distantPast
+        var stallBegan: ContinuousClock.Instant?
         // What was lost before the last item written: a stall's losses start there (the queue may
         // overflow before the first failing item has even been tried).
         var lostBeforeStall = 0
@@ -223,21 +219,23 @@ private final class WriterState: @unchecked Sendable {
                     // The database cannot be written now (full, read-only, locked elsewhere): keep
                     // the item and try again, the queue filling and counting drops meanwhile, unless
                     // we are shutting down. Reported once per stall, not once per item.
-                    if Self.isPassing(error), !isClosing {
+                    if Self.isPassing(error) {
+                        if isClosing {
+                            // Shutting down with the database still unwritable: what waits is
+                            // given up at once, in one report (trying each would take the busy
+                            // timeout per item, and a log line per item).
+                            abandonAll(after: error, onError: onError)
+                            break
+                        }
                         if stallBegan == nil {
-                            stallBegan = Date()
-                            lastReopen = Date()
+                            stallBegan = .now
                             setStalled(true)
                             onStall(error)
                         }
                         pauseBeforeRetry(error.code == .busy ? 0.2 : retryInterval)
                         // A file system the kernel turned read-only (or that fails I/O) is mounted
                         // anew once repaired; only a new open reaches it. Tried now and then.
-                        if error.code == .permissionDenied || error.code == .database,
-                           Date().timeIntervalSince(lastReopen) >= reopenInterval {
-                            lastReopen = Date()
-                            try? store.reopen()
-                        }
+                        store.reopenIfDue(after: error)
                         continue
                     }
                     onError(error)
@@ -249,7 +247,8 @@ private final class WriterState: @unchecked Sendable {
             if let began = stallBegan {
                 stallBegan = nil
                 setStalled(false)
-                onResume(Date().timeIntervalSince(began), lost - lostBeforeStall)
+                let elapsed = ContinuousClock.now - began
+                onResume(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, lost - lostBeforeStall)
             }
             lostBeforeStall = lost
         }
@@ -260,12 +259,28 @@ private final class WriterState: @unchecked Sendable {
     }
 
     /// Whether a failure is the storage's state rather than the item's: it passes when space or
-    /// write access returns, or the other process lets go of the lock.
+    /// write access returns, the disk is repaired, or the other process lets go of the lock.
     private static func isPassing(_ error: ProofOfPlayStoreError) -> Bool {
         switch error.code {
-        case .busy, .diskFull, .permissionDenied, .database: return true
-        case .directoryUnusable, .missing, .notADatabase, .readOnly, .invalidRecord: return false
+        case .busy, .diskFull, .permissionDenied, .ioError: return true
+        case .directoryUnusable, .missing, .notADatabase, .readOnly, .invalidRecord, .database: return false
         }
+    }
+
+    /// Gives up the item being written and every item waiting, counted as failed, with one report.
+    private func abandonAll(after error: ProofOfPlayStoreError, onError: @Sendable (ProofOfPlayStoreError) -> Void) {
+        condition.lock()
+        let abandoned = count
+        for index in 0..<count { ring[(head + index) % ring.count] = nil }
+        // The item being written is still counted in `count`; `finish` removes it.
+        let waiting = max(0, count - 1)
+        count = min(count, 1)
+        failed += waiting
+        done += waiting
+        condition.broadcast()
+        condition.unlock()
+        onError(ProofOfPlayStoreError(code: error.code, path: error.path,
+                                      message: "\(error.message); \(abandoned) record(s) given up at shutdown"))
     }
 
     /// A wait between tries (a locked database may be reported without SQLite having waited in

@@ -8,8 +8,8 @@ import Testing
 ///
 /// SQLite's `max_page_count` stands in for a full disk (it fails writes with SQLITE_FULL, the
 /// code a full file system gives) and `query_only` for a read-only one (SQLITE_READONLY): the
-/// same errors through the same paths, without mounting anything. `scripts/abuse diskfull` does
-/// it for real on a small tmpfs (docs/reliability.md).
+/// same errors through the same paths, without mounting anything. `scripts/abuse storage` does
+/// it for real on a small ext4 image (docs/reliability.md).
 @Suite("Proof of play on a full or read-only disk", .timeLimit(.minutes(1)))
 struct StorageFaultTests {
     /// Callbacks the writer made, with a semaphore per kind so a test waits for events, not time.
@@ -126,6 +126,7 @@ struct StorageFaultTests {
         events.stalled.wait()
         writer.close()
         #expect(writer.statistics.failed == 5 && writer.statistics.written == 0, "\(writer.statistics)")
+        #expect(events.givenUp == 1, "one report for all five, not one per record")
     }
 
     @Test("reopen gives the store a new connection: what the old one could not write, the new one can")
@@ -138,5 +139,30 @@ struct StorageFaultTests {
         try store.reopen()
         try store.record(record)
         #expect(try store.records(from: allTime.from, to: allTime.to) == [record])
+    }
+
+    @Test("reopen never creates a database where the disk's one is missing (a mount point while the disk is away)")
+    func reopenOpensOnlyAnExistingDatabase() throws {
+        let folder = try TemporaryFolder()
+        let store = try ProofOfPlayStore(directory: folder.path)
+        try store.record(sequence(1)[0])
+        let aside = folder.path + "/aside"
+        try FileManager.default.createDirectory(atPath: aside, withIntermediateDirectories: true)
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: store.databasePath + suffix) {
+            try FileManager.default.moveItem(atPath: store.databasePath + suffix, toPath: aside + "/db" + suffix)
+        }
+        #expect(throws: ProofOfPlayStoreError.self) { try store.reopen() }
+        #expect(!FileManager.default.fileExists(atPath: store.databasePath), "no new, empty database was made")
+    }
+
+    @Test("reopenIfDue: only for I/O and write-access errors, and the first failure only starts the clock")
+    func reopenIfDueWaitsItsInterval() throws {
+        let folder = try TemporaryFolder()
+        let store = try ProofOfPlayStore(directory: folder.path)
+        let full = ProofOfPlayStoreError(code: .diskFull, path: store.databasePath, message: "full")
+        let io = ProofOfPlayStoreError(code: .ioError, path: store.databasePath, message: "disk I/O error")
+        #expect(!store.reopenIfDue(after: full), "space comes back without reopening")
+        #expect(!store.reopenIfDue(after: io), "the first failure starts the clock")
+        #expect(!store.reopenIfDue(after: io), "not again within the interval")
     }
 }

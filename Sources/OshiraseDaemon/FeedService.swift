@@ -98,7 +98,7 @@ struct FeedPoller {
         case .success(let fetched?):
             if lastProblem != nil { logger.notice("alerts: feed \(feed.url) answers again") }
             var complete = true
-            switch Self.kind(of: fetched.reply.body) {
+            switch FeedDocument.classify(fetched.reply.body) {
             case .atom(let links):
                 for link in links.prefix(FeedService.maximumEntries) {
                     if stopping() {
@@ -162,29 +162,6 @@ struct FeedPoller {
         return true
     }
 
-    /// What a fetched document is.
-    enum DocumentKind: Equatable {
-        case atom([String])
-        case cap
-        case unreadable(String)
-    }
-
-    /// An Atom index (read with limits for indexes, not CAP's), a CAP alert, or neither.
-    static func kind(of body: [UInt8]) -> DocumentKind {
-        let limits = CAPLimits(elements: 200_000, valueBytes: 1_048_576)
-        let root: XMLReader.Element
-        do {
-            root = try XMLReader.read(body, limits: limits)
-        } catch {
-            return .unreadable(error.message)
-        }
-        if root.localName == "alert" { return .cap }
-        guard let links = atomLinks(root) else {
-            return .unreadable("the root element is <\(root.name)>")
-        }
-        return .atom(links)
-    }
-
     /// GET with the validators of the last answer; nil for 304.
     private mutating func fetch(_ url: String) -> Result<HTTPGetReply?, FeedProblem> {
         var headers: [(name: String, value: String)] = [("Accept", "application/atom+xml, application/cap+xml, application/xml")]
@@ -205,22 +182,6 @@ struct FeedPoller {
                 return .failure(FeedProblem("HTTP \(fetched.reply.status)"))
             }
         }
-    }
-
-    /// The CAP links of an Atom index (`entry/link` with `type` application/cap+xml, or else the
-    /// entry's first link), in order; nil when the document is not an Atom feed.
-    static func atomLinks(_ root: XMLReader.Element) -> [String]? {
-        guard root.localName == "feed", root.namespaceURI == "http://www.w3.org/2005/Atom" else { return nil }
-        var links: [String] = []
-        for entry in root.children where entry.localName == "entry" {
-            let candidates = entry.children.filter { $0.localName == "link" }
-            let cap = candidates.first { $0.attributes.contains { $0.localName == "type" && $0.value.contains("cap") } } ?? candidates.first
-            if let href = cap?.attributes.first(where: { $0.localName == "href" })?.value,
-               href.lowercased().hasPrefix("http://") || href.lowercased().hasPrefix("https://") {
-                links.append(href)
-            }
-        }
-        return links
     }
 }
 

@@ -32,6 +32,9 @@ public struct PlaylistLoader: Sendable {
     /// Playlist files above this size are refused before they are read (about 50,000 items).
     public static let maxFileBytes = 4 * 1024 * 1024
 
+    static let fileKind = YAMLFileKind(noun: "playlist", maxBytes: maxFileBytes,
+                                       tooLargeAdvice: "; split it into several playlists")
+
     /// Loads one file; throws `PlaylistErrors` with every problem found.
     public func load(path: String) throws(PlaylistErrors) -> Playlist {
         try loadForPlayback(path: path).playlist
@@ -39,17 +42,18 @@ public struct PlaylistLoader: Sendable {
 
     /// Loads one file; with `skipsBrokenAssets`, items whose image cannot be shown come back in `skipped`.
     public func loadForPlayback(path: String) throws(PlaylistErrors) -> (playlist: Playlist, skipped: [PlaylistError]) {
-        let text = try YAMLInput.read(path: path, maxBytes: PlaylistLoader.maxFileBytes, noun: "playlist",
-                                      tooLargeAdvice: "; split it into several playlists")
+        let text = try YAMLInput.read(path: path, as: PlaylistLoader.fileKind)
         return try parseForPlayback(yaml: text, path: path)
     }
 
     /// Parses playlist YAML; `path` names the file in errors and anchors relative image paths.
+    /// Text over ``maxFileBytes`` is refused as a file of that size would be.
     public func parse(yaml: String, path: String) throws(PlaylistErrors) -> Playlist {
         try parseForPlayback(yaml: yaml, path: path).playlist
     }
 
     func parseForPlayback(yaml: String, path: String) throws(PlaylistErrors) -> (playlist: Playlist, skipped: [PlaylistError]) {
+        if let problem = PlaylistLoader.fileKind.sizeProblem(yaml.utf8.count, file: path) { throw problem }
         let (root, repeatedKeys) = try YAMLInput.compose(yaml, file: path)
         guard let root else {
             throw PlaylistErrors(errors: [PlaylistError(file: path, line: 1, column: 1,

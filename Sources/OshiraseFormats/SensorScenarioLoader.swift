@@ -8,15 +8,20 @@ public enum SensorScenarioLoader {
     /// Scenario files above this size are refused before they are read; a real one is a few KiB.
     public static let maxFileBytes = 1024 * 1024
 
+    static let fileKind = YAMLFileKind(
+        noun: "sensor scenario", maxBytes: maxFileBytes,
+        tooLargeAdvice: "; for endless visitors write random: true instead of listing them")
+
     /// Loads and checks the scenario at `path`.
     public static func load(path: String) throws(PlaylistErrors) -> SensorScenario {
-        let text = try YAMLInput.read(path: path, maxBytes: maxFileBytes, noun: "sensor scenario",
-                                      tooLargeAdvice: "; for endless visitors write random: true instead of listing them")
+        let text = try YAMLInput.read(path: path, as: fileKind)
         return try parse(yaml: text, path: path)
     }
 
     /// Parses scenario YAML; `path` names the file in errors and gives the default name.
+    /// Text over ``maxFileBytes`` is refused as a file of that size would be.
     public static func parse(yaml: String, path: String) throws(PlaylistErrors) -> SensorScenario {
+        if let problem = fileKind.sizeProblem(yaml.utf8.count, file: path) { throw problem }
         let (root, repeatedKeys) = try YAMLInput.compose(yaml, file: path)
         guard let root else {
             throw PlaylistErrors(errors: [PlaylistError(file: path, line: 1, column: 1,

@@ -15,15 +15,18 @@ public struct SiteConfigLoader: Sendable {
     /// Config files above this size are refused before they are read; a real one is a few KiB.
     public static let maxFileBytes = 1024 * 1024
 
+    static let fileKind = YAMLFileKind(noun: "config", maxBytes: maxFileBytes, tooLargeAdvice: "; is this the right file?")
+
     /// Loads and validates the config at `path`; relative paths inside resolve against its folder.
     public func load(path: String) throws(PlaylistErrors) -> SiteConfig {
-        let text = try YAMLInput.read(path: path, maxBytes: SiteConfigLoader.maxFileBytes, noun: "config",
-                                      tooLargeAdvice: "; is this the right file?")
+        let text = try YAMLInput.read(path: path, as: SiteConfigLoader.fileKind)
         return try parse(yaml: text, path: path)
     }
 
     /// Parses config YAML; `path` names the file in errors and anchors relative paths.
+    /// Text over ``maxFileBytes`` is refused as a file of that size would be.
     public func parse(yaml: String, path: String) throws(PlaylistErrors) -> SiteConfig {
+        if let problem = SiteConfigLoader.fileKind.sizeProblem(yaml.utf8.count, file: path) { throw problem }
         let (root, repeatedKeys) = try YAMLInput.compose(yaml, file: path)
         guard let root else {
             throw PlaylistErrors(errors: [PlaylistError(file: path, line: 1, column: 1,

@@ -6,6 +6,12 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "oshirase", targets: ["oshirase"]),
+        // The parsers of outside bytes, for the fuzz harnesses in Fuzz/ (a nested package).
+        .library(name: "OshiraseFormats", targets: ["OshiraseFormats"]),
+        .library(name: "OshiraseCAP", targets: ["OshiraseCAP"]),
+        .library(name: "OshiraseSigning", targets: ["OshiraseSigning"]),
+        .library(name: "OshiraseImaging", targets: ["OshiraseImaging"]),
+        .library(name: "OshiraseDevices", targets: ["OshiraseDevices"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

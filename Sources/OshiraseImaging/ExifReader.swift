@@ -1,9 +1,12 @@
 /// Finds the EXIF orientation in a JPEG's APP1 "Exif" segment.
 ///
-/// Every read is bounds-checked: any malformed input gives `nil`, never a trap.
-enum ExifReader {
+/// Every read is bounds-checked: any malformed input gives `nil`, never a trap. Public so that the
+/// fuzz harness (Fuzz/) can reach it on its own; ``ImageDecoder`` is its only caller in the product.
+public enum ExifReader {
     /// The orientation recorded in the JPEG's first Exif segment, or `nil` when there is none or it is unreadable.
-    static func orientation(inJPEG data: [UInt8]) -> ExifOrientation? {
+    ///
+    /// Reads only the marker segments before the start of scan; the pixels are never touched.
+    public static func orientation(inJPEG data: [UInt8]) -> ExifOrientation? {
         guard data.count >= 4, data[0] == 0xFF, data[1] == 0xD8 else { return nil }
         var i = 2
         while i + 4 <= data.count {

@@ -94,7 +94,10 @@ public func makeAPIRouter(inspecting inspector: some DaemonInspecting, config: A
             throw APIError(.badRequest, "missing query parameter `display`: name a display, e.g. "
                 + "/v1/screenshot?display=lobby (names are in /v1/status)")
         }
-        guard let frame = await inspector.screenshot(display: name) else {
+        switch await encoder.screenshot(display: name, fetch: { await inspector.screenshot(display: name) }) {
+        case .png(let png):
+            return uncachedResponse(png, contentType: "image/png")
+        case .noFrame:
             let names = await inspector.status().displays.map(\.name)
             if names.contains(name) {
                 throw APIError(.serviceUnavailable, "display “\(name)” has not presented a frame yet; try again in a moment",
@@ -102,11 +105,7 @@ public func makeAPIRouter(inspecting inspector: some DaemonInspecting, config: A
             }
             let known = names.isEmpty ? "none are configured" : "the displays are " + names.joined(separator: ", ")
             throw APIError(.notFound, "no display named “\(name)”; \(known)")
-        }
-        switch await encoder.png(of: frame, display: name) {
-        case .success(let png):
-            return uncachedResponse(png, contentType: "image/png")
-        case .failure(let error):
+        case .failed(let error):
             throw APIError(.internalServerError, "the frame of display “\(name)” could not be encoded as PNG: \(error.message)")
         }
     }

@@ -164,6 +164,59 @@ import Testing
     }
 }
 
+/// Lets a fetch proceed when the test says so.
+actor Gate {
+    private var open = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private(set) var arrivals = 0
+    func pass() async {
+        arrivals += 1
+        if open { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+    func openUp() {
+        open = true
+        for waiter in waiters { waiter.resume() }
+        waiters = []
+    }
+}
+
+@Suite struct ScreenshotSharingTests {
+    @Test("Requests arriving while a display's screenshot is taken share its one frame copy and encode")
+    func concurrentScreenshotRequestsShareOneFetch() async throws {
+        let encoder = ScreenshotEncoder()
+        let gate = Gate()
+        let frame = Bitmap(width: 320, height: 180, fill: (r: 9, g: 8, b: 7, a: 255))
+        let fetch: @Sendable () async -> Bitmap? = {
+            await gate.pass()
+            return frame
+        }
+        let results = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    if case .png(let png) = await encoder.screenshot(display: "lobby", fetch: fetch) { return png.count }
+                    return 0
+                }
+            }
+            // Every request is inside: one is fetching, seven have joined it. Then let it go.
+            while true {
+                let arrived = await gate.arrivals
+                if arrived >= 1 && encoder.joinedRequests >= 7 { break }
+                await Task.yield()
+            }
+            await gate.openUp()
+            return await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(Set(results).count == 1 && results[0] > 0)
+        #expect(await gate.arrivals == 1, "one frame copy for eight requests")
+        #expect(await encoder.encodes() == 1)
+
+        // Later requests, one after another, each take a frame of their own.
+        _ = await encoder.screenshot(display: "lobby", fetch: fetch)
+        #expect(await gate.arrivals == 2)
+    }
+}
+
 @Suite struct MetricsRouteTests {
     @Test func metricsArePrometheusText() async throws {
         let inspector = FakeInspector()

@@ -59,9 +59,7 @@ func tooLargeBody(path: String, declared: Int, limit: Int) -> [UInt8] {
     } else {
         fields = ["error": "the body declares \(declared) bytes; \(path) takes at most \(limit)"]
     }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return Array((try? encoder.encode(fields)) ?? Data(#"{"error": "body-too-large"}"#.utf8)) + [0x0A]
+    return Array((try? JSONBody.encoder().encode(fields)) ?? Data(#"{"error": "body-too-large"}"#.utf8)) + [0x0A]
 }
 
 /// The API's routes, middleware included, without a server: what `makeAPI` serves, and what

@@ -47,18 +47,11 @@ final class ConnectionRegistry: Sendable {
     }
     private struct State {
         var open: [ObjectIdentifier: Entry] = [:]
-        var refused = 0
-        var evicted = 0
     }
     private let state = Mutex(State())
     let limits: ConnectionLimits
 
     init(limits: ConnectionLimits) { self.limits = limits }
-
-    /// Connections open now.
-    var openCount: Int { state.withLock { $0.open.count } }
-    /// Connections refused with 503 and stalled ones closed to make room, since start.
-    var counts: (refused: Int, evicted: Int) { state.withLock { ($0.refused, $0.evicted) } }
 
     /// Registers a new connection; false when it must be refused. At the bound, the stalest
     /// connection not being answered is closed to make room.
@@ -71,11 +64,9 @@ final class ConnectionRegistry: Sendable {
             }
             let candidates = s.open.filter { !$0.value.beingAnswered && now &- $0.value.lastRead >= stalled }
             guard let stalest = candidates.min(by: { $0.value.lastRead < $1.value.lastRead }) else {
-                s.refused += 1
                 return (false, nil)
             }
             s.open[stalest.key] = nil
-            s.evicted += 1
             s.open[id] = Entry(channel: channel, lastRead: now, beingAnswered: false)
             return (true, stalest.value.channel)
         }

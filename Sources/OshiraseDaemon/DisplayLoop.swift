@@ -456,17 +456,13 @@ final class DisplayLoop {
                 // The temperature panel is never faded: a visitor's result appears whole at once.
                 let crispFrom = config.profile.temperaturePanel.map { min(view.height, Int($0.y)) } ?? view.height
                 for y in 0..<view.height {
-                    let src = (view.base + y * view.stride).assumingMemoryBound(to: UInt8.self)
-                    let old = (fromBase + y * rowBytes).assumingMemoryBound(to: UInt8.self)
-                    let dst = (outBase + y * rowBytes).assumingMemoryBound(to: UInt8.self)
+                    let src = view.base + y * view.stride
+                    let dst = outBase + y * rowBytes
                     if y >= crispFrom {
-                        dst.update(from: src, count: rowBytes)
+                        dst.copyMemory(from: src, byteCount: rowBytes)
                         continue
                     }
-                    for i in 0..<rowBytes {
-                        let a = UInt32(old[i]), b = UInt32(src[i])
-                        dst[i] = UInt8(truncatingIfNeeded: (a * (256 - weight) + b * weight) >> 8)
-                    }
+                    CrossFade.blend(old: fromBase + y * rowBytes, new: src, into: dst, count: rowBytes, weight: weight)
                 }
             }
         }

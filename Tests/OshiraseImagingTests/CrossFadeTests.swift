@@ -1,0 +1,44 @@
+import OshiraseImaging
+import Testing
+
+@Suite struct CrossFadeTests {
+    /// The formula, one byte at a time.
+    private static func reference(_ old: [UInt8], _ new: [UInt8], weight: UInt32) -> [UInt8] {
+        zip(old, new).map { a, b in UInt8(truncatingIfNeeded: (UInt32(a) * (256 - weight) + UInt32(b) * weight) >> 8) }
+    }
+
+    private static func blended(_ old: [UInt8], _ new: [UInt8], weight: UInt32) -> [UInt8] {
+        var out = [UInt8](repeating: 0xAA, count: old.count)
+        old.withUnsafeBytes { o in
+            new.withUnsafeBytes { n in
+                out.withUnsafeMutableBytes { d in
+                    guard let ob = o.baseAddress, let nb = n.baseAddress, let db = d.baseAddress else { return }
+                    CrossFade.blend(old: ob, new: nb, into: db, count: old.count, weight: weight)
+                }
+            }
+        }
+        return out
+    }
+
+    @Test("Every weight from 0 to 256 gives the byte-by-byte formula, across the 16-byte blocks and the tail",
+          arguments: [0, 1, 15, 16, 17, 33, 7680, 7683])
+    func matchesTheFormula(count: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let old = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let new = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for weight in UInt32(0)...256 {
+            #expect(Self.blended(old, new, weight: weight) == Self.reference(old, new, weight: weight), "weight \(weight)")
+        }
+    }
+
+    @Test("The ends: weight 0 is the old frame, 256 the new; the extremes of a byte do not overflow")
+    func ends() {
+        let old = [UInt8](repeating: 255, count: 40), new = [UInt8](repeating: 0, count: 40)
+        #expect(Self.blended(old, new, weight: 0) == old)
+        #expect(Self.blended(old, new, weight: 256) == new)
+        #expect(Self.blended(new, old, weight: 256) == old)
+        #expect(Self.blended(old, old, weight: 128) == old, "255 blended with 255 stays 255")
+        // Out of range weights count as 256.
+        #expect(Self.blended(old, new, weight: 1000) == new)
+    }
+}

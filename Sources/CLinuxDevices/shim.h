@@ -1,9 +1,15 @@
 #ifndef OSHIRASE_CLINUXDEVICES_SHIM_H
 #define OSHIRASE_CLINUXDEVICES_SHIM_H
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/inotify.h>
 #include <linux/fb.h>
 #include <linux/kd.h>
+#include <errno.h>
+#include <malloc.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* ioctl is variadic in C; these typed wrappers give Swift one checked signature per request,
    and constants built with _IOW (which Swift cannot import) become plain values. Each returns
@@ -51,6 +57,40 @@ static inline int oshirase_pty_unlock(int fd) {
 
 static inline int oshirase_pty_number(int fd, unsigned int *number) {
     return ioctl(fd, TIOCGPTN, number);
+}
+
+
+/* Adds `delta` to the calling thread's nice value, and only that thread's (at most 19): on Linux,
+   setpriority(PRIO_PROCESS) given a thread id acts on that one thread (see setpriority(2), NOTES).
+   A positive delta (lower priority) needs no privilege. */
+static inline int oshirase_lower_thread_priority(int delta) {
+    id_t thread = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, thread);
+    if (current == -1 && errno != 0) return -1;
+    int wanted = current + delta > 19 ? 19 : current + delta;
+    return setpriority(PRIO_PROCESS, thread, wanted);
+}
+
+static inline int oshirase_thread_nice(void) {
+    return getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+}
+
+/* Names the calling thread for top -H, ps -L and debuggers (the kernel keeps 15 bytes). */
+static inline int oshirase_set_thread_name(const char *name) {
+    return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}
+
+/* glibc's malloc: allocations of at least `bytes` get their own mapping, returned to the system
+   when freed. Setting it also ends glibc's sliding threshold, which after one large free would
+   serve later frame-sized buffers from the heap and keep them. Returns 1 on success. */
+static inline int oshirase_malloc_set_mmap_threshold(int bytes) {
+    return mallopt(M_MMAP_THRESHOLD, bytes);
+}
+
+/* Hands free heap memory back to the system; 1 when some was released. */
+static inline int oshirase_malloc_trim(void) {
+    return malloc_trim(0);
 }
 
 #endif

@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import OshiraseDaemon
 import OshiraseImaging
 import Synchronization
 
@@ -8,12 +8,20 @@ import Synchronization
 ///
 /// A 1080p PNG takes tens of milliseconds of CPU. Done inline, it would hold one of the
 /// cooperative pool's few threads (two on a signage box) that the frame loops also need, so the
-/// work runs on one serial dispatch queue instead. Being serial, it also lets a second request
-/// for the same frame find the PNG the first one made.
+/// work runs on a thread of its own at nice 10: when clients poll screenshots as fast as they can,
+/// the frame loops (nice 0) still get the cores first, and screenshots get what is left. The one
+/// thread also makes the work serial, so a second request for the same frame finds the PNG the
+/// first one made.
 final class ScreenshotEncoder: @unchecked Sendable {
-    // @unchecked: `latest` is read and written only by blocks on `queue`, which is serial.
-    private let queue = DispatchQueue(label: "oshirase.api.screenshot-png", qos: .utility)
+    // @unchecked: `latest` and `encodeCount` are read and written only by jobs on `worker`,
+    // whose one thread runs them one at a time.
+    private let worker = ThreadExecutor(name: "screenshot-png", niceness: ScreenshotEncoder.niceness)
     private var latest: [String: Encoded] = [:]
+
+    /// The encoding thread's nice value.
+    static let niceness: Int32 = 10
+
+    deinit { worker.shutdown() }
 
     private struct Encoded {
         var key: FrameKey
@@ -89,21 +97,21 @@ final class ScreenshotEncoder: @unchecked Sendable {
 
     /// The frame as PNG, reusing the last PNG made for `display` when the pixels are the same.
     func png(of frame: Bitmap, display: String) async -> Result<[UInt8], ImageError> {
-        await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: self.encodeOnQueue(frame, display: display))
-            }
-        }
+        // The body does not suspend, so it runs on the worker's thread as one job.
+        await withTaskExecutorPreference(worker) { self.encodeOnWorker(frame, display: display) }
     }
 
     /// How many encodes have run so far, read in order with the encodes themselves.
     func encodes() async -> Int {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: self.encodeCount) }
-        }
+        await withTaskExecutorPreference(worker) { self.encodeCount }
     }
 
-    private func encodeOnQueue(_ frame: Bitmap, display: String) -> Result<[UInt8], ImageError> {
+    /// The nice value of the thread that encodes, as the kernel reports it; for tests.
+    func encodingThreadNiceness() async -> Int32 {
+        await withTaskExecutorPreference(worker) { ThreadExecutor.currentThreadNiceness }
+    }
+
+    private func encodeOnWorker(_ frame: Bitmap, display: String) -> Result<[UInt8], ImageError> {
         let key = FrameKey(frame)
         if let cached = latest[display], cached.key == key {
             return .success(cached.png)

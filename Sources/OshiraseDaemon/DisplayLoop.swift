@@ -364,8 +364,8 @@ final class DisplayLoop {
     }
 
     private func refreshEngines() {
+        guard context.library.generation != generation else { return }
         let snapshot = context.library.snapshot()
-        guard snapshot.generation != generation else { return }
         generation = snapshot.generation
         engine = ScheduleEngine(playlists: snapshot.playlists, profile: config.profile.name)
         fallbackEngine = ScheduleEngine(playlists: FramePlan.fallbackPlaylists(snapshot.playlists),
@@ -397,7 +397,7 @@ final class DisplayLoop {
                     fade = nil
                     presentedBlend = false
                     try output.present(view, at: origin, changedRows: nil)
-                    state.presented(view, changedRows: 0..<view.height, at: now, monotonic: monotonicSeconds())
+                    state.presented(changedRows: 0..<view.height, at: now, monotonic: monotonicSeconds())
                 } else {
                     try presentBlend(of: &f, with: view, progress: progress, output: output, origin: origin, now: now)
                     fade = f
@@ -405,7 +405,7 @@ final class DisplayLoop {
                 }
             } else {
                 try output.present(view, at: origin, changedRows: whole ? nil : rows)
-                state.presented(view, changedRows: whole ? 0..<view.height : rows, at: now, monotonic: monotonicSeconds())
+                state.presented(changedRows: whole ? 0..<view.height : rows, at: now, monotonic: monotonicSeconds())
             }
         }
         needsWhole = false
@@ -470,7 +470,7 @@ final class DisplayLoop {
             guard let base = raw.baseAddress else { return }
             let blended = PixelView(base: base, width: view.width, height: view.height, stride: rowBytes, byteCount: count)
             try output.present(blended, at: origin, changedRows: nil)
-            state.presented(blended, changedRows: 0..<view.height, at: now, monotonic: monotonicSeconds())
+            state.presented(changedRows: 0..<view.height, at: now, monotonic: monotonicSeconds())
         }
     }
 

@@ -12,7 +12,8 @@ public final class DisplayService: Service, Sendable {
     public let state: DisplayState
     let context: DisplayContext
     let metrics: DisplayMetrics
-    let wakeup = Wakeup()
+    /// The loop runs alone on its own thread (see `run`), so its waits block that thread.
+    let wakeup = Wakeup(blocksTheWaitingThread: true)
     let openOutput: OutputOpener
     /// The thermometer whose results the display's temperature panel shows.
     let sensor: SensorState?

@@ -3,11 +3,15 @@ import OshiraseDevices
 import OshiraseImaging
 import Synchronization
 
-/// What one display's loop shares with the rest of the daemon: its status and, while someone
-/// looks at it, a copy of the frame last presented (for `/v1/screenshot` and the preview page).
+/// What one display's loop shares with the rest of the daemon: its status and, for
+/// `/v1/screenshot` and the preview page, a copy of the frame last presented.
 ///
-/// The copy costs a frame's worth of memory (8 MB at 1080p), so it is kept only for 30 s after
-/// the last request; the first request after that waits for the loop to publish the frame.
+/// A copy is made only for a request that waits for one: the loop publishes it at its next
+/// step. It is kept for further requests while the picture stays the same (a still screen
+/// polled by the preview page costs one copy), forgotten at the first change (updating it
+/// would mean copying all 8 MB of a 1080p frame at every changed frame, on the display's own
+/// thread, as long as anyone kept polling) and after 30 s without a request. So a display
+/// makes at most one copy per screenshot taken and holds at most one at a time.
 public final class DisplayState: Sendable {
     private struct State {
         var status: DisplayStatus
@@ -27,17 +31,21 @@ public final class DisplayState: Sendable {
         state = Mutex(State(status: status))
     }
 
+    /// The display's status, with its frame rate and render-time percentiles.
+    ///
+    /// The lock is held only to take the figures; the sorting and counting happen after it is
+    /// released. The frame loop takes the same lock at every frame, and `/v1/status` polled
+    /// thousands of times a second must not keep it waiting.
     public var status: DisplayStatus {
-        state.withLock { s in
-            var status = s.status
-            status.frameRate = Self.rate(s.presentTimes)
-            if !s.renderTimes.isEmpty {
-                let sorted = s.renderTimes.sorted()
-                status.renderMillisecondsMedian = (sorted[sorted.count / 2] * 100).rounded() / 100
-                status.renderMillisecondsP99 = (sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 100).rounded() / 100
-            }
-            return status
+        let (current, presents, renders) = state.withLock { s in (s.status, s.presentTimes, s.renderTimes) }
+        var status = current
+        status.frameRate = Self.rate(presents)
+        if !renders.isEmpty {
+            let sorted = renders.sorted()
+            status.renderMillisecondsMedian = (sorted[sorted.count / 2] * 100).rounded() / 100
+            status.renderMillisecondsP99 = (sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 100).rounded() / 100
         }
+        return status
     }
 
     /// A copy of the frame last presented. When no copy is kept, asks the loop (through `wake`)
@@ -71,9 +79,9 @@ public final class DisplayState: Sendable {
         }
     }
 
-    /// True when a copy of the frame is wanted but none is kept: the loop should publish one.
+    /// True when a request waits for a copy of the frame: the loop should publish one.
     var needsFrame: Bool {
-        state.withLock { s in s.frame == nil && monotonicSeconds() < s.wantedUntil }
+        state.withLock { s in s.frame == nil && !s.waiters.isEmpty }
     }
 
     /// Keeps a whole copy of `view` as the frame last presented, and hands it to whoever waits.
@@ -110,19 +118,12 @@ public final class DisplayState: Sendable {
         }
     }
 
-    /// Records a presented frame: counts it, and brings the kept copy (if any) up to date with
-    /// the rows that changed, or drops the copy when nobody asked for it lately.
-    func presented(_ view: PixelView, changedRows: Range<Int>, at time: Date, monotonic: Double) {
+    /// Records a presented frame: counts it, and forgets the kept copy (if any) when rows changed
+    /// or nobody asked for it lately.
+    func presented(changedRows: Range<Int>, at time: Date, monotonic: Double) {
         state.withLock { s in
-            if s.frame != nil {
-                if monotonic >= s.wantedUntil {
-                    s.frame = nil
-                } else if var frame = s.frame.take() {
-                    if frame.width == view.width && frame.height == view.height {
-                        frame.copyRows(changedRows, from: view)
-                        s.frame = frame
-                    }
-                }
+            if s.frame != nil, !changedRows.isEmpty || monotonic >= s.wantedUntil {
+                s.frame = nil
             }
             s.status.framesPresented += 1
             s.status.lastFrameAt = time

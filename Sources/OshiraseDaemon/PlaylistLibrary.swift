@@ -9,9 +9,9 @@ import Synchronization
 /// The playlists the daemon plays: one version per file in the playlists folder, swapped as a
 /// whole when a changed file validates, kept when it does not.
 ///
-/// Display loops read `snapshot()` at each frame boundary; a changed generation tells them to
-/// rebuild their schedule. Loading (YAML, image checks) happens on the caller's thread: the
-/// watcher's, never a display's.
+/// Display loops read `generation` at each frame boundary; a changed one tells them to take a
+/// `snapshot()` and rebuild their schedule. Loading (YAML, image checks) happens on the caller's
+/// thread: the watcher's, never a display's.
 public final class PlaylistLibrary: Sendable {
     private struct FileState {
         var playlist: Playlist?
@@ -61,21 +61,29 @@ public final class PlaylistLibrary: Sendable {
         !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml"))
     }
 
+    /// The generation of the playing set: it changes whenever the set does. Display loops read
+    /// it at every frame, and take a `snapshot()` only when it moved.
+    public var generation: Int {
+        state.withLock { $0.generation }
+    }
+
     /// The playlists now playing, in file-name order, and the generation they belong to.
+    ///
+    /// This and `statuses()` hold the lock only to take the files (a copy-on-write reference),
+    /// and sort them after: `/v1/status` can ask thousands of times a second, and the display
+    /// loops must not wait behind it.
     public func snapshot() -> (generation: Int, playlists: [Playlist]) {
-        state.withLock { s in
-            (s.generation, s.files.keys.sorted().compactMap { s.files[$0]?.playlist })
-        }
+        let (generation, files) = state.withLock { s in (s.generation, s.files) }
+        return (generation, files.keys.sorted().compactMap { files[$0]?.playlist })
     }
 
     /// Every playlist file known, for `/v1/status`.
     public func statuses() -> [PlaylistStatus] {
-        state.withLock { s in
-            s.files.keys.sorted().map { name in
-                let f = s.files[name] ?? FileState()
-                return PlaylistStatus(file: name, name: f.playlist?.name, items: f.playlist?.items.count ?? 0,
-                                      loadedAt: f.loadedAt, errors: f.errors)
-            }
+        let files = state.withLock { $0.files }
+        return files.keys.sorted().map { name in
+            let f = files[name] ?? FileState()
+            return PlaylistStatus(file: name, name: f.playlist?.name, items: f.playlist?.items.count ?? 0,
+                                  loadedAt: f.loadedAt, errors: f.errors)
         }
     }
 

@@ -1,3 +1,4 @@
+import CLinuxDevices
 import Foundation
 
 /// A task executor that runs every job on one dedicated thread.
@@ -11,13 +12,33 @@ public final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
     private var stopping = false
 
-    /// Starts the thread; `name` shows in `top -H` and debuggers.
-    public init(name: String) {
-        let thread = Thread { [self] in self.work() }
+    /// Starts the thread; `name` shows in `top -H` and debuggers. A `niceness` above 0 adds that
+    /// much to the thread's nice value (and only this thread's; at most 19), for work that must
+    /// give way to the frame loops when the cores are busy: a thread 10 nice steps lower gets
+    /// about a tenth of the CPU time of one at the process's level. It needs no privilege.
+    public init(name: String, niceness: Int32 = 0) {
+        let thread = Thread { [self] in
+            // Thread.name does not reach the kernel on Linux (the thread kept the name of the
+            // one that started it): name it from inside.
+            _ = oshirase_set_thread_name(name)
+            // Cannot fail for a higher value (setpriority(2) checks only lowering it); should a
+            // sandbox refuse, the thread runs at the process's priority.
+            if niceness > 0 { Self.lowerCurrentThreadPriority(by: niceness) }
+            self.work()
+        }
         thread.name = name
         thread.stackSize = 1 << 20
         thread.start()
     }
+
+    /// Adds `steps` to the calling thread's nice value (at most 19); false if the kernel refused.
+    @discardableResult
+    public static func lowerCurrentThreadPriority(by steps: Int32) -> Bool {
+        oshirase_lower_thread_priority(steps) == 0
+    }
+
+    /// The nice value of the thread that reads it, as the kernel reports it.
+    public static var currentThreadNiceness: Int32 { oshirase_thread_nice() }
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)

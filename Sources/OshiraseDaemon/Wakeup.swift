@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseDevices
 import Synchronization
 
 /// A wake-up call for a sleeping service: a reload, a screenshot request or a power change
@@ -9,8 +10,19 @@ public final class Wakeup: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
     }
     private let state = Mutex(State())
+    /// Wakes a thread blocked in `wait` (see `init(blocksTheWaitingThread:)`).
+    private let condition = NSCondition()
+    private let blocksTheWaitingThread: Bool
 
-    public init() {}
+    /// - Parameter blocksTheWaitingThread: true for a waiter that runs alone on a thread of its
+    ///   own (a display's frame loop on its `ThreadExecutor`): a wait on the system clock then
+    ///   blocks that thread until the deadline. An async sleep would be woken through Swift's
+    ///   shared pool (two threads on a signage box), which answers HTTP requests too: with
+    ///   the pool busy, a 60 fps loop woke late and dropped frames. Waits on another clock (a
+    ///   test's manual one) stay async.
+    public init(blocksTheWaitingThread: Bool = false) {
+        self.blocksTheWaitingThread = blocksTheWaitingThread
+    }
 
     /// Wakes the current or next `wait`.
     public func signal() {
@@ -23,21 +35,52 @@ public final class Wakeup: Sendable {
             return nil
         }
         waiter?.resume()
+        if blocksTheWaitingThread {
+            // `pending` is set before the lock is taken, and a blocked waiter checks it under
+            // the lock before each wait: the signal is never lost between the two.
+            condition.lock()
+            condition.broadcast()
+            condition.unlock()
+        }
     }
 
     /// Sleeps until `deadline` on `clock`, or until `signal()`, whichever comes first. A signal
     /// sent while nobody waited ends the next wait at once. One waiter at a time.
     public func wait(until deadline: Date, on clock: some WallClock) async {
-        if state.withLock({ s in
-            let was = s.pending
-            s.pending = false
-            return was
-        }) { return }
+        if takePending() { return }
+        if blocksTheWaitingThread, clock is SystemWallClock {
+            waitOnThisThread(until: deadline)
+            return
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await clock.sleep(until: deadline) }
             group.addTask { await self.signalled() }
             _ = await group.next()
             group.cancelAll()
+        }
+    }
+
+    private func takePending() -> Bool {
+        state.withLock { s in
+            let was = s.pending
+            s.pending = false
+            return was
+        }
+    }
+
+    /// Blocks the calling thread until the wall clock reads `deadline` or a signal comes. Like
+    /// `SystemWallClock.sleep`, it returns early when the wall clock is set by more than a second
+    /// meanwhile, and looks at it at least every 10 s.
+    private func waitOnThisThread(until deadline: Date) {
+        let startWall = Date(), startMonotonic = monotonicSeconds()
+        condition.lock()
+        defer { condition.unlock() }
+        while !takePending() {
+            let wall = Date()
+            let step = wall.timeIntervalSince(startWall) - (monotonicSeconds() - startMonotonic)
+            let remaining = deadline.timeIntervalSince(wall)
+            if abs(step) > 1 || remaining <= 0 { return }
+            _ = condition.wait(until: wall.addingTimeInterval(min(remaining, 10)))
         }
     }
 

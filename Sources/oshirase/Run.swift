@@ -42,6 +42,9 @@ func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (Strin
     }
     if let port { config.api.port = port }
     let logger = daemonLogger()
+    if !ProcessMemory.returnLargeBlocksWhenFreed() {
+        logger.warning("malloc refused a fixed mmap threshold: frame-sized buffers may stay allocated after use")
+    }
     let store: ProofOfPlayStore
     do {
         store = try ProofOfPlayStore(directory: config.stateDirectory)
@@ -92,7 +95,7 @@ func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (Strin
     let retention = ProofOfPlayRetention(store: store, days: config.proofOfPlayDays, logger: logger)
     let group = ServiceGroup(configuration: ServiceGroupConfiguration(
         services: daemon.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-            + [ServiceGroupConfiguration.ServiceConfiguration(service: api),
+            + [ServiceGroupConfiguration.ServiceConfiguration(service: LowerPriorityService(api)),
                ServiceGroupConfiguration.ServiceConfiguration(service: retention)],
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))

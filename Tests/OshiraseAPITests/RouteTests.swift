@@ -162,6 +162,14 @@ import Testing
         #expect(Set(results).count == 1 && results[0] > 0)
         #expect(await encoder.encodes() == 1)
     }
+
+    @Test("PNGs are encoded on a thread at nice 10, so the frame loops get the cores first")
+    func encodingGivesWayToTheFrameLoops() async throws {
+        let encoder = ScreenshotEncoder()
+        let base = ThreadExecutor.currentThreadNiceness
+        #expect(await encoder.encodingThreadNiceness() == min(19, base + ScreenshotEncoder.niceness))
+        #expect(ScreenshotEncoder.niceness == 10)
+    }
 }
 
 /// Lets a fetch proceed when the test says so.

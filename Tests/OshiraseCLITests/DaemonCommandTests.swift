@@ -272,6 +272,34 @@ struct DaemonCommandTests {
         #expect(!daemon.stderr.contains("Fatal error"), "\(daemon.output)")
     }
 
+    @Test("run: the frame loops keep the process's priority, the HTTP API runs 5 nice steps below, the screenshot encoder 10",
+          .timeLimit(.minutes(1)))
+    func theScreensComeFirst() async throws {
+        let ws = try Workspace()
+        try ws.write("playlists/01-lobby.yaml", Self.lobbyPlaylist)
+        let (daemon, port) = try await Self.startDaemon(in: ws, displays: Self.lobbyAndLEDWall)
+        defer { daemon.kill() }
+        // One answer: the server's threads have taken requests.
+        _ = try fetchStatus(port: port)
+        // NIO's event-loop threads lower themselves when they run their first job after start.
+        let threads = try await poll("the daemon's threads named, and NIO's event loops lowered", timeout: .seconds(10),
+                                     context: { "\(daemon.threadNiceness())\n\(daemon.output)" }) {
+            () -> [(name: String, nice: Int)]? in
+            let threads = daemon.threadNiceness()
+            let names = Set(threads.map(\.name))
+            let main = threads.first { $0.name.hasPrefix("oshirase") }?.nice ?? 0
+            let eventLoops = threads.filter { $0.name.hasPrefix("NIO-") }
+            let named = ["display-lobby", "display-led-wal", "http-api", "screenshot-png"].allSatisfy(names.contains)
+            return named && !eventLoops.isEmpty && eventLoops.allSatisfy({ $0.nice == min(19, main + 5) }) ? threads : nil
+        }
+        // Relative to the process's main thread: the test may itself run niced.
+        let base = threads.first { $0.name.hasPrefix("oshirase") }?.nice ?? 0
+        func nice(_ name: String) -> Int? { threads.first { $0.name == name }?.nice }
+        #expect(nice("display-lobby") == base && nice("display-led-wal") == base, "\(threads)")
+        #expect(nice("http-api") == min(19, base + 5), "\(threads)")
+        #expect(nice("screenshot-png") == min(19, base + 10), "\(threads)")
+    }
+
     // MARK: Proof of play and kill -9
 
     /// Three one-second announcements on one display, so items change every second.

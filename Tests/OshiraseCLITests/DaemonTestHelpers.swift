@@ -74,6 +74,23 @@ final class OshiraseProcess: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
 
+    /// Each of the running process's threads, by name, with its nice value, read from /proc.
+    func threadNiceness() -> [(name: String, nice: Int)] {
+        exitFlag.whileRunning { () -> [(name: String, nice: Int)] in
+            let tasks = "/proc/\(process.processIdentifier)/task"
+            let ids = (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? []
+            return ids.compactMap { id -> (name: String, nice: Int)? in
+                guard let comm = try? String(contentsOfFile: "\(tasks)/\(id)/comm", encoding: .utf8),
+                      let stat = try? String(contentsOfFile: "\(tasks)/\(id)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { return nil }
+                // After the name in parentheses: state is field 3, nice field 19.
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                guard fields.count > 16, let nice = Int(fields[16]) else { return nil }
+                return (comm.trimmingCharacters(in: .whitespacesAndNewlines), nice)
+            }
+        } ?? []
+    }
+
     /// Sends `signal` while the process runs: never before it started (pid 0 would signal the
     /// test's own process group) nor after it has exited (its pid may belong to another).
     func send(_ signal: Int32) {
@@ -151,6 +168,14 @@ private final class ExitFlag: @unchecked Sendable {
         lock.withLock {
             guard started, !exited else { return }
             _ = body()
+        }
+    }
+
+    /// `body`'s result while the process runs; nil before it started or after it exited.
+    func whileRunning<T>(_ body: () -> T) -> T? {
+        lock.withLock { () -> T? in
+            guard started, !exited else { return nil }
+            return body()
         }
     }
 }

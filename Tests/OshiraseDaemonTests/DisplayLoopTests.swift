@@ -375,10 +375,18 @@ struct ScreenshotTests {
         h.step()
         let first = try #require(await shot)
         #expect(first.differingFraction(from: try #require(h.output.frames.last), tolerance: 0) == 0)
-        // While watched, the copy follows each presented frame.
+        // While the picture stays, a request gets the kept copy without waiting for the loop.
+        let again = try #require(await state.requestFrame(wake: {}, timeout: 0.05))
+        #expect(again.differingFraction(from: first, tolerance: 0) == 0)
+        // The next item: the copy handed out is forgotten, not copied again at every frame, and
+        // no new one is made until someone asks; the next request gets the frame on screen then.
         h.clock.set(jst(9, 0, 10))
         h.step()
-        let second = try #require(await h.state.requestFrame(wake: {}))
+        #expect(!state.needsFrame, "nobody waits: no copy is made")
+        async let later = state.requestFrame(wake: {})
+        #expect(await eventually { state.needsFrame })
+        h.step()
+        let second = try #require(await later)
         #expect(second.differingFraction(from: try #require(h.output.frames.last), tolerance: 0) == 0)
         #expect(second.differingFraction(from: first) > 0.01, "the next item's title is on it")
     }
@@ -407,8 +415,11 @@ struct ScreenshotTests {
         h.step()
         #expect(try #require(await lit).blackFraction < 0.2)
         h.clock.set(jst(22, 0))
-        h.step()   // the screen goes off; a watched display publishes the black screen at once
-        #expect(try #require(await state.requestFrame(wake: {}, timeout: 0.5)).blackFraction == 1)
+        h.step()   // the screen goes off: the lit copy is forgotten
+        async let dark = state.requestFrame(wake: {})
+        #expect(await eventually { state.needsFrame })
+        h.step()
+        #expect(try #require(await dark).blackFraction == 1)
     }
 
     @Test func aScreenshotBeforeTheFirstFrameGivesNothing() async throws {

@@ -72,8 +72,11 @@ static inline int oshirase_lower_thread_priority(int delta) {
     return setpriority(PRIO_PROCESS, thread, wanted);
 }
 
+/* The calling thread's nice value (-20...19), or 99 when the kernel would not say. */
 static inline int oshirase_thread_nice(void) {
-    return getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+    errno = 0;
+    int value = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+    return value == -1 && errno != 0 ? 99 : value;
 }
 
 /* Names the calling thread for top -H, ps -L and debuggers (the kernel keeps 15 bytes). */
@@ -86,11 +89,6 @@ static inline int oshirase_set_thread_name(const char *name) {
    serve later frame-sized buffers from the heap and keep them. Returns 1 on success. */
 static inline int oshirase_malloc_set_mmap_threshold(int bytes) {
     return mallopt(M_MMAP_THRESHOLD, bytes);
-}
-
-/* Hands free heap memory back to the system; 1 when some was released. */
-static inline int oshirase_malloc_trim(void) {
-    return malloc_trim(0);
 }
 
 #endif

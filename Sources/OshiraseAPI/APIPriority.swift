@@ -16,14 +16,15 @@ public struct LowerPriorityService<Wrapped: Service>: Service {
     public static var niceness: Int32 { apiNiceness }
 
     private let wrapped: Wrapped
-    private let executor: ThreadExecutor
+    private let name: String
 
     public init(_ wrapped: Wrapped, name: String = "http-api") {
         self.wrapped = wrapped
-        executor = ThreadExecutor(name: name, niceness: Self.niceness)
+        self.name = name
     }
 
     public func run() async throws {
+        let executor = ThreadExecutor(name: name, niceness: Self.niceness)
         defer { executor.shutdown() }
         _ = EventLoopThreads.lowered
         // Child tasks (one per connection) inherit the preference, so all of the server's

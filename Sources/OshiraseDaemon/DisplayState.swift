@@ -8,15 +8,14 @@ import Synchronization
 ///
 /// A copy is made only for a request that waits for one: the loop publishes it at its next
 /// step. It is kept for further requests while the picture stays the same (a still screen
-/// polled by the preview page costs one copy), forgotten at the first change (updating it
-/// would mean copying all 8 MB of a 1080p frame at every changed frame, on the display's own
-/// thread, as long as anyone kept polling) and after 30 s without a request. So a display
-/// makes at most one copy per screenshot taken and holds at most one at a time.
+/// polled by the preview page costs one copy, and keeps it until its picture changes) and
+/// forgotten at the first change: keeping it up to date would mean copying all 8 MB of a 1080p
+/// frame at every changed frame, on the display's own thread, as long as anyone kept polling.
+/// So a display makes at most one copy per screenshot taken and holds at most one at a time.
 public final class DisplayState: Sendable {
     private struct State {
         var status: DisplayStatus
         var frame: Bitmap?
-        var wantedUntil = 0.0
         var waiters: [UInt64: CheckedContinuation<Bitmap?, Never>] = [:]
         var nextWaiter: UInt64 = 0
         var presentTimes: [Double] = []
@@ -24,8 +23,6 @@ public final class DisplayState: Sendable {
         var renderIndex = 0
     }
     private let state: Mutex<State>
-    /// Seconds a copy of the frame is kept after a request.
-    static let keepFrameSeconds = 30.0
 
     init(status: DisplayStatus) {
         state = Mutex(State(status: status))
@@ -51,11 +48,7 @@ public final class DisplayState: Sendable {
     /// A copy of the frame last presented. When no copy is kept, asks the loop (through `wake`)
     /// to publish one and waits for it up to `timeout` seconds; nil when none comes (no frame yet).
     public func requestFrame(wake: () -> Void, timeout: Double = 2) async -> Bitmap? {
-        let now = monotonicSeconds()
-        if let frame = state.withLock({ s -> Bitmap? in
-            s.wantedUntil = now + Self.keepFrameSeconds
-            return s.frame
-        }) { return frame }
+        if let frame = state.withLock({ $0.frame }) { return frame }
         let id = state.withLock { s -> UInt64 in
             s.nextWaiter += 1
             return s.nextWaiter
@@ -118,13 +111,10 @@ public final class DisplayState: Sendable {
         }
     }
 
-    /// Records a presented frame: counts it, and forgets the kept copy (if any) when rows changed
-    /// or nobody asked for it lately.
+    /// Records a presented frame: counts it, and forgets the kept copy (if any) when rows changed.
     func presented(changedRows: Range<Int>, at time: Date, monotonic: Double) {
         state.withLock { s in
-            if s.frame != nil, !changedRows.isEmpty || monotonic >= s.wantedUntil {
-                s.frame = nil
-            }
+            if !changedRows.isEmpty { s.frame = nil }
             s.status.framesPresented += 1
             s.status.lastFrameAt = time
             s.presentTimes.append(monotonic)

@@ -17,10 +17,4 @@ public enum ProcessMemory {
     public static func returnLargeBlocksWhenFreed() -> Bool {
         oshirase_malloc_set_mmap_threshold(ownMappingThreshold) == 1
     }
-
-    /// Returns the free memory of every heap to the system; true when there was some.
-    @discardableResult
-    public static func trim() -> Bool {
-        oshirase_malloc_trim() == 1
-    }
 }

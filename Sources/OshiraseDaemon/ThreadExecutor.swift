@@ -37,7 +37,7 @@ public final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
         oshirase_lower_thread_priority(steps) == 0
     }
 
-    /// The nice value of the thread that reads it, as the kernel reports it.
+    /// The nice value of the thread that reads it, as the kernel reports it (99 if it would not).
     public static var currentThreadNiceness: Int32 { oshirase_thread_nice() }
 
     public func enqueue(_ job: consuming ExecutorJob) {

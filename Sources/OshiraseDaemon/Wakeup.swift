@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import OshiraseDevices
 import Synchronization
@@ -10,8 +11,9 @@ public final class Wakeup: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
     }
     private let state = Mutex(State())
-    /// Wakes a thread blocked in `wait` (see `init(blocksTheWaitingThread:)`).
-    private let condition = NSCondition()
+    /// Wakes a thread blocked in `wait` (see `init(blocksTheWaitingThread:)`). Its timed waits
+    /// run on the monotonic clock: a wall clock set back during a wait does not lengthen it.
+    private let wake = DispatchSemaphore(value: 0)
     private let blocksTheWaitingThread: Bool
 
     /// - Parameter blocksTheWaitingThread: true for a waiter that runs alone on a thread of its
@@ -36,11 +38,10 @@ public final class Wakeup: Sendable {
         }
         waiter?.resume()
         if blocksTheWaitingThread {
-            // `pending` is set before the lock is taken, and a blocked waiter checks it under
-            // the lock before each wait: the signal is never lost between the two.
-            condition.lock()
-            condition.broadcast()
-            condition.unlock()
+            // `pending` is set first and the waiter checks it after every wake, so the signal
+            // is never lost. A count left over from a signal nobody waited for only makes a
+            // later wait look once more and wait again.
+            wake.signal()
         }
     }
 
@@ -69,18 +70,16 @@ public final class Wakeup: Sendable {
     }
 
     /// Blocks the calling thread until the wall clock reads `deadline` or a signal comes. Like
-    /// `SystemWallClock.sleep`, it returns early when the wall clock is set by more than a second
-    /// meanwhile, and looks at it at least every 10 s.
+    /// `SystemWallClock.sleep`, it waits on the monotonic clock at most 10 s at a time, and
+    /// returns early when the wall clock was set by more than a second meanwhile.
     private func waitOnThisThread(until deadline: Date) {
         let startWall = Date(), startMonotonic = monotonicSeconds()
-        condition.lock()
-        defer { condition.unlock() }
         while !takePending() {
             let wall = Date()
             let step = wall.timeIntervalSince(startWall) - (monotonicSeconds() - startMonotonic)
             let remaining = deadline.timeIntervalSince(wall)
             if abs(step) > 1 || remaining <= 0 { return }
-            _ = condition.wait(until: wall.addingTimeInterval(min(remaining, 10)))
+            _ = wake.wait(timeout: .now() + min(remaining, 10))
         }
     }
 

@@ -298,6 +298,20 @@ struct DaemonCommandTests {
         #expect(nice("display-lobby") == base && nice("display-led-wal") == base, "\(threads)")
         #expect(nice("http-api") == min(19, base + 5), "\(threads)")
         #expect(nice("screenshot-png") == min(19, base + 10), "\(threads)")
+        // A new thread takes its creator's nice value: after requests have gone through the
+        // lowered threads, no other thread may have been started lowered (Swift's shared pool,
+        // the proof-of-play writer, the playlist watcher run at the process's level).
+        for _ in 0..<5 {
+            _ = try httpGet(port: port, "/v1/screenshot?display=lobby", timeout: 10)
+            _ = try fetchStatus(port: port)
+        }
+        // libdispatch itself runs its utility and background queues' workers a little lower.
+        let lowered: Set<String> = ["http-api", "screenshot-png"]
+        let others = daemon.threadNiceness().filter {
+            !lowered.contains($0.name) && !$0.name.hasPrefix("NIO-") && !$0.name.hasSuffix("utility-qos")
+                && !$0.name.hasSuffix("background-qos")
+        }
+        #expect(others.allSatisfy { $0.nice <= base }, "threads started lowered: \(others)")
     }
 
     // MARK: Proof of play and kill -9

@@ -363,7 +363,7 @@ struct ClockStepTests {
 
 @Suite("Screenshots")
 struct ScreenshotTests {
-    @Test func aScreenshotIsTheFrameOnScreenAndStaysCurrentWhileWatched() async throws {
+    @Test func aScreenshotIsTheFrameOnScreenWhenAskedAndIsCopiedOncePerChange() async throws {
         let folder = try PlaylistFolder()
         try folder.write("lobby.yaml", announcementPlaylist([("mynumber", "マイナンバーカードの申請", 10), ("tax", "市民税の納付", 10)]))
         let h = LoopHarness(folder: folder, display: display(), at: jst(9, 0))

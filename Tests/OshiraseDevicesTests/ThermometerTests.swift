@@ -63,7 +63,9 @@ struct SilentModuleTests {
         let thermometer = GYMCU90614Thermometer(path: pty.slavePath)
         var events = thermometer.events().makeAsyncIterator()
         #expect(await events.next() == .connected(pty.slavePath))
-        #expect(pty.received(timeout: 5) == GYMCU90614.continuousOutput)
+        // Asked at once, then again after every 3 s of silence: a test slowed down by a loaded
+        // machine may read the command twice before its first frame (seen in a flake hunt).
+        #expect(isOnlyContinuousOutputCommands(pty.received(timeout: 5)))
         pty.send(GYMCU90614.frame(object: 24.0, ambient: 22.0))
         guard case .reading? = await events.next() else {
             Issue.record("no reading")

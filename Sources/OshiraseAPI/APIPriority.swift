@@ -2,6 +2,9 @@ import NIOPosix
 import OshiraseDaemon
 import ServiceLifecycle
 
+/// How many nice steps the API's threads run below the frame loops.
+private let apiNiceness: Int32 = 5
+
 /// Runs the HTTP API below the frame loops in the kernel's eyes: the screens come first.
 ///
 /// On a 2-core box, a client polling `/v1/status` thousands of times a second keeps both cores
@@ -9,8 +12,6 @@ import ServiceLifecycle
 /// at every item change (docs/reliability.md). Here the API's Swift tasks (routing, JSON, alert
 /// intake) run on a thread of their own, and NIO's event-loop threads (sockets, HTTP parsing)
 /// are lowered too, by `niceness` steps each; the screenshot encoder sits lower still.
-private let apiNiceness: Int32 = 5
-
 public struct LowerPriorityService<Wrapped: Service>: Service {
     /// How many nice steps the API's threads are below the frame loops.
     public static var niceness: Int32 { apiNiceness }
@@ -31,7 +32,6 @@ public struct LowerPriorityService<Wrapped: Service>: Service {
         // work runs on `executor`, except what it hands to other executors.
         try await withTaskExecutorPreference(executor) { try await wrapped.run() }
     }
-
 }
 
 /// The process's NIO event-loop threads (the group Hummingbird uses), lowered once however

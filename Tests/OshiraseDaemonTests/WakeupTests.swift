@@ -1,6 +1,7 @@
 import Foundation
 import OshiraseDaemon
 import OshiraseDevices
+import Synchronization
 import Testing
 
 /// The frame loops' wait: on the system clock it blocks the loop's own thread (no hop through
@@ -26,17 +27,26 @@ struct WakeupTests {
     @Test("A signal sent while the thread is blocked ends the wait at once, not at the next 10 s look")
     func aSignalEndsTheWait() async throws {
         let wakeup = Wakeup(blocksTheWaitingThread: true)
-        let started = monotonicSeconds()
-        async let waited: Void = onOwnThread {
+        let signalledAt = Mutex<Double?>(nil)
+        // The signal comes from a thread of its own, and the waiter notes the time on its own
+        // thread as soon as the wait returns: neither waits for Swift's shared pool, which
+        // other tests can keep busy for seconds (seen in a flake hunt when the signal was sent
+        // from the test's task).
+        let returnedAt = Mutex<Double?>(nil)
+        await onOwnThread {
+            // Started by the waiter just before it blocks, so the signal comes while it waits.
+            Thread {
+                usleep(300_000)
+                signalledAt.withLock { $0 = monotonicSeconds() }
+                wakeup.signal()
+            }.start()
             await wakeup.wait(until: Date().addingTimeInterval(50), on: SystemWallClock())
+            returnedAt.withLock { $0 = monotonicSeconds() }
         }
-        // Long enough for the waiter to be blocked on a loaded machine, most of the time; should
-        // the signal come first, it is kept for the wait, which then ends at once too.
-        try await Task.sleep(for: .milliseconds(300))
-        wakeup.signal()
-        await waited
-        // The blocked wait looks at the clock every 10 s: ending before 5 s means the signal woke it.
-        #expect(monotonicSeconds() - started < 5, "the signal did not wake the blocked thread")
+        let signalled = try #require(signalledAt.withLock { $0 }, "the wait ended before the signal")
+        let returned = try #require(returnedAt.withLock { $0 })
+        // Without the wake, the blocked wait would end at its next look, 10 s after it began.
+        #expect(returned - signalled < 3, "the signal did not wake the blocked thread: \(returned - signalled) s")
     }
 
     @Test("A signal sent while nobody waits ends the next wait at once")

@@ -20,8 +20,8 @@ import Testing
         return out
     }
 
-    @Test("Every weight from 0 to 256 gives the byte-by-byte formula, across the 16-byte blocks and the tail",
-          arguments: [0, 1, 15, 16, 17, 33, 7680, 7683])
+    @Test("Every weight from 0 to 256 gives the byte-by-byte formula, across the 8-byte words and the tail",
+          arguments: [0, 1, 7, 8, 9, 15, 16, 17, 33, 7680, 7683])
     func matchesTheFormula(count: Int) {
         // A fixed sequence (SplitMix64), so that a failure is the same on every run; the first
         // bytes are 0 and 255, the extremes.

@@ -44,6 +44,12 @@ struct TiedProcessTests {
         let child = try #require(Int32(try String(contentsOfFile: ws.path("child.pid"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         defer { kill(child, SIGKILL) }
+        // `$!` is setpriv's pid: it arms the death signal, then becomes `sleep`. Killing the
+        // parent before that would test nothing (seen in a flake hunt: the child outlived it).
+        let armed = try await Self.waitUntil(.seconds(10)) {
+            (try? String(contentsOfFile: "/proc/\(child)/comm", encoding: .utf8))?.hasPrefix("sleep") == true
+        }
+        try #require(armed, "the tied child never became `sleep`")
         #expect(Self.isAlive(child))
 
         kill(parent.processIdentifier, SIGKILL)  // as a crash ends a process: no handler runs

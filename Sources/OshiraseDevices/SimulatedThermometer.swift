@@ -213,10 +213,13 @@ private final class ScenarioPlayer: @unchecked Sendable {
         if lstat(linkPath, &info) == 0, info.st_mode & S_IFMT == S_IFLNK { unlink(linkPath) }
     }
 
-    /// Waits until the reader has read what was written, at most half a second: the bytes on
-    /// the wire arrive before the plug comes out, and a hang-up would throw away what is unread.
+    /// Waits until the reader has read what was written, at most 5 s: the bytes on the wire
+    /// arrive before the plug comes out, and a hang-up would throw away what is unread. It ends
+    /// as soon as the reader has read them; the bound is only for a reader that stopped reading.
+    /// (Half a second was too short on a loaded machine: a flake hunt saw the last frame before
+    /// an unplug lost.)
     private func drain() {
-        let deadline = monotonicSeconds() + 0.5
+        let deadline = monotonicSeconds() + 5
         var emptySince: Double?
         while monotonicSeconds() < deadline, !isStopped {
             var unread: Int32 = 0

@@ -20,7 +20,7 @@ public final class Wakeup: Sendable {
     ///   own (a display's frame loop on its `ThreadExecutor`): a wait on the system clock then
     ///   blocks that thread until the deadline. An async sleep would be woken through Swift's
     ///   shared pool (two threads on a signage box), which answers HTTP requests too: with
-    ///   the pool busy, a 60 fps loop woke late and dropped frames. Waits on another clock (a
+    ///   the pool busy, a 60 fps loop can wake late and drop frames. Waits on another clock (a
     ///   test's manual one) stay async.
     public init(blocksTheWaitingThread: Bool = false) {
         self.blocksTheWaitingThread = blocksTheWaitingThread

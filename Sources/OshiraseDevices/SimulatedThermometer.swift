@@ -201,16 +201,19 @@ private final class ScenarioPlayer: @unchecked Sendable {
         return true
     }
 
-    /// Closes the pseudo-terminal (the reader sees a hang-up) and removes the link.
+    /// Removes the link, then closes the pseudo-terminal (the reader sees a hang-up). In that
+    /// order: a link left pointing at a closed /dev/pts/N would let the reader reopen that number
+    /// once the kernel has given it to another terminal, and read someone else's bytes.
     private func unplug() {
+        if pty != nil {
+            var info = stat()
+            if lstat(linkPath, &info) == 0, info.st_mode & S_IFMT == S_IFLNK { unlink(linkPath) }
+        }
         if monitor >= 0 {
             close(monitor)
             monitor = -1
         }
-        guard pty != nil else { return }
         pty = nil
-        var info = stat()
-        if lstat(linkPath, &info) == 0, info.st_mode & S_IFMT == S_IFLNK { unlink(linkPath) }
     }
 
     /// Waits until the reader has read what was written, at most 5 s: the bytes on the wire

@@ -41,18 +41,22 @@ struct ThermometerTests {
         #expect(r.object == 36.4 && r.ambient == 22.0, "the damaged frame is dropped, the good one behind it kept")
         #expect(await next(&events) { if case .errors(let checksum, _) = $0 { return checksum >= 1 } else { return false } } != nil)
 
-        pty = nil  // unplugged
+        // Unplugged as udev does it: the stable name goes before the device closes. A link left
+        // pointing at the closed /dev/pts/N let the reader reopen that number once a test running
+        // beside this one had been given it, and read that test's frames (seen in a flake hunt).
+        try FileManager.default.removeItem(atPath: link)
+        pty = nil
         #expect(await next(&events) { if case .disconnected = $0 { return true } else { return false } } != nil)
 
         let replugged = try PseudoTerminal()
-        try FileManager.default.removeItem(atPath: link)
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: replugged.slavePath)
         #expect(await next(&events) { $0 == .connected(link) } != nil, "reopened after the backoff")
         // Asked again every 3 s of silence: a slow test may see the command more than once.
         #expect(isOnlyContinuousOutputCommands(replugged.received(timeout: 5)))
         replugged.send(GYMCU90614.frame(object: 36.6, ambient: 21.5))
         let again = await next(&events) { if case .reading = $0 { return true } else { return false } }
-        #expect(again.map { if case .reading(let r) = $0 { return r.object == 36.6 } else { return false } } == true)
+        #expect(again.map { if case .reading(let r) = $0 { return r.object == 36.6 } else { return false } } == true,
+                "the frame sent after the replug: \(String(describing: again))")
     }
 }
 

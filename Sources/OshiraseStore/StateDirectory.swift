@@ -12,13 +12,24 @@ enum StateDirectory {
         }
         try create(directory)
         if access(directory, W_OK | X_OK) != 0 {
-            let reason = String(cString: strerror(errno))
-            let user = ProcessUser.current
-            throw ProofOfPlayStoreError(
-                code: errno == EROFS ? .directoryUnusable : .permissionDenied, path: directory,
-                message: "the state directory \(directory) is not writable (\(reason)); \(user) needs write access to it "
-                    + "(for example: chown that user \(directory))")
+            throw notWritable(directory, code: errno)
         }
+    }
+
+    /// Why `directory` cannot be written, with what to do: a read-only file system is the disk's
+    /// or the mount's doing, not a permission a chown would give.
+    static func notWritable(_ directory: String, code: Int32) -> ProofOfPlayStoreError {
+        let reason = String(cString: strerror(code))
+        if code == EROFS {
+            return ProofOfPlayStoreError(
+                code: .directoryUnusable, path: directory,
+                message: "the state directory \(directory) is on a read-only file system; the kernel turns a file system "
+                    + "read-only after a disk error (see its log: journalctl -k), or it was mounted so: check it and mount it read-write")
+        }
+        return ProofOfPlayStoreError(
+            code: .permissionDenied, path: directory,
+            message: "the state directory \(directory) is not writable (\(reason)); \(ProcessUser.current) needs write access to it "
+                + "(for example: chown that user \(directory))")
     }
 
     /// Whether `path` exists and is a folder; an error when it exists as something else.

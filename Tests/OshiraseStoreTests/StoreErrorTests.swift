@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import OshiraseStore
+@testable import OshiraseStore
 import Testing
 
 @Suite("Proof-of-play store errors")
@@ -59,6 +59,17 @@ struct StoreErrorTests {
         let nested = #expect(throws: ProofOfPlayStoreError.self) { _ = try ProofOfPlayStore(directory: below) }
         #expect(nested?.code == .directoryUnusable)
         #expect(nested?.message.contains(file) == true, "\(String(describing: nested))")
+    }
+
+    @Test("A state directory on a read-only file system says so and what to do, not to chown it")
+    func readOnlyFileSystemIsNotAPermission() {
+        let readOnly = StateDirectory.notWritable("/var/lib/oshirase", code: EROFS)
+        #expect(readOnly.code == .directoryUnusable)
+        #expect(readOnly.message.contains("/var/lib/oshirase is on a read-only file system") && readOnly.message.contains("journalctl -k"))
+        #expect(!readOnly.message.contains("chown"), "\(readOnly)")
+        let denied = StateDirectory.notWritable("/var/lib/oshirase", code: EACCES)
+        #expect(denied.code == .permissionDenied)
+        #expect(denied.message.contains("needs write access") && denied.message.contains("chown"), "\(denied)")
     }
 
     @Test("A state directory the user may not write names the folder and the user who needs access",

@@ -69,17 +69,12 @@ public final class Wakeup: Sendable {
         }
     }
 
-    /// Blocks the calling thread until the wall clock reads `deadline` or a signal comes. Like
-    /// `SystemWallClock.sleep`, it waits on the monotonic clock at most 10 s at a time, and
-    /// returns early when the wall clock was set by more than a second meanwhile.
+    /// Blocks the calling thread until the wall clock reads `deadline` or a signal comes, waiting
+    /// as `SystemWallClock.sleep` does (`WallClockWait`).
     private func waitOnThisThread(until deadline: Date) {
-        let startWall = Date(), startMonotonic = monotonicSeconds()
-        while !takePending() {
-            let wall = Date()
-            let step = wall.timeIntervalSince(startWall) - (monotonicSeconds() - startMonotonic)
-            let remaining = deadline.timeIntervalSince(wall)
-            if abs(step) > 1 || remaining <= 0 { return }
-            _ = wake.wait(timeout: .now() + min(remaining, 10))
+        let wait = WallClockWait(until: deadline)
+        while !takePending(), let seconds = wait.next() {
+            _ = self.wake.wait(timeout: .now() + seconds)
         }
     }
 

@@ -27,16 +27,35 @@ public struct SystemWallClock: WallClock {
     /// Returns at `deadline`, or early when the wall clock is set meanwhile (the caller then
     /// works out what to do at the new time rather than sleeping towards a stale deadline).
     public func sleep(until deadline: Date) async throws {
-        let startWall = Date(), startMonotonic = monotonicSeconds()
-        while true {
-            let wall = Date()
-            let step = wall.timeIntervalSince(startWall) - (monotonicSeconds() - startMonotonic)
-            if abs(step) > 1 { return }
-            let remaining = deadline.timeIntervalSince(wall)
-            guard remaining > 0 else { return }
-            // Look at the wall clock at least every 10 s, for steps.
-            try await ContinuousClock().sleep(for: .seconds(min(remaining, 10)))
+        let wait = WallClockWait(until: deadline)
+        while let seconds = wait.next() {
+            try await ContinuousClock().sleep(for: .seconds(seconds))
         }
+    }
+}
+
+/// How a wait for a wall-clock deadline goes, for every waiter on the system clock (an async
+/// sleep, a thread blocked on a semaphore): on the monotonic clock, so a clock set back does not
+/// lengthen it, at most 10 s at a time, looking at the wall clock in between; over at the
+/// deadline, or as soon as the wall clock was set by more than a second.
+struct WallClockWait {
+    let deadline: Date
+    private let startWall: Date
+    private let startMonotonic: Double
+
+    init(until deadline: Date) {
+        self.deadline = deadline
+        startWall = Date()
+        startMonotonic = monotonicSeconds()
+    }
+
+    /// Seconds to wait on the monotonic clock before asking again, or nil when the wait is over.
+    func next() -> Double? {
+        let wall = Date()
+        let step = wall.timeIntervalSince(startWall) - (monotonicSeconds() - startMonotonic)
+        let remaining = deadline.timeIntervalSince(wall)
+        if abs(step) > 1 || remaining <= 0 { return nil }
+        return min(remaining, 10)
     }
 }
 

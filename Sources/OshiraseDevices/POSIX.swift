@@ -55,6 +55,14 @@ enum POSIX {
             prefix += "/"
         }
     }
+
+    /// Where the symlink at `path` points, or nil when there is no symlink there.
+    static func symlinkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 }
 
 /// Seconds on the monotonic clock, which no clock setting moves: for intervals, rate limits and

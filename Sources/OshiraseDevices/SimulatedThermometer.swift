@@ -12,7 +12,7 @@ public enum SimulatorEvent: Sendable, Equatable {
     case frame(object: Double, ambient: Double, corrupted: Bool, monotonic: Double)
     /// Stray bytes were written.
     case garbage(count: Int)
-    /// The device was unplugged: its pseudo-terminal closed, its link removed.
+    /// The device was unplugged: its link removed, then its pseudo-terminal closed.
     case unplugged
     /// The device was plugged in again (a new pseudo-terminal behind the same link).
     case replugged
@@ -202,13 +202,11 @@ private final class ScenarioPlayer: @unchecked Sendable {
     }
 
     /// Removes the link, then closes the pseudo-terminal (the reader sees a hang-up). In that
-    /// order: a link left pointing at a closed /dev/pts/N would let the reader reopen that number
-    /// once the kernel has given it to another terminal, and read someone else's bytes.
+    /// order, the reverse of a real unplug: the kernel gives a closed /dev/pts/N to the next
+    /// terminal opened at once, and a link left pointing at it would let the reader reopen it and
+    /// read someone else's bytes. Only our own link is removed.
     private func unplug() {
-        if pty != nil {
-            var info = stat()
-            if lstat(linkPath, &info) == 0, info.st_mode & S_IFMT == S_IFLNK { unlink(linkPath) }
-        }
+        if let pty, POSIX.symlinkTarget(linkPath) == pty.slavePath { unlink(linkPath) }
         if monitor >= 0 {
             close(monitor)
             monitor = -1

@@ -23,8 +23,10 @@ enum StateDirectory {
         if code == EROFS {
             return ProofOfPlayStoreError(
                 code: .directoryUnusable, path: directory,
-                message: "the state directory \(directory) is on a read-only file system; the kernel turns a file system "
-                    + "read-only after a disk error (see its log: journalctl -k), or it was mounted so: check it and mount it read-write")
+                message: "the state directory \(directory) is on a read-only file system: under systemd's ProtectSystem=strict "
+                    + "(the unit in docs/systemd) only /var/lib/oshirase is writable, so use it or add the folder to ReadWritePaths=; "
+                    + "otherwise the kernel turned the file system read-only after a disk error (see journalctl -k) or it was "
+                    + "mounted so: check it and mount it read-write")
         }
         return ProofOfPlayStoreError(
             code: .permissionDenied, path: directory,

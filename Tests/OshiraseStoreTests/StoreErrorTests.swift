@@ -66,6 +66,8 @@ struct StoreErrorTests {
         let readOnly = StateDirectory.notWritable("/var/lib/oshirase", code: EROFS)
         #expect(readOnly.code == .directoryUnusable)
         #expect(readOnly.message.contains("/var/lib/oshirase is on a read-only file system") && readOnly.message.contains("journalctl -k"))
+        #expect(readOnly.message.contains("ProtectSystem=strict") && readOnly.message.contains("ReadWritePaths="),
+                "the service's own sandbox is the likeliest cause: \(readOnly)")
         #expect(!readOnly.message.contains("chown"), "\(readOnly)")
         let denied = StateDirectory.notWritable("/var/lib/oshirase", code: EACCES)
         #expect(denied.code == .permissionDenied)

@@ -37,22 +37,27 @@ public struct SystemWallClock: WallClock {
 /// How a wait for a wall-clock deadline goes, for every waiter on the system clock (an async
 /// sleep, a thread blocked on a semaphore): on the monotonic clock, so a clock set back does not
 /// lengthen it, at most 10 s at a time, looking at the wall clock in between; over at the
-/// deadline, or as soon as the wall clock was set by more than a second.
+/// deadline, or at the next look after the wall clock was set by more than a second.
 struct WallClockWait {
     let deadline: Date
+    private let wall: () -> Date
+    private let monotonic: () -> Double
     private let startWall: Date
     private let startMonotonic: Double
 
-    init(until deadline: Date) {
+    /// `wall` and `monotonic` are the clocks it reads (the system's; a test's own).
+    init(until deadline: Date, wall: @escaping () -> Date = { Date() }, monotonic: @escaping () -> Double = monotonicSeconds) {
         self.deadline = deadline
-        startWall = Date()
-        startMonotonic = monotonicSeconds()
+        self.wall = wall
+        self.monotonic = monotonic
+        startWall = wall()
+        startMonotonic = monotonic()
     }
 
     /// Seconds to wait on the monotonic clock before asking again, or nil when the wait is over.
     func next() -> Double? {
-        let wall = Date()
-        let step = wall.timeIntervalSince(startWall) - (monotonicSeconds() - startMonotonic)
+        let wall = self.wall()
+        let step = wall.timeIntervalSince(startWall) - (monotonic() - startMonotonic)
         let remaining = deadline.timeIntervalSince(wall)
         if abs(step) > 1 || remaining <= 0 { return nil }
         return min(remaining, 10)

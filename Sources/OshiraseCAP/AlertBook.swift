@@ -251,11 +251,7 @@ public struct AlertBook: Sendable, Equatable {
     /// Info blocks in the policy's language order; languages it does not list follow, as sent.
     func ordered(_ infos: [CAPInfo]) -> [CAPInfo] {
         func position(_ info: CAPInfo) -> Int {
-            let tag = info.language.lowercased()
-            for (i, wanted) in policy.languages.enumerated() {
-                let w = wanted.lowercased()
-                if tag == w || tag.hasPrefix(w + "-") || w.hasPrefix(tag + "-") { return i }
-            }
+            for (i, wanted) in policy.languages.enumerated() where LanguageTag.matches(info.language, wanted) { return i }
             return policy.languages.count
         }
         return infos.enumerated().sorted { a, b in

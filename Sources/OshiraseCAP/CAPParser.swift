@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseCore
 
 /// Reads a CAP 1.2 document and checks it against the standard (PRODUCT.md §8, docs/alerts.md).
 ///
@@ -89,7 +90,7 @@ enum DateTimeReader {
         let offsetHours = number(20, 2), offsetMinutes = number(23, 2)
         guard year >= 1 else { return .failure(.calendar("year 0000 does not exist")) }
         guard (1...12).contains(month) else { return .failure(.calendar("month \(month) does not exist")) }
-        let monthLength = daysIn(month: month, year: year)
+        let monthLength = CivilDate.daysIn(month: month, year: year)
         guard (1...monthLength).contains(day) else {
             return .failure(.calendar("day \(day) does not exist: \(year)-\(two(month)) has \(monthLength) days"))
         }
@@ -101,32 +102,12 @@ enum DateTimeReader {
         }
         let sign = b[19] == 0x2D ? -1 : 1
         let offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
-        let days = daysSinceEpoch(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return .success(CAPDateTime(date: Date(timeIntervalSince1970: TimeInterval(seconds)), text: text))
     }
 
     static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days from 1970-01-01 to a proleptic Gregorian date, counted in 400-year eras starting in March
-    /// so that the leap day falls at the end of each year.
-    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let shiftedMonth = month > 2 ? month - 3 : month + 9
-        let dayOfYear = (153 * shiftedMonth + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
 }
 
 enum DateTimeProblem: Error {
@@ -455,7 +436,7 @@ private struct Validator {
         let c = children(of: node, Schema.info)
         var language = "en-US"
         if let languageNode = c.first("language"), let value = text(languageNode) {
-            if Self.isLanguageTag(value) {
+            if LanguageTag.isValid(value) {
                 language = value
             } else {
                 report(.invalidValue, languageNode, "'\(value)' is not a language tag such as ja-JP or en-US")
@@ -494,16 +475,6 @@ private struct Validator {
                        senderName: senderName, headline: headline, description: description,
                        instruction: instruction, web: web, contact: contact, parameters: parameters,
                        resources: resources, areas: areas)
-    }
-
-    /// RFC 3066: a primary tag of 1–8 letters, then subtags of 1–8 letters or digits.
-    static func isLanguageTag(_ value: String) -> Bool {
-        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
-        guard let primary = parts.first, (1...8).contains(primary.count),
-              primary.allSatisfy({ $0.isASCII && $0.isLetter }) else { return false }
-        return parts.dropFirst().allSatisfy { part in
-            (1...8).contains(part.count) && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
-        }
     }
 
     mutating func valuePair(_ node: Node) -> CAPValuePair? {

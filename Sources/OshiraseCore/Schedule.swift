@@ -50,18 +50,10 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// A valid Gregorian date, or nil (2026-02-30 is nil).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
-              (1...LocalDate.daysIn(month: month, year: year)).contains(day) else { return nil }
+              (1...CivilDate.daysIn(month: month, year: year)).contains(day) else { return nil }
         self.year = year
         self.month = month
         self.day = day
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
     }
 
     public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import OshiraseCore
 
 /// A failed DRM call: what was attempted and the errno the kernel answered.
 public struct DRMError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -15,16 +16,9 @@ public struct DRMError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The C library's text for `code`, e.g. "Permission denied".
-    public var reason: String { DRMError.describe(code) }
+    public var reason: String { systemErrorText(code) }
 
     public var description: String { "\(operation): \(reason)" }
-
-    static func describe(_ code: Int32) -> String {
-        #if canImport(Glibc)
-        if let text = strerror(code) { return String(cString: text) }
-        #endif
-        return "error \(code)"
-    }
 }
 
 /// The mode-setting objects of a DRM device, by id.

@@ -66,9 +66,15 @@ public final class AlertCenter: Sendable {
         self.store = store
         self.clock = clock
         self.logger = logger
+        // The config's loader has checked every line with `TrustedKey.parse`; a key built in code
+        // that is not one is said, never dropped in silence.
         let keys = config.keys.compactMap { line -> TrustedKey? in
-            guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: line.publicKey) else { return nil }
-            return try? TrustedKey(keyID: line.id, publicKey: key)
+            do {
+                return try TrustedKey(keyID: line.id, publicKey: Curve25519.Signing.PublicKey(rawRepresentation: line.publicKey))
+            } catch {
+                logger.error("alerts: the trusted key '\(line.id)' is not an Ed25519 public key (\(error)); pushes signed with it are refused")
+                return nil
+            }
         }
         verifier = PushVerifier(keys: keys)
         // Keys sharing an id while rotating share their senders; one unrestricted key lifts the limit.

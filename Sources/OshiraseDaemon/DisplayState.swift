@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseCore
 import OshiraseDevices
 import OshiraseImaging
 import Synchronization

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import OshiraseCAP
+import OshiraseCore
 import OshiraseDevices
 import OshiraseFormats
 import OshiraseHTTPClient

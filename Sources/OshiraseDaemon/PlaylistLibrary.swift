@@ -1,7 +1,7 @@
 import Foundation
-import OshiraseDevices
 import Logging
 import OshiraseCore
+import OshiraseDevices
 import OshiraseFormats
 import OshiraseRender
 import Synchronization
@@ -98,7 +98,7 @@ public final class PlaylistLibrary: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory).filter(Self.isPlaylistFile)
         } catch {
-            let reason = describe(error)
+            let reason = systemErrorText(of: error)
             let first = state.withLock { s -> Bool in
                 defer { s.listingProblem = reason }
                 return s.listingProblem != reason
@@ -187,19 +187,5 @@ public final class PlaylistLibrary: Sendable {
 
     private func notify() {
         for listener in state.withLock({ $0.listeners }) { listener() }
-    }
-}
-
-/// The reason behind a Foundation file error, as the C library words it ("No such file or directory").
-func describe(_ error: some Error) -> String {
-    let e = error as NSError
-    if e.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(e.code))) }
-    if let underlying = e.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-        return String(cString: strerror(Int32(underlying.code)))
-    }
-    switch e.code {
-    case CocoaError.fileReadNoSuchFile.rawValue, CocoaError.fileNoSuchFile.rawValue: return "no such folder"
-    case CocoaError.fileReadNoPermission.rawValue: return "permission denied"
-    default: return e.localizedDescription
     }
 }

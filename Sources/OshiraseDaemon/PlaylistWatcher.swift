@@ -1,6 +1,7 @@
 import CLinuxDevices
 import Foundation
 import Logging
+import OshiraseCore
 import OshiraseDevices
 import ServiceLifecycle
 import Synchronization
@@ -34,14 +35,14 @@ public final class PlaylistWatcher: Service, Sendable {
     public func run() async throws {
         let inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard inotify >= 0 else {
-            logger.error("cannot watch \(library.directory): inotify_init1: \(String(cString: strerror(errno))); rescanning every \(Int(rescanInterval)) s instead")
+            logger.error("cannot watch \(library.directory): inotify_init1: \(systemErrorText(errno)); rescanning every \(Int(rescanInterval)) s instead")
             try await rescanForever()
             return
         }
         let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_MODIFY
             | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB)
         if inotify_add_watch(inotify, library.directory, mask) < 0 {
-            logger.error("cannot watch \(library.directory): \(String(cString: strerror(errno))); rescanning every \(Int(rescanInterval)) s instead")
+            logger.error("cannot watch \(library.directory): \(systemErrorText(errno)); rescanning every \(Int(rescanInterval)) s instead")
             close(inotify)
             try await rescanForever()
             return
@@ -51,7 +52,7 @@ public final class PlaylistWatcher: Service, Sendable {
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0 else {
             close(inotify)
-            throw DaemonError("cannot create a pipe: \(String(cString: strerror(errno)))")
+            throw DaemonError("cannot create a pipe: \(systemErrorText(errno))")
         }
         let stopRead = pipeFDs[0], stopWrite = pipeFDs[1]
         for fd in pipeFDs { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -108,7 +109,7 @@ public final class PlaylistWatcher: Service, Sendable {
             let timeout = Int32(max(0, min(60_000, ((due - now) * 1000).rounded(.up))))
             let ready = poll(&fds, 2, timeout)
             if ready < 0 && errno != EINTR {
-                logger.error("watching the playlists folder failed: \(String(cString: strerror(errno)))")
+                logger.error("watching the playlists folder failed: \(systemErrorText(errno))")
                 return
             }
             if fds[1].revents != 0 { return }

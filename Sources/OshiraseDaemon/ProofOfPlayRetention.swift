@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OshiraseCore
 import OshiraseStore
 import ServiceLifecycle
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import OshiraseCore
 import OshiraseDevices
 import Synchronization
 

@@ -1,3 +1,4 @@
+import OshiraseCore
 import OshiraseImaging
 
 /// Frames on a Linux framebuffer (`/dev/fbN`), or on any `FramebufferDevice`.

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import OshiraseCore
 
 /// A Linux framebuffer device node, `/dev/fbN`: its mode, its memory mapped, panning and vsync.
 public final class LinuxFramebufferDevice: FramebufferDevice {
@@ -34,7 +35,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
             let code = errno
             Glibc.close(fd)
             throw OutputError("\(path) is not a framebuffer device (its mode cannot be read: "
-                + "\(POSIX.errorText(code))); give the fbdev output a /dev/fbN node")
+                + "\(systemErrorText(code))); give the fbdev output a /dev/fbN node")
         }
         let length = Int(fixed.smem_len)
         guard length > 0 else {
@@ -45,7 +46,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
         guard let address, address != MAP_FAILED else {
             let code = errno
             Glibc.close(fd)
-            throw OutputError("cannot map the memory of \(path) (\(length) bytes): \(POSIX.errorText(code))")
+            throw OutputError("cannot map the memory of \(path) (\(length) bytes): \(systemErrorText(code))")
         }
         self.fd = fd
         self.kernelInfo = variable
@@ -63,15 +64,15 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
     static func openError(path: String, errno code: Int32) -> OutputError {
         switch code {
         case ENOENT, ENODEV, ENXIO:
-            OutputError("no framebuffer at \(path): \(POSIX.errorText(code)); check that a framebuffer driver "
+            OutputError("no framebuffer at \(path): \(systemErrorText(code)); check that a framebuffer driver "
                 + "is loaded (`ls /dev/fb*`) or name the right device in the config")
         case EACCES, EPERM:
-            OutputError("cannot open \(path): \(POSIX.errorText(code)); add the service's user to the `video` "
+            OutputError("cannot open \(path): \(systemErrorText(code)); add the service's user to the `video` "
                 + "group (`usermod -aG video USER`, or `SupplementaryGroups=video` in the systemd unit)")
         case EBUSY:
             OutputError("cannot open \(path): the device is busy; stop the other program drawing on it")
         default:
-            OutputError("cannot open \(path): \(POSIX.errorText(code))")
+            OutputError("cannot open \(path): \(systemErrorText(code))")
         }
     }
 
@@ -81,7 +82,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
         info.xoffset = 0
         info.yoffset = UInt32(clamping: yOffset)
         guard oshirase_fb_pan_display(fd, &info) == 0 else {
-            throw OutputError("\(path): panning to row \(yOffset) failed: \(POSIX.errorText(errno))")
+            throw OutputError("\(path): panning to row \(yOffset) failed: \(systemErrorText(errno))")
         }
         kernelInfo = info
         variableInfo.xoffset = 0
@@ -92,7 +93,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
         guard fd >= 0 else { throw OutputError("\(path) is closed") }
         while oshirase_fb_wait_for_vsync(fd, 0) != 0 {
             if errno == EINTR { continue }
-            throw OutputError("\(path): waiting for vertical blank failed: \(POSIX.errorText(errno))")
+            throw OutputError("\(path): waiting for vertical blank failed: \(systemErrorText(errno))")
         }
     }
 
@@ -100,7 +101,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
         guard fd >= 0 else { throw OutputError("\(path) is closed") }
         let level = Int32(blanked ? FB_BLANK_POWERDOWN : FB_BLANK_UNBLANK)
         guard oshirase_fb_blank(fd, level) == 0 else {
-            throw OutputError("\(path): \(blanked ? "blanking" : "unblanking") the display failed: \(POSIX.errorText(errno))")
+            throw OutputError("\(path): \(blanked ? "blanking" : "unblanking") the display failed: \(systemErrorText(errno))")
         }
         self.blanked = blanked
     }
@@ -142,7 +143,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
                 let code = errno
                 let hint = code == EACCES || code == EPERM
                     ? "; add the service's user to the `tty` group" : ""
-                throw OutputError("cannot switch the console to graphics mode (\(path): \(POSIX.errorText(code))\(hint)); "
+                throw OutputError("cannot switch the console to graphics mode (\(path): \(systemErrorText(code))\(hint)); "
                     + "the console's cursor may blink over the picture")
             }
             return Console(fd: fd)
@@ -155,7 +156,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
             }
             guard oshirase_kd_set_mode(fd, Int32(KD_GRAPHICS)) == 0 else {
                 throw OutputError("cannot switch the console to graphics mode (\(Console.path): "
-                    + "\(POSIX.errorText(errno))); the console's cursor may blink over the picture")
+                    + "\(systemErrorText(errno))); the console's cursor may blink over the picture")
             }
         }
 

@@ -1,3 +1,4 @@
+import OshiraseCore
 import OshiraseImaging
 
 /// An output that may hold a presented screen back and needs a later call to write it.

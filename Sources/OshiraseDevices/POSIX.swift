@@ -3,16 +3,11 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import OshiraseCore
 
 /// Small POSIX helpers shared by the outputs; no Foundation needed.
 @usableFromInline
 enum POSIX {
-    /// `strerror`'s text for an errno value.
-    static func errorText(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
-    }
-
     /// Writes every byte to `fd`, retrying short writes and EINTR and waiting out EAGAIN on a
     /// non-blocking descriptor; nil when done, else the errno that stopped it (ETIMEDOUT when
     /// the descriptor took nothing for `timeout` seconds: a serial line held by flow control).
@@ -48,7 +43,7 @@ enum POSIX {
                 var info = stat()
                 let isDirectory = stat(prefix, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
                 if code != EEXIST || !isDirectory {
-                    let why = code == EEXIST ? "a file of that name is in the way" : errorText(code)
+                    let why = code == EEXIST ? "a file of that name is in the way" : systemErrorText(code)
                     throw OutputError("cannot create the folder \(prefix): \(why)")
                 }
             }
@@ -63,12 +58,4 @@ enum POSIX {
         guard n >= 0 else { return nil }
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
-}
-
-/// Seconds on the monotonic clock, which no clock setting moves: for intervals, rate limits and
-/// noticing when the wall clock was set.
-public func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }

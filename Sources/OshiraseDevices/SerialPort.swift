@@ -1,5 +1,6 @@
 import CLinuxDevices
 import Glibc
+import OshiraseCore
 
 /// Why a serial device could not be opened, configured or read; the message names the device.
 public struct SerialError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -32,13 +33,13 @@ public final class SerialPort {
         guard fd >= 0 else {
             let code = errno
             let hint = code == EACCES ? " (add the service's user to the dialout group)" : ""
-            throw SerialError("cannot open \(path): \(String(cString: strerror(code)))\(hint)", code: code)
+            throw SerialError("cannot open \(path): \(systemErrorText(code))\(hint)", code: code)
         }
         var tio = termios()
         guard tcgetattr(fd, &tio) == 0 else {
             let code = errno
             close(fd)
-            throw SerialError("\(path) is not a serial device: \(String(cString: strerror(code)))", code: code)
+            throw SerialError("\(path) is not a serial device: \(systemErrorText(code))", code: code)
         }
         cfmakeraw(&tio)
         // No flow control of any kind: the module has no RTS/CTS wires, and a flag left on by
@@ -53,7 +54,7 @@ public final class SerialPort {
         guard tcsetattr(fd, TCSANOW, &tio) == 0 else {
             let code = errno
             close(fd)
-            throw SerialError("cannot set \(path) to \(baud) 8N1: \(String(cString: strerror(code)))", code: code)
+            throw SerialError("cannot set \(path) to \(baud) 8N1: \(systemErrorText(code))", code: code)
         }
         self.path = path
         self.fd = fd
@@ -64,7 +65,7 @@ public final class SerialPort {
     /// Writes all of `bytes`, giving up after a second in which the line takes nothing.
     public func write(_ bytes: [UInt8]) throws(SerialError) {
         if let code = POSIX.writeAll(bytes, to: fd, timeout: 1) {
-            throw SerialError("writing to \(path) failed: \(POSIX.errorText(code))", code: code)
+            throw SerialError("writing to \(path) failed: \(systemErrorText(code))", code: code)
         }
     }
 
@@ -75,7 +76,7 @@ public final class SerialPort {
         let ready = poll(&p, 1, Int32(max(0, timeout * 1000)))
         if ready < 0 {
             if errno == EINTR { return [] }
-            throw SerialError("waiting for \(path) failed: \(String(cString: strerror(errno)))", code: errno)
+            throw SerialError("waiting for \(path) failed: \(systemErrorText(errno))", code: errno)
         }
         if ready == 0 { return [] }
         var buffer = [UInt8](repeating: 0, count: 512)
@@ -84,7 +85,7 @@ public final class SerialPort {
         if n < 0 && (errno == EAGAIN || errno == EINTR) { return [] }
         if p.revents & Int16(POLLHUP | POLLERR) != 0 || n == 0 || n < 0 {
             let code = n < 0 ? errno : EIO
-            throw SerialError("\(path) went away: \(String(cString: strerror(code)))", code: code)
+            throw SerialError("\(path) went away: \(systemErrorText(code))", code: code)
         }
         return []
     }
@@ -98,12 +99,12 @@ public final class PseudoTerminal {
 
     public init() throws(SerialError) {
         let fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
-        guard fd >= 0 else { throw SerialError("cannot open a pseudo-terminal (/dev/ptmx): \(String(cString: strerror(errno)))", code: errno) }
+        guard fd >= 0 else { throw SerialError("cannot open a pseudo-terminal (/dev/ptmx): \(systemErrorText(errno))", code: errno) }
         var number: UInt32 = 0
         guard oshirase_pty_unlock(fd) == 0, oshirase_pty_number(fd, &number) == 0 else {
             let code = errno
             close(fd)
-            throw SerialError("cannot unlock a pseudo-terminal: \(String(cString: strerror(code)))", code: code)
+            throw SerialError("cannot unlock a pseudo-terminal: \(systemErrorText(code))", code: code)
         }
         let name = "/dev/pts/\(number)"
         master = fd

@@ -176,10 +176,10 @@ private final class ScenarioPlayer: @unchecked Sendable {
         let fresh = linkPath + ".new"
         unlink(fresh)
         guard symlink(terminal.slavePath, fresh) == 0 else {
-            return "simulated thermometer: cannot create the link \(fresh): \(POSIX.errorText(errno))"
+            return "simulated thermometer: cannot create the link \(fresh): \(systemErrorText(errno))"
         }
         guard rename(fresh, linkPath) == 0 else {
-            let problem = POSIX.errorText(errno)
+            let problem = systemErrorText(errno)
             unlink(fresh)
             return "simulated thermometer: cannot create the link \(linkPath): \(problem)"
         }

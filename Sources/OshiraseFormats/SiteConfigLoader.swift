@@ -1,6 +1,7 @@
 import Foundation
 import OshiraseCAP
 import OshiraseCore
+import OshiraseSigning
 import Yams
 
 /// Reads the daemon's YAML config (docs/config.md), reporting every problem in the file at once
@@ -809,8 +810,12 @@ private struct ConfigWalker: NodeWalker {
                     if let sn = entry["senders"] { senders = self.senders(sn.value) }
                 }
                 guard let line = string(keyNode, "key") else { continue }
-                guard var key = Self.publicKeyLine(line) else {
-                    fail(keyNode, "a key must be the line `oshirase keygen` writes to NAME.pub: oshirase-ed25519 KEYID BASE64 (a 32-byte Ed25519 public key, a key id of at most 64 of a–z 0–9 -); never the .key file")
+                var key: PublicKeyLine
+                do {
+                    let trusted = try TrustedKey.parse(line)
+                    key = PublicKeyLine(id: trusted.keyID, publicKey: [UInt8](trusted.publicKey.rawRepresentation))
+                } catch {
+                    fail(keyNode, "a key must be the line `oshirase keygen` writes to NAME.pub, oshirase-ed25519 KEYID BASE64, never the .key file: \(error.message)")
                     continue
                 }
                 key.senders = senders
@@ -844,10 +849,7 @@ private struct ConfigWalker: NodeWalker {
             var languages: [String] = []
             for n in nodes {
                 guard let tag = string(n, "language") else { continue }
-                let ok = tag.split(separator: "-", omittingEmptySubsequences: false).allSatisfy { part in
-                    (1...8).contains(part.count) && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
-                }
-                if ok { languages.append(tag) } else { fail(n, "'\(tag)' is not a language tag: write it as CAP does, e.g. ja-JP or en-US") }
+                if LanguageTag.isValid(tag) { languages.append(tag) } else { fail(n, "'\(tag)' is not a language tag: write it as CAP does, e.g. ja-JP or en-US") }
             }
             if nodes.isEmpty { fail(l.value, "languages is empty: leave it out for ja-JP, en-US, zh-CN, ko-KR") }
             if !languages.isEmpty { result.policy.languages = languages }
@@ -993,13 +995,4 @@ private struct ConfigWalker: NodeWalker {
         return CAPPoint(latitude: lat, longitude: lon)
     }
 
-    /// Parses `oshirase-ed25519 KEYID BASE64`.
-    static func publicKeyLine(_ line: String) -> PublicKeyLine? {
-        let parts = line.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 3, parts[0] == "oshirase-ed25519",
-              parts[1].allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }), !parts[1].isEmpty,
-              parts[1].count <= 64,
-              let bytes = Data(base64Encoded: String(parts[2])), bytes.count == 32 else { return nil }
-        return PublicKeyLine(id: String(parts[1]), publicKey: [UInt8](bytes))
-    }
 }

@@ -7,76 +7,76 @@ import Glibc
 /// Parsers for the small value languages inside playlist files. Each returns the value or a
 /// message saying what is wrong, without position (the caller knows the node).
 public enum ValueParsers {
-    /// `15s`, `2m`, `1h`, `1m30s`: whole seconds, greater than zero.
-    public static func duration(_ text: String) -> Result<Int, Message> {
-        let trimmed = text.trimmingWhitespace
-        let example = "use a whole number with s, m or h, e.g. 15s, 2m, 1h30m"
-        guard !trimmed.isEmpty else { return .failure(Message("empty duration: \(example)")) }
-        if trimmed.hasPrefix("-") { return .failure(Message("duration '\(text)' is negative: \(example)")) }
-        var total = 0
-        var number = ""
-        var seenUnits: [Character] = []
-        for ch in trimmed {
-            if ch.isASCII, ch.isNumber {
-                number.append(ch)
-                continue
+    /// A unit of the duration grammar, from the largest down.
+    public enum DurationUnit: String, CaseIterable, Sendable {
+        case d, h, m, s, ms
+
+        public var seconds: Double {
+            switch self {
+            case .d: 86_400
+            case .h: 3600
+            case .m: 60
+            case .s: 1
+            case .ms: 0.001
             }
-            guard ["h", "m", "s"].contains(ch), !number.isEmpty, let n = Int(number), n < 1_000_000 else {
-                return .failure(Message("bad duration '\(text)': \(example)"))
-            }
-            let rank: (Character) -> Int = { $0 == "h" ? 0 : $0 == "m" ? 1 : 2 }
-            if let last = seenUnits.last, rank(last) >= rank(ch) {
-                return .failure(Message("bad duration '\(text)': units must come in the order h, m, s"))
-            }
-            seenUnits.append(ch)
-            total += n * (ch == "h" ? 3600 : ch == "m" ? 60 : 1)
-            number = ""
         }
-        guard number.isEmpty, !seenUnits.isEmpty else {
-            return .failure(Message("bad duration '\(text)': \(example)"))
-        }
-        guard total > 0 else { return .failure(Message("duration '\(text)' is zero: an item must play for at least 1s")) }
-        guard total <= 86_400 else { return .failure(Message("duration '\(text)' is longer than a day")) }
-        return .success(total)
     }
 
-    /// `500ms`, `0.4s`, `1s`, `1m30s`: a span of time in seconds, which may be fractional, for
-    /// transitions and output intervals. Playlist item durations stay whole seconds (`duration`).
-    /// Zero is returned as zero: the caller knows the allowed range and says it.
-    public static func interval(_ text: String) -> Result<Double, Message> {
+    /// The one grammar for spans of time, in playlists, the config, scenarios and the command line:
+    /// numbers with units from the largest down, each unit at most once (`1d`, `1h30m`, `90s`,
+    /// `0.4s`, `500ms`). A number is at most 9 ASCII digits, with one decimal point inside unless
+    /// `wholeNumbers`. `units` are the ones the setting takes; `example` ends each message.
+    /// Returns the seconds; zero stays zero, the range is the caller's to say.
+    public static func span(_ text: String, units: [DurationUnit] = DurationUnit.allCases, wholeNumbers: Bool = false,
+                            example: String) -> Result<Double, Message> {
         let trimmed = text.trimmingWhitespace
-        let example = "use a number with ms, s, m or h, e.g. 500ms, 0.4s, 1s, 1m30s"
         guard !trimmed.isEmpty else { return .failure(Message("empty duration: \(example)")) }
         if trimmed.hasPrefix("-") { return .failure(Message("duration '\(text)' is negative: \(example)")) }
         let chars = Array(trimmed)
-        // Units from the largest down; each may appear once, in this order.
-        let units: [(name: String, seconds: Double)] = [("h", 3600), ("m", 60), ("s", 1), ("ms", 0.001)]
         var total = 0.0
         var lastRank = -1
         var i = 0
         while i < chars.count {
             var number = ""
-            while i < chars.count, chars[i].isASCII, chars[i].isNumber || chars[i] == "." {
+            while i < chars.count, chars[i].isASCII, chars[i].isNumber || (chars[i] == "." && !wholeNumbers) {
                 number.append(chars[i])
                 i += 1
             }
-            var unit = ""
+            var name = ""
             while i < chars.count, chars[i].isASCII, chars[i].isLetter {
-                unit.append(chars[i])
+                name.append(chars[i])
                 i += 1
             }
             guard !number.isEmpty, number.count <= 9, number.filter({ $0 == "." }).count <= 1,
                   number.first != ".", number.last != ".", let value = Double(number),
-                  let rank = units.firstIndex(where: { $0.name == unit }) else {
+                  let unit = DurationUnit(rawValue: name), let rank = units.firstIndex(of: unit) else {
                 return .failure(Message("bad duration '\(text)': \(example)"))
             }
             guard rank > lastRank else {
-                return .failure(Message("bad duration '\(text)': units must come in the order h, m, s, ms"))
+                let order = units.map(\.rawValue).joined(separator: ", ")
+                return .failure(Message("bad duration '\(text)': units must come in the order \(order)"))
             }
             lastRank = rank
-            total += value * units[rank].seconds
+            total += value * unit.seconds
         }
         return .success(total)
+    }
+
+    /// `15s`, `2m`, `1h`, `1m30s`: a playlist item's time on screen, whole seconds, from 1 s to a day.
+    public static func duration(_ text: String) -> Result<Int, Message> {
+        span(text, units: [.h, .m, .s], wholeNumbers: true, example: "use a whole number with s, m or h, e.g. 15s, 2m, 1h30m")
+            .flatMap { total in
+                guard total > 0 else { return .failure(Message("duration '\(text)' is zero: an item must play for at least 1s")) }
+                guard total <= 86_400 else { return .failure(Message("duration '\(text)' is longer than a day")) }
+                return .success(Int(total))
+            }
+    }
+
+    /// `500ms`, `0.4s`, `1s`, `1m30s`: a span of time in seconds, which may be fractional, for
+    /// transitions, output intervals and the config's other times. Zero is returned as zero: the
+    /// caller knows the allowed range and says it.
+    public static func interval(_ text: String) -> Result<Double, Message> {
+        span(text, units: [.h, .m, .s, .ms], example: "use a number with ms, s, m or h, e.g. 500ms, 0.4s, 1s, 1m30s")
     }
 
     /// `host:port` or `[IPv6]:port`, as in `api.listen`. IPv6 addresses come back in their

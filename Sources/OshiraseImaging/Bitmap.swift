@@ -59,11 +59,11 @@ public struct Bitmap: Sendable, Equatable {
 }
 
 /// Byte offsets of the channels inside one Cairo ARGB32 pixel on this machine.
-enum PixelLayout {
+package enum PixelLayout {
     #if _endian(big)
-    static let alpha = 0, red = 1, green = 2, blue = 3
+    package static let alpha = 0, red = 1, green = 2, blue = 3
     #else
-    static let blue = 0, green = 1, red = 2, alpha = 3
+    package static let blue = 0, green = 1, red = 2, alpha = 3
     #endif
 }
 

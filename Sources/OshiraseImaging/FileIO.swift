@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import OshiraseCore
 
 /// Bounded file reads and atomic writes on POSIX calls, so no Foundation is needed.
 enum FileIO {
@@ -12,12 +13,12 @@ enum FileIO {
     static func readAll(path: String, limit: Int) throws(ImageError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw ImageError(.unreadable, "cannot open the file: \(errorText(errno))")
+            throw ImageError(.unreadable, "cannot open the file: \(systemErrorText(errno))")
         }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
-            throw ImageError(.unreadable, "cannot inspect the file: \(errorText(errno))")
+            throw ImageError(.unreadable, "cannot inspect the file: \(systemErrorText(errno))")
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             throw ImageError(.unreadable, "this is a directory, not an image file")
@@ -35,7 +36,7 @@ enum FileIO {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ImageError(.unreadable, "cannot read the file: \(errorText(errno))")
+                throw ImageError(.unreadable, "cannot read the file: \(systemErrorText(errno))")
             }
             if n == 0 { break }
             data.append(contentsOf: chunk[0..<n])
@@ -60,7 +61,7 @@ enum FileIO {
 
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw ImageError(.writeFailed, "cannot create a temporary file in \(directory): \(errorText(errno))")
+            throw ImageError(.writeFailed, "cannot create a temporary file in \(directory): \(systemErrorText(errno))")
         }
         var failure: ImageError?
         data.withUnsafeBytes { bytes in
@@ -69,26 +70,21 @@ enum FileIO {
                 let n = write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    failure = ImageError(.writeFailed, "cannot write the image: \(errorText(errno))")
+                    failure = ImageError(.writeFailed, "cannot write the image: \(systemErrorText(errno))")
                     return
                 }
                 offset += n
             }
         }
         if close(fd) != 0 && failure == nil {
-            failure = ImageError(.writeFailed, "cannot finish writing the image: \(errorText(errno))")
+            failure = ImageError(.writeFailed, "cannot finish writing the image: \(systemErrorText(errno))")
         }
         if failure == nil && rename(temporary, path) != 0 {
-            failure = ImageError(.writeFailed, "cannot replace the file: \(errorText(errno))")
+            failure = ImageError(.writeFailed, "cannot replace the file: \(systemErrorText(errno))")
         }
         if let failure {
             unlink(temporary)
             throw failure
         }
-    }
-
-    private static func errorText(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
     }
 }

@@ -126,12 +126,6 @@ public final class Renderer {
         return try canvas.withPixelView(body)
     }
 
-    /// Draws a scene into the profile's reusable surface (no copy out); for warm-render benchmarks.
-    @discardableResult
-    public func drawOnly(_ scene: Scene) throws(RenderError) -> Int {
-        try draw(scene, light: nil).width
-    }
-
     private func draw(_ scene: Scene, light: LightOutput?, parts: DisplayParts = .all) throws(RenderError) -> Canvas {
         placements = []
         problems = []

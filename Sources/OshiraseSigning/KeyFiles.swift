@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import OshiraseCore
 
 /// Reading and writing the key files `oshirase keygen` makes: `NAME.key` (private, mode 0600)
 /// and `NAME.pub` (the one line a box's config trusts).
@@ -35,13 +36,13 @@ public enum KeyFiles {
     public static func loadSigningKey(path: String) throws(KeyFileError) -> SigningKey {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw KeyFileError(.io, "cannot open the private key: \(String(cString: strerror(errno)))", file: path)
+            throw KeyFileError(.io, "cannot open the private key: \(systemErrorText(errno))", file: path)
         }
         defer { close(fd) }
         // Checking the opened descriptor, not the path, so the mode checked is that of the file read.
         var info = stat()
         guard fstat(fd, &info) == 0 else {
-            throw KeyFileError(.io, "cannot inspect the private key: \(String(cString: strerror(errno)))", file: path)
+            throw KeyFileError(.io, "cannot inspect the private key: \(systemErrorText(errno))", file: path)
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw KeyFileError(.io, "not a regular file; give the NAME.key file written by `oshirase keygen`", file: path)
@@ -64,16 +65,16 @@ public enum KeyFiles {
     public static func loadTrustedKey(path: String) throws(KeyFileError) -> TrustedKey {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw KeyFileError(.io, "cannot open the public key: \(String(cString: strerror(errno)))", file: path)
+            throw KeyFileError(.io, "cannot open the public key: \(systemErrorText(errno))", file: path)
         }
         defer { close(fd) }
         let text = try readSmallFile(fd: fd, path: path, what: "public key")
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         let content = lines.enumerated().filter { !$0.element.isEmpty }
-        if text.hasPrefix(SigningKey.fileHeader) {
-            throw KeyFileError(.privateKeyGiven,
-                               "this is a private key (.key); give the NAME.pub file written next to it, and keep the private key off the box",
-                               file: path, line: 1)
+        // A .key file has several lines: its first is read as a key line would be, so that the
+        // one rule (TrustedKey.parse) says it is a private key, not "expected one line".
+        if content.count > 1, let first = content.first {
+            _ = try TrustedKey.parse(first.element, file: path, line: first.offset + 1)
         }
         guard content.count == 1, let only = content.first else {
             throw KeyFileError(.malformedLine,
@@ -141,7 +142,7 @@ public enum KeyFiles {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw KeyFileError(.io, "cannot read the \(what): \(String(cString: strerror(errno)))", file: path)
+                throw KeyFileError(.io, "cannot read the \(what): \(systemErrorText(errno))", file: path)
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
@@ -164,23 +165,23 @@ public enum KeyFiles {
         // O_EXCL: never write through a file (or link) someone else put there.
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
-            throw KeyFileError(.io, "cannot create a file here: \(String(cString: strerror(errno)))", file: path)
+            throw KeyFileError(.io, "cannot create a file here: \(systemErrorText(errno))", file: path)
         }
         var failure: String?
         // The umask may only narrow the mode; set it exactly so a .pub is readable as documented.
-        if fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
+        if fchmod(fd, mode) != 0 { failure = systemErrorText(errno) }
         var offset = 0
         while failure == nil && offset < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
-                failure = String(cString: strerror(errno))
+                failure = systemErrorText(errno)
             } else {
                 offset += n
             }
         }
-        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
+        if failure == nil && fsync(fd) != 0 { failure = systemErrorText(errno) }
+        if close(fd) != 0 && failure == nil { failure = systemErrorText(errno) }
         if let failure {
             unlink(temp)
             throw KeyFileError(.io, "cannot write: \(failure)", file: path)
@@ -193,7 +194,7 @@ public enum KeyFiles {
     private static func place(_ temp: String, at path: String, force: Bool) throws(KeyFileError) {
         if force {
             guard rename(temp, path) == 0 else {
-                throw KeyFileError(.io, "cannot write: \(String(cString: strerror(errno)))", file: path)
+                throw KeyFileError(.io, "cannot write: \(systemErrorText(errno))", file: path)
             }
             return
         }
@@ -208,11 +209,11 @@ public enum KeyFiles {
         // Some file systems (FAT on a USB stick) have no hard links: check, then rename.
         if (linkError == EPERM || linkError == EOPNOTSUPP || linkError == EXDEV) && !fileExists(path) {
             guard rename(temp, path) == 0 else {
-                throw KeyFileError(.io, "cannot write: \(String(cString: strerror(errno)))", file: path)
+                throw KeyFileError(.io, "cannot write: \(systemErrorText(errno))", file: path)
             }
             return
         }
-        throw KeyFileError(.io, "cannot write: \(String(cString: strerror(linkError)))", file: path)
+        throw KeyFileError(.io, "cannot write: \(systemErrorText(linkError))", file: path)
     }
 
     /// Makes the renames durable; a failure here is not worth failing keygen over.

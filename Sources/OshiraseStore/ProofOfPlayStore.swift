@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OshiraseCore
 import Synchronization
 
 /// Proof of play: what each display showed and when, kept in SQLite (`<state directory>/oshirase.sqlite`),
@@ -490,7 +491,7 @@ public final class ProofOfPlayStore: Sendable {
 
     private static func checkAccess(_ path: String, mode: Int32, doing action: String) throws(ProofOfPlayStoreError) {
         guard FileManager.default.fileExists(atPath: path), access(path, mode) != 0 else { return }
-        let reason = String(cString: strerror(errno))
+        let reason = systemErrorText(errno)
         throw ProofOfPlayStoreError(
             code: .permissionDenied, path: path,
             message: "cannot \(action) \(path): \(reason); \(ProcessUser.current) needs \(mode & W_OK != 0 ? "read and write" : "read") access to it")

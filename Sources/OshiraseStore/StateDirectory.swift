@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseCore
 
 /// Checks on the state directory made before SQLite sees it, so that a missing folder or a
 /// missing permission is reported with the folder's name and the user who needs access, rather
@@ -19,7 +20,7 @@ enum StateDirectory {
     /// Why `directory` cannot be written, with what to do: a read-only file system is the disk's
     /// or the mount's doing, not a permission a chown would give.
     static func notWritable(_ directory: String, code: Int32) -> ProofOfPlayStoreError {
-        let reason = String(cString: strerror(code))
+        let reason = systemErrorText(code)
         if code == EROFS {
             return ProofOfPlayStoreError(
                 code: .directoryUnusable, path: directory,
@@ -39,7 +40,7 @@ enum StateDirectory {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT { return false }
-            let reason = String(cString: strerror(errno))
+            let reason = systemErrorText(errno)
             throw ProofOfPlayStoreError(code: errno == EACCES ? .permissionDenied : .directoryUnusable, path: path,
                                         message: "cannot look at the state directory \(path): \(reason); "
                                             + "\(ProcessUser.current) needs access to it and the folders above it")
@@ -58,7 +59,7 @@ enum StateDirectory {
         if !parent.isEmpty, parent != directory { try create(parent) }
         guard mkdir(directory, 0o755) == 0 || errno == EEXIST else {
             let code = errno
-            let reason = String(cString: strerror(code))
+            let reason = systemErrorText(code)
             let user = ProcessUser.current
             let parentName = parent.isEmpty ? "." : parent
             let advice = (code == EACCES || code == EPERM)

@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseCore
 import OshiraseDaemon
 import Synchronization
 

@@ -75,7 +75,7 @@ final class BufferedOutput {
 
     func flush() {
         guard writeAll(buffer, to: STDOUT_FILENO) else {
-            let reason = String(cString: strerror(errno))
+            let reason = systemErrorText(errno)
             printError("oshirase: error: cannot write to standard output: \(reason)")
             exit(1)
         }

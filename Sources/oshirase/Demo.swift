@@ -95,32 +95,3 @@ struct Demo: AsyncParsableCommand {
         print("\(written) frames at \(formatInstant(instant, in: loaded.first?.timeZone ?? .tokyo)) in \(out)/")
     }
 }
-
-struct BenchFrame: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench-frame", abstract: "Time warm in-process rendering of one scene (for scripts/bench-render).",
-        shouldDisplay: false)
-
-    @Argument var playlists: [String]
-    @Option var at: String
-    @Option var display = "lcd-1080p"
-    @Option var iterations = 200
-
-    func run() throws {
-        let instant = try parseInstant(at, option: "--at")
-        let profile = try profile(named: display)
-        let engine = ScheduleEngine(playlists: try loadPlaylists(playlists), profile: profile.name)
-        let scene = engine.scene(for: profile, at: instant)
-        let renderer = Renderer(phraseModel: loadPhraseModel())
-        for _ in 0..<5 { try renderer.drawOnly(scene) }
-        var times: [Double] = []
-        let clock = ContinuousClock()
-        for _ in 0..<max(1, iterations) {
-            let t = clock.measure { _ = try? renderer.drawOnly(scene) }
-            times.append(Double(t.components.attoseconds) / 1e15 + Double(t.components.seconds) * 1000)
-        }
-        times.sort()
-        let median = times[times.count / 2], p90 = times[min(times.count - 1, times.count * 9 / 10)]
-        print(String(format: "warm_frame_ms median=%.2f p90=%.2f iterations=%d", median, p90, times.count))
-    }
-}

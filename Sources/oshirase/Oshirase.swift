@@ -6,7 +6,7 @@ struct Oshirase: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oshirase",
         abstract: "Digital signage content controller for municipal displays (お知らせ).",
-        subcommands: [Validate.self, Render.self, ScheduleCommand.self, Run.self, Demo.self, Report.self, Keygen.self, Push.self, Cancel.self, BenchFrame.self, BenchThermometer.self, BenchAlert.self, CompareFrames.self]
+        subcommands: [Validate.self, Render.self, ScheduleCommand.self, Run.self, Demo.self, Report.self, Keygen.self, Push.self, Cancel.self]
     )
 
     /// Runs a subcommand; every error ends as one line `oshirase: error: …` on stderr and a

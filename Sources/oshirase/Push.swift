@@ -185,7 +185,7 @@ struct Push: ParsableCommand {
                 ? "\(lang.count) --lang, \(title.count) --title and \(body.count) --body: give one --title and one --body per --lang, in the same order"
                 : "give one --title and one --body (for several languages, one of each per --lang)")
         }
-        for language in languages where !isLanguageTag(language) {
+        for language in languages where !LanguageTag.isValid(language) {
             throw ValidationError("--lang '\(language)' is not a language tag such as ja-JP or en-US")
         }
         let events = try perBlock(event, option: "--event", blocks: blocks) ?? title
@@ -567,12 +567,6 @@ private func isXMLCharacter(_ scalar: Unicode.Scalar) -> Bool {
     }
 }
 
-private func isLanguageTag(_ text: String) -> Bool {
-    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-    guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter }) else { return false }
-    return parts.dropFirst().allSatisfy { (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
-}
-
 /// A CAP enumeration value, case-insensitively, or an error listing the allowed ones.
 private func enumeration<E: RawRepresentable & CaseIterable>(_: E.Type, _ text: String, option: String, what: String) throws -> E
     where E.RawValue == String {
@@ -580,33 +574,12 @@ private func enumeration<E: RawRepresentable & CaseIterable>(_: E.Type, _ text: 
     throw ValidationError("\(option) '\(text)' is not a CAP \(what); use one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
 }
 
-/// `2h`, `30m`, `90s`, `1d`, `1h30m`, `0.5s` as a duration, within `range` seconds.
+/// `2h`, `30m`, `90s`, `1d`, `1h30m`, `0.5s` as a duration (the config's grammar,
+/// `ValueParsers.span`), within `range` seconds.
 func parseDuration(_ text: String, option: String, range: ClosedRange<Double>) throws -> Duration {
-    var total = 0.0
-    var number = ""
-    var sawUnit = false
-    for character in text.trimmingCharacters(in: .whitespaces) {
-        if character.isASCII && (character.isNumber || character == ".") {
-            number.append(character)
-            continue
-        }
-        let unit: Double
-        switch character {
-        case "s": unit = 1
-        case "m": unit = 60
-        case "h": unit = 3600
-        case "d": unit = 86_400
-        default: number = "?"; unit = 0
-        }
-        guard unit > 0, let value = Double(number) else {
-            throw ValidationError("\(option) '\(text)' is not a duration; write e.g. 30m, 2h, 1d or 1h30m")
-        }
-        total += value * unit
-        number = ""
-        sawUnit = true
-    }
-    guard sawUnit, number.isEmpty else {
-        throw ValidationError("\(option) '\(text)' is not a duration; write e.g. 30m, 2h, 1d or 1h30m (with a unit: s, m, h, d)")
+    let example = "write e.g. 30m, 2h, 1d or 1h30m"
+    guard case .success(let total) = ValueParsers.span(text, example: example) else {
+        throw ValidationError("\(option) '\(text)' is not a duration; \(example) (units from the largest down, each once: d, h, m, s, ms)")
     }
     guard range.contains(total) else {
         throw ValidationError("\(option) '\(text)' is out of range (\(describe(range.lowerBound)) to \(describe(range.upperBound)))")
@@ -683,11 +656,11 @@ struct PushJournal {
         // O_APPEND: two pushes at once each add a whole line.
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw PushError("cannot write the journal \(path): \(String(cString: strerror(errno)))")
+            throw PushError("cannot write the journal \(path): \(systemErrorText(errno))")
         }
         defer { close(fd) }
         guard writeAll(Array(line), to: fd) else {
-            throw PushError("cannot write the journal \(path): \(String(cString: strerror(errno)))")
+            throw PushError("cannot write the journal \(path): \(systemErrorText(errno))")
         }
     }
 

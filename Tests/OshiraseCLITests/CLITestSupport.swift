@@ -20,8 +20,14 @@ let oshiraseBinary: String = {
     return FileManager.default.fileExists(atPath: fromCwd) ? fromCwd : repoPath(env)
 }()
 
+/// The tools built beside the product (`compare-frames`), found next to it.
+func toolBinary(_ name: String) -> String {
+    URL(fileURLWithPath: oshiraseBinary).deletingLastPathComponent().appendingPathComponent(name).path
+}
+
 /// What one run of the executable did.
 struct Run: CustomStringConvertible {
+    var executable = "oshirase"
     let arguments: [String]
     let status: Int32
     let stdout: String
@@ -29,7 +35,7 @@ struct Run: CustomStringConvertible {
 
     var stdoutLines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
     var stderrLines: [String] { stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
-    var description: String { "oshirase \(arguments.joined(separator: " ")) → \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
+    var description: String { "\(executable) \(arguments.joined(separator: " ")) → \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
 
     /// Whether stderr shows signs of a crash or a stack trace instead of a clear message.
     var looksLikeCrash: Bool {
@@ -64,9 +70,11 @@ final class Workspace: Sendable {
     func run(_ arguments: String..., timeout: TimeInterval = 120) throws -> Run { try run(arguments, timeout: timeout) }
 
     /// - Parameter environment: variables to set (or, with a nil value, to remove) for this run.
-    func run(_ arguments: [String], timeout: TimeInterval = 120, environment changes: [String: String?] = [:]) throws -> Run {
-        try #require(FileManager.default.isExecutableFile(atPath: oshiraseBinary),
-                     "no executable at \(oshiraseBinary): build first or set OSHIRASE_BIN")
+    /// - Parameter executable: the program, `oshirase` unless a test runs a tool built beside it.
+    func run(_ arguments: [String], timeout: TimeInterval = 120, environment changes: [String: String?] = [:],
+             executable: String = oshiraseBinary) throws -> Run {
+        try #require(FileManager.default.isExecutableFile(atPath: executable),
+                     "no executable at \(executable): build first or set OSHIRASE_BIN")
         let outPath = path(".stdout-\(UUID().uuidString)"), errPath = path(".stderr-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
@@ -77,7 +85,7 @@ final class Workspace: Sendable {
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: oshiraseBinary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = url
         var environment = ProcessInfo.processInfo.environment
@@ -93,7 +101,7 @@ final class Workspace: Sendable {
         while process.isRunning {
             if Date() > deadline {
                 process.terminate()
-                Issue.record("oshirase \(arguments.joined(separator: " ")) ran longer than \(Int(timeout)) s")
+                Issue.record("\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) ran longer than \(Int(timeout)) s")
                 break
             }
             usleep(5_000)
@@ -103,7 +111,8 @@ final class Workspace: Sendable {
         try err.close()
         let stdout = String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self)
         let stderr = String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
-        return Run(arguments: arguments, status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        return Run(executable: (executable as NSString).lastPathComponent, arguments: arguments,
+                   status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 }
 

@@ -2,9 +2,11 @@ import Foundation
 import OshiraseImaging
 import Testing
 
-/// `oshirase compare-frames --rows`, as `scripts/e2e-box` calls it on the emulated box's captures.
+/// `compare-frames --rows` (the tool built beside `oshirase`), as `scripts/e2e-box` calls it on the emulated box's captures.
 @Suite("compare-frames row by row")
 struct CompareFramesCommandTests {
+    let compareFrames = toolBinary("compare-frames")
+
     /// A P6 capture of `width`×`height` pixels, each `pixel(x, y)`.
     static func ppm(_ width: Int, _ height: Int, _ pixel: (Int, Int) -> (UInt8, UInt8, UInt8)) -> Data {
         var bytes = Array("P6\n\(width) \(height)\n255\n".utf8)
@@ -28,21 +30,21 @@ struct CompareFramesCommandTests {
         let ws = try workspaceWithFrames()
         let references = ["--reference", "welcome.png", "--reference", "mynumber.png", "--rows"]
 
-        let allowed = try ws.run(["compare-frames"] + references + ["whole.ppm", "torn.ppm"])
+        let allowed = try ws.run(references + ["whole.ppm", "torn.ppm"], executable: compareFrames)
         #expect(allowed.status == 0, "\(allowed)")
         #expect(allowed.stdoutLines.first?.hasSuffix("like welcome.png") == true, "\(allowed)")
         #expect(allowed.stdoutLines.contains { $0.contains("torn.ppm: ") && $0.contains("torn: rows 0–11 of #2, rows 12–29 of #1") }, "\(allowed)")
         #expect(allowed.stdoutLines.last == "torn: 1 of 2 capture(s), 1 tear(s)", "\(allowed)")
 
-        let strict = try ws.run(["compare-frames"] + references + ["--max-torn", "0", "whole.ppm", "torn.ppm"])
+        let strict = try ws.run(references + ["--max-torn", "0", "whole.ppm", "torn.ppm"], executable: compareFrames)
         #expect(strict.status == 1, "\(strict)")
         #expect(strict.stderr.contains("1 of 2 capture(s) are torn; at most 0 may be"), "\(strict)")
 
-        let black = try ws.run(["compare-frames"] + references + ["black-row.ppm"])
+        let black = try ws.run(references + ["black-row.ppm"], executable: compareFrames)
         #expect(black.status == 1 && !black.looksLikeCrash, "\(black)")
         #expect(black.stdout.contains("1 row(s) match no frame, first 20"), "\(black)")
 
-        let misused = try ws.run(["compare-frames", "--reference", "welcome.png", "--max-torn", "0", "whole.ppm"])
+        let misused = try ws.run(["--reference", "welcome.png", "--max-torn", "0", "whole.ppm"], executable: compareFrames)
         #expect(misused.status != 0 && misused.stderr.contains("--max-torn applies with --rows only"), "\(misused)")
     }
 }

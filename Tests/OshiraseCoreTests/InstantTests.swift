@@ -40,8 +40,8 @@ struct InstantTests {
     @Test("Every day of four centuries round-trips through the calendar arithmetic")
     func civilDaysRoundTrip() {
         for days in stride(from: -150_000, through: 150_000, by: 7) {
-            let (y, m, d) = Instant.civil(fromDays: days)
-            #expect(Instant.daysFromCivil(year: y, month: m, day: d) == days)
+            let (y, m, d) = CivilDate.date(fromDays: days)
+            #expect(CivilDate.days(year: y, month: m, day: d) == days)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseCore
 @testable import OshiraseDaemon
 import OshiraseStore
 import OshiraseTestSupport

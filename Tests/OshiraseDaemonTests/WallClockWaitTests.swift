@@ -1,5 +1,5 @@
 import Foundation
-@testable import OshiraseDaemon
+import OshiraseCore
 import Testing
 
 /// The one rule for waiting towards a wall-clock deadline (SystemWallClock.sleep, the frame loops'

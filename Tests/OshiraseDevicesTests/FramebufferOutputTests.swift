@@ -1,5 +1,6 @@
 import OshiraseDevices
 import OshiraseImaging
+import OshiraseTestSupport
 import Testing
 
 /// The bytes a screen of `rows` should hold in `reference`'s layout, rows packed without padding;

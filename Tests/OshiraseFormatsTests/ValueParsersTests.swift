@@ -29,6 +29,28 @@ struct ValueParsersTests {
         #expect(message(ValueParsers.duration("10x"))?.contains("e.g. 15s, 2m, 1h30m") == true)
     }
 
+    @Test("One grammar for every span of time: units from d down to ms, largest first, each once")
+    func oneDurationGrammar() {
+        let example = "e.g. 1h"
+        #expect(value(ValueParsers.span("1d", example: example)) == 86_400)
+        #expect(value(ValueParsers.span("1h30m", example: example)) == 5400)
+        #expect(value(ValueParsers.span("1m0.5s", example: example)) == 60.5)
+        #expect(value(ValueParsers.span("500ms", example: example)) == 0.5)
+        #expect(value(ValueParsers.span("0s", example: example)) == 0)
+        for bad in ["", "2", "1x", "1.5.1s", ".5s", "5.s", "1234567890s", "1m1m", "30s1m", "1ms1s", "-1s", "１s"] {
+            #expect(value(ValueParsers.span(bad, example: example)) == nil, "\(bad)")
+        }
+        #expect(message(ValueParsers.span("30s1m", example: example)) == "bad duration '30s1m': units must come in the order d, h, m, s, ms")
+        #expect(message(ValueParsers.span("1x", example: example)) == "bad duration '1x': e.g. 1h")
+        // A setting that takes fewer units names them; whole numbers refuse a decimal point.
+        #expect(value(ValueParsers.span("1d", units: [.h, .m, .s], example: example)) == nil)
+        #expect(value(ValueParsers.span("1.5m", units: [.h, .m, .s], wholeNumbers: true, example: example)) == nil)
+        // The config's times and the playlist's durations are the same grammar (without days).
+        #expect(value(ValueParsers.interval("1m30s")) == 90.0)
+        #expect(value(ValueParsers.interval("1d")) == nil)
+        #expect(value(ValueParsers.duration("1m30s")) == 90)
+    }
+
     @Test func timesOfDay() {
         #expect(value(ValueParsers.timeOfDay("08:45")) == TimeOfDay(hour: 8, minute: 45))
         #expect(value(ValueParsers.timeOfDay("00:00")) == TimeOfDay(hour: 0, minute: 0))

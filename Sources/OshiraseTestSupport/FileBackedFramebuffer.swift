@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import OshiraseDevices
+import OshiraseCore
 
 /// A framebuffer stand-in for tests: a regular file of `memoryLength` bytes mapped shared, with the
 /// geometry and format the test chooses, and a record of pans, vsync waits, blanking and console
@@ -45,18 +47,18 @@ public final class FileBackedFramebuffer: FramebufferDevice {
         }
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw OutputError("cannot create the framebuffer file \(path): \(POSIX.errorText(errno))")
+            throw OutputError("cannot create the framebuffer file \(path): \(systemErrorText(errno))")
         }
         guard ftruncate(fd, off_t(fixedInfo.memoryLength)) == 0 else {
             let code = errno
             Glibc.close(fd)
-            throw OutputError("cannot size the framebuffer file \(path): \(POSIX.errorText(code))")
+            throw OutputError("cannot size the framebuffer file \(path): \(systemErrorText(code))")
         }
         let address = mmap(nil, fixedInfo.memoryLength, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
         guard let address, address != MAP_FAILED else {
             let code = errno
             Glibc.close(fd)
-            throw OutputError("cannot map the framebuffer file \(path): \(POSIX.errorText(code))")
+            throw OutputError("cannot map the framebuffer file \(path): \(systemErrorText(code))")
         }
         self.path = path
         self.fd = fd
@@ -165,14 +167,14 @@ public final class FileBackedFramebuffer: FramebufferDevice {
     /// The whole file as read through `pread`, independent of the mapping (which shares its pages).
     public func fileBytes() throws(OutputError) -> [UInt8] {
         let reader = open(path, O_RDONLY | O_CLOEXEC)
-        guard reader >= 0 else { throw OutputError("cannot read \(path): \(POSIX.errorText(errno))") }
+        guard reader >= 0 else { throw OutputError("cannot read \(path): \(systemErrorText(errno))") }
         defer { Glibc.close(reader) }
         var bytes = [UInt8](repeating: 0, count: fixedInfo.memoryLength)
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeMutableBytes { pread(reader, $0.baseAddress! + done, $0.count - done, off_t(done)) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw OutputError("cannot read \(path): \(n < 0 ? POSIX.errorText(errno) : "file too short")") }
+            guard n > 0 else { throw OutputError("cannot read \(path): \(n < 0 ? systemErrorText(errno) : "file too short")") }
             done += n
         }
         return bytes

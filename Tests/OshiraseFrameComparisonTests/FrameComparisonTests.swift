@@ -1,5 +1,6 @@
 import Testing
-@testable import OshiraseImaging
+@testable import OshiraseFrameComparison
+import OshiraseImaging
 
 /// The measure the emulated box is judged by: captured screens against rendered frames.
 @Suite("Frame comparison")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import Foundation
 import Logging
 import OshiraseAPI
@@ -20,10 +21,10 @@ import Synchronization
 /// (a yellow band at the foot of the screen) followed by its Cancel: the latency is from
 /// sending the POST to presenting the first frame with the band. During the flood, the frame
 /// rate is measured over its first half (no valid pushes), valid pushes over its second half.
+@main
 struct BenchAlert: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-alert", abstract: "Measure push-to-screen latency and flood resistance (for scripts/bench-alert).",
-        shouldDisplay: false)
+        commandName: "bench-alert", abstract: "Measure push-to-screen latency and flood resistance (for scripts/bench-alert).")
 
     @Option(help: "Pushes measured without load.") var pushes = 1000
     @Option(help: "Seconds of forged pushes.") var flood = 10.0
@@ -48,7 +49,7 @@ struct BenchAlert: AsyncParsableCommand {
             """.utf8).write(to: URL(fileURLWithPath: folder + "/playlists/lobby.yaml"))
 
         let key = try SigningKey.generate(keyID: "bench")
-        let port = try Self.freePort()
+        let port = try LoopbackHTTP.freePort()
         // The foot of the screen: the alert's yellow band (level 2) while it shows.
         let probe = ColourProbe(width: 1920, height: 1080, x: 3, y: 1080 - 4, wanted: { $0 == 0xF2E700 })
         let config = SiteConfig(
@@ -59,7 +60,7 @@ struct BenchAlert: AsyncParsableCommand {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let store = try ProofOfPlayStore(directory: folder + "/state")
-        let daemon = Daemon(config: config, logger: logger, phraseModel: loadPhraseModel(),
+        let daemon = Daemon(config: config, logger: logger, phraseModel: benchPhraseModel(),
                             openOutput: { _ in { () throws(OutputError) -> FrameOutput in probe } }, store: store)
         daemon.loadPlaylists()
         let api = makeAPI(inspecting: daemon, config: config.api, logger: logger)
@@ -99,7 +100,7 @@ struct BenchAlert: AsyncParsableCommand {
         var quiet: [Double] = []
         for i in 0..<pushes {
             quiet.append(try measuredPush())
-            if (i + 1) % 200 == 0 { printError("bench-alert: \(i + 1) of \(pushes) pushes") }
+            if (i + 1) % 200 == 0 { progress("bench-alert: \(i + 1) of \(pushes) pushes") }
         }
 
         // (b) A flood of forged pushes from one client, as fast as it goes.
@@ -154,30 +155,12 @@ struct BenchAlert: AsyncParsableCommand {
             try Data(text.utf8).write(to: URL(fileURLWithPath: json))
         }
     }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ValidationError("no socket") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
-                guard bind(fd, p, length) == 0 else { return -1 }
-                return getsockname(fd, p, &length)
-            }
-        }
-        guard bound == 0 else { throw ValidationError("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
 /// The CAP documents the benchmark sends.
 enum BenchCAP {
-    static func time(_ date: Date) -> String { capDateTime(date) }
+    /// CAP's date-time (an offset, never `Z`), in the city's zone.
+    static func time(_ date: Date) -> String { Instant.format(date, in: .tokyo) }
 
     static func minor(identifier: String, sent: Date) -> [UInt8] {
         Array("""
@@ -196,46 +179,5 @@ enum BenchCAP {
             <?xml version="1.0" encoding="UTF-8"?>
             <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>\(identifier)</identifier><sender>bousai@city.sapporo.jp</sender><sent>\(time(sent))</sent><status>Actual</status><msgType>Cancel</msgType><scope>Public</scope><references>\(value("sender")),\(value("identifier")),\(value("sent"))</references></alert>
             """.utf8)
-    }
-}
-
-/// Requests to the daemon on 127.0.0.1, one connection each, with plain sockets.
-enum LoopbackHTTP {
-    struct Answer {
-        var status: Int
-        var text: String
-    }
-
-    static func request(port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) throws -> Answer {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ValidationError("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw ValidationError("connect: \(String(cString: strerror(errno)))") }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        let request = Array((head + "\r\n").utf8) + body
-        var sent = 0
-        while sent < request.count {
-            let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw ValidationError("send: \(String(cString: strerror(errno)))") }
-            sent += n
-        }
-        var raw: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            raw.append(contentsOf: chunk[0..<n])
-        }
-        let text = String(decoding: raw, as: UTF8.self)
-        let status = text.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) } ?? 0
-        return Answer(status: status, text: text)
     }
 }

@@ -1,5 +1,9 @@
 import Foundation
-import OshiraseDevices
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Where the daemon's services get the time of day and wait for it.
 ///
@@ -38,15 +42,15 @@ public struct SystemWallClock: WallClock {
 /// sleep, a thread blocked on a semaphore): on the monotonic clock, so a clock set back does not
 /// lengthen it, at most 10 s at a time, looking at the wall clock in between; over at the
 /// deadline, or at the next look after the wall clock was set by more than a second.
-struct WallClockWait {
-    let deadline: Date
+package struct WallClockWait {
+    package let deadline: Date
     private let wall: () -> Date
     private let monotonic: () -> Double
     private let startWall: Date
     private let startMonotonic: Double
 
     /// `wall` and `monotonic` are the clocks it reads (the system's; a test's own).
-    init(until deadline: Date, wall: @escaping () -> Date = { Date() }, monotonic: @escaping () -> Double = monotonicSeconds) {
+    package init(until deadline: Date, wall: @escaping () -> Date = { Date() }, monotonic: @escaping () -> Double = monotonicSeconds) {
         self.deadline = deadline
         self.wall = wall
         self.monotonic = monotonic
@@ -55,7 +59,7 @@ struct WallClockWait {
     }
 
     /// Seconds to wait on the monotonic clock before asking again, or nil when the wait is over.
-    func next() -> Double? {
+    package func next() -> Double? {
         let wall = self.wall()
         let step = wall.timeIntervalSince(startWall) - (monotonic() - startMonotonic)
         let remaining = deadline.timeIntervalSince(wall)
@@ -64,15 +68,10 @@ struct WallClockWait {
     }
 }
 
-/// Seconds since this process started, from /proc (nil where /proc is not mounted).
-public func processAgeSeconds() -> Double? {
-    guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-          let uptimeText = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
-          let uptime = uptimeText.split(separator: " ").first.flatMap({ Double($0) }),
-          let close = stat.lastIndex(of: ")") else { return nil }
-    // Fields after the command name (which may hold spaces) start at field 3; starttime is field 22.
-    let fields = stat[stat.index(after: close)...].split(separator: " ")
-    guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
-    let hertz = Double(sysconf(Int32(_SC_CLK_TCK)))
-    return uptime - ticks / max(1, hertz)
+/// Seconds on the monotonic clock, which no clock setting moves: for intervals, rate limits and
+/// noticing when the wall clock was set.
+public func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }

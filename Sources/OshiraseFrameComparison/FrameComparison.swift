@@ -1,3 +1,5 @@
+import OshiraseImaging
+
 /// How closely a captured screen matches a reference frame: the share of pixels whose every
 /// colour channel is within a tolerance. For the emulated box (`scripts/e2e-box`), where the
 /// guest screen, read by QEMU, is compared with `oshirase render` of the same instant; text

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OshiraseCore
 import OshiraseDevices
 import OshiraseImaging
 import Synchronization
@@ -7,18 +8,18 @@ import Synchronization
 /// A memory-only output for the benchmarks: it counts the frames presented and notes each time
 /// the pixel at one point takes a colour the benchmark waits for (a result on the kiosk's
 /// panel, an alert's band) after showing another.
-final class ColourProbe: FrameOutput, @unchecked Sendable {
-    let screenWidth: Int
-    let screenHeight: Int
-    let pacesFrames = false
-    var description: String { "bench probe \(screenWidth)×\(screenHeight)" }
+public final class ColourProbe: FrameOutput, @unchecked Sendable {
+    public let screenWidth: Int
+    public let screenHeight: Int
+    public let pacesFrames = false
+    public var description: String { "bench probe \(screenWidth)×\(screenHeight)" }
     private let x: Int
     private let y: Int
     private let wanted: @Sendable (UInt32) -> Bool
     private let state = Mutex<(presented: Int, colour: UInt32, appearances: [Double])>((0, 0, []))
 
     /// - Parameter wanted: whether a colour (0xRRGGBB) is one the benchmark waits for.
-    init(width: Int, height: Int, x: Int, y: Int, wanted: @escaping @Sendable (UInt32) -> Bool) {
+    public init(width: Int, height: Int, x: Int, y: Int, wanted: @escaping @Sendable (UInt32) -> Bool) {
         screenWidth = width
         screenHeight = height
         self.x = x
@@ -26,11 +27,11 @@ final class ColourProbe: FrameOutput, @unchecked Sendable {
         self.wanted = wanted
     }
 
-    var presented: Int { state.withLock { $0.presented } }
+    public var presented: Int { state.withLock { $0.presented } }
     /// When a wanted colour appeared (monotonic seconds), in order.
-    var appearances: [Double] { state.withLock { $0.appearances } }
+    public var appearances: [Double] { state.withLock { $0.appearances } }
 
-    func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
+    public func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
         let now = monotonicSeconds()
         let p = (frame.base + y * frame.stride + x * 4).assumingMemoryBound(to: UInt8.self)
         let red = UInt32(p[2]), green = UInt32(p[1]), blue = UInt32(p[0])
@@ -43,10 +44,10 @@ final class ColourProbe: FrameOutput, @unchecked Sendable {
         }
     }
 
-    func setPower(on: Bool) throws(OutputError) {}
+    public func setPower(on: Bool) throws(OutputError) {}
 
     /// When the first wanted colour after `count` earlier appearances was presented.
-    func waitForAppearance(after count: Int, timeout: Double) throws -> Double {
+    public func waitForAppearance(after count: Int, timeout: Double) throws -> Double {
         let deadline = monotonicSeconds() + timeout
         while monotonicSeconds() < deadline {
             let seen = appearances
@@ -57,7 +58,7 @@ final class ColourProbe: FrameOutput, @unchecked Sendable {
     }
 
     /// Waits until the frame on screen no longer shows a wanted colour.
-    func waitUntilGone(timeout: Double) throws {
+    public func waitUntilGone(timeout: Double) throws {
         let deadline = monotonicSeconds() + timeout
         while monotonicSeconds() < deadline {
             if !wanted(state.withLock { $0.colour }) { return }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import Foundation
 import Logging
 import OshiraseCore
@@ -13,10 +14,10 @@ import Synchronization
 /// written into the simulator's pseudo-terminal to the frame with that visitor's result being
 /// presented, through the whole daemon path: serial reader, screening, display loop, renderer,
 /// output. One `dsign-clean` kiosk on a memory output plays the sample playlists meanwhile.
+@main
 struct BenchThermometer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-thermometer", abstract: "Measure thermometer-to-screen latency (for scripts/bench-thermometer).",
-        shouldDisplay: false)
+        commandName: "bench-thermometer", abstract: "Measure thermometer-to-screen latency (for scripts/bench-thermometer).")
 
     @Option(help: "Simulated visitors.") var visitors = 500
     @Option(help: "Frames per second the simulated module sends.") var rate = 100.0
@@ -54,7 +55,7 @@ struct BenchThermometer: AsyncParsableCommand {
                                 wanted: { $0 == 0x1B7F3B || $0 == 0xB00020 })
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        let daemon = Daemon(config: config, logger: logger, phraseModel: loadPhraseModel(),
+        let daemon = Daemon(config: config, logger: logger, phraseModel: benchPhraseModel(),
                             openOutput: { _ in { () throws(OutputError) -> FrameOutput in probe } },
                             openThermometer: { _ in
                                 SimulatedThermometer(scenario: scenario, observer: { event in
@@ -75,7 +76,7 @@ struct BenchThermometer: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(100))
             if Date().timeIntervalSince(lastProgress) >= 10 {
                 lastProgress = Date()
-                printError(String(format: "bench-thermometer: %d of %d results presented after %.0f s", probe.appearances.count, visitors,
+                progress(String(format: "bench-thermometer: %d of %d results presented after %.0f s", probe.appearances.count, visitors,
                                   Date().timeIntervalSince(started)))
             }
         }

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
+import OshiraseFrameComparison
 import OshiraseImaging
 
-/// `oshirase compare-frames` (hidden, for `scripts/e2e-box`): how closely screens captured from
-/// the emulated box match frames `oshirase render` made of the same instants.
+/// `compare-frames`, a tool for `scripts/e2e-box` built beside the product: how closely screens
+/// captured from the emulated box match frames `oshirase render` made of the same instants.
+@main
 struct CompareFrames: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare-frames",
@@ -16,8 +18,7 @@ struct CompareFrames: ParsableCommand {
             each row of a capture must match the same row of one reference (a row is compared \
             whole, at --row-minimum); a capture whose rows come from two references is torn, \
             counted, and allowed up to --max-torn captures.
-            """,
-        shouldDisplay: false)
+            """)
 
     @Option(help: "A frame the capture should show (PNG); repeat for frames either of which may be on screen.")
     var reference: [String] = []
@@ -88,7 +89,7 @@ struct CompareFrames: ParsableCommand {
             if !verdict.ok { failed += 1 }
         }
         if failed > 0 {
-            printError("oshirase: error: \(failed) of \(captures.count) capture(s) do not match within \(tolerance) levels on \(minimum) % of pixels")
+            printError("compare-frames: error: \(failed) of \(captures.count) capture(s) do not match within \(tolerance) levels on \(minimum) % of pixels")
             throw ExitCode.failure
         }
     }
@@ -123,11 +124,11 @@ struct CompareFrames: ParsableCommand {
         }
         print("torn: \(torn) of \(captures.count) capture(s), \(tears) tear(s)")
         if failed > 0 {
-            printError("oshirase: error: \(failed) of \(captures.count) capture(s) have rows that match no reference (within \(tolerance) levels on \(rowMinimum) % of a row) or match below \(minimum) %")
+            printError("compare-frames: error: \(failed) of \(captures.count) capture(s) have rows that match no reference (within \(tolerance) levels on \(rowMinimum) % of a row) or match below \(minimum) %")
             throw ExitCode.failure
         }
         if let maxTorn, torn > maxTorn {
-            printError("oshirase: error: \(torn) of \(captures.count) capture(s) are torn; at most \(maxTorn) may be")
+            printError("compare-frames: error: \(torn) of \(captures.count) capture(s) are torn; at most \(maxTorn) may be")
             throw ExitCode.failure
         }
     }
@@ -169,4 +170,9 @@ struct CompareFrames: ParsableCommand {
             throw ValidationError("\(path): \(error)")
         }
     }
+}
+
+/// One line on standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

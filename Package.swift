@@ -67,7 +67,7 @@ let package = Package(
         // Where frames go: fbdev, PNG directory, memory; pixel-format conversion.
         .target(name: "OshiraseDevices", dependencies: ["OshiraseCore", "OshiraseImaging", "CLinuxDevices"]),
         // The DRM/KMS output on libdrm.
-        .target(name: "OshiraseDRM", dependencies: ["OshiraseCore", "OshiraseDevices", "CDRM"]),
+        .target(name: "OshiraseDRM", dependencies: ["OshiraseCore", "OshiraseImaging", "OshiraseDevices", "CDRM"]),
         // CAP 1.2 (emergency messages): a hardened XML reader and the standard's validation, pure.
         .target(name: "OshiraseCAP", dependencies: ["OshiraseCore"]),
         // The signed push envelope: Ed25519 keys, signatures over the body's SHA-256, replay checks.

@@ -7,7 +7,7 @@ import Musl
 
 /// Where the daemon's services get the time of day and wait for it.
 ///
-/// Scenes are a function of wall-clock time (PRODUCT.md §2), so the clock the services are given
+/// Scenes are a function of wall-clock time (docs/playlists.md), so the clock the services are given
 /// is a wall clock: tests pass a manual one and step it; the box passes `SystemWallClock`.
 public protocol WallClock: Sendable {
     /// The current wall-clock instant.

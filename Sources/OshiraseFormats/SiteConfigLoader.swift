@@ -815,7 +815,8 @@ private struct ConfigWalker: NodeWalker {
                     let trusted = try TrustedKey.parse(line)
                     key = PublicKeyLine(id: trusted.keyID, publicKey: [UInt8](trusted.publicKey.rawRepresentation))
                 } catch {
-                    fail(keyNode, "a key must be the line `oshirase keygen` writes to NAME.pub, oshirase-ed25519 KEYID BASE64, never the .key file: \(error.message)")
+                    let why = error.kind == .privateKeyGiven ? "this is the private key (.key): never put it in the config" : error.message
+                    fail(keyNode, "a key must be the line `oshirase keygen` writes to NAME.pub, oshirase-ed25519 KEYID BASE64: \(why)")
                     continue
                 }
                 key.senders = senders

@@ -73,7 +73,7 @@ public enum KeyFiles {
         let content = lines.enumerated().filter { !$0.element.isEmpty }
         // A .key file has several lines: its first is read as a key line would be, so that the
         // one rule (TrustedKey.parse) says it is a private key, not "expected one line".
-        if content.count > 1, let first = content.first {
+        if content.count > 1, let first = content.first, TrustedKey.looksPrivate(first.element) {
             _ = try TrustedKey.parse(first.element, file: path, line: first.offset + 1)
         }
         guard content.count == 1, let only = content.first else {

@@ -143,7 +143,7 @@ public struct TrustedKey: Sendable, Equatable {
     /// config file and the line of its `alerts.keys` entry), for the error message.
     public static func parse(_ text: String, file: String? = nil, line: Int? = nil) throws(KeyFileError) -> TrustedKey {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix(SigningKey.fileHeader) || trimmed.hasPrefix("key:") || trimmed.hasPrefix("id:") {
+        if looksPrivate(trimmed) {
             throw KeyFileError(.privateKeyGiven,
                                "this is a private key (.key); give the one-line public key from NAME.pub instead, and keep the private key off the box",
                                file: file, line: line)
@@ -170,6 +170,12 @@ public struct TrustedKey: Sendable, Equatable {
             throw KeyFileError(.wrongLength, "the public key is not a valid Ed25519 key", file: file, line: line)
         }
         return TrustedKey(validatedKeyID: words[1], publicKey: publicKey)
+    }
+
+    /// Whether a line is one of a private key file's (its header, `id:` or `key:`).
+    public static func looksPrivate(_ line: String) -> Bool {
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.hasPrefix(SigningKey.fileHeader) || trimmed.hasPrefix("key:") || trimmed.hasPrefix("id:")
     }
 
     public static func == (a: TrustedKey, b: TrustedKey) -> Bool {

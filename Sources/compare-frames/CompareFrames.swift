@@ -7,6 +7,27 @@ import OshiraseImaging
 /// captured from the emulated box match frames `oshirase render` made of the same instants.
 @main
 struct CompareFrames: ParsableCommand {
+    /// Every error ends as one line `compare-frames: error: …` and a non-zero status, as
+    /// `oshirase`'s do: scripts/e2e-box reads that line into its FAIL message.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }  // --help prints what was asked for
+            let message = message(for: error)
+                .split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+                .joined(separator: " ")
+            if !message.isEmpty {
+                printError("compare-frames: error: " + message.replacingOccurrences(of: "Error: ", with: ""))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "compare-frames",
         abstract: "Compare captured screens (PPM or PNG) with reference frames (for scripts/e2e-box).",
@@ -172,7 +193,15 @@ struct CompareFrames: ParsableCommand {
     }
 }
 
-/// One line on standard error.
+/// One line on standard error, written with write(2): a closed or full stderr is ignored
+/// (Foundation's `FileHandle.write` would trap).
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    let bytes = Array((line + "\n").utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return }
+        offset += n
+    }
 }

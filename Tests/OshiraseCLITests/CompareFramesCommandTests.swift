@@ -46,5 +46,7 @@ struct CompareFramesCommandTests {
 
         let misused = try ws.run(["--reference", "welcome.png", "--max-torn", "0", "whole.ppm"], executable: compareFrames)
         #expect(misused.status != 0 && misused.stderr.contains("--max-torn applies with --rows only"), "\(misused)")
+        // One line, which scripts/e2e-box puts in its FAIL message.
+        #expect(misused.stderrLines.count == 1 && misused.stderrLines.first?.hasPrefix("compare-frames: error: ") == true, "\(misused)")
     }
 }

@@ -110,9 +110,13 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // What the executables share: one error line on stderr, writes that never trap.
+        .target(name: "OshiraseCommandLine", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // The thin command-line shell: only what operators and city hall run.
         .executableTarget(name: "oshirase", dependencies: [
-            "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseStore",
+            "OshiraseCommandLine", "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseStore",
             "OshiraseDaemon", "OshiraseAPI", "OshiraseCAP", "OshiraseSigning", "OshiraseHTTPClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,7 +126,7 @@ let package = Package(
         // emulated box's judge (scripts/e2e-box), a tool beside the product, not in it.
         .target(name: "OshiraseFrameComparison", dependencies: ["OshiraseImaging"]),
         .executableTarget(name: "compare-frames", dependencies: [
-            "OshiraseFrameComparison", "OshiraseImaging",
+            "OshiraseCommandLine", "OshiraseFrameComparison", "OshiraseImaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

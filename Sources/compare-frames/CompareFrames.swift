@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OshiraseCommandLine
 import OshiraseFrameComparison
 import OshiraseImaging
 
@@ -8,23 +9,13 @@ import OshiraseImaging
 @main
 struct CompareFrames: ParsableCommand {
     /// Every error ends as one line `compare-frames: error: …` and a non-zero status, as
-    /// `oshirase`'s do: scripts/e2e-box reads that line into its FAIL message.
+    /// `oshirase`'s do (`exitWithOneLine`): scripts/e2e-box reads that line into its FAIL message.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            let code = exitCode(for: error)
-            if code == .success { exit(withError: error) }  // --help prints what was asked for
-            let message = message(for: error)
-                .split(whereSeparator: \.isNewline)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty }
-                .joined(separator: " ")
-            if !message.isEmpty {
-                printError("compare-frames: error: " + message.replacingOccurrences(of: "Error: ", with: ""))
-            }
-            Foundation.exit(code.rawValue)
+            exitWithOneLine(for: error, program: "compare-frames")
         }
     }
 
@@ -190,18 +181,5 @@ struct CompareFrames: ParsableCommand {
         } catch {
             throw ValidationError("\(path): \(error)")
         }
-    }
-}
-
-/// One line on standard error, written with write(2): a closed or full stderr is ignored
-/// (Foundation's `FileHandle.write` would trap).
-func printError(_ line: String) {
-    let bytes = Array((line + "\n").utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes[offset...].withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { return }
-        offset += n
     }
 }

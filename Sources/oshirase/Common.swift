@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OshiraseCAP
+import OshiraseCommandLine
 import OshiraseCore
 import OshiraseFormats
 import OshiraseRender

@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import OshiraseCAP
+import OshiraseCommandLine
+import OshiraseCore
 import OshiraseDaemon
 import OshiraseFormats
-import OshiraseCore
 import OshiraseImaging
 import OshiraseRender
 

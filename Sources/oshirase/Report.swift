@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OshiraseCommandLine
 import OshiraseCore
 import OshiraseFormats
 import OshiraseStore

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import OshiraseAPI
+import OshiraseCommandLine
 import OshiraseCore
 import OshiraseDaemon
 import OshiraseFormats

@@ -9,7 +9,7 @@ let package = Package(
         // For the nested packages Fuzz/ (the parsers of outside bytes) and Benchmarks/ (the
         // daemon's paths, timed): they depend on this one through "..".
         .library(name: "OshiraseCore", targets: ["OshiraseCore"]),
-        .library(name: "OshiraseFormats", targets: ["OshiraseFormats"]),
+        .library(name: "OshiraseConfig", targets: ["OshiraseConfig"]),
         .library(name: "OshiraseCAP", targets: ["OshiraseCAP"]),
         .library(name: "OshiraseSigning", targets: ["OshiraseSigning"]),
         .library(name: "OshiraseImaging", targets: ["OshiraseImaging"]),
@@ -57,7 +57,7 @@ let package = Package(
         // Decoding and encoding of JPEG/PNG with bounded memory.
         .target(name: "OshiraseImaging", dependencies: ["OshiraseCore", "CTurboJPEG", "CPNG"]),
         // YAML playlists → core values, with positions for every error.
-        .target(name: "OshiraseFormats", dependencies: [
+        .target(name: "OshiraseConfig", dependencies: [
             "OshiraseCore", "OshiraseImaging", "OshiraseCAP", "OshiraseSigning", .product(name: "Yams", package: "Yams"),
         ]),
         // Scene → frame, on Cairo and Pango.
@@ -80,7 +80,7 @@ let package = Package(
         ]),
         // The long-running services: frame loop per display, playlist reloads, metrics.
         .target(name: "OshiraseDaemon", dependencies: [
-            "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseDevices",
+            "OshiraseCore", "OshiraseConfig", "OshiraseImaging", "OshiraseRender", "OshiraseDevices",
             "OshiraseDRM", "OshiraseStore", "CLinuxDevices", "COshiraseBuild", "OshiraseCAP", "OshiraseSigning",
             "OshiraseHTTPClient",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -116,7 +116,7 @@ let package = Package(
         ]),
         // The thin command-line shell: only what operators and city hall run.
         .executableTarget(name: "oshirase", dependencies: [
-            "OshiraseCommandLine", "OshiraseCore", "OshiraseFormats", "OshiraseImaging", "OshiraseRender", "OshiraseStore",
+            "OshiraseCommandLine", "OshiraseCore", "OshiraseConfig", "OshiraseImaging", "OshiraseRender", "OshiraseStore",
             "OshiraseDaemon", "OshiraseAPI", "OshiraseCAP", "OshiraseSigning", "OshiraseHTTPClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -131,11 +131,11 @@ let package = Package(
         ]),
 
         .testTarget(name: "OshiraseCoreTests", dependencies: ["OshiraseCore"]),
-        .testTarget(name: "OshiraseFormatsTests", dependencies: ["OshiraseFormats"],
+        .testTarget(name: "OshiraseConfigTests", dependencies: ["OshiraseConfig"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OshiraseImagingTests", dependencies: ["OshiraseImaging"]),
         .testTarget(name: "OshiraseFrameComparisonTests", dependencies: ["OshiraseFrameComparison", "OshiraseImaging"]),
-        .testTarget(name: "OshiraseRenderTests", dependencies: ["OshiraseRender", "OshiraseFormats", "OshiraseTestSupport"]),
+        .testTarget(name: "OshiraseRenderTests", dependencies: ["OshiraseRender", "OshiraseConfig", "OshiraseTestSupport"]),
         .testTarget(name: "OshiraseCLITests", dependencies: [
             "OshiraseImaging", "OshiraseSigning", "OshiraseTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
@@ -150,7 +150,7 @@ let package = Package(
             "OshiraseStore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OshiraseDaemonTests", dependencies: [
-            "OshiraseDaemon", "OshiraseTestSupport", "OshiraseFormats", "OshiraseSigning", "OshiraseCAP",
+            "OshiraseDaemon", "OshiraseTestSupport", "OshiraseConfig", "OshiraseSigning", "OshiraseCAP",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OshiraseAPITests", dependencies: [

@@ -23,7 +23,7 @@ let package = Package(
         // What every benchmark shares: the probe output that watches the screen, the loopback
         // HTTP client, loading a card, the phrase model.
         .target(name: "BenchSupport", dependencies: [
-            oshirase("OshiraseCore"), oshirase("OshiraseFormats"), oshirase("OshiraseRender"), oshirase("OshiraseDevices"),
+            oshirase("OshiraseCore"), oshirase("OshiraseConfig"), oshirase("OshiraseRender"), oshirase("OshiraseDevices"),
             oshirase("OshiraseImaging"), argumentParser,
         ]),
         // Warm in-process rendering of one scene (scripts/bench-render).
@@ -32,13 +32,13 @@ let package = Package(
         ]),
         // Push-to-screen latency and a flood of forged pushes (scripts/bench-alert).
         .executableTarget(name: "bench-alert", dependencies: [
-            "BenchSupport", oshirase("OshiraseCore"), oshirase("OshiraseFormats"), oshirase("OshiraseDaemon"),
+            "BenchSupport", oshirase("OshiraseCore"), oshirase("OshiraseConfig"), oshirase("OshiraseDaemon"),
             oshirase("OshiraseAPI"), oshirase("OshiraseSigning"), oshirase("OshiraseStore"), oshirase("OshiraseDevices"),
             oshirase("OshiraseImaging"), argumentParser, logging, serviceLifecycle,
         ]),
         // Thermometer-to-screen latency through the whole daemon path (scripts/bench-thermometer).
         .executableTarget(name: "bench-thermometer", dependencies: [
-            "BenchSupport", oshirase("OshiraseCore"), oshirase("OshiraseFormats"), oshirase("OshiraseDaemon"),
+            "BenchSupport", oshirase("OshiraseCore"), oshirase("OshiraseConfig"), oshirase("OshiraseDaemon"),
             oshirase("OshiraseDevices"), oshirase("OshiraseImaging"), argumentParser, logging, serviceLifecycle,
         ]),
     ],

@@ -8,7 +8,7 @@ import PackageDescription
 // Each harness exports `LLVMFuzzerTestOneInput` and, as top-level code, hands the process to
 // libFuzzer's driver (`LLVMFuzzerRunDriver`, see FuzzSupport): SwiftPM names an executable
 // module's entry point itself and links `main` to it, so libFuzzer's own `main` is never used.
-let formats: [Target.Dependency] = [.product(name: "OshiraseFormats", package: "Oshirase")]
+let formats: [Target.Dependency] = [.product(name: "OshiraseConfig", package: "Oshirase")]
 let cap: [Target.Dependency] = [.product(name: "OshiraseCAP", package: "Oshirase")]
 let imaging: [Target.Dependency] = [.product(name: "OshiraseImaging", package: "Oshirase")]
 

@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import OshiraseCore
 import OshiraseDaemon
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseImaging
 import OshiraseStore
 

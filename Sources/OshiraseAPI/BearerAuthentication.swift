@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import OshiraseFormats
+import OshiraseConfig
 
 /// Who may read the API: anyone on a loopback address, else the holder of a configured token.
 struct BearerAuthentication: Sendable {

@@ -4,7 +4,7 @@ import Logging
 import OshiraseCAP
 import OshiraseCore
 import OshiraseDevices
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseSigning
 import OshiraseStore
 import Synchronization
@@ -46,7 +46,7 @@ public final class AlertCenter: Sendable {
     private let feedVerifier: PushVerifier
     /// The CAP senders each key id may speak for; empty: any.
     private let sendersByKey: [String: Set<String>]
-    private let store: ProofOfPlayStore?
+    private let store: StateStore?
     private let clock: any WallClock
     private let logger: Logger
     private let book: Mutex<AlertBook>
@@ -61,7 +61,7 @@ public final class AlertCenter: Sendable {
 
     /// - Parameter store: where messages, the audit and seen signatures go; nil keeps them in
     ///   memory only (tests, `render`).
-    public init(config: AlertsConfig, store: ProofOfPlayStore?, clock: any WallClock, logger: Logger) {
+    public init(config: AlertsConfig, store: StateStore?, clock: any WallClock, logger: Logger) {
         self.config = config
         self.store = store
         self.clock = clock

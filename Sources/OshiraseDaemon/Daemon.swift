@@ -4,7 +4,7 @@ import Logging
 import OshiraseCore
 import OshiraseDevices
 import OshiraseDRM
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseImaging
 import OshiraseStore
 import ServiceLifecycle
@@ -44,7 +44,7 @@ public final class Daemon: DaemonInspecting {
                 openThermometer: ThermometerOpener? = nil,
                 countScreening: @escaping @Sendable (String, ScreeningResult, Date) -> Void = { _, _, _ in },
                 onScreeningResult: (@Sendable (String, ScreeningResult) -> Void)? = nil,
-                store: ProofOfPlayStore? = nil) {
+                store: StateStore? = nil) {
         self.config = config
         self.clock = clock
         self.metrics = metrics
@@ -175,7 +175,7 @@ public struct ProofOfPlayTooLarge: Error, CustomStringConvertible, Sendable {
 extension Daemon {
     /// Reads proof of play for the API on a thread of its own (a long read must not occupy one of
     /// the few threads the HTTP server runs on), answering at most `ProofOfPlayTooLarge.limit` records.
-    public static func proofOfPlayQuery(_ store: ProofOfPlayStore) -> @Sendable (Date, Date) async throws -> [PlayRecord] {
+    public static func proofOfPlayQuery(_ store: StateStore) -> @Sendable (Date, Date) async throws -> [PlayRecord] {
         { from, to in
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<[PlayRecord], any Error>) in
                 DispatchQueue.global(qos: .utility).async {

@@ -1,7 +1,7 @@
 import Foundation
 import OshiraseCore
 import OshiraseDevices
-import OshiraseFormats
+import OshiraseConfig
 
 extension Daemon {
     /// The thermometer a sensor's config names: the GY-MCU90614 on its serial line, or the
@@ -13,7 +13,7 @@ extension Daemon {
         case .gyMCU90614(let device, let baud):
             return GYMCU90614Thermometer(path: device, baud: baud, now: now)
         case .simulated(let path, let seed):
-            let scenario = try path.map { path throws(PlaylistErrors) in try SensorScenarioLoader.load(path: path) }
+            let scenario = try path.map { path throws(SourceErrors) in try SensorScenarioLoader.load(path: path) }
                 ?? SensorScenario.random(seed: seed)
             return SimulatedThermometer(scenario: scenario, now: now)
         }

@@ -1,6 +1,6 @@
 import Foundation
 import OshiraseDevices
-import OshiraseFormats
+import OshiraseConfig
 import ServiceLifecycle
 
 /// Opens a display's output; called on the display's own thread, again after a failure.

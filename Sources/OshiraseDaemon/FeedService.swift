@@ -4,7 +4,7 @@ import Logging
 import OshiraseCAP
 import OshiraseCore
 import OshiraseDevices
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseHTTPClient
 import ServiceLifecycle
 import Synchronization

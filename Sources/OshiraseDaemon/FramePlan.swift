@@ -1,6 +1,6 @@
 import Foundation
 import OshiraseCore
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseRender
 
 /// What a zone looks like at an instant, reduced to what changes its pixels: two instants with

@@ -7,12 +7,12 @@ import ServiceLifecycle
 /// Deletes proof-of-play records older than the configured number of days: at start, then once
 /// a day, so a box that runs for years keeps a bounded database.
 public final class ProofOfPlayRetention: Service, Sendable {
-    private let store: ProofOfPlayStore
+    private let store: StateStore
     private let days: Int
     private let clock: any WallClock
     private let logger: Logger
 
-    public init(store: ProofOfPlayStore, days: Int, clock: any WallClock = SystemWallClock(), logger: Logger) {
+    public init(store: StateStore, days: Int, clock: any WallClock = SystemWallClock(), logger: Logger) {
         self.store = store
         self.days = days
         self.clock = clock

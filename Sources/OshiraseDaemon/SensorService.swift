@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import OshiraseCore
 import OshiraseDevices
-import OshiraseFormats
+import OshiraseConfig
 import ServiceLifecycle
 import Synchronization
 

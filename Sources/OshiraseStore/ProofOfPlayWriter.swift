@@ -53,9 +53,9 @@ public final class ProofOfPlayWriter: Sendable {
     ///   - onStall: called on the writer thread once when a stall begins, with the error.
     ///   - onResume: called on the writer thread when the first item is written after a stall,
     ///     with the seconds it lasted and the items dropped or given up meanwhile.
-    public init(store: ProofOfPlayStore, capacity: Int = 4096, retryInterval: Double = 1,
-                onError: @escaping @Sendable (ProofOfPlayStoreError) -> Void = { _ in },
-                onStall: (@Sendable (ProofOfPlayStoreError) -> Void)? = nil,
+    public init(store: StateStore, capacity: Int = 4096, retryInterval: Double = 1,
+                onError: @escaping @Sendable (StateStoreError) -> Void = { _ in },
+                onStall: (@Sendable (StateStoreError) -> Void)? = nil,
                 onResume: @escaping @Sendable (_ seconds: Double, _ lost: Int) -> Void = { _, _ in }) {
         state = WriterState(capacity: max(1, capacity), retryInterval: retryInterval)
         let thread = Thread { [state] in
@@ -110,7 +110,7 @@ enum WriterItem: Sendable {
     case screening(sensor: String, className: String, at: Date)
 
     /// Writes the item in its own transaction.
-    func write(to store: ProofOfPlayStore) throws(ProofOfPlayStoreError) {
+    func write(to store: StateStore) throws(StateStoreError) {
         switch self {
         case .play(let record):
             try store.record(record)
@@ -202,8 +202,8 @@ private final class WriterState: @unchecked Sendable {
     }
 
     /// The writer thread's loop: take the head, write it outside the lock, then remove it.
-    func run(store: ProofOfPlayStore, onError: @Sendable (ProofOfPlayStoreError) -> Void,
-             onStall: @Sendable (ProofOfPlayStoreError) -> Void, onResume: @Sendable (Double, Int) -> Void) {
+    func run(store: StateStore, onError: @Sendable (StateStoreError) -> Void,
+             onStall: @Sendable (StateStoreError) -> Void, onResume: @Sendable (Double, Int) -> Void) {
         var stallBegan: ContinuousClock.Instant?
         // What was lost before the last item written: a stall's losses start there (the queue may
         // overflow before the first failing item has even been tried).
@@ -260,7 +260,7 @@ private final class WriterState: @unchecked Sendable {
 
     /// Whether a failure is the storage's state rather than the item's: it passes when space or
     /// write access returns, the disk is repaired, or the other process lets go of the lock.
-    private static func isPassing(_ error: ProofOfPlayStoreError) -> Bool {
+    private static func isPassing(_ error: StateStoreError) -> Bool {
         switch error.code {
         case .busy, .diskFull, .permissionDenied, .ioError: return true
         case .directoryUnusable, .missing, .notADatabase, .readOnly, .invalidRecord, .database: return false
@@ -268,7 +268,7 @@ private final class WriterState: @unchecked Sendable {
     }
 
     /// Gives up the item being written and every item waiting, counted as failed, with one report.
-    private func abandonAll(after error: ProofOfPlayStoreError, onError: @Sendable (ProofOfPlayStoreError) -> Void) {
+    private func abandonAll(after error: StateStoreError, onError: @Sendable (StateStoreError) -> Void) {
         condition.lock()
         let abandoned = count
         for index in 0..<count { ring[(head + index) % ring.count] = nil }
@@ -279,7 +279,7 @@ private final class WriterState: @unchecked Sendable {
         done += waiting
         condition.broadcast()
         condition.unlock()
-        onError(ProofOfPlayStoreError(code: error.code, path: error.path,
+        onError(StateStoreError(code: error.code, path: error.path,
                                       message: "\(error.message); \(abandoned) record(s) given up at shutdown"))
     }
 

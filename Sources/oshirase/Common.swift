@@ -3,7 +3,7 @@ import Foundation
 import OshiraseCAP
 import OshiraseCommandLine
 import OshiraseCore
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseRender
 
 /// Parses `2026-11-27T09:00:00+09:00` (ISO 8601 with an offset; fractional seconds allowed).

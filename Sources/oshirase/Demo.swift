@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import OshiraseCommandLine
 import OshiraseCore
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseImaging
 import OshiraseRender
 

@@ -3,7 +3,7 @@ import Foundation
 import OshiraseCAP
 import OshiraseCommandLine
 import OshiraseCore
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseHTTPClient
 import OshiraseSigning
 

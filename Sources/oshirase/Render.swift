@@ -5,7 +5,7 @@ import OshiraseCAP
 import OshiraseCommandLine
 import OshiraseCore
 import OshiraseDaemon
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseImaging
 import OshiraseRender
 

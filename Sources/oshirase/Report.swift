@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import OshiraseCommandLine
 import OshiraseCore
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseStore
 
 struct Report: ParsableCommand {
@@ -66,7 +66,7 @@ struct Report: ParsableCommand {
         guard end > start else { throw ValidationError("--to must be later than --from") }
 
         let (directory, zone) = try stateDirectoryAndTimeZone()
-        let store = try ProofOfPlayStore(readingFrom: directory)
+        let store = try StateStore(readingFrom: directory)
         let out = BufferedOutput()
         if screening {
             try writeScreening(store: store, from: start, to: end, zone: zone, to: out)
@@ -103,7 +103,7 @@ struct Report: ParsableCommand {
     }
 
     /// The hourly counts: CSV `sensor,hour,class,count` or a JSON array of those fields.
-    private func writeScreening(store: ProofOfPlayStore, from start: Date, to end: Date, zone: TimeZone,
+    private func writeScreening(store: StateStore, from start: Date, to end: Date, zone: TimeZone,
                                 to out: BufferedOutput) throws {
         let counts = try store.screeningCounts(from: start, to: end, sensor: sensor)
         switch format {
@@ -124,7 +124,7 @@ struct Report: ParsableCommand {
 
     /// The push audit: CSV `time,key,source,outcome,status,identifier,reason` or a JSON array of
     /// those fields (`key`, `identifier` and `reason` null when there were none).
-    private func writeAudit(store: ProofOfPlayStore, from start: Date, to end: Date, zone: TimeZone,
+    private func writeAudit(store: StateStore, from start: Date, to end: Date, zone: TimeZone,
                             to out: BufferedOutput) throws {
         var first = true
         switch format {

@@ -5,7 +5,7 @@ import OshiraseAPI
 import OshiraseCommandLine
 import OshiraseCore
 import OshiraseDaemon
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseRender
 import OshiraseStore
 import ServiceLifecycle
@@ -46,9 +46,9 @@ func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (Strin
     if !ProcessMemory.returnLargeBlocksWhenFreed() {
         logger.warning("malloc refused a fixed mmap threshold: frame-sized buffers may stay allocated after use")
     }
-    let store: ProofOfPlayStore
+    let store: StateStore
     do {
-        store = try ProofOfPlayStore(directory: config.stateDirectory)
+        store = try StateStore(directory: config.stateDirectory)
     } catch {
         throw ValidationError("\(error); the daemon did not start")
     }

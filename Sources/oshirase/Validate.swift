@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OshiraseCommandLine
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseRender
 
 struct Validate: ParsableCommand {

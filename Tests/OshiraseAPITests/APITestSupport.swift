@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import OshiraseDaemon
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseImaging
 import OshiraseStore
 import Testing

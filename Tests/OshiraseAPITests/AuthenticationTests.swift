@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import OshiraseFormats
+import OshiraseConfig
 import Testing
 @testable import OshiraseAPI
 

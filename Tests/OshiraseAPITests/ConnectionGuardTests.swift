@@ -1,6 +1,6 @@
 import Foundation
 import NIOCore
-import OshiraseFormats
+import OshiraseConfig
 import Testing
 @testable import OshiraseAPI
 

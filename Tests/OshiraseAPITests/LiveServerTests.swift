@@ -5,7 +5,7 @@ import FoundationNetworking
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseTestSupport
 import Testing
 @testable import OshiraseAPI

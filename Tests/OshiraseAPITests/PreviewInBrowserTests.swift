@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseTestSupport
 import Testing
 @testable import OshiraseAPI

@@ -3,7 +3,7 @@ import OshiraseCAP
 import OshiraseCore
 @testable import OshiraseDaemon
 import OshiraseDevices
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseImaging
 import OshiraseSigning
 import OshiraseStore
@@ -46,7 +46,7 @@ struct AlertCenterTests {
         try PushEnvelope.sign(body: body, key: key, timestamp: Int64((time ?? clock.now()).timeIntervalSince1970)).httpHeaders
     }
 
-    func start(_ store: ProofOfPlayStore) -> (Daemon, ServiceGroup, Task<Void, any Error>) {
+    func start(_ store: StateStore) -> (Daemon, ServiceGroup, Task<Void, any Error>) {
         let output = MemoryOutput(width: smallLCD.width, height: smallLCD.height)
         let daemon = Daemon(config: config(), clock: clock, logger: quietLogger, phraseModel: nil, clockNotBefore: jst(0, 0),
                             openOutput: { _ in { () throws(OutputError) -> FrameOutput in output } }, store: store)
@@ -57,7 +57,7 @@ struct AlertCenterTests {
     }
 
     @Test func aSignedEvacuationOrderTakesOverSurvivesARestartAndEndsWhenCancelled() async throws {
-        let store = try ProofOfPlayStore(directory: folder.path + "/state")
+        let store = try StateStore(directory: folder.path + "/state")
         var (daemon, group, running) = start(store)
         #expect(await eventually { await daemon.screenshot(display: "lobby") != nil })
         let playlistColour = try #require(await daemon.screenshot(display: "lobby")).pixels.count
@@ -79,7 +79,7 @@ struct AlertCenterTests {
         // kill -9 and start again: the order is read back from the store and shown.
         await group.triggerGracefulShutdown()
         try await running.value
-        (daemon, group, running) = start(try ProofOfPlayStore(directory: folder.path + "/state"))
+        (daemon, group, running) = start(try StateStore(directory: folder.path + "/state"))
         #expect(await eventually { await daemon.screenshot(display: "lobby").map(marginColour) == expected })
         #expect(await daemon.alertListing().map(\.identifier) == ["JP-SAPPORO-20261127-001"])
 
@@ -98,7 +98,7 @@ struct AlertCenterTests {
     }
 
     @Test func everyRejectionIsA4xxNamingTheReasonAndIsAudited() async throws {
-        let store = try ProofOfPlayStore(directory: folder.path + "/state")
+        let store = try StateStore(directory: folder.path + "/state")
         let center = AlertCenter(config: config().alerts, store: store, clock: clock, logger: quietLogger)
         let order = try capFixture("sapporo-evacuation.xml")
         func push(_ body: [UInt8], _ headers: [String: String]) async -> PushAnswer {

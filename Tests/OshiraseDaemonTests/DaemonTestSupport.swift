@@ -3,7 +3,7 @@ import Logging
 import OshiraseCore
 @testable import OshiraseDaemon
 import OshiraseDevices
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseImaging
 import OshiraseStore
 import OshiraseTestSupport

@@ -6,7 +6,7 @@ import OshiraseCAP
 import OshiraseCore
 @testable import OshiraseDaemon
 import OshiraseDevices
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseSigning
 import OshiraseStore
 import OshiraseTestSupport
@@ -140,7 +140,7 @@ struct FeedTests {
 
     @Test func overHTTPSAnUnsignedDocumentFromAListedSenderIsShownAndOtherSendersAreNot() async throws {
         let folder = try PlaylistFolder()
-        let store = try ProofOfPlayStore(directory: folder.path + "/state")
+        let store = try StateStore(directory: folder.path + "/state")
         let clock = ManualClock(Date())
         // No key at all: only https and the listed sender vouch for these documents.
         let center = AlertCenter(config: AlertsConfig(), store: store, clock: clock, logger: quietLogger)

@@ -3,7 +3,7 @@ import GRDB
 import OshiraseCAP
 import OshiraseCore
 @testable import OshiraseDaemon
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseSigning
 import OshiraseStore
 import OshiraseTestSupport
@@ -15,13 +15,13 @@ struct TrustingCenter {
     let key: SigningKey
     let clock = ManualClock(Date())
     let folder: PlaylistFolder
-    let store: ProofOfPlayStore?
+    let store: StateStore?
     let center: AlertCenter
 
     init(stored: Bool = true, _ adjust: (inout AlertsConfig) -> Void = { _ in }) throws {
         key = try SigningKey.generate(keyID: "cityhall-2026")
         folder = try PlaylistFolder()
-        store = stored ? try ProofOfPlayStore(directory: folder.path + "/state") : nil
+        store = stored ? try StateStore(directory: folder.path + "/state") : nil
         var config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
         adjust(&config)
         center = AlertCenter(config: config, store: store, clock: clock, logger: quietLogger)
@@ -75,7 +75,7 @@ struct PushAnswerTests {
 
     @Test func aClaimedKeyIdIsAuditedOnlyAsTheCharactersAKeyIdMayHold() async throws {
         let folder = try PlaylistFolder()
-        let store = try ProofOfPlayStore(directory: folder.path + "/state")
+        let store = try StateStore(directory: folder.path + "/state")
         let center = AlertCenter(config: AlertsConfig(), store: store, clock: ManualClock(Date()), logger: quietLogger)
         let body = freshAlert(identifier: "forged", sent: Date())
         let forged = ["Oshirase-Key": "=HYPERLINK(\"http://evil.example\")", "Oshirase-Timestamp": "1", "Oshirase-Signature": "AAAA"]

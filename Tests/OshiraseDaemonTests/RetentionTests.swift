@@ -14,7 +14,7 @@ struct RetentionTests {
 
     @Test func recordsOlderThanTheConfiguredDaysGoAtStartAndThenDaily() async throws {
         let folder = try PlaylistFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         try store.record(record("除雪のお知らせ", endingOn: 1))
         try store.record(record("マイナンバー", endingOn: 22))
         try store.record(record("市民税", endingOn: 26))

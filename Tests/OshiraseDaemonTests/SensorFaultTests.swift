@@ -2,7 +2,7 @@ import Foundation
 import OshiraseCore
 @testable import OshiraseDaemon
 import OshiraseDevices
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseImaging
 import ServiceLifecycle
 import Synchronization

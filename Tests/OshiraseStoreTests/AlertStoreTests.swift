@@ -14,7 +14,7 @@ struct AlertStoreTests {
 
     @Test func aMessageIsStoredOnceTheSameBytesAreADuplicateAndOtherBytesAConflict() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         #expect(try store.storeAlertMessage(message()) == .stored)
         #expect(try store.storeAlertMessage(message(at: tokyo(9, 1))) == .duplicate)
         var other = AlertStoreTests.body
@@ -26,12 +26,12 @@ struct AlertStoreTests {
     @Test func storedMessagesSurviveReopeningAndComeBackInTheOrderReceived() throws {
         let folder = try TemporaryFolder()
         do {
-            let store = try ProofOfPlayStore(directory: folder.path)
+            let store = try StateStore(directory: folder.path)
             _ = try store.storeAlertMessage(message(identifier: "b", at: tokyo(9, 5)))
             _ = try store.storeAlertMessage(message(identifier: "a", at: tokyo(9, 0)))
             _ = try store.storeAlertMessage(message(identifier: "c", at: tokyo(9, 5)))
         }
-        let reopened = try ProofOfPlayStore(directory: folder.path)
+        let reopened = try StateStore(directory: folder.path)
         #expect(try reopened.alertMessages().map(\.identifier) == ["a", "b", "c"])
         #expect(try reopened.alertMessages(receivedSince: tokyo(9, 1)).map(\.identifier) == ["b", "c"])
         #expect(try reopened.deleteAlertMessages(receivedBefore: tokyo(9, 1)) == 1)
@@ -40,30 +40,30 @@ struct AlertStoreTests {
 
     @Test func aSignatureIsAcceptedOnceUntilItExpires() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let digest = [UInt8](repeating: 0xAB, count: 32)
         #expect(try store.rememberSignature(digest: digest, expires: tokyo(9, 10), now: tokyo(9, 0)))
         #expect(try !store.rememberSignature(digest: digest, expires: tokyo(9, 10), now: tokyo(9, 5)), "a replay")
-        let reopened = try ProofOfPlayStore(directory: folder.path)
+        let reopened = try StateStore(directory: folder.path)
         #expect(try !reopened.rememberSignature(digest: digest, expires: tokyo(9, 10), now: tokyo(9, 6)), "remembered across a restart")
         #expect(try reopened.rememberSignature(digest: digest, expires: tokyo(9, 20), now: tokyo(9, 10)), "forgotten once expired")
     }
 
     @Test func aSignatureCanBeForgottenWhenItsPushWasNotStored() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let digest = [UInt8](repeating: 0xCD, count: 32), other = [UInt8](repeating: 0xEF, count: 32)
         #expect(try store.rememberSignature(digest: digest, expires: tokyo(9, 10), now: tokyo(9, 0)))
         #expect(try store.rememberSignature(digest: other, expires: tokyo(9, 10), now: tokyo(9, 0)))
         try store.forgetSignature(digest: digest)
-        let reopened = try ProofOfPlayStore(directory: folder.path)
+        let reopened = try StateStore(directory: folder.path)
         #expect(try reopened.rememberSignature(digest: digest, expires: tokyo(9, 10), now: tokyo(9, 1)), "taken again")
         #expect(try !reopened.rememberSignature(digest: other, expires: tokyo(9, 10), now: tokyo(9, 1)), "the other one stays")
     }
 
     @Test func theAuditKeepsEveryRequest() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let entries = [
             AlertAuditEntry(time: tokyo(9, 0), keyID: "cityhall-2026", source: "10.1.2.3", outcome: "accepted", status: 202,
                             identifier: "sapporo-2026-001", reason: nil),
@@ -79,9 +79,9 @@ struct AlertStoreTests {
 
     @Test func aReadOnlyStoreRefusesToStore() throws {
         let folder = try TemporaryFolder()
-        _ = try ProofOfPlayStore(directory: folder.path)
-        let reader = try ProofOfPlayStore(readingFrom: folder.path)
-        #expect(throws: ProofOfPlayStoreError.self) { try reader.storeAlertMessage(message()) }
+        _ = try StateStore(directory: folder.path)
+        let reader = try StateStore(readingFrom: folder.path)
+        #expect(throws: StateStoreError.self) { try reader.storeAlertMessage(message()) }
         #expect(try reader.alertMessages().isEmpty)
     }
 }

@@ -29,13 +29,13 @@ struct ConcurrencyTests {
     @Test("Readers are not blocked by an open write transaction and see only committed records")
     func readersDoNotWaitForWriters() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         for r in sequence(2) { try store.record(r) }
         let lock = try WriteLockHolder(databasePath: store.databasePath, uncommitted: "未確定")
 
         let started = ContinuousClock.now
         let seenByDaemon = try store.records(from: allTime.from, to: allTime.to)
-        let seenByReport = try ProofOfPlayStore(readingFrom: folder.path).records(from: allTime.from, to: allTime.to)
+        let seenByReport = try StateStore(readingFrom: folder.path).records(from: allTime.from, to: allTime.to)
         // Well under the 5 s busy timeout: the reads did not wait for the lock.
         #expect(ContinuousClock.now - started < .seconds(2))
         #expect(seenByDaemon == sequence(2))
@@ -46,8 +46,8 @@ struct ConcurrencyTests {
     @Test("A reader walking the table while the writer thread records sees a growing prefix, never a torn state")
     func readerDuringWritesSeesConsistentPrefixes() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
-        let report = try ProofOfPlayStore(readingFrom: folder.path)
+        let store = try StateStore(directory: folder.path)
+        let report = try StateStore(readingFrom: folder.path)
         let records = sequence(300)
         let writer = ProofOfPlayWriter(store: store)
         for r in records { writer.enqueue(r) }
@@ -66,7 +66,7 @@ struct ConcurrencyTests {
     @Test("enqueue returns at once while another connection holds the write lock; past the bound, records are dropped and counted")
     func enqueueNeverBlocksAndCountsDrops() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let lock = try WriteLockHolder(databasePath: store.databasePath, uncommitted: "未確定")
         let writer = ProofOfPlayWriter(store: store, capacity: 8)
         let records = sequence(13)
@@ -93,7 +93,7 @@ struct ConcurrencyTests {
     @Test("A write lock held past the busy timeout is reported once, and the record is written when it is released")
     func lockHeldPastTimeoutLosesNothing() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path, busyTimeout: 0.05)
+        let store = try StateStore(directory: folder.path, busyTimeout: 0.05)
         let lock = try WriteLockHolder(databasePath: store.databasePath, uncommitted: "未確定")
         let stalled = DispatchSemaphore(value: 0)
         let reported = ErrorLog()
@@ -116,7 +116,7 @@ struct ConcurrencyTests {
     @Test("Records enqueued from many threads at once are all written")
     func enqueueFromManyThreads() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let writer = ProofOfPlayWriter(store: store)
         let displays = ["本庁舎ロビー", "正面玄関キオスク", "LEDビジョン", "区役所"]
         DispatchQueue.concurrentPerform(iterations: displays.count) { i in
@@ -133,7 +133,7 @@ struct ConcurrencyTests {
     @Test("A record the database refuses is counted as failed and reported; the rest are written")
     func refusedRecordIsCountedAndReported() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let reported = ErrorLog()
         let writer = ProofOfPlayWriter(store: store) { reported.append($0) }
         let good = sequence(2)
@@ -150,7 +150,7 @@ struct ConcurrencyTests {
     @Test("close writes what is queued, then later records are dropped")
     func closeDrainsThenDrops() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let writer = ProofOfPlayWriter(store: store)
         for r in sequence(20) { writer.enqueue(r) }
         writer.close()
@@ -165,7 +165,7 @@ struct ConcurrencyTests {
 /// Errors the writer reported, collected across threads.
 final class ErrorLog: @unchecked Sendable {
     private let lock = NSLock()
-    private var errors: [ProofOfPlayStoreError] = []
-    func append(_ error: ProofOfPlayStoreError) { lock.withLock { errors.append(error) } }
-    var codes: [ProofOfPlayStoreError.Code] { lock.withLock { errors.map(\.code) } }
+    private var errors: [StateStoreError] = []
+    func append(_ error: StateStoreError) { lock.withLock { errors.append(error) } }
+    var codes: [StateStoreError.Code] { lock.withLock { errors.map(\.code) } }
 }

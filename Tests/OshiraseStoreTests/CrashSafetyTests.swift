@@ -6,13 +6,13 @@ import Testing
 struct CrashSafetyTests {
     /// Copies the database and its -wal and -shm files as they are on disk while the store is open:
     /// what `kill -9` leaves behind (the process dies, its files stay exactly as written).
-    static func copyFilesAsLeftOnDisk(of store: ProofOfPlayStore, to directory: String) throws {
+    static func copyFilesAsLeftOnDisk(of store: StateStore, to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for suffix in ["", "-wal", "-shm"] {
             let source = store.databasePath + suffix
             guard FileManager.default.fileExists(atPath: source) else { continue }
             try FileManager.default.copyItem(atPath: source,
-                                             toPath: (directory as NSString).appendingPathComponent(ProofOfPlayStore.fileName + suffix))
+                                             toPath: (directory as NSString).appendingPathComponent(StateStore.fileName + suffix))
         }
     }
 
@@ -23,7 +23,7 @@ struct CrashSafetyTests {
     @Test("Files left by a kill -9 open cleanly, pass integrity_check and hold every committed record")
     func killedProcessLeavesEveryCommittedRecord() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.sub("live"))
+        let store = try StateStore(directory: folder.sub("live"))
         let writer = ProofOfPlayWriter(store: store)
         let records = sequence(200)
         for r in records { writer.enqueue(r) }
@@ -34,12 +34,12 @@ struct CrashSafetyTests {
         try Self.copyFilesAsLeftOnDisk(of: store, to: folder.sub("report-after-crash"))
 
         // A report run before the daemon restarts: read-only, on the unrecovered files.
-        let report = try ProofOfPlayStore(readingFrom: folder.sub("report-after-crash"))
+        let report = try StateStore(readingFrom: folder.sub("report-after-crash"))
         #expect(try report.integrityCheck() == "ok")
         #expect(try report.records(from: allTime.from, to: allTime.to) == records)
 
         // The daemon restarting on them: recovers the WAL, sees everything, keeps writing.
-        let restarted = try ProofOfPlayStore(directory: folder.sub("after-crash"))
+        let restarted = try StateStore(directory: folder.sub("after-crash"))
         #expect(try restarted.integrityCheck() == "ok")
         #expect(try restarted.journalMode() == "wal")
         #expect(try restarted.records(from: allTime.from, to: allTime.to) == records)

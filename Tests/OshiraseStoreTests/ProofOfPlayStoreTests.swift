@@ -8,7 +8,7 @@ struct ProofOfPlayStoreTests {
     @Test("A record with Japanese names comes back exactly, to the millisecond")
     func japaneseRecordRoundTrips() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let record = PlayRecord(display: "正面玄関キオスク", zone: "ticker", playlist: "02-大雪のお知らせ.yaml",
                                 item: "市バス遅延のお知らせ", start: tokyo(9, 0, 0.25), end: tokyo(9, 1, 0.5))
         try store.record(record)
@@ -19,7 +19,7 @@ struct ProofOfPlayStoreTests {
     func createsStateDirectory() throws {
         let folder = try TemporaryFolder()
         let state = folder.sub("var/lib/oshirase")
-        let store = try ProofOfPlayStore(directory: state)
+        let store = try StateStore(directory: state)
         #expect(store.databasePath == state + "/oshirase.sqlite")
         #expect(FileManager.default.fileExists(atPath: store.databasePath))
     }
@@ -28,17 +28,17 @@ struct ProofOfPlayStoreTests {
     func recordsPersistAcrossReopen() throws {
         let folder = try TemporaryFolder()
         do {
-            let store = try ProofOfPlayStore(directory: folder.path)
+            let store = try StateStore(directory: folder.path)
             for r in sequence(3) { try store.record(r) }
         }
-        let again = try ProofOfPlayStore(directory: folder.path)
+        let again = try StateStore(directory: folder.path)
         #expect(try again.records(from: allTime.from, to: allTime.to) == sequence(3))
     }
 
     @Test("An interval returns the records overlapping it, whole; touching ends do not overlap")
     func intervalOverlapSemantics() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let endsAtFrom = play("終わった", tokyo(8, 55), tokyo(9, 5))
         let startsBefore = play("またがる前", tokyo(9, 0), tokyo(9, 10))
         let inside = play("中", tokyo(9, 10), tokyo(9, 20))
@@ -56,7 +56,7 @@ struct ProofOfPlayStoreTests {
     @Test("Records come ordered by start, then display, then zone, whatever order they were written in")
     func orderedByStartThenDisplay() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let written = [
             play("c", tokyo(9, 1), tokyo(9, 2), display: "a-lobby"),
             play("b", tokyo(9, 0), tokyo(9, 1), display: "b-kiosk"),
@@ -70,7 +70,7 @@ struct ProofOfPlayStoreTests {
     @Test("--display keeps one display's records")
     func filtersByDisplay() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         for r in sequence(3, display: "本庁舎ロビー") + sequence(2, display: "LEDビジョン") { try store.record(r) }
         let led = try store.records(from: allTime.from, to: allTime.to, display: "LEDビジョン")
         #expect(led == sequence(2, display: "LEDビジョン"))
@@ -80,9 +80,9 @@ struct ProofOfPlayStoreTests {
     @Test("The database is in WAL mode, and the table has the documented columns")
     func walModeAndSchema() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         #expect(try store.journalMode() == "wal")
-        #expect(try ProofOfPlayStore(readingFrom: folder.path).journalMode() == "wal")
+        #expect(try StateStore(readingFrom: folder.path).journalMode() == "wal")
         // Checked from outside too: the mode is a property of the file, not of our connection.
         let queue = try DatabaseQueue(path: store.databasePath)
         let (mode, columns) = try queue.read { db in
@@ -96,7 +96,7 @@ struct ProofOfPlayStoreTests {
     @Test("Commits are synced (synchronous=FULL), also after an alert is stored: a power cut keeps what was committed")
     func commitsAreSynced() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         func level() throws -> Int? {
             try (store.database as? DatabasePool)?.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
         }
@@ -109,7 +109,7 @@ struct ProofOfPlayStoreTests {
     @Test("Instants are stored as UTC milliseconds since 1970")
     func instantsAreUTCMilliseconds() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         try store.record(play("時報", tokyo(9, 0, 0.125), tokyo(9, 0, 10)))
         let queue = try DatabaseQueue(path: store.databasePath)
         let row = try #require(try queue.read { db in try Row.fetchOne(db, sql: "SELECT start_ms, end_ms FROM play") })
@@ -120,7 +120,7 @@ struct ProofOfPlayStoreTests {
     @Test("Retention deletes records that ended at or before the cutoff and keeps the rest")
     func retentionDeletesOldRecords() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let records = sequence(4)  // 09:00:00–09:01:00 in 15 s steps
         for r in records { try store.record(r) }
         let deleted = try store.deleteRecords(before: tokyo(9, 0, 30))
@@ -132,8 +132,8 @@ struct ProofOfPlayStoreTests {
     @Test("A record that ends before it starts is refused with a message naming it, and nothing is stored")
     func refusesBackwardRecord() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
-        let error = #expect(throws: ProofOfPlayStoreError.self) {
+        let store = try StateStore(directory: folder.path)
+        let error = #expect(throws: StateStoreError.self) {
             try store.record(play("逆さま", tokyo(9, 1), tokyo(9, 0)))
         }
         #expect(error?.code == .invalidRecord)
@@ -144,10 +144,10 @@ struct ProofOfPlayStoreTests {
     @Test("A store opened for reading refuses writes and deletes")
     func readOnlyStoreRefusesWrites() throws {
         let folder = try TemporaryFolder()
-        _ = try ProofOfPlayStore(directory: folder.path)
-        let reader = try ProofOfPlayStore(readingFrom: folder.path)
+        _ = try StateStore(directory: folder.path)
+        let reader = try StateStore(readingFrom: folder.path)
         #expect(reader.isReadOnly)
-        #expect(throws: ProofOfPlayStoreError.self) { try reader.record(sequence(1)[0]) }
-        #expect(throws: ProofOfPlayStoreError.self) { try reader.deleteRecords(before: allTime.to) }
+        #expect(throws: StateStoreError.self) { try reader.record(sequence(1)[0]) }
+        #expect(throws: StateStoreError.self) { try reader.deleteRecords(before: allTime.to) }
     }
 }

@@ -14,7 +14,7 @@ struct ScreeningCountTests {
     @Test("Visitors add up per sensor, hour and class; an hour runs from :00 to just before the next :00")
     func countsAddUpPerHourAndClass() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         try store.countScreening(sensor: Self.kiosk, className: "normal", at: tokyo(9, 0))
         try store.countScreening(sensor: Self.kiosk, className: "normal", at: tokyo(9, 30, 12.5))
         try store.countScreening(sensor: Self.kiosk, className: "normal", at: tokyo(9, 59, 59.999))
@@ -33,7 +33,7 @@ struct ScreeningCountTests {
     @Test("hour_ms is the start of the hour in UTC milliseconds, which is a whole hour of Japan time too")
     func hourIsFlooredToUTCHour() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         try store.countScreening(sensor: Self.kiosk, className: "normal", at: tokyo(9, 59, 59.9999))
         // 1969-12-31T23:30Z counts in the hour before 1970, not the one after it.
         try store.countScreening(sensor: "古い時計", className: "retry", at: Date(timeIntervalSince1970: -1800))
@@ -47,7 +47,7 @@ struct ScreeningCountTests {
     @Test("A range returns the hours starting in [from, to), and one sensor's when asked")
     func rangeAndSensorFilter() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         for h in 8...11 {
             try store.countScreening(sensor: Self.kiosk, className: "normal", at: tokyo(h, 15))
             try store.countScreening(sensor: Self.annex, className: "fever", at: tokyo(h, 45))
@@ -67,7 +67,7 @@ struct ScreeningCountTests {
     @Test("Counts come ordered by hour, then sensor, then class, whatever order they were counted in")
     func orderedByHourSensorClass() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         try store.countScreening(sensor: "b", className: "normal", at: tokyo(10, 1))
         try store.countScreening(sensor: "b", className: "retry", at: tokyo(9, 1))
         try store.countScreening(sensor: "a", className: "retry", at: tokyo(9, 2))
@@ -79,7 +79,7 @@ struct ScreeningCountTests {
     @Test("Totals sum each class over every hour, for all sensors or one")
     func totalsPerClass() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         #expect(try store.screeningTotals().isEmpty)
         try store.countScreening(sensor: Self.kiosk, className: "normal", at: tokyo(9, 0), by: 40)
         try store.countScreening(sensor: Self.kiosk, className: "normal", at: tokyo(13, 0), by: 25)
@@ -89,13 +89,13 @@ struct ScreeningCountTests {
         #expect(try store.screeningTotals() == ["normal": 72, "fever": 1, "retry": 3])
         #expect(try store.screeningTotals(sensor: Self.kiosk) == ["normal": 65, "fever": 1])
         #expect(try store.screeningTotals(sensor: "ない").isEmpty)
-        #expect(try ProofOfPlayStore(readingFrom: folder.path).screeningTotals() == ["normal": 72, "fever": 1, "retry": 3])
+        #expect(try StateStore(readingFrom: folder.path).screeningTotals() == ["normal": 72, "fever": 1, "retry": 3])
     }
 
     @Test("A class other than normal, fever or retry, an empty sensor or a count below 1 is refused and nothing is stored")
     func invalidCountsAreRefused() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let attempts: [(sensor: String, className: String, by: Int, mentions: String)] = [
             (Self.kiosk, "37.8", 1, "37.8"),  // a reading must never get in through the class
             (Self.kiosk, "発熱", 1, "normal, fever or retry"),
@@ -104,7 +104,7 @@ struct ScreeningCountTests {
             (Self.kiosk, "fever", -3, "at least 1"),
         ]
         for attempt in attempts {
-            let error = #expect(throws: ProofOfPlayStoreError.self) {
+            let error = #expect(throws: StateStoreError.self) {
                 try store.countScreening(sensor: attempt.sensor, className: attempt.className, at: tokyo(9, 0), by: attempt.by)
             }
             #expect(error?.code == .invalidRecord)
@@ -112,8 +112,8 @@ struct ScreeningCountTests {
         }
         #expect(try store.screeningCounts(from: allTime.from, to: allTime.to).isEmpty)
 
-        let reader = try ProofOfPlayStore(readingFrom: folder.path)
-        let readOnly = #expect(throws: ProofOfPlayStoreError.self) {
+        let reader = try StateStore(readingFrom: folder.path)
+        let readOnly = #expect(throws: StateStoreError.self) {
             try reader.countScreening(sensor: Self.kiosk, className: "normal", at: tokyo(9, 0))
         }
         #expect(readOnly?.code == .readOnly)
@@ -122,7 +122,7 @@ struct ScreeningCountTests {
     @Test("The screening table has exactly sensor, hour_ms, class and count: there is no column for a reading")
     func schemaHasNoRoomForReadings() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let queue = try DatabaseQueue(path: store.databasePath)
         let (columns, tables) = try queue.read { db in
             (try Row.fetchAll(db, sql: "PRAGMA table_info(screening)"),
@@ -140,7 +140,7 @@ struct ScreeningCountTests {
     @Test("Retention deletes the hours that ended at or before the cutoff, with the play records, and keeps the rest")
     func retentionDeletesOldHours() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         for h in 7...9 { try store.countScreening(sensor: Self.kiosk, className: "normal", at: tokyo(h, 20)) }
         try store.countScreening(sensor: Self.annex, className: "fever", at: tokyo(8, 59))
         try store.record(play("手指消毒", tokyo(8, 0), tokyo(8, 0, 15)))
@@ -161,7 +161,7 @@ struct ScreeningCountTests {
     @Test("Screening counts go through the writer's queue with play records, in order, and are counted in its statistics")
     func writerStoresScreenings() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let writer = ProofOfPlayWriter(store: store)
         let records = sequence(3)
         #expect(writer.enqueue(records[0]))
@@ -185,7 +185,7 @@ struct ScreeningCountTests {
     @Test("A screening enqueued while another process holds the write lock returns at once; past the bound it is dropped and counted")
     func writerNeverBlocksOnScreenings() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let lock = try WriteLockHolder(databasePath: store.databasePath, uncommitted: "未確定")
         let writer = ProofOfPlayWriter(store: store, capacity: 3)
 
@@ -209,7 +209,7 @@ struct ScreeningCountTests {
     @Test("A screening the store refuses is counted as failed and reported; the rest are written")
     func writerReportsRefusedScreening() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         let reported = ErrorLog()
         let writer = ProofOfPlayWriter(store: store) { reported.append($0) }
         writer.enqueue(screening: Self.kiosk, className: "normal", at: tokyo(9, 0))
@@ -225,13 +225,13 @@ struct ScreeningCountTests {
     /// What the store before screening counts left on disk: the v1 play table and its indexes,
     /// and GRDB's record that v1 ran.
     static func makeVersion1Database(in directory: String, with record: PlayRecord) throws {
-        let queue = try DatabaseQueue(path: (directory as NSString).appendingPathComponent(ProofOfPlayStore.fileName))
+        let queue = try DatabaseQueue(path: (directory as NSString).appendingPathComponent(StateStore.fileName))
         try queue.write { db in
             try db.execute(sql: """
                 CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
                 INSERT INTO grdb_migrations (identifier) VALUES ('v1: play');
                 """)
-            try db.execute(sql: ProofOfPlayStore.version1Schema)
+            try db.execute(sql: StateStore.version1Schema)
             try db.execute(
                 sql: "INSERT INTO play (display, zone, playlist, item, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [record.display, record.zone, record.playlist, record.item,
@@ -247,13 +247,13 @@ struct ScreeningCountTests {
 
         // A report on the old file, before the new daemon first runs: no counts, no error, nothing changed.
         do {
-            let report = try ProofOfPlayStore(readingFrom: folder.path)
+            let report = try StateStore(readingFrom: folder.path)
             #expect(try report.records(from: allTime.from, to: allTime.to) == [old])
             #expect(try report.screeningCounts(from: allTime.from, to: allTime.to).isEmpty)
             #expect(try report.screeningTotals().isEmpty)
         }
 
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         #expect(try store.records(from: allTime.from, to: allTime.to) == [old])
         try store.countScreening(sensor: Self.kiosk, className: "normal", at: tokyo(9, 0))
         try store.record(play("手指消毒", tokyo(9, 0), tokyo(9, 0, 10)))
@@ -268,7 +268,7 @@ struct ScreeningCountTests {
         #expect(migrations == ["v1: play", "v2: screening", "v3: alerts"])
 
         // Opening again runs nothing twice.
-        let again = try ProofOfPlayStore(directory: folder.path)
+        let again = try StateStore(directory: folder.path)
         #expect(try again.screeningTotals() == ["normal": 1])
     }
 

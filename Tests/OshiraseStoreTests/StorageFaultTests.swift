@@ -15,13 +15,13 @@ struct StorageFaultTests {
     /// Callbacks the writer made, with a semaphore per kind so a test waits for events, not time.
     final class Events: @unchecked Sendable {
         private let lock = NSLock()
-        private var stalls: [ProofOfPlayStoreError] = []
+        private var stalls: [StateStoreError] = []
         private var resumes: [Int] = []
-        private var errors: [ProofOfPlayStoreError] = []
+        private var errors: [StateStoreError] = []
         let stalled = DispatchSemaphore(value: 0)
         let resumed = DispatchSemaphore(value: 0)
 
-        func stall(_ error: ProofOfPlayStoreError) {
+        func stall(_ error: StateStoreError) {
             lock.withLock { stalls.append(error) }
             stalled.signal()
         }
@@ -29,14 +29,14 @@ struct StorageFaultTests {
             lock.withLock { resumes.append(lost) }
             resumed.signal()
         }
-        func error(_ error: ProofOfPlayStoreError) { lock.withLock { errors.append(error) } }
+        func error(_ error: StateStoreError) { lock.withLock { errors.append(error) } }
 
-        var stallCodes: [ProofOfPlayStoreError.Code] { lock.withLock { stalls.map(\.code) } }
+        var stallCodes: [StateStoreError.Code] { lock.withLock { stalls.map(\.code) } }
         var lostAtResume: [Int] { lock.withLock { resumes } }
         var givenUp: Int { lock.withLock { errors.count } }
     }
 
-    func writer(_ store: ProofOfPlayStore, capacity: Int, events: Events) -> ProofOfPlayWriter {
+    func writer(_ store: StateStore, capacity: Int, events: Events) -> ProofOfPlayWriter {
         ProofOfPlayWriter(store: store, capacity: capacity, retryInterval: 0.02,
                           onError: { events.error($0) }, onStall: { events.stall($0) },
                           onResume: { _, lost in events.resume(lost: lost) })
@@ -45,7 +45,7 @@ struct StorageFaultTests {
     @Test("A full disk stalls the writer once; what does not fit is counted; all resumes when space returns")
     func aFullDiskStallsThenResumes() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         // The file may not grow by a single page: the disk is full.
         try store.database.writeWithoutTransaction { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 1
@@ -97,7 +97,7 @@ struct StorageFaultTests {
     @Test("A read-only database stalls the writer the same way and resumes when writable again")
     func aReadOnlyDatabaseStallsThenResumes() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = ON") }
         let events = Events()
         let writer = writer(store, capacity: 8, events: events)
@@ -118,7 +118,7 @@ struct StorageFaultTests {
     @Test("Closing during a stall gives up what waits, counted as failed, and does not hang")
     func closingDuringAStallEnds() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = ON") }
         let events = Events()
         let writer = writer(store, capacity: 8, events: events)
@@ -132,10 +132,10 @@ struct StorageFaultTests {
     @Test("reopen gives the store a new connection: what the old one could not write, the new one can")
     func reopenReplacesTheConnection() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = ON") }
         let record = sequence(1)[0]
-        #expect(throws: ProofOfPlayStoreError.self) { try store.record(record) }
+        #expect(throws: StateStoreError.self) { try store.record(record) }
         try store.reopen()
         try store.record(record)
         #expect(try store.records(from: allTime.from, to: allTime.to) == [record])
@@ -144,23 +144,23 @@ struct StorageFaultTests {
     @Test("reopen never creates a database where the disk's one is missing (a mount point while the disk is away)")
     func reopenOpensOnlyAnExistingDatabase() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
+        let store = try StateStore(directory: folder.path)
         try store.record(sequence(1)[0])
         let aside = folder.path + "/aside"
         try FileManager.default.createDirectory(atPath: aside, withIntermediateDirectories: true)
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: store.databasePath + suffix) {
             try FileManager.default.moveItem(atPath: store.databasePath + suffix, toPath: aside + "/db" + suffix)
         }
-        #expect(throws: ProofOfPlayStoreError.self) { try store.reopen() }
+        #expect(throws: StateStoreError.self) { try store.reopen() }
         #expect(!FileManager.default.fileExists(atPath: store.databasePath), "no new, empty database was made")
     }
 
     @Test("reopenIfDue: only for I/O and write-access errors, and the first failure only starts the clock")
     func reopenIfDueWaitsItsInterval() throws {
         let folder = try TemporaryFolder()
-        let store = try ProofOfPlayStore(directory: folder.path)
-        let full = ProofOfPlayStoreError(code: .diskFull, path: store.databasePath, message: "full")
-        let io = ProofOfPlayStoreError(code: .ioError, path: store.databasePath, message: "disk I/O error")
+        let store = try StateStore(directory: folder.path)
+        let full = StateStoreError(code: .diskFull, path: store.databasePath, message: "full")
+        let io = StateStoreError(code: .ioError, path: store.databasePath, message: "disk I/O error")
         #expect(!store.reopenIfDue(after: full), "space comes back without reopening")
         #expect(!store.reopenIfDue(after: io), "the first failure starts the clock")
         #expect(!store.reopenIfDue(after: io), "not again within the interval")

@@ -12,8 +12,8 @@ struct StoreErrorTests {
         let folder = try TemporaryFolder()
         let path = folder.sub("oshirase.sqlite")
         try Self.notADatabase.write(to: URL(fileURLWithPath: path))
-        for open in [{ try ProofOfPlayStore(directory: folder.path) }, { try ProofOfPlayStore(readingFrom: folder.path) }] {
-            let error = #expect(throws: ProofOfPlayStoreError.self) { _ = try open() }
+        for open in [{ try StateStore(directory: folder.path) }, { try StateStore(readingFrom: folder.path) }] {
+            let error = #expect(throws: StateStoreError.self) { _ = try open() }
             #expect(error?.code == .notADatabase)
             #expect(error?.message.contains(path) == true, "\(String(describing: error))")
             #expect(error?.message.contains("not a database") == true, "\(String(describing: error))")
@@ -29,7 +29,7 @@ struct StoreErrorTests {
         try FileManager.default.createDirectory(atPath: folder.sub("state"), withIntermediateDirectories: true)
         let other = try DatabaseQueue(path: folder.sub("state/oshirase.sqlite"))
         try other.write { db in try db.execute(sql: "CREATE TABLE 住民 (名前 TEXT)") }
-        let error = #expect(throws: ProofOfPlayStoreError.self) { _ = try ProofOfPlayStore(readingFrom: folder.sub("state")) }
+        let error = #expect(throws: StateStoreError.self) { _ = try StateStore(readingFrom: folder.sub("state")) }
         #expect(error?.code == .notADatabase)
         #expect(error?.message.contains("no proof-of-play table") == true, "\(String(describing: error))")
     }
@@ -38,7 +38,7 @@ struct StoreErrorTests {
     func missingDatabaseForReading() throws {
         let folder = try TemporaryFolder()
         for directory in [folder.path, folder.sub("never-created")] {
-            let error = #expect(throws: ProofOfPlayStoreError.self) { _ = try ProofOfPlayStore(readingFrom: directory) }
+            let error = #expect(throws: StateStoreError.self) { _ = try StateStore(readingFrom: directory) }
             #expect(error?.code == .missing)
             #expect(error?.message.contains(directory) == true)
             #expect(error?.message.contains("has not run") == true)
@@ -51,12 +51,12 @@ struct StoreErrorTests {
         let folder = try TemporaryFolder()
         let file = folder.sub("state")
         try Data("ファイル".utf8).write(to: URL(fileURLWithPath: file))
-        let error = #expect(throws: ProofOfPlayStoreError.self) { _ = try ProofOfPlayStore(directory: file) }
+        let error = #expect(throws: StateStoreError.self) { _ = try StateStore(directory: file) }
         #expect(error?.code == .directoryUnusable)
         #expect(error?.message.contains(file) == true)
 
         let below = folder.sub("state/oshirase")
-        let nested = #expect(throws: ProofOfPlayStoreError.self) { _ = try ProofOfPlayStore(directory: below) }
+        let nested = #expect(throws: StateStoreError.self) { _ = try StateStore(directory: below) }
         #expect(nested?.code == .directoryUnusable)
         #expect(nested?.message.contains(file) == true, "\(String(describing: nested))")
     }
@@ -89,12 +89,12 @@ struct StoreErrorTests {
             chmod(existing, 0o755)
         }
 
-        let create = #expect(throws: ProofOfPlayStoreError.self) { _ = try ProofOfPlayStore(directory: folder.sub("readonly/new")) }
+        let create = #expect(throws: StateStoreError.self) { _ = try StateStore(directory: folder.sub("readonly/new")) }
         #expect(create?.code == .permissionDenied)
         #expect(create?.message.contains(parent) == true && create?.message.contains("needs write access") == true,
                 "\(String(describing: create))")
 
-        let write = #expect(throws: ProofOfPlayStoreError.self) { _ = try ProofOfPlayStore(directory: existing) }
+        let write = #expect(throws: StateStoreError.self) { _ = try StateStore(directory: existing) }
         #expect(write?.code == .permissionDenied)
         #expect(write?.message.contains(existing) == true && write?.message.contains("needs write access") == true,
                 "\(String(describing: write))")

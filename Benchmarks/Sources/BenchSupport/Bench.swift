@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OshiraseCore
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseRender
 
 /// A progress line on standard error, so standard output keeps only the figures the scripts read.
@@ -27,7 +27,7 @@ public func benchPlaylists(_ paths: [String]) throws -> [Playlist] {
     loader.checkText = FontCoverage.problem(in:)
     var playlists: [Playlist] = []
     for path in paths {
-        do throws(PlaylistErrors) {
+        do throws(SourceErrors) {
             playlists.append(try loader.load(path: path))
         } catch {
             throw ValidationError(error.errors.map(\.description).joined(separator: "\n"))

@@ -6,7 +6,7 @@ import OshiraseAPI
 import OshiraseCore
 import OshiraseDaemon
 import OshiraseDevices
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseImaging
 import OshiraseSigning
 import OshiraseStore
@@ -59,7 +59,7 @@ struct BenchAlert: AsyncParsableCommand {
             alerts: AlertsConfig(keys: [PublicKeyLine(id: "bench", publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))]))
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        let store = try ProofOfPlayStore(directory: folder + "/state")
+        let store = try StateStore(directory: folder + "/state")
         let daemon = Daemon(config: config, logger: logger, phraseModel: benchPhraseModel(),
                             openOutput: { _ in { () throws(OutputError) -> FrameOutput in probe } }, store: store)
         daemon.loadPlaylists()

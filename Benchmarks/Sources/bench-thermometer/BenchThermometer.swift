@@ -5,7 +5,7 @@ import Logging
 import OshiraseCore
 import OshiraseDaemon
 import OshiraseDevices
-import OshiraseFormats
+import OshiraseConfig
 import OshiraseImaging
 import ServiceLifecycle
 import Synchronization

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import OshiraseFormats
+import OshiraseConfig
 
 // Playlist YAML as a file brings it: bytes that must be UTF-8 (as `load(path:)` requires), then
 // the loader with its size and text limits. Images are not opened: the fuzzer must not read

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import OshiraseFormats
+import OshiraseConfig
 
 // A simulated thermometer's scenario as a file brings it: UTF-8 bytes, then the loader with
 // its size limit.

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import OshiraseFormats
+import OshiraseConfig
 
 // The daemon's config as a file brings it: UTF-8 bytes, then the loader with its size limit.
 // Relative paths in it resolve under a folder that does not exist, so the files it names

@@ -1,17 +1,17 @@
 import Foundation
 import Testing
-@testable import OshiraseFormats
+@testable import OshiraseConfig
 
 /// The fuzz harnesses (Fuzz/) hand YAML to the loaders as text; it must meet the same limits a
 /// file does, and whatever the fuzzer found lives on here as a test.
 @Suite("YAML handed in as text is held to a file's limits")
-struct FormatsFuzzRegressionTests {
+struct ConfigFuzzRegressionTests {
     /// Text one byte over `limit`, in a YAML comment so only the size can be wrong.
     static func text(over limit: Int) -> String {
         "# " + String(repeating: "x", count: limit - 2) + "\n"
     }
 
-    static func firstMessage(_ body: () throws(PlaylistErrors) -> Void) -> String? {
+    static func firstMessage(_ body: () throws(SourceErrors) -> Void) -> String? {
         do {
             try body()
             return nil
@@ -21,28 +21,28 @@ struct FormatsFuzzRegressionTests {
     }
 
     @Test func playlistTextOverTheFileLimitIsRefusedBeforeParsing() {
-        let message = Self.firstMessage { () throws(PlaylistErrors) in
+        let message = Self.firstMessage { () throws(SourceErrors) in
             _ = try PlaylistLoader().parse(yaml: Self.text(over: PlaylistLoader.maxFileBytes), path: "big.yaml")
         }
         #expect(message?.contains("more than the 4 MiB a playlist may be") == true, "\(message ?? "accepted")")
     }
 
     @Test func configTextOverTheFileLimitIsRefusedBeforeParsing() {
-        let message = Self.firstMessage { () throws(PlaylistErrors) in
+        let message = Self.firstMessage { () throws(SourceErrors) in
             _ = try SiteConfigLoader().parse(yaml: Self.text(over: SiteConfigLoader.maxFileBytes), path: "big.yaml")
         }
         #expect(message?.contains("more than the 1 MiB a config may be") == true, "\(message ?? "accepted")")
     }
 
     @Test func scenarioTextOverTheFileLimitIsRefusedBeforeParsing() {
-        let message = Self.firstMessage { () throws(PlaylistErrors) in
+        let message = Self.firstMessage { () throws(SourceErrors) in
             _ = try SensorScenarioLoader.parse(yaml: Self.text(over: SensorScenarioLoader.maxFileBytes), path: "big.yaml")
         }
         #expect(message?.contains("more than the 1 MiB a sensor scenario may be") == true, "\(message ?? "accepted")")
     }
 
     @Test func textAtTheLimitIsStillRead() {
-        let message = Self.firstMessage { () throws(PlaylistErrors) in
+        let message = Self.firstMessage { () throws(SourceErrors) in
             let atLimit = "#" + String(repeating: "x", count: SensorScenarioLoader.maxFileBytes - 2) + "\n"
             _ = try SensorScenarioLoader.parse(yaml: atLimit, path: "edge.yaml")
         }
@@ -57,7 +57,7 @@ struct FormatsFuzzRegressionTests {
     @Test func repeatedKeysAreReportedWithinTheReparseBudget() throws {
         let url = repositoryRoot.appendingPathComponent("fixtures/fuzz/regressions/site-config/repeated-keys-timeout.yaml")
         let text = try #require(String(data: try Data(contentsOf: url), encoding: .utf8))
-        let errors = Self.errors { () throws(PlaylistErrors) in
+        let errors = Self.errors { () throws(SourceErrors) in
             _ = try SiteConfigLoader().parse(yaml: text, path: "fuzz.yaml")
         }
         let repeated = errors.filter { $0.message.hasPrefix("duplicate key") }
@@ -73,7 +73,7 @@ struct FormatsFuzzRegressionTests {
             yaml += "  - id: c\(n)\n    clock: \"HH:mm\"\n    clock: \"HH:mm\"\n"
         }
         #expect(yaml.utf8.count > YAMLInput.repeatedKeyBudget)
-        let errors = Self.errors { () throws(PlaylistErrors) in
+        let errors = Self.errors { () throws(SourceErrors) in
             _ = try PlaylistLoader(checksImages: false).parse(yaml: yaml, path: "big.yaml")
         }
         #expect(errors.map(\.message) == ["duplicate key 'clock' in the same mapping (first at line 4)"])
@@ -83,7 +83,7 @@ struct FormatsFuzzRegressionTests {
     /// A small hand-written file still has all its repeated keys reported in one run.
     @Test func aSmallFileHasEveryRepeatedKeyReported() {
         let yaml = "name: a\nname: b\nitems:\n  - id: x\n    clock: \"HH:mm\"\n    clock: \"HH:mm\"\nitems: []\n"
-        let errors = Self.errors { () throws(PlaylistErrors) in
+        let errors = Self.errors { () throws(SourceErrors) in
             _ = try PlaylistLoader(checksImages: false).parse(yaml: yaml, path: "small.yaml")
         }
         #expect(errors.filter { $0.message.hasPrefix("duplicate key") }.count == 3, "\(errors.map(\.description))")
@@ -95,14 +95,14 @@ struct FormatsFuzzRegressionTests {
     @Test func playlistSavedAsATimeoutUnderLoadIsRefusedWithPositions() throws {
         let url = repositoryRoot.appendingPathComponent("fixtures/fuzz/regressions/playlist/load-timeout.yaml")
         let text = try #require(String(data: try Data(contentsOf: url), encoding: .utf8))
-        let errors = Self.errors { () throws(PlaylistErrors) in
+        let errors = Self.errors { () throws(SourceErrors) in
             _ = try PlaylistLoader(checksImages: false).parse(yaml: text, path: "fuzz.yaml")
         }
         #expect(!errors.isEmpty)
         #expect(errors.allSatisfy { $0.file == "fuzz.yaml" && $0.line >= 1 && $0.column >= 1 && !$0.message.isEmpty })
     }
 
-    static func errors(_ body: () throws(PlaylistErrors) -> Void) -> [PlaylistError] {
+    static func errors(_ body: () throws(SourceErrors) -> Void) -> [SourceError] {
         do {
             try body()
             return []

@@ -1,5 +1,5 @@
 import Testing
-@testable import OshiraseFormats
+@testable import OshiraseConfig
 import OshiraseCore
 
 @Suite("Value parsers")

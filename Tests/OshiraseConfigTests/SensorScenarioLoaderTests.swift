@@ -1,6 +1,6 @@
 import Foundation
 import OshiraseCore
-@testable import OshiraseFormats
+@testable import OshiraseConfig
 import Testing
 
 /// Scenario files for the simulated thermometer: the fixtures load and play as their comments
@@ -10,7 +10,7 @@ struct SensorScenarioLoaderTests {
     static let folder = repositoryRoot.appendingPathComponent("fixtures/sensors")
     static let file = "fixtures/sensors/test.yaml"
 
-    func problems(_ yaml: String) -> [PlaylistError] {
+    func problems(_ yaml: String) -> [SourceError] {
         do {
             _ = try SensorScenarioLoader.parse(yaml: yaml, path: Self.file)
             return []
@@ -19,7 +19,7 @@ struct SensorScenarioLoaderTests {
         }
     }
 
-    func problem(_ yaml: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> PlaylistError {
+    func problem(_ yaml: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> SourceError {
         let found = problems(yaml)
         #expect(found.count == 1, "expected one problem, got: \(found.map(\.description))", sourceLocation: sourceLocation)
         return try #require(found.first, sourceLocation: sourceLocation)
@@ -286,7 +286,7 @@ struct SensorScenarioLoaderTests {
         #expect {
             _ = try SensorScenarioLoader.load(path: path)
         } throws: { error in
-            (error as? PlaylistErrors)?.errors.map(\.description) == ["\(path):1:1: error: no such file"]
+            (error as? SourceErrors)?.errors.map(\.description) == ["\(path):1:1: error: no such file"]
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import OshiraseFormats
+@testable import OshiraseConfig
 import OshiraseCore
 
 /// One test per config error, each with its exact line and column.
@@ -20,7 +20,7 @@ struct SiteConfigErrorTests {
         #expect {
             _ = try SiteConfigLoader().load(path: path)
         } throws: { error in
-            (error as? PlaylistErrors)?.errors.map(\.description) == ["\(path):1:1: error: no such file"]
+            (error as? SourceErrors)?.errors.map(\.description) == ["\(path):1:1: error: no such file"]
         }
     }
 
@@ -28,7 +28,7 @@ struct SiteConfigErrorTests {
         #expect {
             _ = try SiteConfigLoader().load(path: Fixtures.path("config"))
         } throws: { error in
-            (error as? PlaylistErrors)?.errors.map(\.message) == ["is a folder, not a config file"]
+            (error as? SourceErrors)?.errors.map(\.message) == ["is a folder, not a config file"]
         }
     }
 
@@ -42,7 +42,7 @@ struct SiteConfigErrorTests {
         #expect {
             _ = try SiteConfigLoader().load(path: path)
         } throws: { error in
-            let e = (error as? PlaylistErrors)?.errors.first
+            let e = (error as? SourceErrors)?.errors.first
             return e?.line == 1 && e?.column == 1 && e?.message.contains("more than the 1 MiB a config may be") == true
         }
     }

@@ -1,12 +1,12 @@
 import Foundation
 import Testing
-@testable import OshiraseFormats
+@testable import OshiraseConfig
 import OshiraseCore
 
 /// Every problem the config loader reports for `yaml`, read as if it were a file in
 /// `Fixtures/config/` (so relative paths resolve there); empty when the text is valid.
 func configProblems(_ yaml: String, file: String = "config/site.yaml",
-                    loader: SiteConfigLoader = SiteConfigLoader()) -> [PlaylistError] {
+                    loader: SiteConfigLoader = SiteConfigLoader()) -> [SourceError] {
     do {
         _ = try loader.parse(yaml: yaml, path: Fixtures.path(file))
         return []
@@ -17,7 +17,7 @@ func configProblems(_ yaml: String, file: String = "config/site.yaml",
 
 /// The one problem the config loader reports for `yaml`; records an issue when there is not exactly one.
 func configProblem(_ yaml: String, file: String = "config/site.yaml",
-                   sourceLocation: SourceLocation = #_sourceLocation) throws -> PlaylistError {
+                   sourceLocation: SourceLocation = #_sourceLocation) throws -> SourceError {
     let found = configProblems(yaml, file: file)
     #expect(found.count == 1, "expected one problem, got: \(found.map(\.description))", sourceLocation: sourceLocation)
     return try #require(found.first, sourceLocation: sourceLocation)

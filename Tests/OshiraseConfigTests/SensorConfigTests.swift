@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import OshiraseFormats
+@testable import OshiraseConfig
 import OshiraseCore
 
 /// The `sensors:` section: thermometers, the kiosk panels they feed, and their screening rules.

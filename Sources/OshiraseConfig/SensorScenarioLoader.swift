@@ -13,25 +13,25 @@ public enum SensorScenarioLoader {
         tooLargeAdvice: "; for endless visitors write random: true instead of listing them")
 
     /// Loads and checks the scenario at `path`.
-    public static func load(path: String) throws(PlaylistErrors) -> SensorScenario {
+    public static func load(path: String) throws(SourceErrors) -> SensorScenario {
         let text = try YAMLInput.read(path: path, as: fileKind)
         return try parse(yaml: text, path: path)
     }
 
     /// Parses scenario YAML; `path` names the file in errors and gives the default name.
     /// Text over ``maxFileBytes`` is refused as a file of that size would be.
-    public static func parse(yaml: String, path: String) throws(PlaylistErrors) -> SensorScenario {
+    public static func parse(yaml: String, path: String) throws(SourceErrors) -> SensorScenario {
         if let problem = fileKind.sizeProblem(yaml.utf8.count, file: path) { throw problem }
         let (root, repeatedKeys) = try YAMLInput.compose(yaml, file: path)
         guard let root else {
-            throw PlaylistErrors(errors: [PlaylistError(file: path, line: 1, column: 1,
+            throw SourceErrors(errors: [SourceError(file: path, line: 1, column: 1,
                                                         message: "the file is empty: a sensor scenario needs steps (or random: true)")])
         }
         var walker = ScenarioWalker(file: path)
         walker.errors = repeatedKeys
         let scenario = walker.scenario(root)
         if let scenario, walker.errors.isEmpty { return scenario }
-        throw PlaylistErrors(errors: walker.sortedErrors)
+        throw SourceErrors(errors: walker.sortedErrors)
     }
 }
 
@@ -43,7 +43,7 @@ private enum StepKind: String, CaseIterable {
 
 private struct ScenarioWalker: NodeWalker {
     let file: String
-    var errors: [PlaylistError] = []
+    var errors: [SourceError] = []
 
     init(file: String) { self.file = file }
 

@@ -35,35 +35,35 @@ public struct PlaylistLoader: Sendable {
     static let fileKind = YAMLFileKind(noun: "playlist", maxBytes: maxFileBytes,
                                        tooLargeAdvice: "; split it into several playlists")
 
-    /// Loads one file; throws `PlaylistErrors` with every problem found.
-    public func load(path: String) throws(PlaylistErrors) -> Playlist {
+    /// Loads one file; throws `SourceErrors` with every problem found.
+    public func load(path: String) throws(SourceErrors) -> Playlist {
         try loadForPlayback(path: path).playlist
     }
 
     /// Loads one file; with `skipsBrokenAssets`, items whose image cannot be shown come back in `skipped`.
-    public func loadForPlayback(path: String) throws(PlaylistErrors) -> (playlist: Playlist, skipped: [PlaylistError]) {
+    public func loadForPlayback(path: String) throws(SourceErrors) -> (playlist: Playlist, skipped: [SourceError]) {
         let text = try YAMLInput.read(path: path, as: PlaylistLoader.fileKind)
         return try parseForPlayback(yaml: text, path: path)
     }
 
     /// Parses playlist YAML; `path` names the file in errors and anchors relative image paths.
     /// Text over ``maxFileBytes`` is refused as a file of that size would be.
-    public func parse(yaml: String, path: String) throws(PlaylistErrors) -> Playlist {
+    public func parse(yaml: String, path: String) throws(SourceErrors) -> Playlist {
         try parseForPlayback(yaml: yaml, path: path).playlist
     }
 
-    func parseForPlayback(yaml: String, path: String) throws(PlaylistErrors) -> (playlist: Playlist, skipped: [PlaylistError]) {
+    func parseForPlayback(yaml: String, path: String) throws(SourceErrors) -> (playlist: Playlist, skipped: [SourceError]) {
         if let problem = PlaylistLoader.fileKind.sizeProblem(yaml.utf8.count, file: path) { throw problem }
         let (root, repeatedKeys) = try YAMLInput.compose(yaml, file: path)
         guard let root else {
-            throw PlaylistErrors(errors: [PlaylistError(file: path, line: 1, column: 1,
+            throw SourceErrors(errors: [SourceError(file: path, line: 1, column: 1,
                                                         message: "the file is empty: a playlist needs name and items")])
         }
         var walker = Walker(file: path, loader: self)
         walker.errors = repeatedKeys
         let playlist = walker.playlist(root)
         if let playlist, walker.errors.isEmpty { return (playlist, walker.skipped) }
-        throw PlaylistErrors(errors: walker.sortedErrors)
+        throw SourceErrors(errors: walker.sortedErrors)
     }
 }
 
@@ -71,9 +71,9 @@ public struct PlaylistLoader: Sendable {
 private struct Walker: NodeWalker {
     let file: String
     let loader: PlaylistLoader
-    var errors: [PlaylistError] = []
+    var errors: [SourceError] = []
     /// Items left out because their asset cannot be shown (playback mode only).
-    var skipped: [PlaylistError] = []
+    var skipped: [SourceError] = []
 
     init(file: String, loader: PlaylistLoader) {
         self.file = file
@@ -90,7 +90,7 @@ private struct Walker: NodeWalker {
     mutating func assetProblem(_ node: Node, _ message: String) {
         if loader.skipsBrokenAssets {
             let mark = node.mark
-            skipped.append(PlaylistError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
+            skipped.append(SourceError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
         } else {
             fail(node, message)
         }

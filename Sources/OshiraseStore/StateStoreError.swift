@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// Why the proof-of-play database could not be opened, read or written, in words an operator can act on.
-public struct ProofOfPlayStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, for callers that react differently (the report says "not run yet" for `.missing`).
     public enum Code: Sendable, Equatable {
         /// The state directory cannot be created or is not a directory.
@@ -43,44 +43,44 @@ public struct ProofOfPlayStoreError: Error, Sendable, Equatable, CustomStringCon
     public var description: String { message }
 
     /// Turns whatever SQLite or GRDB threw while working on `databasePath` into an error that names the file.
-    static func wrapping(_ error: any Error, databasePath path: String, doing action: String) -> ProofOfPlayStoreError {
-        if let error = error as? ProofOfPlayStoreError { return error }
+    static func wrapping(_ error: any Error, databasePath path: String, doing action: String) -> StateStoreError {
+        if let error = error as? StateStoreError { return error }
         guard let error = error as? DatabaseError else {
-            return ProofOfPlayStoreError(code: .database, path: path, message: "cannot \(action) \(path): \(error)")
+            return StateStoreError(code: .database, path: path, message: "cannot \(action) \(path): \(error)")
         }
         let sqlite = error.message ?? "SQLite error \(error.resultCode.rawValue)"
         switch error.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-            return ProofOfPlayStoreError(
+            return StateStoreError(
                 code: .notADatabase, path: path,
                 message: "\(path) is not a usable proof-of-play database (SQLite: \(sqlite)); "
                     + "stop the daemon, move the file aside (with its -wal and -shm files) and start it again to begin a new one")
         case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
-            return ProofOfPlayStoreError(
+            return StateStoreError(
                 code: .permissionDenied, path: path,
                 message: "cannot \(action) \(path): \(sqlite); \(ProcessUser.current) needs write access to it, "
                     + "its -wal and -shm files and its folder")
         case .SQLITE_CANTOPEN:
             let folder = (path as NSString).deletingLastPathComponent
-            return ProofOfPlayStoreError(
+            return StateStoreError(
                 code: .permissionDenied, path: path,
                 message: "cannot \(action) \(path): \(sqlite); check that \(ProcessUser.current) may read it and write "
                     + "its folder \(folder) (SQLite keeps -wal and -shm files beside it)")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return ProofOfPlayStoreError(
+            return StateStoreError(
                 code: .busy, path: path,
                 message: "cannot \(action) \(path): another process holds its write lock (SQLite: \(sqlite)); "
                     + "close any sqlite3 shell on it and make sure only one daemon uses this state directory")
         case .SQLITE_IOERR:
-            return ProofOfPlayStoreError(
+            return StateStoreError(
                 code: .ioError, path: path,
                 message: "cannot \(action) \(path): \(sqlite) (the disk or its file system failed; see the kernel log)")
         case .SQLITE_FULL:
-            return ProofOfPlayStoreError(
+            return StateStoreError(
                 code: .diskFull, path: path,
                 message: "cannot \(action) \(path): the disk is full; free space on it or shorten the retention")
         default:
-            return ProofOfPlayStoreError(code: .database, path: path, message: "cannot \(action) \(path): \(sqlite)")
+            return StateStoreError(code: .database, path: path, message: "cannot \(action) \(path): \(sqlite)")
         }
     }
 }

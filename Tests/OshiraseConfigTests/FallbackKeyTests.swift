@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import OshiraseFormats
+@testable import OshiraseConfig
 import OshiraseCore
 
 /// `fallback: true` marks items that play while the box's clock cannot be trusted.

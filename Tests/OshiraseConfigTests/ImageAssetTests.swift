@@ -1,11 +1,11 @@
 import Foundation
 import Testing
-@testable import OshiraseFormats
+@testable import OshiraseConfig
 import OshiraseCore
 
 @Suite("Image items: missing and broken files")
 struct ImageAssetTests {
-    func imageProblem(_ image: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> PlaylistError {
+    func imageProblem(_ image: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> SourceError {
         try problem("""
             name: 本庁舎1階ロビー
             items:

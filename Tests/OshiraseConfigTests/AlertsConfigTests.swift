@@ -1,7 +1,7 @@
 import Foundation
 import OshiraseCAP
 import OshiraseCore
-@testable import OshiraseFormats
+@testable import OshiraseConfig
 import Testing
 
 /// The `alerts:` section: trusted keys, location, what is shown and how.

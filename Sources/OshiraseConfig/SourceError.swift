@@ -1,5 +1,5 @@
 /// A problem in an input file, at a 1-based line and column.
-public struct PlaylistError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct SourceError: Error, Sendable, Equatable, CustomStringConvertible {
     public let file: String
     public let line: Int
     public let column: Int
@@ -17,7 +17,7 @@ public struct PlaylistError: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 /// Every problem found in one file.
-public struct PlaylistErrors: Error, Sendable, CustomStringConvertible {
-    public let errors: [PlaylistError]
+public struct SourceErrors: Error, Sendable, CustomStringConvertible {
+    public let errors: [SourceError]
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }

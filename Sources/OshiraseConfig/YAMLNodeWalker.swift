@@ -13,9 +13,9 @@ struct YAMLFileKind: Sendable {
 
     /// The error for a text of `size` bytes, or nil when it is within the cap. One check for a
     /// file measured before it is read and for YAML handed in as text, so both refuse alike.
-    func sizeProblem(_ size: Int, file: String) -> PlaylistErrors? {
+    func sizeProblem(_ size: Int, file: String) -> SourceErrors? {
         guard size > maxBytes else { return nil }
-        return PlaylistErrors(errors: [PlaylistError(
+        return SourceErrors(errors: [SourceError(
             file: file, line: 1, column: 1,
             message: "the file is \(size / 1024) KiB, more than the \(maxBytes / 1024 / 1024) MiB a \(noun) may be\(tooLargeAdvice)")])
     }
@@ -26,9 +26,9 @@ struct YAMLFileKind: Sendable {
 /// turning libyaml's complaints into `FILE:LINE:COL` errors a person can act on.
 enum YAMLInput {
     /// The text of the file at `path`, or the one error that stops it being read.
-    static func read(path: String, as kind: YAMLFileKind) throws(PlaylistErrors) -> String {
-        func failure(_ message: String) -> PlaylistErrors {
-            PlaylistErrors(errors: [PlaylistError(file: path, line: 1, column: 1, message: message)])
+    static func read(path: String, as kind: YAMLFileKind) throws(SourceErrors) -> String {
+        func failure(_ message: String) -> SourceErrors {
+            SourceErrors(errors: [SourceError(file: path, line: 1, column: 1, message: message)])
         }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -54,9 +54,9 @@ enum YAMLInput {
     ///
     /// Parsing again is bounded by ``repeatedKeyBudget`` as well as by count: past it, the
     /// repeated keys found so far are reported and the rest of the file is not looked at.
-    static func compose(_ yaml: String, file: String) throws(PlaylistErrors) -> (root: Node?, repeatedKeys: [PlaylistError]) {
+    static func compose(_ yaml: String, file: String) throws(SourceErrors) -> (root: Node?, repeatedKeys: [SourceError]) {
         var text = yaml
-        var repeatedKeys: [PlaylistError] = []
+        var repeatedKeys: [SourceError] = []
         var budget = repeatedKeyBudget
         for attempt in 0...20 {
             do {
@@ -68,14 +68,14 @@ enum YAMLInput {
                       let name = names.first,
                       let neutral = setAside(key: name, line: problem.line, column: problem.column, in: text,
                                              as: setAsidePrefix + "\(attempt)") else {
-                    throw PlaylistErrors(errors: repeatedKeys + [problem])
+                    throw SourceErrors(errors: repeatedKeys + [problem])
                 }
                 repeatedKeys.append(problem)
                 budget -= size
                 text = neutral
             }
         }
-        throw PlaylistErrors(errors: repeatedKeys)  // not reached: the last attempt returns or throws
+        throw SourceErrors(errors: repeatedKeys)  // not reached: the last attempt returns or throws
     }
 
     /// What a Japanese keyboard may have typed that YAML does not read as meant, on the given lines:
@@ -129,7 +129,7 @@ enum YAMLInput {
         return lines.joined(separator: "\n")
     }
 
-    static func syntax(_ problem: String, at mark: Mark, context: YamlError.Context?, file: String) -> PlaylistError {
+    static func syntax(_ problem: String, at mark: Mark, context: YamlError.Context?, file: String) -> SourceError {
         var message = "YAML syntax error: \(problem)"
         if let context {
             message += " (\(context.text) that starts at line \(context.mark.line), column \(context.mark.column))"
@@ -137,10 +137,10 @@ enum YAMLInput {
         if problem.contains("mapping values are not allowed") {
             message += "; if the text itself contains ': ', put it in quotes: title: \"注意: 工事中です\""
         }
-        return PlaylistError(file: file, line: max(mark.line, 1), column: max(mark.column, 1), message: message)
+        return SourceError(file: file, line: max(mark.line, 1), column: max(mark.column, 1), message: message)
     }
 
-    static func syntaxError(_ error: Error, file: String) -> PlaylistError {
+    static func syntaxError(_ error: Error, file: String) -> SourceError {
         switch error as? YamlError {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
@@ -151,7 +151,7 @@ enum YAMLInput {
                 || problem.contains("end of stream")
             var found = syntax(problem, at: unfinished ? (context?.mark ?? mark) : mark, context: context, file: file)
             if let hint = typingHint(in: error, lines: [found.line, mark.line]) {
-                found = PlaylistError(file: found.file, line: found.line, column: found.column, message: found.message + "; " + hint)
+                found = SourceError(file: found.file, line: found.line, column: found.column, message: found.message + "; " + hint)
             }
             return found
         case .duplicatedKeysInMapping(let duplicates, let context):
@@ -159,12 +159,12 @@ enum YAMLInput {
             let name = duplicates.first ?? "?"
             let first = context.mark
             let line = repeatedKeyLine(name, after: first, in: context.text) ?? first.line
-            return PlaylistError(file: file, line: max(line, 1), column: max(first.column, 1),
+            return SourceError(file: file, line: max(line, 1), column: max(first.column, 1),
                                  message: "duplicate key '\(name)' in the same mapping (first at line \(first.line))")
         case .reader(let problem, _, _, _):
-            return PlaylistError(file: file, line: 1, column: 1, message: "cannot read the file: \(problem)")
+            return SourceError(file: file, line: 1, column: 1, message: "cannot read the file: \(problem)")
         default:
-            return PlaylistError(file: file, line: 1, column: 1, message: "YAML error: \(error)")
+            return SourceError(file: file, line: 1, column: 1, message: "YAML error: \(error)")
         }
     }
 
@@ -191,19 +191,19 @@ enum YAMLInput {
 protocol NodeWalker {
     /// The file named in errors.
     var file: String { get }
-    var errors: [PlaylistError] { get set }
+    var errors: [SourceError] { get set }
 }
 
 extension NodeWalker {
     mutating func fail(_ node: Node?, _ message: String) {
         let mark = node?.mark
-        errors.append(PlaylistError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
+        errors.append(SourceError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
     }
 
     /// The errors sorted by position, as they are printed.
     /// The file's own problems first, in the order of the file; then those of files it names
     /// (a sensor's scenario), each file in its order.
-    var sortedErrors: [PlaylistError] {
+    var sortedErrors: [SourceError] {
         errors.sorted { a, b in
             if a.file != b.file { return a.file == file || (b.file != file && a.file < b.file) }
             return (a.line, a.column) < (b.line, b.column)

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
-@testable import OshiraseFormats
+@testable import OshiraseConfig
 import OshiraseCore
 
 /// One test per validation error, each with its exact line and column.
 @Suite("Each playlist error names its line and column")
-struct PlaylistErrorTests {
+struct SourceErrorTests {
     // MARK: Syntax and keys
 
     @Test func yamlSyntaxErrorPointsAtTheOffendingColon() throws {
@@ -220,7 +220,7 @@ struct PlaylistErrorTests {
 
     // MARK: Schedules
 
-    func scheduleProblem(_ line: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> PlaylistError {
+    func scheduleProblem(_ line: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> SourceError {
         try problem("""
             name: 本庁舎1階ロビー
             items:

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import OshiraseFormats
+@testable import OshiraseConfig
 import OshiraseCore
 
 @Suite("Whole files: all problems at once, and the sample playlists")
@@ -177,7 +177,7 @@ struct HostileFileTests {
         #expect {
             _ = try PlaylistLoader().load(path: path)
         } throws: { error in
-            let e = (error as? PlaylistErrors)?.errors.first
+            let e = (error as? SourceErrors)?.errors.first
             return e?.line == 1 && e?.column == 1 && e?.message.contains("more than the 4 MiB") == true
         }
     }
@@ -189,7 +189,7 @@ struct HostileFileTests {
         #expect {
             _ = try PlaylistLoader().load(path: dir.path)
         } throws: { error in
-            (error as? PlaylistErrors)?.errors.first?.message == "is a folder, not a playlist file"
+            (error as? SourceErrors)?.errors.first?.message == "is a folder, not a playlist file"
         }
     }
 

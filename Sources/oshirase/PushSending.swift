@@ -1,0 +1,202 @@
+import ArgumentParser
+import Foundation
+import OshiraseCommandLine
+import OshiraseConfig
+import OshiraseHTTPClient
+import OshiraseSigning
+
+// What `push` and `cancel` share: the sending options, the fan-out, the result table.
+
+/// The options `push` and `cancel` share: where to send, with which key, and how patiently.
+struct SendingOptions: ParsableArguments {
+    @Option(name: .customLong("to"), parsing: .upToNextOption,
+            help: ArgumentHelp("Boxes to send to: http://HOST:PORT (the path /v1/alerts is added when none is given). Repeat --to or list several after one.",
+                               valueName: "URL"))
+    var targets: [String] = []
+
+    @Option(help: ArgumentHelp("The private key file written by `oshirase keygen` (NAME.key).", valueName: "FILE"))
+    var key: String
+
+    @Option(help: ArgumentHelp("The journal of what was sent; default $XDG_STATE_HOME/oshirase/sent.jsonl (~/.local/state/oshirase/sent.jsonl).",
+                               valueName: "FILE"))
+    var journal: String?
+
+    @Option(name: .customLong("connect-timeout"), help: ArgumentHelp("Longest wait for a connection to one box.", valueName: "DURATION"))
+    var connectTimeout = "5s"
+
+    @Option(help: ArgumentHelp("Longest time for one attempt at one box, answer included.", valueName: "DURATION"))
+    var timeout = "20s"
+
+    @Option(help: ArgumentHelp("Further attempts when a box cannot be reached or answers 5xx (0–5).", valueName: "N"))
+    var retries = 2
+
+    @Option(help: ArgumentHelp("For https:// boxes: trust the CA certificates in this PEM file (e.g. the city's own CA) instead of the system's.",
+                               valueName: "FILE"))
+    var cacert: String?
+
+    /// The fan-out limits from the options.
+    func fanOutOptions() throws -> HTTPFanOutOptions {
+        var options = HTTPFanOutOptions()
+        options.connectTimeout = try parseDuration(connectTimeout, option: "--connect-timeout", range: 0.1...300)
+        options.totalTimeout = try parseDuration(timeout, option: "--timeout", range: 0.1...600)
+        guard (0...5).contains(retries) else { throw ValidationError("--retries \(retries) is out of range; use 0 to 5") }
+        options.retries = retries
+        options.userAgent = "oshirase-push"
+        if let cacert {
+            if let problem = CertificateFile.problem(cacert) { throw ValidationError("--cacert: \(problem)") }
+            options.caFile = cacert
+        }
+        return options
+    }
+
+    /// The journal's path: --journal, else under $XDG_STATE_HOME, else ~/.local/state.
+    func journalPath() throws -> String {
+        if let journal, !journal.isEmpty { return journal }
+        let environment = ProcessInfo.processInfo.environment
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") {
+            return state + "/oshirase/sent.jsonl"
+        }
+        guard let home = environment["HOME"], home.hasPrefix("/") else {
+            throw ValidationError("neither XDG_STATE_HOME nor HOME is set; give the journal with --journal FILE")
+        }
+        return home + "/.local/state/oshirase/sent.jsonl"
+    }
+}
+
+/// Signs and sends `document` to every target, prints the table, records the journal; throws
+/// exit status 1 when any box did not answer 2xx.
+func sendSigned(_ document: [UInt8], entry: JournalEntry, key: SigningKey, options: HTTPFanOutOptions,
+                        targets given: [String], journalPath: String, what: String) throws {
+    let targets = try given.map(alertsURL(for:)).uniqued()
+    let posts = targets.map { url in
+        HTTPPost(url: url, body: document) { _ in
+            // A fresh timestamp and signature per attempt: a retry after a wait is still within
+            // the box's ±300 s and is not refused as a replay.
+            let signed = try PushEnvelope.sign(body: document, key: key, timestamp: Int64(Date().timeIntervalSince1970))
+            return signed.httpHeaders.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+                + [(name: "Content-Type", value: "application/common-alerting-protocol+xml")]
+        }
+    }
+    print("\(what) \(entry.identifier) (sender \(entry.sender), sent \(entry.sent))")
+    let progress = ProgressLine(total: posts.count)
+    progress.start()
+    let results = HTTPFanOut(options: options).sendAndWait(posts) { done, total in progress.update(done) }
+    progress.finish()
+
+    let rows = results.map { result -> [String] in
+        [result.url, result.status.map(String.init) ?? "-", resultText(result)]
+    }
+    print(resultTable(header: ["TARGET", "STATUS", "RESULT"], rows: rows), terminator: "")
+
+    var recorded = entry
+    recorded.targets = targets
+    recorded.accepted = results.filter(\.isSuccess).map(\.url)
+    do {
+        try PushJournal(path: journalPath).append(recorded)
+    } catch {
+        printError("oshirase: warning: \(error); to cancel this \(what) later give --sender \(entry.sender) --sent \(entry.sent)")
+    }
+
+    let failed = results.filter { !$0.isSuccess }.count
+    if failed > 0 {
+        printError("oshirase: error: \(failed) of \(results.count) \(results.count == 1 ? "box" : "boxes") did not accept the \(what); see the table above")
+        throw ExitCode.failure
+    }
+}
+
+/// The RESULT column: the box's JSON answer in a few words, or why there was none.
+private func resultText(_ result: HTTPResult) -> String {
+    let retried = result.attempts > 1 ? " (after \(result.attempts) attempts)" : ""
+    switch result.outcome {
+    case .failure(let error):
+        return error.message + retried
+    case .success(let response):
+        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+        if let error = object?["error"] as? String {
+            let reason = (object?["reason"] as? String).map { ": \($0)" } ?? ""
+            return oneLine(error + reason) + retried
+        }
+        if (200..<300).contains(response.status) {
+            let state = (object?["state"] as? String).map { ": \($0)" } ?? ""
+            let reason = (object?["reason"] as? String).map { " (\($0))" } ?? ""
+            return "accepted" + oneLine(state + reason) + retried
+        }
+        let text = oneLine(response.text)
+        return (text.isEmpty ? "HTTP \(response.status)" : text) + retried
+    }
+}
+
+private func oneLine(_ text: String) -> String {
+    let flat = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    return flat.count > 160 ? String(flat.prefix(159)) + "…" : flat
+}
+
+/// Columns separated by two spaces, each as wide as its widest cell (in characters).
+func resultTable(header: [String], rows: [[String]]) -> String {
+    let all = [header] + rows
+    var widths = Array(repeating: 0, count: header.count)
+    for row in all { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+    return all.map { row in
+        row.enumerated().map { i, cell in
+            i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+        }.joined(separator: "  ")
+    }.joined(separator: "\n") + "\n"
+}
+
+/// `sending to 3 boxes… 2/3` on stderr: rewritten in place on a terminal; elsewhere (a log
+/// file, a pipe) one line at the start, so logs are not filled with carriage returns.
+private final class ProgressLine {
+    let total: Int
+    let isTerminal = isatty(STDERR_FILENO) == 1
+    init(total: Int) { self.total = total }
+
+    var label: String { "sending to \(total) \(total == 1 ? "box" : "boxes")…" }
+
+    func start() {
+        if isTerminal {
+            _ = writeAll(Array("\(label) 0/\(total)".utf8), to: STDERR_FILENO)
+        } else {
+            printError(label)
+        }
+    }
+
+    func update(_ done: Int) {
+        if isTerminal { _ = writeAll(Array("\r\(label) \(done)/\(total)".utf8), to: STDERR_FILENO) }
+    }
+
+    func finish() {
+        if isTerminal { _ = writeAll(Array("\n".utf8), to: STDERR_FILENO) }
+    }
+}
+
+/// A --to value as the push URL: `/v1/alerts` added when the path is empty or `/`.
+func alertsURL(for target: String) throws -> String {
+    let trimmed = target.trimmingCharacters(in: .whitespaces)
+    guard let separator = trimmed.range(of: "://") else {
+        throw ValidationError("--to '\(target)' is not a URL; write http://HOST:PORT (a CAP file goes before --to or after another option)")
+    }
+    let scheme = trimmed[..<separator.lowerBound].lowercased()
+    guard scheme == "http" || scheme == "https" else {
+        throw ValidationError("--to '\(target)': only http:// and https:// can be used")
+    }
+    let rest = trimmed[separator.upperBound...]
+    guard let slash = rest.firstIndex(of: "/") else {
+        guard !rest.isEmpty else { throw ValidationError("--to '\(target)' names no host") }
+        return trimmed + "/v1/alerts"
+    }
+    if rest[slash...] == "/" { return trimmed + "v1/alerts" }
+    return trimmed
+}
+
+func checkTargets(_ targets: [String], required: Bool) throws {
+    if required && targets.isEmpty { throw ValidationError("give at least one box with --to http://HOST:PORT") }
+    for target in targets { _ = try alertsURL(for: target) }
+}
+
+extension Array where Element: Hashable {
+    /// The elements in order, each once.
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}

@@ -61,6 +61,22 @@ final class Canvas {
         cairo_fill(cr)
     }
 
+    /// Fills every rectangle in one path (a QR code's modules).
+    func fill(_ rects: [Rect], _ color: RGB) {
+        cairo_set_source_rgb(cr, color.red, color.green, color.blue)
+        for rect in rects { cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height) }
+        cairo_fill(cr)
+    }
+
+    /// A straight line, stroked `width` pixels wide.
+    func line(from start: (x: Double, y: Double), to end: (x: Double, y: Double), width: Double, _ color: RGB) {
+        cairo_set_source_rgb(cr, color.red, color.green, color.blue)
+        cairo_set_line_width(cr, width)
+        cairo_move_to(cr, start.x, start.y)
+        cairo_line_to(cr, end.x, end.y)
+        cairo_stroke(cr)
+    }
+
     func roundedRect(_ rect: Rect, radius: Double, _ color: RGB) {
         let r = min(radius, rect.width / 2, rect.height / 2)
         cairo_new_sub_path(cr)

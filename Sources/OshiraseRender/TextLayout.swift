@@ -254,3 +254,36 @@ final class FittedText {
     }
 }
 
+/// One line of bold text for a scrolling ticker, laid out once; owns its Pango layout.
+final class TickerLine {
+    private let layout: OpaquePointer
+    /// The line's logical width and height in pixels.
+    let width: Double
+    let height: Double
+
+    init(_ text: String, size: Double, canvas: Canvas) throws(RenderError) {
+        guard let layout = pango_cairo_create_layout(canvas.cr) else { throw RenderError("cannot create a text layout") }
+        self.layout = layout
+        if let desc = pango_font_description_new() {
+            pango_font_description_set_family(desc, fontFamily)
+            pango_font_description_set_weight(desc, PANGO_WEIGHT_BOLD)
+            pango_font_description_set_absolute_size(desc, size * Double(PANGO_SCALE))
+            pango_layout_set_font_description(layout, desc)
+            pango_font_description_free(desc)
+        }
+        pango_layout_set_text(layout, text, -1)
+        var logical = PangoRectangle()
+        pango_layout_get_pixel_extents(layout, nil, &logical)
+        width = Double(logical.width)
+        height = Double(logical.height)
+    }
+
+    deinit { g_object_unref(UnsafeMutableRawPointer(layout)) }
+
+    /// Draws the line with its top-left corner at (x, y).
+    func draw(on canvas: Canvas, x: Double, y: Double, color: RGB) {
+        cairo_set_source_rgb(canvas.cr, color.red, color.green, color.blue)
+        cairo_move_to(canvas.cr, x, y)
+        pango_cairo_show_layout(canvas.cr, layout)
+    }
+}

@@ -48,11 +48,7 @@ public struct TimelinePainter {
         while mark <= to {
             if mark >= from {
                 let px = x(mark).rounded() + 0.5
-                cairo_set_source_rgb(canvas.cr, 0.75, 0.75, 0.75)
-                cairo_set_line_width(canvas.cr, 1)
-                cairo_move_to(canvas.cr, px, top - 8)
-                cairo_line_to(canvas.cr, px, gridBottom)
-                cairo_stroke(canvas.cr)
+                canvas.line(from: (px, top - 8), to: (px, gridBottom), width: 1, RGB(0xBF, 0xBF, 0xBF))
                 let labelX = min(max(px - labelWidth / 2, 4), Double(width) - labelWidth - 4)
                 // A label pushed against the right edge may meet the one before it: leave it out.
                 if labelX >= lastLabelEnd + 8 {

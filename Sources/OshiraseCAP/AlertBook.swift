@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseCore
 
 /// How this box treats alerts: what it shows, where it is, for how long at most.
 public struct AlertPolicy: Sendable, Equatable {
@@ -14,25 +15,36 @@ public struct AlertPolicy: Sendable, Equatable {
     public var languages: [String]
     /// Severities that take over the whole screen; the others are a banner in the ticker zone.
     public var takeover: Set<CAPSeverity>
+    /// The alert level (1–5, for the colours) of each severity, unless the message states its own.
+    public var levels: [CAPSeverity: Int]
+    /// Seconds each language of a multi-language alert stays before the next.
+    public var rotateSeconds: Double
+    /// On kiosks, a takeover leaves the temperature panel working (true) or covers it too.
+    public var kioskKeepsPanel: Bool
 
     public init(maximumDuration: Double = 6 * 3600, showsExercises: Bool = false, location: CAPPoint? = nil,
                 geocodes: [CAPValuePair] = [], languages: [String] = ["ja-JP", "en-US", "zh-CN", "ko-KR"],
-                takeover: Set<CAPSeverity> = [.extreme, .severe]) {
+                takeover: Set<CAPSeverity> = [.extreme, .severe], levels: [CAPSeverity: Int] = AlertPolicy.defaultLevels,
+                rotateSeconds: Double = 8, kioskKeepsPanel: Bool = true) {
         self.maximumDuration = maximumDuration
         self.showsExercises = showsExercises
         self.location = location
         self.geocodes = geocodes
         self.languages = languages
         self.takeover = takeover
+        self.levels = levels
+        self.rotateSeconds = rotateSeconds
+        self.kioskKeepsPanel = kioskKeepsPanel
     }
-}
 
-/// How an alert appears on a display.
-public enum AlertPresentation: String, Sendable, Equatable {
-    /// The whole screen (Extreme and Severe by default).
-    case takeover
-    /// A band over the ticker zone (Moderate, Minor, Unknown by default).
-    case banner
+    /// Extreme → 5 (black), Severe → 4 (purple), Moderate → 3 (red), Minor → 2 (yellow), Unknown → 3.
+    public static let defaultLevels: [CAPSeverity: Int] = [.extreme: 5, .severe: 4, .moderate: 3, .minor: 2, .unknown: 3]
+
+    /// The takeover rule, the one place it is decided: a takeover for the severities listed in
+    /// ``takeover``, a banner for the others.
+    public func presentation(of severity: CAPSeverity) -> AlertPresentation {
+        takeover.contains(severity) ? .takeover : .banner
+    }
 }
 
 /// An alert on screen now: the message, its info blocks for this place in rotation order, and
@@ -178,7 +190,7 @@ public struct AlertBook: Sendable, Equatable {
             let severity = infos.map(\.severity).min(by: { Self.rank($0) < Self.rank($1) }) ?? .unknown
             let windows = infos.map { window(of: $0, in: alert) }
             result.append(ActiveAlert(alert: alert, infos: ordered(infos),
-                                      presentation: policy.takeover.contains(severity) ? .takeover : .banner,
+                                      presentation: policy.presentation(of: severity),
                                       severity: severity, isExercise: alert.status == .exercise,
                                       from: windows.map(\.from).min() ?? alert.sent.date,
                                       until: windows.map(\.until).max() ?? alert.sent.date))
@@ -187,6 +199,44 @@ public struct AlertBook: Sendable, Equatable {
             if Self.rank(a.severity) != Self.rank(b.severity) { return Self.rank(a.severity) < Self.rank(b.severity) }
             return a.alert.sent.date > b.alert.sent.date
         }
+    }
+
+    /// What every display draws at `time`: the first active alert's info block for this moment of
+    /// the language rotation, in its level's colours; and when that next changes by itself (an
+    /// alert's window opens or closes, the rotation moves on). Pure, like the rest of the book:
+    /// the daemon's displays and `oshirase render --alert` both call it.
+    public func overlay(at time: Date) -> (overlay: AlertOverlay?, nextChange: Date?) {
+        let next = nextChange(after: time)
+        guard let first = active(at: time).first, !first.infos.isEmpty else { return (nil, next) }
+        let rotate = policy.rotateSeconds
+        let elapsed = max(0, time.timeIntervalSince(first.from))
+        let index = first.infos.count > 1 ? Int((elapsed / rotate).rounded(.down)) % first.infos.count : 0
+        var change = next
+        if first.infos.count > 1 {
+            let boundary = first.from.addingTimeInterval((elapsed / rotate).rounded(.down) * rotate + rotate)
+            change = min(change ?? boundary, boundary)
+        }
+        let info = first.infos[index]
+        let level = Self.level(of: info) ?? policy.levels[first.severity] ?? 3
+        let colours = AlertLevelColours.colours(level: level)
+        let body = [info.description, info.instruction].compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }.joined(separator: "\n")
+        var overlay = AlertOverlay(presentation: first.presentation, event: info.event,
+                                   headline: info.headline ?? info.event, body: body, language: info.language,
+                                   senderName: info.senderName, isExercise: first.isExercise,
+                                   background: colours.background, text: colours.text)
+        overlay.coversPanel = !policy.kioskKeepsPanel
+        return (overlay, change)
+    }
+
+    /// A level the message states itself: a `parameter` named 警戒レベル or `alertLevel` with 1–5.
+    static func level(of info: CAPInfo) -> Int? {
+        for p in info.parameters where ["警戒レベル", "alertLevel", "alert-level"].contains(p.valueName) {
+            // Full-width digits (警戒レベル５) are as common as ASCII ones in Japanese text.
+            let digits = p.value.compactMap(\.wholeNumberValue)
+            if digits.count == 1, let n = digits.first, (1...5).contains(n) { return n }
+        }
+        return nil
     }
 
     /// The next instant after `time` at which `active(at:)` may change by itself (an alert

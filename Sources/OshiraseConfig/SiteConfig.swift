@@ -48,29 +48,15 @@ public struct SiteConfig: Sendable, Equatable {
 public struct AlertsConfig: Sendable, Equatable {
     /// Public keys whose signed pushes are accepted; none: the box accepts no push at all.
     public var keys: [PublicKeyLine]
-    /// What is shown, where the box is, languages, takeover severities.
+    /// What is shown, where the box is, languages, takeover severities, levels, rotation.
     public var policy: AlertPolicy
-    /// The alert level (1–5, for the colours) of each severity.
-    public var levels: [CAPSeverity: Int]
-    /// Seconds each language of a multi-language alert stays before the next.
-    public var rotateSeconds: Double
-    /// On kiosks, a takeover leaves the temperature panel working (true) or covers it too.
-    public var kioskKeepsPanel: Bool
     /// Atom indexes or CAP documents polled for alerts.
     public var feeds: [FeedConfig] = []
 
-    public init(keys: [PublicKeyLine] = [], policy: AlertPolicy = AlertPolicy(),
-                levels: [CAPSeverity: Int] = AlertsConfig.defaultLevels, rotateSeconds: Double = 8,
-                kioskKeepsPanel: Bool = true) {
+    public init(keys: [PublicKeyLine] = [], policy: AlertPolicy = AlertPolicy()) {
         self.keys = keys
         self.policy = policy
-        self.levels = levels
-        self.rotateSeconds = rotateSeconds
-        self.kioskKeepsPanel = kioskKeepsPanel
     }
-
-    /// Extreme → 5 (black), Severe → 4 (purple), Moderate → 3 (red), Minor → 2 (yellow), Unknown → 3.
-    public static let defaultLevels: [CAPSeverity: Int] = [.extreme: 5, .severe: 4, .moderate: 3, .minor: 2, .unknown: 3]
 }
 
 /// One alert feed: an Atom index (whose entries link to CAP documents) or one CAP document.

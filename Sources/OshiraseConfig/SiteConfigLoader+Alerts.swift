@@ -85,11 +85,11 @@ extension ConfigWalker {
         if let l = f["levels"], let levels = fields(l.value, "levels", allowed: CAPSeverity.allCases.map(\.rawValue)) {
             for (name, pair) in levels {
                 guard let severity = CAPSeverity(rawValue: name), let level = integer(pair.value, "level", in: 1...5) else { continue }
-                result.levels[severity] = level
+                result.policy.levels[severity] = level
             }
         }
         if let r = f["rotate"], let seconds = parsed(r.value, "rotate", ValueParsers.interval) {
-            if (2.0...120.0).contains(seconds) { result.rotateSeconds = seconds } else {
+            if (2.0...120.0).contains(seconds) { result.policy.rotateSeconds = seconds } else {
                 fail(r.value, "rotate must be from 2s to 2m: how long each language of an alert stays")
             }
         }
@@ -117,8 +117,8 @@ extension ConfigWalker {
         }
         if let k = f["kiosk-panel"] {
             switch string(k.value, "kiosk-panel") {
-            case "keep": result.kioskKeepsPanel = true
-            case "cover": result.kioskKeepsPanel = false
+            case "keep": result.policy.kioskKeepsPanel = true
+            case "cover": result.policy.kioskKeepsPanel = false
             case let other?: fail(k.value, "kiosk-panel must be keep (the thermometer keeps working under a takeover) or cover, not '\(other)'")
             case nil: break
             }

@@ -3,14 +3,7 @@ import Foundation
 /// An emergency message as a display draws it: one language of it, its colours, and whether it
 /// takes the screen or a band (PRODUCT.md §8). The daemon turns active CAP alerts into this.
 public struct AlertOverlay: Sendable, Equatable {
-    public enum Presentation: String, Sendable, Equatable {
-        /// The whole screen (above a kiosk's temperature panel, which keeps working).
-        case takeover
-        /// A band over the ticker zone (or the foot of the screen without one).
-        case banner
-    }
-
-    public var presentation: Presentation
+    public var presentation: AlertPresentation
     /// The CAP `event`, e.g. 土砂災害.
     public var event: String
     /// The headline, e.g. 避難指示（警戒レベル4）; the event when the message has none.
@@ -29,7 +22,7 @@ public struct AlertOverlay: Sendable, Equatable {
     /// A takeover on a kiosk covers its temperature panel too (by default the panel keeps working).
     public var coversPanel = false
 
-    public init(presentation: Presentation, event: String, headline: String, body: String, language: String,
+    public init(presentation: AlertPresentation, event: String, headline: String, body: String, language: String,
                 senderName: String? = nil, isExercise: Bool = false, background: RGB, text: RGB) {
         self.presentation = presentation
         self.event = event
@@ -41,6 +34,27 @@ public struct AlertOverlay: Sendable, Equatable {
         self.background = background
         self.text = text
     }
+}
+
+extension AlertOverlay {
+    /// What a takeover and a banner cover, decided here for the renderer, the frame loop and
+    /// proof of play alike: a takeover covers the playlists (nothing of them is drawn, animates
+    /// or counts as shown) and switches a screen on whatever its power schedule says.
+    public var coversPlaylists: Bool { presentation == .takeover }
+    /// Both cover the ticker zone: a banner is drawn over it.
+    public var coversTicker: Bool { true }
+    /// A takeover covers a kiosk's temperature panel only when the config says so.
+    public var coversTemperaturePanel: Bool { presentation == .takeover && coversPanel }
+}
+
+/// How an alert appears on a display; `AlertPolicy.presentation(of:)` decides which.
+public enum AlertPresentation: String, Sendable, Equatable {
+    /// The whole screen (above a kiosk's temperature panel, which keeps working unless the config
+    /// says otherwise). Extreme and Severe by default.
+    case takeover
+    /// A band over the ticker zone (or the foot of the screen without one). Moderate, Minor and
+    /// Unknown by default.
+    case banner
 }
 
 /// The colours of Japan's five-level alert scale (警戒レベル), as the Cabinet Office and JMA use

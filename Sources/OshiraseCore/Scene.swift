@@ -45,16 +45,50 @@ public struct Scene: Sendable, Equatable {
     }
 }
 
+/// The slot each zone of a display's layout is in at one instant.
+public struct ZoneSlots: Sendable, Equatable {
+    public var main: Slot
+    /// Present when the layout has a ticker zone.
+    public var ticker: Slot?
+
+    public init(main: Slot, ticker: Slot?) {
+        self.main = main
+        self.ticker = ticker
+    }
+}
+
 extension ScheduleEngine {
-    /// The scene a display of `profile` shows at `time`. Pure: no clock is read.
-    public func scene(for profile: DisplayProfile, at time: Date, siteName: String? = nil) -> Scene {
-        func content(_ zone: Zone) -> ZoneContent {
-            let s = slot(in: zone, at: time)
+    /// The slot of each zone the layout has at `time`.
+    public func slots(at time: Date) -> ZoneSlots {
+        ZoneSlots(main: slot(in: .main, at: time), ticker: layout == .mainTicker ? slot(in: .ticker, at: time) : nil)
+    }
+
+    /// The scene a display of `profile` shows at `time`: the one function `oshirase render` and
+    /// the daemon's frame loops both build their scenes with. Pure: no clock is read.
+    /// - Parameters:
+    ///   - slots: the zones' slots at `time`; a frame loop passes those it keeps while they last.
+    ///     By default they are worked out now.
+    ///   - siteName: what the idle screen and the idle ticker show; by default the first playlist's name.
+    ///   - siteTimeZone: the zone clocks show when no playlist serves the display (the config's
+    ///     `timezone`); the first playlist's own zone comes first, then the engine's.
+    ///   - panel: what a kiosk's temperature panel shows; `panelNotice` the line at its foot.
+    ///   - alert: an emergency message over the playlists.
+    ///   - holdingTickers: scrolling text stands still at its start (an LED wall's quiet hours).
+    public func scene(for profile: DisplayProfile, at time: Date, slots given: ZoneSlots? = nil, siteName: String? = nil,
+                      siteTimeZone: TimeZone? = nil, panel: ScreeningPanel = .idle, panelNotice: String? = nil,
+                      alert: AlertOverlay? = nil, holdingTickers: Bool = false) -> Scene {
+        let slots = given ?? self.slots(at: time)
+        func content(_ s: Slot) -> ZoneContent {
             guard let entry = s.entry else { return .idle }
-            return .item(entry.item, elapsed: time.timeIntervalSince(s.start))
+            guard holdingTickers else { return .item(entry.item, elapsed: time.timeIntervalSince(s.start)) }
+            switch entry.item.content {
+            case .ticker, .announcement: return .item(entry.item, elapsed: 0)
+            case .image, .clock: return .item(entry.item, elapsed: time.timeIntervalSince(s.start))
+            }
         }
-        return Scene(profile: profile, layout: layout, main: content(.main),
-                     ticker: layout == .mainTicker ? content(.ticker) : nil,
-                     siteName: siteName ?? self.siteName, time: time, timeZone: timeZone)
+        return Scene(profile: profile, layout: layout, main: content(slots.main), ticker: slots.ticker.map(content),
+                     siteName: siteName ?? self.siteName, time: time,
+                     timeZone: playlists.first?.timeZone ?? siteTimeZone ?? timeZone,
+                     panel: panel, panelNotice: panelNotice, alert: alert)
     }
 }

@@ -349,7 +349,7 @@ public final class AlertCenter: Sendable {
            time < (cached.result.nextChange ?? .distantFuture) {
             return cached.result
         }
-        let result = computeOverlay(at: time)
+        let result = book.withLock { $0.overlay(at: time) }
         overlayCache.withLock { $0 = OverlayCache(version: version, from: time, result: result) }
         return result
     }
@@ -358,40 +358,6 @@ public final class AlertCenter: Sendable {
         var version: Int
         var from: Date
         var result: (overlay: AlertOverlay?, nextChange: Date?)
-    }
-
-    private func computeOverlay(at time: Date) -> (overlay: AlertOverlay?, nextChange: Date?) {
-        let (active, next) = book.withLock { b in (b.active(at: time), b.nextChange(after: time)) }
-        guard let first = active.first, !first.infos.isEmpty else { return (nil, next) }
-        let rotate = config.rotateSeconds
-        let elapsed = max(0, time.timeIntervalSince(first.from))
-        let index = first.infos.count > 1 ? Int((elapsed / rotate).rounded(.down)) % first.infos.count : 0
-        var change = next
-        if first.infos.count > 1 {
-            let boundary = first.from.addingTimeInterval((elapsed / rotate).rounded(.down) * rotate + rotate)
-            change = min(change ?? boundary, boundary)
-        }
-        let info = first.infos[index]
-        let level = Self.level(of: info) ?? config.levels[first.severity] ?? 3
-        let colours = AlertLevelColours.colours(level: level)
-        let body = [info.description, info.instruction].compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty }.joined(separator: "\n")
-        var overlay = AlertOverlay(presentation: first.presentation == .takeover ? .takeover : .banner, event: info.event,
-                                   headline: info.headline ?? info.event, body: body, language: info.language,
-                                   senderName: info.senderName, isExercise: first.isExercise,
-                                   background: colours.background, text: colours.text)
-        overlay.coversPanel = !config.kioskKeepsPanel
-        return (overlay, change)
-    }
-
-    /// A level the message states itself: a `parameter` named 警戒レベル or `alertLevel` with 1–5.
-    static func level(of info: CAPInfo) -> Int? {
-        for p in info.parameters where ["警戒レベル", "alertLevel", "alert-level"].contains(p.valueName) {
-            // Full-width digits (警戒レベル５) are as common as ASCII ones in Japanese text.
-            let digits = p.value.compactMap(\.wholeNumberValue)
-            if digits.count == 1, let n = digits.first, (1...5).contains(n) { return n }
-        }
-        return nil
     }
 
     /// Active and scheduled alerts, for `GET /v1/alerts`.
@@ -414,7 +380,7 @@ public final class AlertCenter: Sendable {
                                            status: alert.status.rawValue, msgType: alert.msgType.rawValue,
                                            severity: info.severity.rawValue, headline: info.headline ?? info.event,
                                            state: "scheduled",
-                                           presentation: b.policy.takeover.contains(info.severity) ? "takeover" : "banner",
+                                           presentation: b.policy.presentation(of: info.severity).rawValue,
                                            from: w.from, until: w.until))
             }
             return result

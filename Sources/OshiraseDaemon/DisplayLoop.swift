@@ -221,7 +221,7 @@ final class DisplayLoop {
         // evacuation order at 03:00 must reach the wall that is dark at night.
         let shownAlert = context.alerts?.overlay(for: config, at: now)
         let on = (config.power.map { p in Schedule(days: p.days, time: p.window).matches(now, calendar: calendar) } ?? true)
-            || shownAlert?.overlay?.presentation == .takeover
+            || shownAlert?.overlay?.coversPlaylists == true
         if !on {
             if powered {
                 try output.setPower(on: false)
@@ -248,7 +248,7 @@ final class DisplayLoop {
             state.update { $0.powered = true }
         }
 
-        // The scene, from slots kept while they last.
+        // The slots, kept while they last.
         func slot(_ zone: Zone) -> Slot {
             if let s = slots[zone], s.start <= now, now < s.end { return s }
             let s = engine.slot(in: zone, at: now)
@@ -258,31 +258,27 @@ final class DisplayLoop {
         let layout = engine.layout
         let mainSlot = slot(.main)
         let tickerSlot = layout == .mainTicker ? slot(.ticker) : nil
-        func content(_ s: Slot) -> ZoneContent {
-            s.entry.map { .item($0.item, elapsed: now.timeIntervalSince(s.start)) } ?? .idle
-        }
-        var scene = Scene(profile: config.profile, layout: layout, main: content(mainSlot),
-                          ticker: tickerSlot.map(content), siteName: context.site, time: now,
-                          timeZone: engine.playlists.first?.timeZone ?? context.timeZone)
         // The temperature panel: a kiosk no sensor feeds says its thermometer is off rather than
         // inviting visitors to a check that cannot happen.
+        var panel = ScreeningPanel.idle
         var panelChange: Date?
         if config.profile.temperaturePanel != nil {
             if let sensor {
                 let reading = sensor.panel(at: now)
-                scene.panel = reading.panel
-                scene.panelNotice = sensor.config.notice
+                panel = reading.panel
                 panelChange = reading.nextChange
             } else {
-                scene.panel = .offline
+                panel = .offline
             }
         }
-        scene.alert = shownAlert?.overlay
-        let alertChange = shownAlert?.nextChange
-        let takenOver = scene.alert?.presentation == .takeover
         let led = config.profile.kind == .led
         let still = led && (config.staticTickers.map { Schedule(time: $0).matches(now, calendar: calendar) } ?? false)
-        if still { scene = FramePlan.holdingTickers(scene) }
+        // The scene, with the same function `oshirase render` uses.
+        let scene = engine.scene(for: config.profile, at: now, slots: ZoneSlots(main: mainSlot, ticker: tickerSlot),
+                                 siteName: context.site, siteTimeZone: context.timeZone, panel: panel,
+                                 panelNotice: sensor?.config.notice, alert: shownAlert?.overlay, holdingTickers: still)
+        let alertChange = shownAlert?.nextChange
+        let takenOver = scene.alert?.coversPlaylists == true
         let brightness = led ? FramePlan.brightness(config.brightness, at: now, calendar: calendar) : nil
         let light = brightness.map { LightOutput(brightness: $0 / 100, cieGamma: config.cieGamma) }
         var look = FrameLook(

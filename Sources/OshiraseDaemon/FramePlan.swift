@@ -38,7 +38,7 @@ struct FrameLook: Equatable {
         if old.main != main { parts.insert(.main) }
         if old.ticker != ticker { parts.insert(.ticker) }
         // Under a takeover that covers the panel, the panel's changes are not seen.
-        if old.panel != panel, alert?.coversPanel != true || alert?.presentation != .takeover { parts.insert(.panel) }
+        if old.panel != panel, alert?.coversTemperaturePanel != true { parts.insert(.panel) }
         return parts
     }
 
@@ -91,20 +91,6 @@ enum FramePlan {
             }
             return look
         }
-    }
-
-    /// The scene with scrolling content held at its start (LED walls at night: no moving light).
-    static func holdingTickers(_ scene: Scene) -> Scene {
-        func hold(_ content: ZoneContent?) -> ZoneContent? {
-            guard case .item(let item, _)? = content else { return content }
-            switch item.content {
-            case .ticker, .announcement: return .item(item, elapsed: 0)
-            default: return content
-            }
-        }
-        return Scene(profile: scene.profile, layout: scene.layout, main: hold(scene.main) ?? scene.main,
-                     ticker: hold(scene.ticker), siteName: scene.siteName, time: scene.time, timeZone: scene.timeZone,
-                     panel: scene.panel, panelNotice: scene.panelNotice, alert: scene.alert)
     }
 
     /// The next instant at which a frame that is not animating may change: a slot ends, a

@@ -10,7 +10,7 @@ extension Renderer {
                            canvas: Canvas) throws(RenderError) {
         let p = scene.profile
         // A takeover may cover a kiosk's panel (configured); a banner never does.
-        let content = alert.coversPanel && alert.presentation == .takeover
+        let content = alert.coversTemperaturePanel
             ? p.bounds
             : Rect(x: 0, y: 0, width: Double(p.width), height: zones.ticker?.maxY ?? zones.main.maxY)
         var area: Rect

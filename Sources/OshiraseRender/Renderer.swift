@@ -130,7 +130,7 @@ public final class Renderer {
         // redraw must not build on.
         canvasLayouts[p.name] = nil
         // Under a takeover the playlist is not drawn at all: nothing of it may show through.
-        let takenOver = scene.alert?.presentation == .takeover
+        let takenOver = scene.alert?.coversPlaylists == true
         if parts.contains(.main), !takenOver {
             try drawZone(scene.main, in: zones.main, scene: scene, canvas: canvas)
         }

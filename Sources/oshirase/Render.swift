@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
-import Logging
 import OshiraseCAP
 import OshiraseCommandLine
 import OshiraseCore
-import OshiraseDaemon
 import OshiraseConfig
 import OshiraseImaging
 import OshiraseRender
@@ -90,12 +88,14 @@ struct Render: ParsableCommand {
 
     func run() throws {
         let instant = try parseInstant(at, option: "--at")
-        let defined = try config.map { try loadSiteConfig($0).profiles } ?? []
+        let site = try config.map { try loadSiteConfig($0) }
+        let defined = site?.profiles ?? []
         let profile = try profile(named: display, defined: defined)
         let loaded = try loadPlaylists(playlists, profiles: defined.map(\.name))
         let engine = ScheduleEngine(playlists: loaded, profile: profile.name)
         warnIfNothingServes(engine, profile: profile)
-        var scene = engine.scene(for: profile, at: instant)
+        // With --config, the site's name and zone, as the box uses them.
+        var scene = engine.scene(for: profile, at: instant, siteName: site?.site, siteTimeZone: site?.timeZone)
         if let temperature {
             guard profile.temperaturePanel != nil else {
                 throw ValidationError("--temperature needs a display with a temperature panel: use --display dsign-clean")
@@ -110,7 +110,7 @@ struct Render: ParsableCommand {
         }
         let light = try light(for: profile)
         let renderer = Renderer(phraseModel: loadPhraseModel())
-        if !alert.isEmpty { scene.alert = try alertOverlay(at: instant, profile: profile) }
+        if !alert.isEmpty { scene.alert = try alertOverlay(at: instant, policy: site?.alerts.policy ?? AlertPolicy()) }
         try renderer.withFrame(scene, light: light) { pixels, problems in
             for problem in problems { printError("oshirase: warning: \(problem)") }
             do {
@@ -123,14 +123,15 @@ struct Render: ParsableCommand {
     }
 
     /// What the box would draw at `instant` for the `--alert` files, read and checked as a push
-    /// is (without the envelope); exercises are shown, with their band.
-    func alertOverlay(at instant: Date, profile: DisplayProfile) throws -> AlertOverlay {
-        var config = AlertsConfig()
-        config.policy.showsExercises = true
-        let center = AlertCenter(config: config, store: nil, clock: FixedWallClock(instant), logger: Logger(label: "render"))
+    /// is (without the envelope), in a book with the box's policy (the config's, with --config);
+    /// exercises are shown, with their band.
+    func alertOverlay(at instant: Date, policy: AlertPolicy) throws -> AlertOverlay {
+        var policy = policy
+        policy.showsExercises = true
+        var book = AlertBook(policy: policy)
         for path in alert {
             let parsed = try readCAPFile(path, consequence: "nothing was rendered").alert
-            switch center.preview(parsed, at: min(instant, parsed.sent.date)) {
+            switch book.admit(parsed, at: min(instant, parsed.sent.date)) {
             case .rejected(let reason), .notShown(let reason):
                 throw ValidationError("\(path): \(reason)")
             case .conflict:
@@ -139,8 +140,7 @@ struct Render: ParsableCommand {
                 break
             }
         }
-        let display = DisplayConfig(name: "render", profile: profile, output: .memory)
-        guard let overlay = center.overlay(for: display, at: instant).overlay else {
+        guard let overlay = book.overlay(at: instant).overlay else {
             throw ValidationError("no alert is in effect at \(formatInstant(instant, in: .tokyo)) for these files (before effective, after expires, or cancelled)")
         }
         return overlay
@@ -156,13 +156,4 @@ func loadPhraseModel() -> PhraseModel? {
         printError("oshirase: warning: \(error); Japanese lines may break inside words")
         return nil
     }
-}
-
-/// A clock that always reads one instant.
-struct FixedWallClock: WallClock {
-    let instant: Date
-    init(_ instant: Date) { self.instant = instant }
-    func now() -> Date { instant }
-    func elapsed() -> Double { 0 }
-    func sleep(until deadline: Date) async throws {}
 }

@@ -165,3 +165,14 @@ func parseInstant(_ text: String) -> Date? {
     f.formatOptions = [.withInternetDateTime]
     return f.date(from: text)
 }
+
+/// How many pixels of two frames differ (every pixel when the sizes do): a number to expect 0
+/// of, since comparing the pixel arrays themselves would print megabytes on a failure.
+func differingPixels(_ a: Bitmap, _ b: Bitmap) -> Int {
+    guard a.width == b.width, a.height == b.height else { return max(a.width * a.height, b.width * b.height) }
+    var count = 0
+    for y in 0..<a.height {
+        for x in 0..<a.width where a.pixel(x: x, y: y) != b.pixel(x: x, y: y) { count += 1 }
+    }
+    return count
+}

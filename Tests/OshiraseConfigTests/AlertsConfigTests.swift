@@ -43,8 +43,8 @@ struct AlertsConfigTests {
         #expect(a.policy.location == CAPPoint(latitude: 43.0556, longitude: 141.3406))
         #expect(a.policy.geocodes == [CAPValuePair(valueName: "JIS", value: "01101")])
         #expect(a.policy.showsExercises && a.policy.maximumDuration == 3 * 3600 && a.policy.languages == ["ja-JP", "en-US"])
-        #expect(a.policy.takeover == [.extreme] && a.levels[.severe] == 5 && a.levels[.minor] == 1 && a.levels[.extreme] == 5)
-        #expect(a.rotateSeconds == 10 && !a.kioskKeepsPanel)
+        #expect(a.policy.takeover == [.extreme] && a.policy.levels[.severe] == 5 && a.policy.levels[.minor] == 1 && a.policy.levels[.extreme] == 5)
+        #expect(a.policy.rotateSeconds == 10 && !a.policy.kioskKeepsPanel)
     }
 
     @Test func aPrivateKeyOrAGarbledLineIsNotAKey() throws {

@@ -211,7 +211,7 @@ struct AlertOverlayTimingTests {
     @Test func languagesRotateAtTheirBoundaryAndANewAlertIsSeenAtOnce() throws {
         let clock = ManualClock(jst(9, 0))
         var config = AlertsConfig()
-        config.rotateSeconds = 8
+        config.policy.rotateSeconds = 8
         let center = AlertCenter(config: config, store: nil, clock: clock, logger: quietLogger)
         let display = DisplayConfig(name: "lobby", profile: smallLCD, output: .memory)
         #expect(center.overlay(for: display, at: jst(9, 0)).overlay == nil)

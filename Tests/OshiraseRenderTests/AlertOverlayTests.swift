@@ -6,7 +6,7 @@ import Testing
 /// Emergency messages on each kind of display.
 @Suite("Alert overlays")
 struct AlertOverlayTests {
-    static func evacuation(_ presentation: AlertOverlay.Presentation = .takeover, level: Int = 4,
+    static func evacuation(_ presentation: AlertPresentation = .takeover, level: Int = 4,
                            exercise: Bool = false) -> AlertOverlay {
         let colours = AlertLevelColours.colours(level: level)
         return AlertOverlay(presentation: presentation, event: "土砂災害", headline: "避難指示（警戒レベル4）南区全域",
@@ -76,8 +76,8 @@ struct AlertOverlayTests {
         #expect(result.frame.mean(in: Rect(x: 2, y: ticker.maxY - 6, width: 8, height: 4)).isClose(to: AlertLevelColours.colours(level: 2).background))
     }
 
-    @Test("An exercise always carries the 訓練 / EXERCISE band", arguments: [AlertOverlay.Presentation.takeover, .banner])
-    func exerciseBand(presentation: AlertOverlay.Presentation) throws {
+    @Test("An exercise always carries the 訓練 / EXERCISE band", arguments: [AlertPresentation.takeover, .banner])
+    func exerciseBand(presentation: AlertPresentation) throws {
         var s = scene(.lcd1080p, main: nil, ticker: Self.tickerText)
         s.alert = Self.evacuation(presentation, exercise: true)
         let result = try makeRenderer().renderWithReport(s)
@@ -92,8 +92,8 @@ struct AlertOverlayTests {
     }
 
     @Test("On an LED wall's band, where both words do not fit whole, 訓練 alone, never cut",
-          arguments: [AlertOverlay.Presentation.takeover, .banner])
-    func exerciseBandOnAnLEDWall(presentation: AlertOverlay.Presentation) throws {
+          arguments: [AlertPresentation.takeover, .banner])
+    func exerciseBandOnAnLEDWall(presentation: AlertPresentation) throws {
         var s = scene(.ledVision, main: announcement(title: "さっぽろ雪まつり", body: "2月4日から"), ticker: Self.tickerText)
         s.alert = Self.evacuation(presentation, level: 2, exercise: true)
         let result = try makeRenderer().renderWithReport(s)

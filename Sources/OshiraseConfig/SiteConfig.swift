@@ -158,7 +158,7 @@ public struct DisplayConfig: Sendable, Equatable {
 
     public init(name: String, profile: DisplayProfile, output: OutputConfig, region: PixelRegion = .origin,
                 fps: Int? = nil, transition: Transition = .cut, brightness: [BrightnessWindow] = [],
-                cieGamma: Bool = true, staticTickers: TimeWindow? = nil, power: PowerSchedule? = nil) {
+                cieGamma: Bool = LightOutput.defaultCIEGamma, staticTickers: TimeWindow? = nil, power: PowerSchedule? = nil) {
         self.name = name
         self.profile = profile
         self.output = output
@@ -169,6 +169,26 @@ public struct DisplayConfig: Sendable, Equatable {
         self.cieGamma = cieGamma
         self.staticTickers = staticTickers
         self.power = power
+    }
+}
+
+extension DisplayConfig {
+    /// Whether the power schedule has the screen on at `time` (always, without one).
+    public func isPoweredOn(at time: Date, calendar: Calendar) -> Bool {
+        power.map { Schedule(days: $0.days, time: $0.window).matches(time, calendar: calendar) } ?? true
+    }
+
+    /// An LED wall's brightness at `time`: the first matching window's percent, else
+    /// ``LightOutput/defaultPercent``; nil on other displays.
+    public func brightnessPercent(at time: Date, calendar: Calendar) -> Double? {
+        guard profile.kind == .led else { return nil }
+        let window = brightness.first { Schedule(time: $0.window).matches(time, calendar: calendar) }
+        return window?.percent ?? LightOutput.defaultPercent
+    }
+
+    /// What the display's output does to its frames at `time` (nil on LCDs and kiosks).
+    public func light(at time: Date, calendar: Calendar) -> LightOutput? {
+        LightOutput.forDisplay(profile, percent: brightnessPercent(at: time, calendar: calendar), cieGamma: cieGamma)
     }
 }
 

@@ -198,7 +198,7 @@ extension ConfigWalker {
         var brightness: [BrightnessWindow] = []
         if let b = f["brightness"] { brightness = self.brightness(b.value) }
 
-        var cieGamma = true
+        var cieGamma = LightOutput.defaultCIEGamma
         if let g = f["gamma"], let curve = choice(g.value, "gamma", GammaCurve.self) { cieGamma = curve == .cie1931 }
 
         var staticTickers: TimeWindow?

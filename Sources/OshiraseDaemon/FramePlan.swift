@@ -50,8 +50,27 @@ struct FrameLook: Equatable {
 }
 
 enum FramePlan {
-    /// The look of a zone a takeover covers: still, never animating.
+    /// The look of a zone an alert covers: still, never animating.
     static let covered = ZoneLook(item: nil, playlist: nil, slotStart: nil, tick: 0, animates: false, nextTick: nil)
+
+    /// The look of a whole scene drawn from `slots`: what an alert covers is neither drawn nor
+    /// animated.
+    /// - Parameters:
+    ///   - fps: frames per second of scrolling.
+    ///   - stillTickers: tickers stand still (LED walls at night).
+    static func look(of scene: Scene, slots: ZoneSlots, light: LightOutput?, fps: Int, stillTickers: Bool) -> FrameLook {
+        var frame = FrameLook(
+            layout: scene.layout,
+            main: look(of: scene.main, slot: slots.main, inTickerZone: false, at: scene.time, fps: fps, stillTickers: stillTickers),
+            ticker: slots.ticker.map { look(of: scene.ticker ?? .idle, slot: $0, inTickerZone: true, at: scene.time, fps: fps,
+                                            stillTickers: stillTickers) },
+            light: light,
+            panel: scene.profile.temperaturePanel == nil ? nil : scene.panel,
+            alert: scene.alert)
+        if scene.alert?.coversPlaylists == true { frame.main = covered }
+        if scene.alert?.coversTicker == true, frame.ticker != nil { frame.ticker = covered }
+        return frame
+    }
 
     /// The look of one zone's content at `time`.
     /// - Parameters:
@@ -117,11 +136,4 @@ enum FramePlan {
             return p.items.isEmpty ? nil : p
         }
     }
-
-    /// LED brightness at `time`: the first matching window's percent, else 100.
-    static func brightness(_ windows: [BrightnessWindow], at time: Date, calendar: Calendar) -> Double {
-        for w in windows where Schedule(time: w.window).matches(time, calendar: calendar) { return w.percent }
-        return 100
-    }
 }
-

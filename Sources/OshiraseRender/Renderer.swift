@@ -143,7 +143,7 @@ public final class Renderer {
         if let alert = scene.alert, parts.contains(.main) || parts.contains(.ticker) {
             try drawAlert(alert, zones: zones, scene: scene, canvas: canvas)
         }
-        let output = light ?? (p.kind == .led ? LightOutput() : nil)
+        let output = light ?? LightOutput.forDisplay(p)
         output?.apply(to: canvas)
         canvasLayouts[p.name] = scene.layout
         return canvas

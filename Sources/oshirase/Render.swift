@@ -68,7 +68,7 @@ struct Render: ParsableCommand {
             }
             return nil
         }
-        return LightOutput(brightness: (brightness ?? 100) / 100, cieGamma: (gamma ?? "cie1931") == "cie1931")
+        return LightOutput.forDisplay(profile, percent: brightness, cieGamma: gamma.map { $0 == "cie1931" })
     }
 
     /// The panel state `--temperature` asks for.

@@ -150,7 +150,7 @@ let package = Package(
             "OshiraseStore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OshiraseDaemonTests", dependencies: [
-            "OshiraseDaemon", "OshiraseTestSupport", "OshiraseConfig", "OshiraseSigning", "OshiraseCAP",
+            "OshiraseDaemon", "OshiraseAPI", "OshiraseTestSupport", "OshiraseConfig", "OshiraseSigning", "OshiraseCAP",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OshiraseAPITests", dependencies: [

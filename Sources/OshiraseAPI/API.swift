@@ -150,8 +150,13 @@ public func makeAPIRouter(inspecting inspector: some DaemonInspecting, config: A
             headers[field.name.rawName] = field.value
         }
         let source = context.remoteAddress?.ipAddress ?? "unknown"
-        let answer = await inspector.pushAlert(body: body, headers: headers, source: source)
-        return JSONBody.response(answer.fields, status: HTTPResponse.Status(code: answer.status))
+        let outcome = await inspector.pushAlert(body: body, headers: headers, source: source)
+        let answer = PushAnswer(outcome)
+        var response = JSONBody.response(answer.fields, status: HTTPResponse.Status(code: answer.status))
+        if case .refused(let refusal) = outcome, let seconds = refusal.retryAfterSeconds {
+            response.headers[.retryAfter] = String(seconds)
+        }
+        return response
     }
     router.get(RouterPath(APIPaths.alerts)) { _, _ -> Response in
         JSONBody.response(await inspector.alertListing())

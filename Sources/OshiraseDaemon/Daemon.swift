@@ -155,7 +155,7 @@ public final class Daemon: DaemonInspecting {
         try await proofQuery(from, to)
     }
 
-    public func pushAlert(body: [UInt8], headers: [String: String], source: String) async -> PushAnswer {
+    public func pushAlert(body: [UInt8], headers: [String: String], source: String) async -> AlertIntakeOutcome {
         await alerts.push(body: body, headers: headers, source: source)
     }
 

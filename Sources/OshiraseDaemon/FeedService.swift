@@ -156,9 +156,9 @@ struct FeedPoller {
     private mutating func ingest(_ fetched: HTTPGetReply, from url: String, into alerts: AlertCenter, logger: Logger) -> Bool {
         let digest = Array(SHA256.hash(data: fetched.reply.body))
         if taken[url] == digest { return true }
-        let answer = alerts.ingestFeedMessage(body: fetched.reply.body, headers: fetched.headers, url: url,
-                                              httpsSenders: feed.senders)
-        guard answer.status < 500 else { return false }
+        let outcome = alerts.ingestFeedMessage(body: fetched.reply.body, headers: fetched.headers, url: url,
+                                               httpsSenders: feed.senders)
+        guard !outcome.isUnavailable else { return false }
         taken[url] = digest
         return true
     }

@@ -107,7 +107,7 @@ public protocol DaemonInspecting: Sendable {
     /// Proof of play between two instants.
     func proofOfPlay(from: Date, to: Date) async throws -> [PlayRecord]
     /// Handles one signed `POST /v1/alerts`.
-    func pushAlert(body: [UInt8], headers: [String: String], source: String) async -> PushAnswer
+    func pushAlert(body: [UInt8], headers: [String: String], source: String) async -> AlertIntakeOutcome
     /// Active and scheduled alerts.
     func alertListing() async -> [AlertListing]
 }

@@ -6,7 +6,7 @@ import Foundation
 /// A display's frame loop runs with this executor as its preference, so a 40 ms render or a
 /// blocking page-flip wait occupies that display's own thread, never one of the two cooperative
 /// threads the HTTP server, the playlist watcher and the other displays share.
-public final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
+public final class ThreadExecutor: TaskExecutor, SerialExecutor, @unchecked Sendable {
     // Guarded by `condition`.
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
@@ -68,7 +68,9 @@ public final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
             }
             swap(&batch, &jobs)
             condition.unlock()
-            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            for job in batch {
+                job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+            }
             batch.removeAll(keepingCapacity: true)
         }
     }

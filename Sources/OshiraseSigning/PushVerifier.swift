@@ -17,20 +17,31 @@ public struct PushVerifier: Sendable {
     private let keys: [String: [TrustedKey]]
     /// How far a timestamp may be from the box's clock, in seconds, either way.
     public let maxSkew: TimeInterval
-    /// The memory of accepted signatures; shared by copies of this verifier.
-    public let replayGuard: ReplayGuard
+    /// The memory of accepted signatures, written here and nowhere else; shared by copies of this
+    /// verifier. Nil: no replay check (a feed, which serves one signed document for hours).
+    public let replayMemory: (any ReplayMemory)?
     /// The largest body accepted.
     public let maximumBodySize: Int
 
-    /// Makes a verifier trusting `keys`. Without a `replayGuard`, a new one remembers
-    /// signatures for twice `maxSkew`.
+    /// Makes a verifier trusting `keys` that remembers signatures in `replayMemory` (nil: no replay check).
     public init(keys: [TrustedKey], maxSkew: TimeInterval = PushVerifier.defaultMaximumSkew,
-                replayGuard: ReplayGuard? = nil, maximumBodySize: Int = PushEnvelope.maximumBodySize) {
+                replayMemory: (any ReplayMemory)?, maximumBodySize: Int = PushEnvelope.maximumBodySize) {
         self.keys = Dictionary(grouping: keys, by: \.keyID)
         self.maxSkew = maxSkew
-        self.replayGuard = replayGuard ?? ReplayGuard(retention: 2 * maxSkew)
+        self.replayMemory = replayMemory
         self.maximumBodySize = maximumBodySize
     }
+
+    /// Makes a verifier trusting `keys` with a replay memory in this process. Without a
+    /// `replayGuard`, a new one remembers signatures for twice `maxSkew`.
+    public init(keys: [TrustedKey], maxSkew: TimeInterval = PushVerifier.defaultMaximumSkew,
+                replayGuard: ReplayGuard? = nil, maximumBodySize: Int = PushEnvelope.maximumBodySize) {
+        self.init(keys: keys, maxSkew: maxSkew, replayMemory: replayGuard ?? ReplayGuard(retention: 2 * maxSkew),
+                  maximumBodySize: maximumBodySize)
+    }
+
+    /// The in-process replay memory, when that is the one this verifier writes.
+    public var replayGuard: ReplayGuard? { replayMemory as? ReplayGuard }
 
     /// Verifies one request. Header names are matched without regard to case, as HTTP does.
     /// On success the signature is remembered, so the same request is a replay next time.
@@ -75,15 +86,19 @@ public struct PushVerifier: Sendable {
         guard let key = candidates.first(where: { $0.publicKey.isValidSignature(signature, for: message) }) else {
             return .failure(.badSignature(keyID: keyID))
         }
-        switch replayGuard.record(signature: Array(signature), now: now) {
+        let digest = Array(SHA256.hash(data: signature))
+        let expires = now.addingTimeInterval(replayMemory?.retention ?? 2 * maxSkew)
+        let verified = Verified(keyID: key.keyID, timestamp: timestamp, signatureDigest: digest, replayExpires: expires)
+        switch replayMemory?.remember(digest: digest, until: expires, now: now) ?? .fresh {
+        case .fresh:
+            return .success(verified)
         case .replayed:
             return .failure(.replayed)
         case .full(let retryAfter):
             let seconds = Int(max(1, retryAfter.timeIntervalSince(now).rounded(.up)))
             return .failure(.replayMemoryFull(retryAfterSeconds: seconds))
-        case .fresh(let digest, let expires):
-            return .success(Verified(keyID: key.keyID, timestamp: timestamp,
-                                     signatureDigest: digest, replayExpires: expires))
+        case .unavailable(let reason):
+            return .failure(.replayMemoryUnavailable(reason))
         }
     }
 
@@ -133,6 +148,8 @@ public enum PushRejection: Error, Sendable, Equatable, CustomStringConvertible {
     case replayed
     /// The replay memory is full of unexpired signatures (503); try again after the given time.
     case replayMemoryFull(retryAfterSeconds: Int)
+    /// The replay memory cannot be written (the box's disk failed): 503, nothing kept.
+    case replayMemoryUnavailable(String)
 
     /// The HTTP status to answer with.
     public var status: Int {
@@ -141,7 +158,7 @@ public enum PushRejection: Error, Sendable, Equatable, CustomStringConvertible {
         case .missingHeaders, .conflictingHeader, .unknownKey, .malformedTimestamp,
              .timestampOutOfWindow, .malformedSignature, .badSignature: 401
         case .replayed: 409
-        case .replayMemoryFull: 503
+        case .replayMemoryFull, .replayMemoryUnavailable: 503
         }
     }
 
@@ -158,6 +175,7 @@ public enum PushRejection: Error, Sendable, Equatable, CustomStringConvertible {
         case .badSignature: "bad-signature"
         case .replayed: "replayed"
         case .replayMemoryFull: "replay-memory-full"
+        case .replayMemoryUnavailable: "store-unavailable"
         }
     }
 
@@ -186,6 +204,8 @@ public enum PushRejection: Error, Sendable, Equatable, CustomStringConvertible {
             "this signature was already used; sign the request again (a fresh timestamp) to resend it"
         case let .replayMemoryFull(seconds):
             "too many signed pushes in the last minutes; try again in \(seconds) s"
+        case let .replayMemoryUnavailable(reason):
+            reason
         }
     }
 

@@ -2,7 +2,33 @@ import Crypto
 import Foundation
 import Synchronization
 
-/// Remembers the signatures a box has accepted, so the same signed push cannot be played twice.
+/// Where a box remembers the signatures it accepted, so the same signed push cannot be played
+/// twice: the one replay memory a verifier writes (``PushVerifier``). ``ReplayGuard`` keeps it in
+/// memory; the daemon keeps it in its database, across restarts.
+public protocol ReplayMemory: Sendable {
+    /// How long a signature is remembered after it was accepted.
+    var retention: TimeInterval { get }
+    /// Checks a signature's digest and, when it is new, remembers it until `expires`, in one step
+    /// (so two concurrent copies of one push cannot both be fresh).
+    func remember(digest: [UInt8], until expires: Date, now: Date) -> ReplayCheck
+    /// Forgets a digest ``remember(digest:until:now:)`` found fresh: for a push the box could not
+    /// keep (a 503), whose sender may send the very same request again.
+    func forget(digest: [UInt8])
+}
+
+/// What a replay memory found.
+public enum ReplayCheck: Sendable, Equatable {
+    /// Not seen before; now remembered.
+    case fresh
+    /// Seen before and still remembered: a replay.
+    case replayed
+    /// The memory is full of unexpired signatures; the oldest expires at `retryAfter`.
+    case full(retryAfter: Date)
+    /// The memory cannot be read or written now (its disk failed); why.
+    case unavailable(String)
+}
+
+/// Remembers the signatures a box has accepted, in memory, so the same signed push cannot be played twice.
 ///
 /// A signature is remembered by its SHA-256 (32 bytes, whatever the signature) until `retention`
 /// after it was accepted. The retention must be longer than the timestamp window: once a
@@ -16,7 +42,7 @@ import Synchronization
 ///
 /// Safe to use from many tasks at once. `entries()` and `restore(_:now:)` let the daemon keep
 /// the memory in its database across restarts.
-public final class ReplayGuard: Sendable {
+public final class ReplayGuard: ReplayMemory {
     /// The default bound on remembered signatures.
     public static let defaultCapacity = 100_000
 
@@ -53,22 +79,31 @@ public final class ReplayGuard: Sendable {
     /// copies of one push cannot both be fresh).
     public func record(signature: [UInt8], now: Date) -> Outcome {
         let digest = Array(SHA256.hash(data: signature))
+        let expires = now.addingTimeInterval(retention)
+        switch remember(digest: digest, until: expires, now: now) {
+        case .fresh: return .fresh(digest: digest, expires: expires)
+        case .replayed: return .replayed
+        case .full(let retryAfter): return .full(retryAfter: retryAfter)
+        case .unavailable: return .full(retryAfter: expires)
+        }
+    }
+
+    public func remember(digest: [UInt8], until expires: Date, now: Date) -> ReplayCheck {
         let retention = self.retention
         let capacity = self.capacity
         return state.withLock { state in
             if now >= state.nextSweep || state.expiries.count >= capacity {
                 Self.sweep(&state, now: now, retention: retention)
             }
-            if let expires = state.expiries[digest], expires > now {
+            if let known = state.expiries[digest], known > now {
                 return .replayed
             }
             if state.expiries.count >= capacity && state.expiries[digest] == nil {
                 let oldest = state.expiries.values.min() ?? now.addingTimeInterval(retention)
                 return .full(retryAfter: oldest)
             }
-            let expires = now.addingTimeInterval(retention)
             state.expiries[digest] = expires
-            return .fresh(digest: digest, expires: expires)
+            return .fresh
         }
     }
 

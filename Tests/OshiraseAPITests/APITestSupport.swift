@@ -53,15 +53,16 @@ actor FakeInspector: DaemonInspecting {
 
     /// Pushes seen, and the answer every push gets.
     private(set) var pushes: [(body: [UInt8], headers: [String: String], source: String)] = []
-    var pushAnswer = PushAnswer(status: 202, fields: ["identifier": "sapporo-2026-001", "state": "active"])
+    var pushAnswer = AlertIntakeOutcome.kept(KeptAlert(identifier: "sapporo-2026-001", state: "active", reason: nil,
+                                                       isDuplicate: false))
 
-    func pushAlert(body: [UInt8], headers: [String: String], source: String) -> PushAnswer {
+    func pushAlert(body: [UInt8], headers: [String: String], source: String) -> AlertIntakeOutcome {
         pushes.append((body, headers, source))
         return pushAnswer
     }
 
     func alertListing() -> [AlertListing] { [] }
-    func setPushAnswer(_ answer: PushAnswer) { pushAnswer = answer }
+    func setPushAnswer(_ answer: AlertIntakeOutcome) { pushAnswer = answer }
 
     func setRecords(_ records: [PlayRecord]) { self.records = records }
     func setProofFailure(_ message: String) { proofFailure = message }

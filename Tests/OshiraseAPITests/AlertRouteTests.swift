@@ -33,7 +33,7 @@ struct AlertRouteTests {
 
     @Test func aRejectionKeepsItsStatusAndJSONReason() async throws {
         let inspector = FakeInspector()
-        await inspector.setPushAnswer(PushAnswer(status: 401, fields: ["error": "bad-signature", "reason": "the signature does not match"]))
+        await inspector.setPushAnswer(.refused(AlertRefusal(.unauthenticated, "bad-signature", "the signature does not match")))
         try await testApplication(inspector).test(.router) { client in
             let response = try await client.execute(uri: "/v1/alerts", method: .post, body: ByteBuffer(bytes: Self.body))
             #expect(response.status == .unauthorized)

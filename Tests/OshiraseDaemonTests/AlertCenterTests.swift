@@ -1,3 +1,4 @@
+import OshiraseAPI
 import Foundation
 import OshiraseCAP
 import OshiraseCore
@@ -64,7 +65,7 @@ struct AlertCenterTests {
 
         let order = try capFixture("sapporo-evacuation.xml")
         let answer = await daemon.pushAlert(body: order, headers: try signed(order), source: "127.0.0.1")
-        #expect(answer == PushAnswer(status: 202, fields: ["identifier": "JP-SAPPORO-20261127-001", "state": "active"]))
+        #expect(PushAnswer(answer) == PushAnswer(status: 202, fields: ["identifier": "JP-SAPPORO-20261127-001", "state": "active"]))
         let takeover = AlertLevelColours.colours(level: 5).background
         let expected = UInt32(takeover.r) << 16 | UInt32(takeover.g) << 8 | UInt32(takeover.b)
         #expect(await eventually { await daemon.screenshot(display: "lobby").map(marginColour) == expected })
@@ -101,7 +102,7 @@ struct AlertCenterTests {
         let store = try StateStore(directory: folder.path + "/state")
         let center = AlertCenter(config: config().alerts, store: store, clock: clock, logger: quietLogger)
         let order = try capFixture("sapporo-evacuation.xml")
-        func push(_ body: [UInt8], _ headers: [String: String]) async -> PushAnswer {
+        func push(_ body: [UInt8], _ headers: [String: String]) async -> AlertIntakeOutcome {
             await center.push(body: body, headers: headers, source: "10.0.0.9")
         }
         var tampered = try signed(order)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OshiraseAPI
 import OshiraseCore
 @testable import OshiraseDaemon
 import OshiraseDevices
@@ -197,4 +198,10 @@ func eventually(_ condition: () async throws -> Bool) async rethrows -> Bool {
         try? await Task.sleep(for: .milliseconds(5))
     }
     return false
+}
+
+/// An outcome as the API answers it, so tests read the status and JSON fields a sender sees.
+extension AlertIntakeOutcome {
+    var status: Int { PushAnswer(self).status }
+    var fields: [String: String] { PushAnswer(self).fields }
 }

@@ -1,3 +1,4 @@
+import OshiraseAPI
 import Foundation
 import GRDB
 import OshiraseCAP
@@ -33,7 +34,7 @@ struct TrustingCenter {
     }
 
     /// Pushes `body` signed now, after moving the clock on a second so each signature is new.
-    func push(_ body: [UInt8]) async throws -> PushAnswer {
+    func push(_ body: [UInt8]) async throws -> AlertIntakeOutcome {
         clock.advance(by: 1)
         return await center.push(body: body, headers: try envelope(body), source: "127.0.0.1")
     }
@@ -97,7 +98,7 @@ struct PushAnswerTests {
 
     @Test func aMessageNotShownHereSaysWhyInTheAnswer() async throws {
         let box = try TrustingCenter(stored: false) { $0.policy.location = CAPPoint(latitude: 43.0621, longitude: 141.3544) }  // 札幌市役所
-        func push(_ text: String) async throws -> PushAnswer { try await box.push(Array(text.utf8)) }
+        func push(_ text: String) async throws -> AlertIntakeOutcome { try await box.push(Array(text.utf8)) }
         let sent = Instant.format(box.clock.now(), in: .tokyo)
         // 旭川 (Asahikawa), 120 km from the box: a 10 km circle there does not reach Sapporo.
         let asahikawa = try await push("""
@@ -114,7 +115,7 @@ struct PushAnswerTests {
     @Test func aCancelSaysWhatItLeftOnScreenNowAndWhenItComesAgain() async throws {
         let box = try TrustingCenter { $0.policy.showsExercises = true }
         let center = box.center
-        func push(_ body: [UInt8]) async throws -> PushAnswer { try await box.push(body) }
+        func push(_ body: [UInt8]) async throws -> AlertIntakeOutcome { try await box.push(body) }
         let sent = Instant.format(box.clock.now(), in: .tokyo)
         func cancel(_ id: String, status: String, references: String) -> [UInt8] {
             Array("""

@@ -120,7 +120,9 @@ public func makeAPIRouter(inspecting inspector: some DaemonInspecting, config: A
             throw APIError(.badRequest, "query parameter `to` is before `from`; swap them")
         }
         do {
-            return JSONBody.response(try await inspector.proofOfPlay(from: from, to: to))
+            // The records as `oshirase report --format json` writes them, instants in UTC.
+            let records = try await inspector.proofOfPlay(from: from, to: to)
+            return JSONBody.response(records, encoder: RecordJSON.encoder(timeZone: nil, pretty: true))
         } catch let error as ProofOfPlayTooLarge {
             throw APIError(.contentTooLarge, "\(error)")
         } catch {

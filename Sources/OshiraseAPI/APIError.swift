@@ -38,11 +38,12 @@ enum JSONBody {
         return encoder
     }
 
-    /// Encodes `value`; a value JSON cannot hold (a NaN frame rate, say) becomes a 500 naming it.
-    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    /// Encodes `value` (with `encoder`, else the API's); a value JSON cannot hold (a NaN frame
+    /// rate, say) becomes a 500 naming it.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, encoder: JSONEncoder? = nil) -> Response {
         let data: Data
         do {
-            data = try encoder().encode(value)
+            data = try (encoder ?? self.encoder()).encode(value)
         } catch {
             let fallback = #"{"error": "the response could not be encoded as JSON"}"#
             return uncachedResponse(Array(fallback.utf8) + [0x0A], status: .internalServerError,

@@ -53,6 +53,29 @@ public enum Instant {
         return Date(timeIntervalSince1970: seconds)
     }
 
+    /// `2026-11-27T09:00:00+09:00`: whole seconds, with the offset `zone` has at that instant;
+    /// with `milliseconds`, `2026-11-27T09:00:10.500+09:00` when the instant has some (rounded
+    /// to the millisecond; whole seconds stay as they are).
+    public static func format(_ date: Date, in zone: TimeZone, milliseconds: Bool) -> String {
+        let whole = format(date, in: zone)
+        guard milliseconds else { return whole }
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let fraction = ((ms % 1000) + 1000) % 1000
+        guard fraction != 0, let t = whole.firstIndex(of: "T") else { return whole }
+        // After "Thh:mm:ss", before the offset; the seconds are those of the rounded instant.
+        let rounded = format(Date(timeIntervalSince1970: Double(ms - fraction) / 1000), in: zone)
+        let cut = rounded.index(t, offsetBy: 9)
+        let digits = String(fraction)
+        return String(rounded[..<cut]) + "." + String(repeating: "0", count: 3 - digits.count) + digits + String(rounded[cut...])
+    }
+
+    /// `2026-11-27T00:00:00Z`: UTC, written with `Z` (milliseconds as in ``format(_:in:milliseconds:)``).
+    public static func formatUTC(_ date: Date, milliseconds: Bool = false) -> String {
+        let zero = TimeZone(secondsFromGMT: 0) ?? .current
+        let text = format(date, in: zero, milliseconds: milliseconds)
+        return text.hasSuffix("+00:00") ? String(text.dropLast(6)) + "Z" : text
+    }
+
     /// `2026-11-27T09:00:00+09:00`: whole seconds, with the offset `zone` has at that instant.
     public static func format(_ date: Date, in zone: TimeZone) -> String {
         let offset = zone.secondsFromGMT(for: date)

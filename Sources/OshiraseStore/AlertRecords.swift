@@ -44,6 +44,25 @@ public struct AlertAuditEntry: Sendable, Equatable, Codable {
     public var identifier: String?
     public var reason: String?
 
+    /// As `report --alerts --format json` writes it: `key` for the key id, and `null` for a key,
+    /// identifier or reason there was none of.
+    private enum CodingKeys: String, CodingKey {
+        case time
+        case keyID = "key"
+        case source, outcome, status, identifier, reason
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(time, forKey: .time)
+        try c.encode(keyID, forKey: .keyID)
+        try c.encode(source, forKey: .source)
+        try c.encode(outcome, forKey: .outcome)
+        try c.encode(status, forKey: .status)
+        try c.encode(identifier, forKey: .identifier)
+        try c.encode(reason, forKey: .reason)
+    }
+
     public init(time: Date, keyID: String?, source: String, outcome: String, status: Int, identifier: String?, reason: String?) {
         self.time = time
         self.keyID = keyID

@@ -15,6 +15,29 @@ public struct PlayRecord: Sendable, Equatable, Codable {
     /// When it gave way to the next item, or the display stopped; not before `start`.
     public var end: Date
 
+    private enum CodingKeys: String, CodingKey {
+        case display, zone, playlist, item, start, end, seconds
+    }
+
+    /// The fields, and `seconds`, the showing's length exact to the millisecond (RecordJSON).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(display, forKey: .display)
+        try c.encode(zone, forKey: .zone)
+        try c.encode(playlist, forKey: .playlist)
+        try c.encode(item, forKey: .item)
+        try c.encode(start, forKey: .start)
+        try c.encode(end, forKey: .end)
+        try c.encode(RecordJSON.seconds(from: start, to: end), forKey: .seconds)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(display: try c.decode(String.self, forKey: .display), zone: try c.decode(String.self, forKey: .zone),
+                  playlist: try c.decode(String.self, forKey: .playlist), item: try c.decode(String.self, forKey: .item),
+                  start: try c.decode(Date.self, forKey: .start), end: try c.decode(Date.self, forKey: .end))
+    }
+
     /// A record of `item` from `playlist` shown in `zone` of `display` from `start` to `end`.
     public init(display: String, zone: String, playlist: String, item: String, start: Date, end: Date) {
         self.display = display

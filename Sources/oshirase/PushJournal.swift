@@ -23,7 +23,7 @@ struct JournalEntry: Codable, Equatable {
         status = alert.status.rawValue
         msgType = alert.msgType.rawValue
         self.keyID = keyID
-        pushedAt = Instant.format(Date(), in: TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? .current)
+        pushedAt = Instant.formatUTC(Date())
     }
 }
 

@@ -78,7 +78,6 @@ struct Report: ParsableCommand {
             out.flush()
             return
         }
-        var first = true
         switch format {
         case .csv:
             out.write("display,zone,playlist,item,start,end,seconds\n")
@@ -88,16 +87,9 @@ struct Report: ParsableCommand {
                 out.write(fields.map(Self.csvField).joined(separator: ",") + "\n")
             }
         case .json:
-            out.write("[")
-            try store.forEachRecord(from: start, to: end, display: display) { r in
-                out.write((first ? "\n" : ",\n")
-                          + "  {\"display\":\(jsonString(r.display)),\"zone\":\(jsonString(r.zone))"
-                          + ",\"playlist\":\(jsonString(r.playlist)),\"item\":\(jsonString(r.item))"
-                          + ",\"start\":\"\(Self.instant(r.start, in: zone))\",\"end\":\"\(Self.instant(r.end, in: zone))\""
-                          + ",\"seconds\":\(Self.seconds(from: r.start, to: r.end))}")
-                first = false
-            }
-            out.write(first ? "]\n" : "\n]\n")
+            var rows = JSONRows(out, encoder: RecordJSON.encoder(timeZone: zone))
+            try store.forEachRecord(from: start, to: end, display: display) { try rows.write($0) }
+            rows.finish()
         }
         out.flush()
     }
@@ -114,11 +106,9 @@ struct Report: ParsableCommand {
                     .map(Self.csvField).joined(separator: ",") + "\n")
             }
         case .json:
-            let rows = counts.map { c in
-                "  {\"sensor\":\(jsonString(c.sensor)),\"hour\":\"\(Self.instant(c.hourStart, in: zone))\""
-                    + ",\"class\":\(jsonString(c.className)),\"count\":\(c.count)}"
-            }
-            out.write(rows.isEmpty ? "[]\n" : "[\n" + rows.joined(separator: ",\n") + "\n]\n")
+            var rows = JSONRows(out, encoder: RecordJSON.encoder(timeZone: zone))
+            for c in counts { try rows.write(ScreeningRow(sensor: c.sensor, hour: c.hourStart, class: c.className, count: c.count)) }
+            rows.finish()
         }
     }
 
@@ -126,7 +116,6 @@ struct Report: ParsableCommand {
     /// those fields (`key`, `identifier` and `reason` null when there were none).
     private func writeAudit(store: StateStore, from start: Date, to end: Date, zone: TimeZone,
                             to out: BufferedOutput) throws {
-        var first = true
         switch format {
         case .csv:
             out.write("time,key,source,outcome,status,identifier,reason\n")
@@ -136,16 +125,9 @@ struct Report: ParsableCommand {
                 out.write(fields.map { Self.csvField(Self.inert($0)) }.joined(separator: ",") + "\n")
             }
         case .json:
-            func optional(_ text: String?) -> String { text.map(jsonString) ?? "null" }
-            out.write("[")
-            try store.forEachAuditEntry(from: start, to: end) { a in
-                out.write((first ? "\n" : ",\n")
-                          + "  {\"time\":\"\(Self.instant(a.time, in: zone))\",\"key\":\(optional(a.keyID)),\"source\":\(jsonString(a.source))"
-                          + ",\"outcome\":\(jsonString(a.outcome)),\"status\":\(a.status),\"identifier\":\(optional(a.identifier))"
-                          + ",\"reason\":\(optional(a.reason))}")
-                first = false
-            }
-            out.write(first ? "]\n" : "\n]\n")
+            var rows = JSONRows(out, encoder: RecordJSON.encoder(timeZone: zone))
+            try store.forEachAuditEntry(from: start, to: end) { try rows.write($0) }
+            rows.finish()
         }
     }
 
@@ -168,14 +150,7 @@ struct Report: ParsableCommand {
 
     /// ISO 8601 with the zone's offset; milliseconds appear only when the instant has some.
     static func instant(_ date: Date, in zone: TimeZone) -> String {
-        let whole = formatInstant(date, in: zone)
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let fraction = ((ms % 1000) + 1000) % 1000
-        guard fraction != 0, let t = whole.firstIndex(of: "T") else { return whole }
-        // After "Thh:mm:ss", before the offset.
-        let cut = whole.index(t, offsetBy: 9)
-        let digits = String(fraction)
-        return String(whole[..<cut]) + "." + String(repeating: "0", count: 3 - digits.count) + digits + String(whole[cut...])
+        Instant.format(date, in: zone, milliseconds: true)
     }
 
     /// The length in seconds, exact to the millisecond: `15`, `14.5`, `0.125`.
@@ -202,4 +177,33 @@ struct Report: ParsableCommand {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
+}
+
+/// A JSON array written a record at a time, each encoded with `Codable` on a line of its own, so
+/// a report of millions of records never holds them all.
+struct JSONRows {
+    private let out: BufferedOutput
+    private let encoder: JSONEncoder
+    private var count = 0
+
+    init(_ out: BufferedOutput, encoder: JSONEncoder) {
+        self.out = out
+        self.encoder = encoder
+        out.write("[")
+    }
+
+    mutating func write(_ record: some Encodable) throws {
+        out.write((count == 0 ? "\n  " : ",\n  ") + String(decoding: try encoder.encode(record), as: UTF8.self))
+        count += 1
+    }
+
+    func finish() { out.write(count == 0 ? "]\n" : "\n]\n") }
+}
+
+/// One hour's count as `report --screening --format json` writes it.
+struct ScreeningRow: Encodable {
+    var sensor: String
+    var hour: Date
+    var `class`: String
+    var count: Int
 }

@@ -347,10 +347,11 @@ struct DaemonCommandTests {
         let from = commandLineInstant(since.addingTimeInterval(-2)), to = commandLineInstant(Date().addingTimeInterval(3600))
         let answer = try httpGet(port: port, "/v1/proof-of-play?from=\(from)&to=\(to)")
         guard answer.status == 200 else { throw DaemonTestFailure("/v1/proof-of-play answered \(answer.status): \(answer.text)") }
-        let records = try JSONDecoder().decode([[String: String]].self, from: Data(answer.body))
-        // The API's instants have whole seconds: compare with a second's slack.
+        // The same records, in the same shape, as `report --format json` prints.
+        let records = try JSONDecoder().decode([ReportRecord].self, from: Data(answer.body))
+        // Compare with a second's slack.
         let floor = Int64((since.timeIntervalSince1970 - 1) * 1000)
-        return records.filter { $0["zone"] == "main" && (millisecondsSince1970($0["start"] ?? "") ?? 0) >= floor }.count
+        return records.filter { $0.zone == "main" && $0.startMs >= floor }.count
     }
 
     /// The proof of play as `oshirase report` prints it; fails unless the report exits 0 with a clean stderr.

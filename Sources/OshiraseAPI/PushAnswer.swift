@@ -19,14 +19,7 @@ public struct PushAnswer: Sendable, Equatable {
             fields = ["identifier": kept.identifier, "state": kept.state]
             if let reason = kept.reason { fields["reason"] = reason }
         case .refused(let refusal):
-            status = switch refusal.kind {
-            case .tooLarge: 413
-            case .unauthenticated: 401
-            case .forbidden: 403
-            case .conflict: 409
-            case .unprocessable: 422
-            case .unavailable: 503
-            }
+            status = refusal.kind.httpStatus
             fields = ["error": refusal.code]
             if let reason = refusal.reason { fields["reason"] = reason }
             if let element = refusal.element { fields["element"] = element }

@@ -57,13 +57,15 @@ public enum Instant {
     /// with `milliseconds`, `2026-11-27T09:00:10.500+09:00` when the instant has some (rounded
     /// to the millisecond; whole seconds stay as they are).
     public static func format(_ date: Date, in zone: TimeZone, milliseconds: Bool) -> String {
-        let whole = format(date, in: zone)
-        guard milliseconds else { return whole }
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        guard milliseconds else { return format(date, in: zone) }
+        let seconds = date.timeIntervalSince1970 * 1000
+        guard seconds.isFinite, abs(seconds) < 9.2e15 else { return format(date, in: zone) }
+        let ms = Int64(seconds.rounded())
         let fraction = ((ms % 1000) + 1000) % 1000
-        guard fraction != 0, let t = whole.firstIndex(of: "T") else { return whole }
-        // After "Thh:mm:ss", before the offset; the seconds are those of the rounded instant.
+        // The whole seconds of the rounded instant: 09:00:00.9996 is 09:00:01.
         let rounded = format(Date(timeIntervalSince1970: Double(ms - fraction) / 1000), in: zone)
+        guard fraction != 0, let t = rounded.firstIndex(of: "T") else { return rounded }
+        // After "Thh:mm:ss", before the offset.
         let cut = rounded.index(t, offsetBy: 9)
         let digits = String(fraction)
         return String(rounded[..<cut]) + "." + String(repeating: "0", count: 3 - digits.count) + digits + String(rounded[cut...])

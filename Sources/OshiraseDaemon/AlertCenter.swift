@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import OshiraseCAP
 import OshiraseCore
-import OshiraseDevices
 import OshiraseConfig
 import OshiraseSigning
 import OshiraseStore
@@ -68,7 +67,7 @@ public final class AlertCenter: Sendable {
     func setOnChange(_ action: @escaping @Sendable () -> Void) { book.setOnChange(action) }
 
     /// Reads back what the store kept, in the order received: active alerts survive a restart.
-    /// Blocks until done (at start, before the displays run).
+    /// Blocks the caller until done (once, at start, before the displays run).
     public func restore() { waitForIntake { intake in await intake.restore() } }
 
     // MARK: Intake
@@ -95,9 +94,11 @@ public final class AlertCenter: Sendable {
         waitForIntake { intake in await intake.admitUnsigned(alert, at: time) }
     }
 
-    /// Runs `body` on the intake and waits for it, from a thread that may block (never a task's):
-    /// the task starts on the intake's own thread, so it needs none of the shared pool.
+    /// Runs `body` on the intake and waits for it. The task starts on the intake's own thread, so
+    /// it needs none of the shared pool: a caller on a pool thread only blocks that thread for the
+    /// time the intake takes. Never called on the intake's thread, which would wait for itself.
     private func waitForIntake<T: Sendable>(_ body: @escaping @Sendable (AlertIntake) async -> T) -> T {
+        precondition(!intakeExecutor.isCurrentThread, "waitForIntake on the intake's own thread")
         let result = Mutex<T?>(nil)
         let done = DispatchSemaphore(value: 0)
         let intake = self.intake
@@ -181,25 +182,5 @@ public final class AlertCenter: Sendable {
             }
             return result
         }
-    }
-}
-
-/// Lets a line through at most once per `interval` seconds, counting those held back.
-struct RateLimitedLog: Sendable {
-    let interval: Double
-    private var last = -Double.infinity
-    private var held = 0
-
-    init(interval: Double) { self.interval = interval }
-
-    /// Nil when this line is held back; else how many were held back since the last one.
-    mutating func shouldLog(at now: Double) -> Int? {
-        guard now - last >= interval else {
-            held += 1
-            return nil
-        }
-        defer { held = 0 }
-        last = now
-        return held
     }
 }

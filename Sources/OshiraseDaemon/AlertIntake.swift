@@ -42,7 +42,7 @@ actor AlertIntake {
 
     init(keys: [TrustedKey], sendersByKey: [String: Set<String>], store: StateStore?, clock: any WallClock,
          logger: Logger, book: AlertBookCell) {
-        executor = ThreadExecutor(name: "alert-intake")
+        executor = ThreadExecutor(name: "alert-intake", runsActor: true)
         // The one replay memory: the database when there is one (it outlives a restart), else
         // this process's.
         let memory: any ReplayMemory = store.map { StoredReplayMemory(store: $0, logger: logger) }
@@ -222,7 +222,7 @@ actor AlertIntake {
         case .kept(let kept):
             (status, code, reason) = (202, kept.isDuplicate ? "duplicate" : "accepted", kept.reason)
         case .refused(let refusal):
-            (status, code, reason) = (refusal.kind.auditStatus, refusal.code, refusal.reason)
+            (status, code, reason) = (refusal.kind.httpStatus, refusal.code, refusal.reason)
         }
         if let store {
             do {
@@ -238,20 +238,6 @@ actor AlertIntake {
         } else if let quieted = rejectionLog.shouldLog(at: monotonicSeconds()) {
             // A flood of forged pushes must not flood the journal: the audit has every one.
             logger.warning("alerts: \(line)\(quieted > 0 ? " (and \(quieted) other rejected message(s) in the last 10 s, all in the audit)" : "")")
-        }
-    }
-}
-
-extension AlertRefusal.Kind {
-    /// The status the audit records, as the API answers it (docs/push.md).
-    var auditStatus: Int {
-        switch self {
-        case .tooLarge: 413
-        case .unauthenticated: 401
-        case .forbidden: 403
-        case .conflict: 409
-        case .unprocessable: 422
-        case .unavailable: 503
         }
     }
 }
@@ -281,15 +267,33 @@ final class AlertBookCell: Sendable {
 }
 
 /// The replay memory in the box's database: signatures outlive a restart. Written only by the
-/// push verifier, once per signed push.
-struct StoredReplayMemory: ReplayMemory {
+/// push verifier, once per signed push. Like the in-memory guard it holds at most `capacity`
+/// unexpired signatures (counted since this process started): beyond, pushes get a 503 with the
+/// time the oldest expires rather than a live signature being forgotten (docs/signing.md).
+final class StoredReplayMemory: ReplayMemory {
     let store: StateStore
     let logger: Logger
+    let capacity: Int
+    /// When each signature remembered by this process expires, oldest first.
+    private let expiries = Mutex<[Date]>([])
     var retention: TimeInterval { 2 * PushVerifier.defaultMaximumSkew }
 
+    init(store: StateStore, logger: Logger, capacity: Int = ReplayGuard.defaultCapacity) {
+        self.store = store
+        self.logger = logger
+        self.capacity = capacity
+    }
+
     func remember(digest: [UInt8], until expires: Date, now: Date) -> ReplayCheck {
+        let full: Date? = expiries.withLock { list in
+            list.removeAll { $0 <= now }
+            return list.count >= capacity ? list.min() : nil
+        }
+        if let oldest = full { return .full(retryAfter: oldest) }
         do {
-            return try store.rememberSignature(digest: digest, expires: expires, now: now) ? .fresh : .replayed
+            guard try store.rememberSignature(digest: digest, expires: expires, now: now) else { return .replayed }
+            expiries.withLock { $0.append(expires) }
+            return .fresh
         } catch {
             // A repaired disk mounted again is reached only by a new open.
             store.reopenIfDue(after: error)
@@ -298,6 +302,7 @@ struct StoredReplayMemory: ReplayMemory {
     }
 
     func forget(digest: [UInt8]) {
+        expiries.withLock { list in if !list.isEmpty { list.removeLast() } }
         do {
             try store.forgetSignature(digest: digest)
         } catch {

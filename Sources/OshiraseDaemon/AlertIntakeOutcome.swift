@@ -67,3 +67,17 @@ public struct AlertRefusal: Sendable, Equatable {
         self.retryAfterSeconds = retryAfterSeconds
     }
 }
+
+extension AlertRefusal.Kind {
+    /// The HTTP status the API answers for it, and the audit records (docs/http-api.md).
+    public var httpStatus: Int {
+        switch self {
+        case .tooLarge: 413
+        case .unauthenticated: 401
+        case .forbidden: 403
+        case .conflict: 409
+        case .unprocessable: 422
+        case .unavailable: 503
+        }
+    }
+}

@@ -71,7 +71,10 @@ public final class Daemon: DaemonInspecting {
         watcher = PlaylistWatcher(library: library, logger: logger)
         let services = displays
         library.onChange { for display in services { display.wake() } }
-        alerts.setOnChange { for display in services { display.wake() } }
+        // The displays hold the alert centre (their context); the centre's wake-up holds them
+        // weakly, so a stopped daemon's displays, centre and intake thread go away.
+        let wakers = services.map { WeakDisplay($0) }
+        alerts.setOnChange { for display in wakers { display.service?.wake() } }
         feeds = FeedService(feeds: config.alerts.feeds, alerts: alerts, logger: logger)
         let open: ThermometerOpener = openThermometer ?? { sensor in try Daemon.defaultThermometer(for: sensor, clock: clock) }
         sensors = sensorStates.map { state in
@@ -194,4 +197,10 @@ extension Daemon {
             }
         }
     }
+}
+
+/// A display service held weakly, for the alert centre's wake-up.
+private struct WeakDisplay: Sendable {
+    weak var service: DisplayService?
+    init(_ service: DisplayService) { self.service = service }
 }

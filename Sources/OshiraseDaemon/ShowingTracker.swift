@@ -75,7 +75,9 @@ final class ShowingTracker {
     }
 
     private func finish(_ showing: Showing, zone: Zone, at end: Date) {
-        guard end > showing.start else { return }
+        // The store keeps milliseconds: a showing shorter than one (a first frame a hair before
+        // an item change) was not seen, and would be a record without a length.
+        guard (end.timeIntervalSince1970 * 1000).rounded() > (showing.start.timeIntervalSince1970 * 1000).rounded() else { return }
         record(PlayRecord(display: display, zone: zone.rawValue, playlist: showing.playlist,
                           item: showing.item, start: showing.start, end: end))
     }

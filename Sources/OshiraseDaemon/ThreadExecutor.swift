@@ -1,5 +1,6 @@
 import CLinuxDevices
 import Foundation
+import Synchronization
 
 /// A task executor that runs every job on one dedicated thread.
 ///
@@ -16,7 +17,13 @@ public final class ThreadExecutor: TaskExecutor, SerialExecutor, @unchecked Send
     /// much to the thread's nice value (and only this thread's; at most 19), for work that must
     /// give way to the frame loops when the cores are busy: a thread 10 nice steps lower gets
     /// about a tenth of the CPU time of one at the process's level. It needs no privilege.
-    public init(name: String, niceness: Int32 = 0) {
+    /// True when an actor runs on this thread (its serial executor): jobs then run isolated to it.
+    private let runsActor: Bool
+
+    /// Starts the thread; with `runsActor`, it is the serial executor of one actor (the alert
+    /// intake) rather than a task executor only.
+    public init(name: String, niceness: Int32 = 0, runsActor: Bool = false) {
+        self.runsActor = runsActor
         let thread = Thread { [self] in
             // Thread.name does not reach the kernel on Linux (the thread kept the name of the
             // one that started it): name it from inside.
@@ -57,7 +64,12 @@ public final class ThreadExecutor: TaskExecutor, SerialExecutor, @unchecked Send
         condition.unlock()
     }
 
+    /// Whether the calling thread is this executor's.
+    public var isCurrentThread: Bool { threadID.withLock { $0 } == pthread_self() }
+    private let threadID = Mutex<pthread_t?>(nil)
+
     private func work() {
+        threadID.withLock { $0 = pthread_self() }
         var batch: [UnownedJob] = []
         while true {
             condition.lock()
@@ -69,7 +81,11 @@ public final class ThreadExecutor: TaskExecutor, SerialExecutor, @unchecked Send
             swap(&batch, &jobs)
             condition.unlock()
             for job in batch {
-                job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+                if runsActor {
+                    job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+                } else {
+                    job.runSynchronously(on: asUnownedTaskExecutor())
+                }
             }
             batch.removeAll(keepingCapacity: true)
         }

@@ -220,8 +220,6 @@ public final class Renderer {
     }
 
     /// One line of text moving right to left: the frame at `elapsed` seconds at `speed` px/s.
-
-    /// One line of text moving right to left: the frame at `elapsed` seconds at `speed` px/s.
     func drawScrollingText(_ text: String, in rect: Rect, speed: Double, elapsed: Double, scene: Scene,
                            canvas: Canvas) throws(RenderError) {
         let size = max(scene.profile.minimumSecondaryTextSize, (rect.height * 0.58).rounded())

@@ -19,7 +19,7 @@ public enum RecordJSON {
     }
 
     /// The length of a showing in seconds, exact to the millisecond (15, 10.5, 0.125).
-    static func seconds(from start: Date, to end: Date) -> Decimal {
+    public static func seconds(from start: Date, to end: Date) -> Decimal {
         let ms = Int64((end.timeIntervalSince1970 * 1000).rounded()) - Int64((start.timeIntervalSince1970 * 1000).rounded())
         return Decimal(ms) / 1000
     }

@@ -153,15 +153,9 @@ struct Report: ParsableCommand {
         Instant.format(date, in: zone, milliseconds: true)
     }
 
-    /// The length in seconds, exact to the millisecond: `15`, `14.5`, `0.125`.
+    /// The length in seconds, exact to the millisecond: `15`, `14.5`, `0.125` (as in the JSON).
     static func seconds(from start: Date, to end: Date) -> String {
-        let ms = Int64((end.timeIntervalSince1970 * 1000).rounded()) - Int64((start.timeIntervalSince1970 * 1000).rounded())
-        let whole = ms / 1000, rest = abs(ms % 1000)
-        guard rest != 0 else { return String(whole) }
-        var digits = String(rest)
-        digits = String(repeating: "0", count: 3 - digits.count) + digits
-        while digits.hasSuffix("0") { digits.removeLast() }
-        return "\(ms < 0 && whole == 0 ? "-" : "")\(whole).\(digits)"
+        "\(RecordJSON.seconds(from: start, to: end))"
     }
 
     /// A field a spreadsheet will not run as a formula: one starting with `=`, `+`, `-`, `@`, a

@@ -44,4 +44,18 @@ struct InstantTests {
             #expect(CivilDate.days(year: y, month: m, day: d) == days)
         }
     }
+
+    @Test("Milliseconds are written when an instant has some, rounded, and UTC with Z")
+    func millisecondsAndUTC() throws {
+        let tokyo = try #require(TimeZone(identifier: "Asia/Tokyo"))
+        let nine = 1_795_737_600.0  // 2026-11-27T09:00:00+09:00
+        #expect(Instant.format(Date(timeIntervalSince1970: nine + 10.5), in: tokyo, milliseconds: true) == "2026-11-27T09:00:10.500+09:00")
+        #expect(Instant.format(Date(timeIntervalSince1970: nine), in: tokyo, milliseconds: true) == "2026-11-27T09:00:00+09:00")
+        #expect(Instant.format(Date(timeIntervalSince1970: nine + 0.9996), in: tokyo, milliseconds: true) == "2026-11-27T09:00:01+09:00",
+                "rounding up to a whole second carries into the seconds")
+        #expect(Instant.format(Date(timeIntervalSince1970: nine + 59.9996), in: tokyo, milliseconds: true) == "2026-11-27T09:01:00+09:00")
+        #expect(Instant.formatUTC(Date(timeIntervalSince1970: -0.0004), milliseconds: true) == "1970-01-01T00:00:00Z")
+        #expect(Instant.formatUTC(Date(timeIntervalSince1970: -0.25), milliseconds: true) == "1969-12-31T23:59:59.750Z")
+        #expect(Instant.formatUTC(Date(timeIntervalSince1970: nine)) == "2026-11-27T00:00:00Z")
+    }
 }

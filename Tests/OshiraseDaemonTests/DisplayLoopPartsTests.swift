@@ -76,6 +76,44 @@ struct DisplayLoopPartsTests {
         #expect(sink.all.count == 3, "after close, nothing counts until a frame is shown again")
     }
 
+    @Test func aShowingShorterThanAMillisecondIsNotARecord() throws {
+        // A first frame 0.3 ms before an item change (seen under load after a restart) used to
+        // give a record whose start and end the store keeps as the same millisecond.
+        let folder = try PlaylistFolder()
+        try folder.write("lobby.yaml", announcementPlaylist([("mynumber", "マイナンバーカードの申請", 10), ("tax", "市民税の納付", 10)]))
+        let engine = try Self.engine(folder)
+        let sink = RecordSink()
+        let tracker = ShowingTracker(display: "lobby", record: { sink.add($0) })
+        let shown = jst(9, 0, 10).addingTimeInterval(-0.0003)
+        tracker.frameShown(at: shown)
+        tracker.track(engine: engine, visible: [(.main, engine.slot(in: .main, at: shown))], now: shown)
+        tracker.track(engine: engine, visible: [(.main, engine.slot(in: .main, at: jst(9, 0, 10)))], now: jst(9, 0, 10))
+        tracker.close(at: jst(9, 0, 12))
+        #expect(sink.all.map(\.item) == ["tax"], "\(sink.all)")
+    }
+
+    // MARK: StoredReplayMemory
+
+    @Test func theStoredReplayMemoryRemembersInTheDatabaseAndIsBounded() throws {
+        let folder = try PlaylistFolder()
+        let store = try StateStore(directory: folder.path + "/state")
+        let memory = StoredReplayMemory(store: store, logger: quietLogger, capacity: 2)
+        let t0 = jst(9, 0)
+        let (a, b, c) = ([UInt8](repeating: 1, count: 32), [UInt8](repeating: 2, count: 32), [UInt8](repeating: 3, count: 32))
+        #expect(memory.remember(digest: a, until: t0.addingTimeInterval(600), now: t0) == .fresh)
+        #expect(memory.remember(digest: a, until: t0.addingTimeInterval(601), now: t0.addingTimeInterval(1)) == .replayed)
+        #expect(memory.remember(digest: b, until: t0.addingTimeInterval(602), now: t0.addingTimeInterval(2)) == .fresh)
+        #expect(memory.remember(digest: c, until: t0.addingTimeInterval(603), now: t0.addingTimeInterval(3))
+                == .full(retryAfter: t0.addingTimeInterval(600)), "two live signatures fill a memory of two")
+        memory.forget(digest: b)
+        #expect(memory.remember(digest: c, until: t0.addingTimeInterval(604), now: t0.addingTimeInterval(4)) == .fresh)
+        // A new process (a restart) reads the same database: the replay is still one.
+        let again = StoredReplayMemory(store: store, logger: quietLogger)
+        #expect(again.remember(digest: c, until: t0.addingTimeInterval(605), now: t0.addingTimeInterval(5)) == .replayed)
+        #expect(memory.remember(digest: a, until: t0.addingTimeInterval(1300), now: t0.addingTimeInterval(700)) == .fresh,
+                "an expired signature is forgotten")
+    }
+
     // MARK: ScheduleFollower
 
     @Test func beforeTheClockIsTrustedOnlyFallbackItemsPlayAndSlotsAreKeptWhileTheyLast() throws {

@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// The benchmarks behind scripts/bench-render, bench-alert and bench-thermometer
+// The benchmarks behind scripts/bench-render, bench-alert, bench-thermometer and bench-instant
 // (docs/benchmarks.md): a package of its own that depends on the project, as swift-nio and
 // Hummingbird keep theirs, so the product binary holds only what operators use. The scripts
 // build it with `swift build --package-path Benchmarks --scratch-path .build-bench -c release`.
@@ -41,6 +41,8 @@ let package = Package(
             "BenchSupport", oshirase("OshiraseCore"), oshirase("OshiraseConfig"), oshirase("OshiraseDaemon"),
             oshirase("OshiraseDevices"), oshirase("OshiraseImaging"), argumentParser, logging, serviceLifecycle,
         ]),
+        // ISO 8601 instants: ours against swift-foundation's (scripts/bench-instant).
+        .executableTarget(name: "bench-instant", dependencies: [oshirase("OshiraseCore"), argumentParser]),
     ],
     swiftLanguageModes: [.v6]
 )

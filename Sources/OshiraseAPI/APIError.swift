@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import OshiraseCore
 
 /// A failed request: an HTTP status and one line a person can act on, sent as `{"error": "…"}`.
 struct APIError: Error, HTTPResponseError, CustomStringConvertible {
@@ -29,12 +30,16 @@ struct APIError: Error, HTTPResponseError, CustomStringConvertible {
 }
 
 /// JSON responses with one encoder setting everywhere: sorted keys (stable output for diffs and
-/// tests), ISO 8601 dates, unescaped slashes (device paths stay readable).
+/// tests), ISO 8601 dates in UTC written by `Instant` (the project's one writer), unescaped
+/// slashes (device paths stay readable).
 enum JSONBody {
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Instant.formatUTC(date))
+        }
         return encoder
     }
 

@@ -82,7 +82,7 @@ struct BearerAuthenticationMiddleware<Context: RequestContext>: RouterMiddleware
 
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
-        // A push proves itself by its signature (PRODUCT.md §8): city hall holds no bearer token.
+        // A push proves itself by its signature (docs/alerts.md): city hall holds no bearer token.
         if request.method == .post, request.uri.path == APIPaths.alerts { return try await next(request, context) }
         try authentication.check(request)
         return try await next(request, context)

@@ -76,7 +76,7 @@ public enum AlertAdmission: Sendable, Equatable {
     case rejected(String)
 }
 
-/// The alerts this box knows and what they mean now (PRODUCT.md §8), pure: fed messages and
+/// The alerts this box knows and what they mean now (docs/alerts.md), pure: fed messages and
 /// asked about instants, it reads no clock and does no I/O. The store replays what it saved into
 /// a new book at start, in the order it was received.
 public struct AlertBook: Sendable, Equatable {

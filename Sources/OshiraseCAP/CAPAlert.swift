@@ -1,7 +1,7 @@
 import Foundation
 
 /// A CAP 1.2 alert message (OASIS, `urn:oasis:names:tc:emergency:cap:1.2`), as read and
-/// validated: every value the standard constrains is already checked (PRODUCT.md §8).
+/// validated: every value the standard constrains is already checked (docs/alerts.md).
 public struct CAPAlert: Sendable, Equatable {
     public var identifier: String
     public var sender: String

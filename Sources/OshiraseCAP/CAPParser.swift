@@ -1,7 +1,7 @@
 import Foundation
 import OshiraseCore
 
-/// Reads a CAP 1.2 document and checks it against the standard (PRODUCT.md §8, docs/alerts.md).
+/// Reads a CAP 1.2 document and checks it against the standard (docs/alerts.md).
 ///
 /// Pure: it looks only at the bytes it is given. What an alert *means* (Draft refused, Test
 /// logged, Update replacing, Cancel remembered) is the store's business, not the parser's: a
@@ -102,9 +102,9 @@ enum DateTimeReader {
         }
         let sign = b[19] == 0x2D ? -1 : 1
         let offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
-        let days = CivilDate.days(year: year, month: month, day: day)
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return .success(CAPDateTime(date: Date(timeIntervalSince1970: TimeInterval(seconds)), text: text))
+        let date = Instant.date(year: year, month: month, day: day, hour: hour, minute: minute, second: second,
+                                offsetSeconds: offsetSeconds)
+        return .success(CAPDateTime(date: date, text: text))
     }
 
     static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }

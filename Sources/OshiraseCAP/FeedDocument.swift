@@ -1,4 +1,4 @@
-/// What an alert feed's URL answered with (PRODUCT.md §8): an Atom index whose entries link to
+/// What an alert feed's URL answered with (docs/alerts.md): an Atom index whose entries link to
 /// CAP documents, one CAP document, or neither.
 ///
 /// Pure: it looks only at the bytes it is given, so the feed poller and the fuzz harness share one

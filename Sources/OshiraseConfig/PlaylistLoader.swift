@@ -6,7 +6,7 @@ import Yams
 /// The display profiles every box knows.
 public let builtInProfileNames = ["lcd-1080p", "dsign-clean", "led-vision"]
 
-/// Reads playlist files (PRODUCT.md §5) into `Playlist` values, reporting every problem in a
+/// Reads playlist files (docs/playlists.md) into `Playlist` values, reporting every problem in a
 /// file at once with its line and column.
 public struct PlaylistLoader: Sendable {
     /// Profile names a `displays:` list may use.

@@ -95,7 +95,7 @@ public struct PublicKeyLine: Sendable, Equatable {
     }
 }
 
-/// One temperature-check sensor (PRODUCT.md §7): where its readings come from, the rules that
+/// One temperature-check sensor (docs/sensors.md): where its readings come from, the rules that
 /// turn them into results, and the kiosk panels that show them.
 public struct SensorConfig: Sendable, Equatable {
     /// Unique within the config, e.g. `entrance-thermometer`; used in the API, metrics and counts.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// An emergency message as a display draws it: one language of it, its colours, and whether it
-/// takes the screen or a band (PRODUCT.md §8). The daemon turns active CAP alerts into this.
+/// takes the screen or a band (docs/alerts.md). The daemon turns active CAP alerts into this.
 public struct AlertOverlay: Sendable, Equatable {
     public var presentation: AlertPresentation
     /// The CAP `event`, e.g. 土砂災害.

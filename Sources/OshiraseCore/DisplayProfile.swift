@@ -37,7 +37,7 @@ public enum ScreenKind: String, Sendable {
     case led
 }
 
-/// A display's size and character (PRODUCT.md §6).
+/// A display's size and character (docs/rendering.md).
 public struct DisplayProfile: Sendable, Hashable {
     public let name: String
     public let width: Int

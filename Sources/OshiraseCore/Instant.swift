@@ -48,9 +48,16 @@ public enum Instant {
             return nil
         }
         guard i == b.count else { return nil }
+        return date(year: year, month: month, day: day, hour: hour, minute: minute, second: second,
+                    offsetSeconds: offset).addingTimeInterval(fraction)
+    }
+
+    /// The instant of a civil date and time at a UTC offset: the one conversion every reader of
+    /// dates and times uses (this one, CAP's date-times). The fields must be valid already.
+    public static func date(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int,
+                            offsetSeconds: Int) -> Date {
         let days = CivilDate.days(year: year, month: month, day: day)
-        let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction
-        return Date(timeIntervalSince1970: seconds)
+        return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds))
     }
 
     /// `2026-11-27T09:00:00+09:00`: whole seconds, with the offset `zone` has at that instant;

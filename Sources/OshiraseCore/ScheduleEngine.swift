@@ -48,7 +48,7 @@ public struct Slot: Sendable, Equatable {
     public var label: String { entry?.item.id ?? "idle" }
 }
 
-/// The schedule semantics of PRODUCT.md §5 as a pure function of (playlists, time).
+/// The schedule semantics of docs/playlists.md as a pure function of (playlists, time).
 ///
 /// At time t an item is eligible when its schedule matches t in its playlist's time zone; of the
 /// eligible items of a zone only the highest priority play, in merge order (playlists by file

@@ -40,7 +40,7 @@ public enum ScreeningResult: Sendable, Equatable {
     }
 }
 
-/// The rules of a temperature check, all configurable (PRODUCT.md §7).
+/// The rules of a temperature check, all configurable (docs/sensors.md).
 public struct ScreeningPolicy: Sendable, Equatable {
     /// An object temperature above this means someone stands at the sensor.
     public var presenceThreshold: Double

@@ -1,4 +1,4 @@
-/// What a simulated thermometer plays (PRODUCT.md §7): visitors stepping up to the kiosk, empty
+/// What a simulated thermometer plays (docs/sensors.md): visitors stepping up to the kiosk, empty
 /// stretches, and the faults a serial line has (silence, an unplug, garbage, damaged frames).
 ///
 /// A scenario is a list of steps, played once or in a loop, optionally followed by an endless

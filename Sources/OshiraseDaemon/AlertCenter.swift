@@ -40,13 +40,16 @@ public final class AlertCenter: Sendable {
     public init(config: AlertsConfig, store: StateStore?, clock: any WallClock, logger: Logger) {
         self.config = config
         self.clock = clock
+        // Every line of the alert path says so as metadata: `component=alerts`.
+        var logger = logger
+        logger[metadataKey: "component"] = "alerts"
         // The config's loader has checked every line with `TrustedKey.parse`; a key built in code
         // that is not one is said, never dropped in silence.
         let keys = config.keys.compactMap { line -> TrustedKey? in
             do {
                 return try TrustedKey(keyID: line.id, publicKey: Curve25519.Signing.PublicKey(rawRepresentation: line.publicKey))
             } catch {
-                logger.error("alerts: the trusted key '\(line.id)' is not an Ed25519 public key (\(error)); pushes signed with it are refused")
+                logger.error("the trusted key '\(line.id)' is not an Ed25519 public key (\(error)); pushes signed with it are refused")
                 return nil
             }
         }
@@ -77,7 +80,7 @@ public final class AlertCenter: Sendable {
         await intake.take(body: body, headers: headers, source: source, trust: .envelope)
     }
 
-    /// Takes one message a feed served (PRODUCT.md §8): accepted when it carries the signed
+    /// Takes one message a feed served (docs/alerts.md): accepted when it carries the signed
     /// envelope (as response headers), or came over https from a sender the feed lists. A
     /// document fetched again with the same signature is simply already known. Blocks until
     /// done: the feed poller runs on a thread of its own.

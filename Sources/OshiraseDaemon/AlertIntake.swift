@@ -75,9 +75,9 @@ actor AlertIntake {
             }
             book.replace(with: next)
             let active = next.active(at: now).count
-            if restored > 0 { logger.notice("alerts: \(restored) stored message(s) read back, \(active) active now") }
+            if restored > 0 { logger.notice("\(restored) stored message(s) read back, \(active) active now") }
         } catch {
-            logger.error("alerts: cannot read the stored messages: \(error)")
+            logger.error("cannot read the stored messages: \(error)")
         }
     }
 
@@ -229,15 +229,15 @@ actor AlertIntake {
                 try store.audit(AlertAuditEntry(time: audit.now, keyID: audit.keyID, source: audit.source, outcome: code,
                                                 status: status, identifier: audit.identifier, reason: reason))
             } catch {
-                logger.error("alerts: cannot write the audit: \(error)")
+                logger.error("cannot write the audit: \(error)")
             }
         }
         let line = "\(audit.isFeed ? "feed document" : "push from") \(audit.source) key \(audit.keyID ?? "-") → \(status) \(code)\(reason.map { ": \($0)" } ?? "")"
         if status < 400 {
-            logger.notice("alerts: \(line)")
+            logger.notice("\(line)")
         } else if let quieted = rejectionLog.shouldLog(at: monotonicSeconds()) {
             // A flood of forged pushes must not flood the journal: the audit has every one.
-            logger.warning("alerts: \(line)\(quieted > 0 ? " (and \(quieted) other rejected message(s) in the last 10 s, all in the audit)" : "")")
+            logger.warning("\(line)\(quieted > 0 ? " (and \(quieted) other rejected message(s) in the last 10 s, all in the audit)" : "")")
         }
     }
 }
@@ -306,7 +306,7 @@ final class StoredReplayMemory: ReplayMemory {
         do {
             try store.forgetSignature(digest: digest)
         } catch {
-            logger.error("alerts: cannot forget the signature of a push that was not stored (the same request will be a 409 after a restart): \(error)")
+            logger.error("cannot forget the signature of a push that was not stored (the same request will be a 409 after a restart): \(error)")
         }
     }
 }

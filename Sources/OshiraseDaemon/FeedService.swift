@@ -9,7 +9,7 @@ import OshiraseHTTPClient
 import ServiceLifecycle
 import Synchronization
 
-/// Polls the configured alert feeds (PRODUCT.md §8): an Atom index whose entries link to CAP
+/// Polls the configured alert feeds (docs/alerts.md): an Atom index whose entries link to CAP
 /// documents, or one CAP document. Conditional requests (ETag, If-Modified-Since) keep an
 /// unchanged feed to a 304; failures back off exponentially to an hour. Every document goes
 /// through `AlertCenter.ingestFeedMessage`, which trusts it only when it is signed, or came
@@ -24,6 +24,8 @@ public final class FeedService: Service, Sendable {
     init(feeds: [FeedConfig], alerts: AlertCenter, logger: Logger) {
         self.feeds = feeds
         self.alerts = alerts
+        var logger = logger
+        logger[metadataKey: "component"] = "alerts"
         self.logger = logger
     }
 
@@ -97,7 +99,7 @@ struct FeedPoller {
         case .success(nil):
             break  // 304: unchanged
         case .success(let fetched?):
-            if lastProblem != nil { logger.notice("alerts: feed \(feed.url) answers again") }
+            if lastProblem != nil { logger.notice("feed \(feed.url) answers again") }
             var complete = true
             switch FeedDocument.classify(fetched.reply.body) {
             case .atom(let links):
@@ -118,7 +120,7 @@ struct FeedPoller {
                         complete = false
                         validators[link] = nil
                         if entryProblems[link] != problem.message {
-                            logger.warning("alerts: feed entry \(link): \(problem.message)")
+                            logger.warning("feed entry \(link): \(problem.message)")
                             entryProblems[link] = problem.message
                         }
                     }
@@ -144,7 +146,7 @@ struct FeedPoller {
         failures += 1
         let wait = min(3600, feed.interval * pow(2, Double(min(failures, 12))))
         if problem != lastProblem {
-            logger.warning("alerts: feed \(feed.url): \(problem); trying again in \(Int(wait)) s")
+            logger.warning("feed \(feed.url): \(problem); trying again in \(Int(wait)) s")
             lastProblem = problem
         }
         due = monotonicSeconds() + wait

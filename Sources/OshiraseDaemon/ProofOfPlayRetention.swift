@@ -31,7 +31,7 @@ public final class ProofOfPlayRetention: Service, Sendable {
             let messages = try store.deleteAlertMessages(receivedBefore: cutoff)
             let audit = try store.deleteAuditEntries(before: cutoff)
             if messages + audit > 0 {
-                logger.notice("alerts: deleted \(messages) message(s) and \(audit) audit line(s) older than \(days) days")
+                logger.notice("deleted \(messages) alert message(s) and \(audit) alert audit line(s) older than \(days) days")
             }
             return deleted
         } catch {

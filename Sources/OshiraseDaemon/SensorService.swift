@@ -129,7 +129,7 @@ public typealias ThermometerOpener = @Sendable (SensorConfig) throws -> any Ther
 /// One sensor as a service: reads its thermometer's events until graceful shutdown, runs the
 /// screening, wakes the displays whose panel changed, and counts results per hour.
 ///
-/// Privacy (PRODUCT.md §7): a reading lives only in the screening state machine and on screen;
+/// Privacy (docs/sensors.md): a reading lives only in the screening state machine and on screen;
 /// it is never logged, stored or exposed. What leaves this type is a class name and a count.
 public final class SensorService: Service, Sendable {
     public let state: SensorState

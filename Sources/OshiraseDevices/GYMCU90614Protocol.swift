@@ -1,5 +1,5 @@
 /// The byte protocol of the GY-MCU90614 module (an MLX90614 behind a small MCU on a UART),
-/// pure and shared by the serial reader and the simulator that speaks it (PRODUCT.md §7).
+/// pure and shared by the serial reader and the simulator that speaks it (docs/sensors.md).
 ///
 /// Commands are three bytes `A5 cmd sum`, sum the low byte of the first two. Each reading is the
 /// 9-byte frame `5A 5A 45 04 TOh TOl TAh TAl SUM`: object and ambient temperatures as signed

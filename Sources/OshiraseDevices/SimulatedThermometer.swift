@@ -18,7 +18,7 @@ public enum SimulatorEvent: Sendable, Equatable {
     case replugged
 }
 
-/// The `simulated` thermometer backend (PRODUCT.md §7): plays a scenario as the GY-MCU90614's
+/// The `simulated` thermometer backend (docs/sensors.md): plays a scenario as the GY-MCU90614's
 /// bytes into a pseudo-terminal and reads them back with `GYMCU90614Thermometer`, so the serial
 /// code path is the one exercised.
 ///

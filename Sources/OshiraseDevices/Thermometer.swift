@@ -13,7 +13,7 @@ public enum ThermometerEvent: Sendable, Equatable {
     case errors(checksum: Int, skipped: Int)
 }
 
-/// A source of thermometer events (PRODUCT.md §7): the GY-MCU90614 on a serial line, or the
+/// A source of thermometer events (docs/sensors.md): the GY-MCU90614 on a serial line, or the
 /// simulator speaking the same bytes through a pseudo-terminal.
 public protocol Thermometer: Sendable {
     /// Events until the consuming task stops iterating.

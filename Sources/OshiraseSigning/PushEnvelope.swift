@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// The signed push envelope of PRODUCT.md §8: three HTTP headers that let a box (or a feed
+/// The signed push envelope of docs/alerts.md: three HTTP headers that let a box (or a feed
 /// reader, or a fleet broker's receiver) check who sent a body and when, without trusting
 /// any relay in between.
 ///
@@ -15,7 +15,7 @@ public enum PushEnvelope {
     public static let timestampHeader = "Oshirase-Timestamp"
     /// The header carrying the base64 Ed25519 signature.
     public static let signatureHeader = "Oshirase-Signature"
-    /// The largest body a box accepts: 1 MiB (PRODUCT.md §8).
+    /// The largest body a box accepts: 1 MiB (docs/alerts.md).
     public static let maximumBodySize = 1_048_576
 
     /// The exact bytes that are signed for `body` at `timestamp`.

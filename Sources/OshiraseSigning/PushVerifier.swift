@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// Checks the signed push envelope (PRODUCT.md §8) of a request: size, headers, key, time,
+/// Checks the signed push envelope (docs/alerts.md) of a request: size, headers, key, time,
 /// signature and replay, in that order.
 ///
 /// The body size is checked first, before anything is hashed, so an oversized body costs

@@ -1,7 +1,7 @@
 import Foundation
 
 /// How many visitors one sensor classed one way during one hour: the only trace a temperature
-/// check leaves (PRODUCT.md §7). It has no field for a reading, a time finer than the hour, or
+/// check leaves (docs/sensors.md). It has no field for a reading, a time finer than the hour, or
 /// anything else about a person, so nothing individual can be kept through it.
 public struct ScreeningCount: Sendable, Equatable, Codable {
     /// The sensor's name in the config.

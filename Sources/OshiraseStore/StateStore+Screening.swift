@@ -6,7 +6,7 @@ extension StateStore {
     /// Adds `count` visitors classed `className` (`normal`, `fever`, `retry`) by `sensor` to the
     /// hour containing `at`, in its own transaction.
     ///
-    /// Only the class and the hour are kept: the reading itself has nowhere to go (PRODUCT.md §7).
+    /// Only the class and the hour are kept: the reading itself has nowhere to go (docs/sensors.md).
     /// Like ``record(_:)`` it takes a few milliseconds; call it through ``ProofOfPlayWriter``
     /// from the screening loop, never on it. A class name other than the three, an empty sensor
     /// name or a count below 1 is refused with `.invalidRecord` and nothing changes.

@@ -3,7 +3,7 @@ import Foundation
 import OshiraseCAP
 import OshiraseSigning
 
-// `oshirase cancel`: withdraws an alert sent before (PRODUCT.md §9, docs/push.md).
+// `oshirase cancel`: withdraws an alert sent before (docs/cli.md, docs/push.md).
 
 struct Cancel: ParsableCommand {
     static let configuration = CommandConfiguration(

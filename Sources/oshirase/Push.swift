@@ -4,7 +4,7 @@ import OshiraseCAP
 import OshiraseCore
 import OshiraseSigning
 
-// `oshirase push`: city hall's tool (PRODUCT.md §8, docs/push.md). A CAP 1.2 document, read from a
+// `oshirase push`: city hall's tool (docs/alerts.md, docs/push.md). A CAP 1.2 document, read from a
 // file or composed from options, is checked with the same parser the boxes use, signed anew for
 // every attempt, and sent to every box at once on libcurl (PushSending.swift).
 

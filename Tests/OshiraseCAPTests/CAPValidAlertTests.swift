@@ -71,7 +71,7 @@ struct CAPValidAlertTests {
 
     @Test(arguments: [("exercise.xml", CAPStatus.exercise), ("test.xml", .test), ("draft.xml", .draft)])
     func everyStatusParsesAndIsLeftToTheStoreToJudge(file: String, status: CAPStatus) throws {
-        // Draft is refused by the store's semantics (PRODUCT.md §8), not by the parser.
+        // Draft is refused by the store's semantics (docs/alerts.md), not by the parser.
         let alert = try parsedFixture(file)
         #expect(alert.status == status)
     }

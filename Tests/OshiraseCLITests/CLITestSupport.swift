@@ -123,7 +123,7 @@ let samplePlaylists: [String] = {
     return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { dir + "/" + $0 }
 }()
 
-/// The built-in profiles and their sizes (PRODUCT.md §6).
+/// The built-in profiles and their sizes (docs/rendering.md).
 let profileSizes: [(name: String, width: Int, height: Int)] = [
     ("lcd-1080p", 1920, 1080), ("dsign-clean", 1080, 1920), ("led-vision", 384, 216),
 ]

@@ -231,7 +231,7 @@ struct RenderCommandTests {
         #expect(run.stderrLines.count == 1 && run.stderrLines[0].contains("no/such/folder/f.png"), "\(run)")
     }
 
-    @Test("Command-line errors are one line on stderr (PRODUCT.md §9)", arguments: [
+    @Test("Command-line errors are one line on stderr (docs/cli.md)", arguments: [
         ["render", "lobby.yaml", "--at", "nope"],
         ["render", "lobby.yaml", "--at", morning, "--display", "lcd-4k"],
         ["render", "lobby.yaml", "--at", morning, "--output", "x.gif"],

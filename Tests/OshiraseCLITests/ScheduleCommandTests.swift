@@ -110,7 +110,7 @@ struct ScheduleCommandTests {
             rows.append(ScheduleRow(start: start, end: end, zone: zone, item: item))
         }
         #expect(rows == Self.textRows(text))
-        // One object per line, keys in the order of PRODUCT.md §9.
+        // One object per line, keys in the order of docs/cli.md.
         let objectLines = json.stdoutLines.filter { $0.contains("{") }
         #expect(objectLines.count == array.count)
         for line in objectLines {

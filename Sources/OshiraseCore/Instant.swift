@@ -65,9 +65,9 @@ public enum Instant {
     /// to the millisecond; whole seconds stay as they are).
     public static func format(_ date: Date, in zone: TimeZone, milliseconds: Bool) -> String {
         guard milliseconds else { return format(date, in: zone) }
-        let seconds = date.timeIntervalSince1970 * 1000
-        guard seconds.isFinite, abs(seconds) < 9.2e15 else { return format(date, in: zone) }
-        let ms = Int64(seconds.rounded())
+        let milliseconds = date.timeIntervalSince1970 * 1000
+        guard milliseconds.isFinite, abs(milliseconds) < 9.2e15 else { return format(date, in: zone) }
+        let ms = Int64(milliseconds.rounded())
         let fraction = ((ms % 1000) + 1000) % 1000
         // The whole seconds of the rounded instant: 09:00:00.9996 is 09:00:01.
         let rounded = format(Date(timeIntervalSince1970: Double(ms - fraction) / 1000), in: zone)

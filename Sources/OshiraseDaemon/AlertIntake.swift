@@ -268,8 +268,10 @@ final class AlertBookCell: Sendable {
 
 /// The replay memory in the box's database: signatures outlive a restart. Written only by the
 /// push verifier, once per signed push. Like the in-memory guard it holds at most `capacity`
-/// unexpired signatures (counted since this process started): beyond, pushes get a 503 with the
-/// time the oldest expires rather than a live signature being forgotten (docs/signing.md).
+/// unexpired signatures (counted since this process started): beyond, a new signature gets a 503
+/// with the time the oldest expires rather than a live one being forgotten, and a replay is still
+/// a replay (docs/signing.md). Called by the intake actor only, one push at a time: `forget`
+/// gives back the signature `remember` took last.
 final class StoredReplayMemory: ReplayMemory {
     let store: StateStore
     let logger: Logger
@@ -286,11 +288,16 @@ final class StoredReplayMemory: ReplayMemory {
 
     func remember(digest: [UInt8], until expires: Date, now: Date) -> ReplayCheck {
         let full: Date? = expiries.withLock { list in
-            list.removeAll { $0 <= now }
-            return list.count >= capacity ? list.min() : nil
+            // Appended in the order taken, so the expired ones lead (a clock set back only keeps
+            // a few counted a little longer).
+            let expired = list.prefix { $0 <= now }.count
+            list.removeFirst(expired)
+            return list.count >= max(1, capacity) ? list.min() : nil
         }
-        if let oldest = full { return .full(retryAfter: oldest) }
         do {
+            if let oldest = full {
+                return try store.remembersSignature(digest: digest, now: now) ? .replayed : .full(retryAfter: oldest)
+            }
             guard try store.rememberSignature(digest: digest, expires: expires, now: now) else { return .replayed }
             expiries.withLock { $0.append(expires) }
             return .fresh

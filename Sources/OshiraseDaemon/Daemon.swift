@@ -70,10 +70,11 @@ public final class Daemon: DaemonInspecting {
         }
         watcher = PlaylistWatcher(library: library, logger: logger)
         let services = displays
-        library.onChange { for display in services { display.wake() } }
-        // The displays hold the alert centre (their context); the centre's wake-up holds them
-        // weakly, so a stopped daemon's displays, centre and intake thread go away.
+        // The displays hold the library and the alert centre (their context); the wake-ups those
+        // call hold the displays weakly, so a stopped daemon's displays, centre and intake thread
+        // go away.
         let wakers = services.map { WeakDisplay($0) }
+        library.onChange { for display in wakers { display.service?.wake() } }
         alerts.setOnChange { for display in wakers { display.service?.wake() } }
         feeds = FeedService(feeds: config.alerts.feeds, alerts: alerts, logger: logger)
         let open: ThermometerOpener = openThermometer ?? { sensor in try Daemon.defaultThermometer(for: sensor, clock: clock) }

@@ -13,15 +13,15 @@ public final class ThreadExecutor: TaskExecutor, SerialExecutor, @unchecked Send
     private var jobs: [UnownedJob] = []
     private var stopping = false
 
-    /// Starts the thread; `name` shows in `top -H` and debuggers. A `niceness` above 0 adds that
-    /// much to the thread's nice value (and only this thread's; at most 19), for work that must
-    /// give way to the frame loops when the cores are busy: a thread 10 nice steps lower gets
-    /// about a tenth of the CPU time of one at the process's level. It needs no privilege.
     /// True when an actor runs on this thread (its serial executor): jobs then run isolated to it.
     private let runsActor: Bool
 
-    /// Starts the thread; with `runsActor`, it is the serial executor of one actor (the alert
-    /// intake) rather than a task executor only.
+    /// Starts the thread; `name` shows in `top -H` and debuggers. A `niceness` above 0 adds that
+    /// much to the thread's nice value (and only this thread's; at most 19), for work that must
+    /// give way to the frame loops when the cores are busy: a thread 10 nice steps lower gets
+    /// about a tenth of the CPU time of one at the process's level. It needs no privilege. With
+    /// `runsActor`, it is the serial executor of one actor (the alert intake), not a task
+    /// executor only.
     public init(name: String, niceness: Int32 = 0, runsActor: Bool = false) {
         self.runsActor = runsActor
         let thread = Thread { [self] in

@@ -138,6 +138,18 @@ extension StateStore {
         }
     }
 
+    /// Whether a signature's digest is remembered and unexpired at `now`, without remembering it.
+    public func remembersSignature(digest: [UInt8], now: Date) throws(StateStoreError) -> Bool {
+        do {
+            return try database.read { db in
+                try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM alert_signature WHERE digest = ? AND expires_ms > ?)",
+                                  arguments: [Data(digest), Self.clampedMilliseconds(now)]) ?? false
+            }
+        } catch {
+            throw StateStoreError.wrapping(error, databasePath: databasePath, doing: "read a signature from")
+        }
+    }
+
     /// Forgets a signature remembered by `rememberSignature`: the push it came with could not be
     /// stored, and the same request may come again.
     public func forgetSignature(digest: [UInt8]) throws(StateStoreError) {

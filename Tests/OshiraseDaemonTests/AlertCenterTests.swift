@@ -57,6 +57,21 @@ struct AlertCenterTests {
         return (daemon, group, Task { try await group.run() })
     }
 
+    @Test func aDaemonLetGoTakesItsDisplaysAlertCentreAndIntakeThreadWithIt() throws {
+        // The displays hold the library and the alert centre; the wake-ups those call must not
+        // hold the displays back, or every daemon made keeps a thread for good.
+        weak var center: AlertCenter?
+        do {
+            let output = MemoryOutput(width: smallLCD.width, height: smallLCD.height)
+            let daemon = Daemon(config: config(), clock: clock, logger: quietLogger, phraseModel: nil, clockNotBefore: jst(0, 0),
+                                openOutput: { _ in { () throws(OutputError) -> FrameOutput in output } }, store: nil)
+            daemon.loadPlaylists()
+            center = daemon.alerts
+            #expect(center != nil)
+        }
+        #expect(center == nil, "the alert centre outlived its daemon")
+    }
+
     @Test func aSignedEvacuationOrderTakesOverSurvivesARestartAndEndsWhenCancelled() async throws {
         let store = try StateStore(directory: folder.path + "/state")
         var (daemon, group, running) = start(store)

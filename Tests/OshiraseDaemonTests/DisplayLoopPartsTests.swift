@@ -105,6 +105,8 @@ struct DisplayLoopPartsTests {
         #expect(memory.remember(digest: b, until: t0.addingTimeInterval(602), now: t0.addingTimeInterval(2)) == .fresh)
         #expect(memory.remember(digest: c, until: t0.addingTimeInterval(603), now: t0.addingTimeInterval(3))
                 == .full(retryAfter: t0.addingTimeInterval(600)), "two live signatures fill a memory of two")
+        #expect(memory.remember(digest: a, until: t0.addingTimeInterval(603), now: t0.addingTimeInterval(3)) == .replayed,
+                "a full memory still calls a replay a replay (409), not full (503)")
         memory.forget(digest: b)
         #expect(memory.remember(digest: c, until: t0.addingTimeInterval(604), now: t0.addingTimeInterval(4)) == .fresh)
         // A new process (a restart) reads the same database: the replay is still one.

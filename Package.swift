@@ -132,32 +132,47 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Each test target declares exactly the modules its files import.
         .testTarget(name: "OshiraseCoreTests", dependencies: ["OshiraseCore"]),
-        .testTarget(name: "OshiraseConfigTests", dependencies: ["OshiraseConfig"],
+        .testTarget(name: "OshiraseConfigTests", dependencies: ["OshiraseConfig", "OshiraseCAP", "OshiraseCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OshiraseImagingTests", dependencies: ["OshiraseImaging"]),
         .testTarget(name: "OshiraseFrameComparisonTests", dependencies: ["OshiraseFrameComparison", "OshiraseImaging"]),
-        .testTarget(name: "OshiraseRenderTests", dependencies: ["OshiraseRender", "OshiraseConfig", "OshiraseTestSupport"]),
+        .testTarget(name: "OshiraseRenderTests", dependencies: [
+            "OshiraseRender", "OshiraseCore", "OshiraseImaging", "OshiraseTestSupport",
+        ]),
         .testTarget(name: "OshiraseCLITests", dependencies: [
             "OshiraseImaging", "OshiraseSigning", "OshiraseTestSupport",
-            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "OshiraseDevicesTests", dependencies: ["OshiraseDevices", "OshiraseDRM", "OshiraseTestSupport"]),
+        .testTarget(name: "OshiraseDevicesTests", dependencies: [
+            "OshiraseDevices", "OshiraseDRM", "OshiraseCore", "OshiraseImaging", "OshiraseTestSupport",
+        ]),
         .testTarget(name: "OshiraseCAPTests", dependencies: ["OshiraseCAP"]),
-        .testTarget(name: "OshiraseSigningTests", dependencies: ["OshiraseSigning"]),
+        .testTarget(name: "OshiraseSigningTests", dependencies: [
+            "OshiraseSigning", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "OshiraseHTTPClientTests", dependencies: [
-            "OshiraseHTTPClient", "OshiraseTestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+            "OshiraseHTTPClient", "OshiraseTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OshiraseStoreTests", dependencies: [
             "OshiraseStore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OshiraseDaemonTests", dependencies: [
             "OshiraseDaemon", "OshiraseAPI", "OshiraseTestSupport", "OshiraseConfig", "OshiraseSigning", "OshiraseCAP",
-            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+            "OshiraseCore", "OshiraseDevices", "OshiraseImaging", "OshiraseRender", "OshiraseStore",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "OshiraseAPITests", dependencies: [
-            "OshiraseAPI", "OshiraseTestSupport",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "OshiraseAPI", "OshiraseDaemon", "OshiraseConfig", "OshiraseImaging", "OshiraseStore", "OshiraseTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
     ],

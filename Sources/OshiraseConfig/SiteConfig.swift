@@ -185,11 +185,6 @@ extension DisplayConfig {
         let window = brightness.first { Schedule(time: $0.window).matches(time, calendar: calendar) }
         return window?.percent ?? LightOutput.defaultPercent
     }
-
-    /// What the display's output does to its frames at `time` (nil on LCDs and kiosks).
-    public func light(at time: Date, calendar: Calendar) -> LightOutput? {
-        LightOutput.forDisplay(profile, percent: brightnessPercent(at: time, calendar: calendar), cieGamma: cieGamma)
-    }
 }
 
 /// Top-left corner of a display's frame on its output, in pixels.

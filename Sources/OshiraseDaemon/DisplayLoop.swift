@@ -182,7 +182,8 @@ final class DisplayLoop {
         let scene = engine.scene(for: config.profile, at: now, slots: slots, siteName: context.site,
                                  siteTimeZone: context.timeZone, panel: panel, panelNotice: sensor?.config.notice,
                                  alert: shownAlert?.overlay, holdingTickers: still)
-        let light = config.light(at: now, calendar: calendar)
+        let brightness = config.brightnessPercent(at: now, calendar: calendar)
+        let light = LightOutput.forDisplay(config.profile, percent: brightness, cieGamma: config.cieGamma)
         let look = FramePlan.look(of: scene, slots: slots, light: light, fps: config.fps, stillTickers: still)
 
         if look != shown || fader.isFading || needsWhole {
@@ -190,7 +191,7 @@ final class DisplayLoop {
             state.update { s in
                 s.items = ["main": slots.main.entry?.item.id ?? "idle"]
                 if let ticker = slots.ticker { s.items["ticker"] = ticker.entry?.item.id ?? "idle" }
-                s.brightnessPercent = config.brightnessPercent(at: now, calendar: calendar)
+                s.brightnessPercent = brightness
             }
             try present(scene, look: look, light: light, output: output, now: now)
             showings.frameShown(at: context.clock.now())

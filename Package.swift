@@ -1,6 +1,14 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// Every Swift target: an import is internal unless written `public import` (so a module's public
+// surface says which modules it exposes), and members are visible only through modules the file
+// imports itself, as Hummingbird builds.
+let surface: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "Oshirase",
     platforms: [.macOS(.v14)],
@@ -122,6 +130,7 @@ let package = Package(
             "OshiraseDaemon", "OshiraseAPI", "OshiraseCAP", "OshiraseSigning", "OshiraseHTTPClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Captured screens against reference frames, pixel by pixel or row by row: the
@@ -149,7 +158,7 @@ let package = Package(
         .testTarget(name: "OshiraseDevicesTests", dependencies: [
             "OshiraseDevices", "OshiraseDRM", "OshiraseCore", "OshiraseImaging", "OshiraseTestSupport",
         ]),
-        .testTarget(name: "OshiraseCAPTests", dependencies: ["OshiraseCAP"]),
+        .testTarget(name: "OshiraseCAPTests", dependencies: ["OshiraseCAP", "OshiraseCore"]),
         .testTarget(name: "OshiraseSigningTests", dependencies: [
             "OshiraseSigning", .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -178,3 +187,7 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + surface
+}

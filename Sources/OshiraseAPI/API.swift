@@ -1,11 +1,11 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 import HummingbirdCore
-import Logging
-import NIOCore
+public import Logging
+public import NIOCore
 import OshiraseCore
-import OshiraseDaemon
-import OshiraseConfig
+public import OshiraseDaemon
+public import OshiraseConfig
 import OshiraseImaging
 import OshiraseStore
 
@@ -24,6 +24,8 @@ import OshiraseStore
 public func makeAPI(inspecting inspector: some DaemonInspecting, config: APIConfig, logger: Logger,
                     limits: ConnectionLimits = ConnectionLimits(),
                     onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    var logger = logger
+    logger[metadataKey: "component"] = "api"
     let router = makeAPIRouter(inspecting: inspector, config: config, logger: logger)
     let port = config.port
     let registry = ConnectionRegistry(limits: limits)

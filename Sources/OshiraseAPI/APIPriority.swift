@@ -1,6 +1,7 @@
 import NIOPosix
 import OshiraseDaemon
-import ServiceLifecycle
+public import ServiceLifecycle
+import NIOCore
 
 /// How many nice steps the API's threads run below the frame loops.
 private let apiNiceness: Int32 = 5

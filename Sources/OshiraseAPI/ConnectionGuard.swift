@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import Logging
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1

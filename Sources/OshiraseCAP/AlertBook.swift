@@ -1,5 +1,5 @@
-import Foundation
-import OshiraseCore
+public import Foundation
+public import OshiraseCore
 
 /// How this box treats alerts: what it shows, where it is, for how long at most.
 public struct AlertPolicy: Sendable, Equatable {

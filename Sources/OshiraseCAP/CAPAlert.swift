@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A CAP 1.2 alert message (OASIS, `urn:oasis:names:tc:emergency:cap:1.2`), as read and
 /// validated: every value the standard constrains is already checked (docs/alerts.md).

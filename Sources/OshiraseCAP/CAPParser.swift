@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import OshiraseCore
 
 /// Reads a CAP 1.2 document and checks it against the standard (docs/alerts.md).

@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 
 /// What the project's executables (`oshirase`, `compare-frames`) share about talking to a

@@ -1,6 +1,6 @@
 import Foundation
-import OshiraseCore
-import OshiraseImaging
+public import OshiraseCore
+public import OshiraseImaging
 import Yams
 
 /// The display profiles every box knows.

@@ -1,5 +1,5 @@
 import Foundation
-import OshiraseCore
+public import OshiraseCore
 import Yams
 
 /// Reads simulated-thermometer scenario files (`fixtures/sensors/*.yaml`, docs/sensors.md),

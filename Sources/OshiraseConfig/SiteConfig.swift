@@ -1,6 +1,6 @@
-import Foundation
-import OshiraseCAP
-import OshiraseCore
+public import Foundation
+public import OshiraseCAP
+public import OshiraseCore
 
 /// The daemon's configuration (`oshirase run --config FILE`), parsed and validated.
 /// Relative paths are already resolved against the config file's folder.

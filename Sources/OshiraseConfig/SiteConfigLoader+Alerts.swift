@@ -35,7 +35,7 @@ extension ConfigWalker {
                 var key: PublicKeyLine
                 do {
                     let trusted = try TrustedKey.parse(line)
-                    key = PublicKeyLine(id: trusted.keyID, publicKey: [UInt8](trusted.publicKey.rawRepresentation))
+                    key = PublicKeyLine(id: trusted.keyID, publicKey: trusted.publicKeyBytes)
                 } catch {
                     let why = error.kind == .privateKeyGiven ? "this is the private key (.key): never put it in the config" : error.message
                     fail(keyNode, "a key must be the line `oshirase keygen` writes to NAME.pub, oshirase-ed25519 KEYID BASE64: \(why)")

@@ -1,5 +1,5 @@
 import Foundation
-import OshiraseCore
+public import OshiraseCore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// ISO 8601 instants with an offset, as the command line and timelines use them
 /// (`2026-11-27T09:00:00+09:00`, `2026-11-27T00:00:00Z`, fractional seconds allowed).

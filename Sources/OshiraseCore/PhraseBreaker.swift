@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Japanese phrase boundaries from BudouX's model (Apache-2.0, fetched by `scripts/bootstrap`).
 ///

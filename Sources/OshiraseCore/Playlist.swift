@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The colour theme family of an announcement.
 public enum Category: String, Sendable, CaseIterable, Codable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What one zone shows at an instant.
 public enum ZoneContent: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// An item together with the playlist it came from, in merge order.
 public struct Entry: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One reading of a non-contact thermometer: the forehead (object) and the air around the sensor
 /// (ambient), in °C. Never an image: a thermometer in Oshirase carries numbers only.

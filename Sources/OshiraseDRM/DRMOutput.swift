@@ -1,6 +1,6 @@
 import Glibc
-import OshiraseDevices
-import OshiraseImaging
+public import OshiraseDevices
+public import OshiraseImaging
 
 /// Frames on a DRM/KMS connector: two dumb buffers in XRGB8888, page flips paced by the flip event.
 ///

@@ -1,11 +1,11 @@
 import Crypto
-import Foundation
-import Logging
-import OshiraseCAP
-import OshiraseCore
-import OshiraseConfig
+public import Foundation
+public import Logging
+public import OshiraseCAP
+public import OshiraseCore
+public import OshiraseConfig
 import OshiraseSigning
-import OshiraseStore
+public import OshiraseStore
 import Synchronization
 
 /// One alert as `GET /v1/alerts` lists it.
@@ -49,7 +49,8 @@ public final class AlertCenter: Sendable {
             do {
                 return try TrustedKey(keyID: line.id, publicKey: Curve25519.Signing.PublicKey(rawRepresentation: line.publicKey))
             } catch {
-                logger.error("the trusted key '\(line.id)' is not an Ed25519 public key (\(error)); pushes signed with it are refused")
+                logger.error("the trusted key is not an Ed25519 public key (\(error)); pushes signed with it are refused",
+                             metadata: ["key": "\(line.id)"])
                 return nil
             }
         }

@@ -1,13 +1,14 @@
 import COshiraseBuild
-import Foundation
-import Logging
-import OshiraseCore
+public import Foundation
+public import Logging
+public import OshiraseCore
 import OshiraseDevices
 import OshiraseDRM
-import OshiraseConfig
-import OshiraseImaging
-import OshiraseStore
-import ServiceLifecycle
+public import OshiraseConfig
+public import OshiraseImaging
+public import OshiraseStore
+public import ServiceLifecycle
+import Prometheus
 
 /// The signage daemon: one frame loop per configured display, the playlist watcher, and what
 /// the HTTP API reads. `services` go into the process's `ServiceGroup`.
@@ -91,7 +92,8 @@ public final class Daemon: DaemonInspecting {
         }
         for display in config.displays where display.profile.temperaturePanel != nil
             && !config.sensors.contains(where: { $0.displays.contains(display.name) }) {
-            logger.warning("display '\(display.name)' has a temperature panel but no sensor feeds it: the panel says the thermometer is offline (add one under sensors:)")
+            logger.warning("a temperature panel but no sensor feeds it: the panel says the thermometer is offline (add one under sensors:)",
+                           metadata: ["display": "\(display.name)"])
         }
     }
 

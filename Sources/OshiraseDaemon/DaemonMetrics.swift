@@ -1,4 +1,4 @@
-import Prometheus
+public import Prometheus
 
 /// The daemon's Prometheus metrics (`GET /metrics`).
 public final class DaemonMetrics: Sendable {

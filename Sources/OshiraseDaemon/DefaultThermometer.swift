@@ -1,7 +1,7 @@
 import Foundation
-import OshiraseCore
-import OshiraseDevices
-import OshiraseConfig
+public import OshiraseCore
+public import OshiraseDevices
+public import OshiraseConfig
 
 extension Daemon {
     /// The thermometer a sensor's config names: the GY-MCU90614 on its serial line, or the

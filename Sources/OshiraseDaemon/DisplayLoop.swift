@@ -1,11 +1,12 @@
-import Foundation
-import Logging
-import OshiraseCore
+public import Foundation
+public import Logging
+public import OshiraseCore
 import OshiraseDevices
 import OshiraseConfig
 import OshiraseImaging
 import OshiraseRender
-import OshiraseStore
+public import OshiraseStore
+import Prometheus
 
 /// What every display loop shares.
 public struct DisplayContext: Sendable {

@@ -1,7 +1,8 @@
 import Foundation
-import OshiraseDevices
-import OshiraseConfig
-import ServiceLifecycle
+public import OshiraseDevices
+public import OshiraseConfig
+public import ServiceLifecycle
+import OshiraseCore
 
 /// Opens a display's output; called on the display's own thread, again after a failure.
 public typealias OutputOpener = @Sendable () throws(OutputError) -> FrameOutput

@@ -1,7 +1,7 @@
 import Foundation
 import OshiraseCore
 import OshiraseDevices
-import OshiraseImaging
+public import OshiraseImaging
 import Synchronization
 
 /// What one display's loop shares with the rest of the daemon: its status and, for

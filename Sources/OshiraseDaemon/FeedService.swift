@@ -6,7 +6,7 @@ import OshiraseCore
 import OshiraseDevices
 import OshiraseConfig
 import OshiraseHTTPClient
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// Polls the configured alert feeds (docs/alerts.md): an Atom index whose entries link to CAP
@@ -99,7 +99,7 @@ struct FeedPoller {
         case .success(nil):
             break  // 304: unchanged
         case .success(let fetched?):
-            if lastProblem != nil { logger.notice("feed \(feed.url) answers again") }
+            if lastProblem != nil { logger.notice("answers again", metadata: ["feed": "\(feed.url)"]) }
             var complete = true
             switch FeedDocument.classify(fetched.reply.body) {
             case .atom(let links):
@@ -120,7 +120,7 @@ struct FeedPoller {
                         complete = false
                         validators[link] = nil
                         if entryProblems[link] != problem.message {
-                            logger.warning("feed entry \(link): \(problem.message)")
+                            logger.warning("\(problem.message)", metadata: ["feed": "\(feed.url)", "entry": "\(link)"])
                             entryProblems[link] = problem.message
                         }
                     }
@@ -146,7 +146,7 @@ struct FeedPoller {
         failures += 1
         let wait = min(3600, feed.interval * pow(2, Double(min(failures, 12))))
         if problem != lastProblem {
-            logger.warning("feed \(feed.url): \(problem); trying again in \(Int(wait)) s")
+            logger.warning("\(problem); trying again in \(Int(wait)) s", metadata: ["feed": "\(feed.url)"])
             lastProblem = problem
         }
         due = monotonicSeconds() + wait

@@ -1,6 +1,6 @@
-import Foundation
-import OshiraseImaging
-import OshiraseStore
+public import Foundation
+public import OshiraseImaging
+public import OshiraseStore
 
 /// What one display shows and how it is doing, for `/v1/status`.
 public struct DisplayStatus: Sendable, Codable, Equatable {

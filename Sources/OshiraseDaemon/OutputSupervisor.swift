@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OshiraseCore
 import OshiraseDevices
+import Prometheus
 
 /// Keeps one display's output open: opens it when needed, and after a failure closes it and
 /// tries again every 5 s, logging each distinct error once.

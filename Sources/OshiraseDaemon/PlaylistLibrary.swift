@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import OshiraseCore
+public import Logging
+public import OshiraseCore
 import OshiraseDevices
 import OshiraseConfig
 import OshiraseRender
@@ -51,6 +51,8 @@ public final class PlaylistLibrary: Sendable {
         loader.checkText = FontCoverage.problem(in:)
         self.loader = loader
         self.clock = clock
+        var logger = logger
+        logger[metadataKey: "component"] = "playlists"
         self.logger = logger
         self.onReloadError = onReloadError
     }
@@ -142,7 +144,7 @@ public final class PlaylistLibrary: Sendable {
                 return (true, nil)
             }
             if removed {
-                logger.notice("\(path): removed; its items stop")
+                logger.notice("removed; its items stop", metadata: ["file": "\(path)"])
                 notify()
             }
             return again
@@ -163,7 +165,7 @@ public final class PlaylistLibrary: Sendable {
             // The folder is read again every minute: say each problem once, not every minute.
             if newProblems { for problem in problems { logger.error("\(problem)") } }
             if changed {
-                logger.notice("\(path): loaded \(playlist.items.count) items of \(playlist.name)")
+                logger.notice("loaded \(playlist.items.count) items of \(playlist.name)", metadata: ["file": "\(path)"])
                 notify()
             }
             return nil
@@ -180,7 +182,8 @@ public final class PlaylistLibrary: Sendable {
             guard isNew else { return nil }
             onReloadError()
             for line in lines { logger.error("\(line)") }
-            logger.error("\(path): not loaded; \(hadVersion ? "the previous version keeps playing" : "it plays nothing until it is fixed")")
+            logger.error("not loaded; \(hadVersion ? "the previous version keeps playing" : "it plays nothing until it is fixed")",
+                         metadata: ["file": "\(path)"])
             return nil
         }
     }

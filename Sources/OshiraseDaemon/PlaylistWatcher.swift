@@ -1,9 +1,9 @@
 import CLinuxDevices
 import Foundation
-import Logging
+public import Logging
 import OshiraseCore
 import OshiraseDevices
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// Watches the playlists folder with inotify and reloads a file once it has been quiet for a
@@ -27,6 +27,8 @@ public final class PlaylistWatcher: Service, Sendable {
 
     public init(library: PlaylistLibrary, logger: Logger, settle: Double = 0.25, rescanInterval: Double = 60) {
         self.library = library
+        var logger = logger
+        logger[metadataKey: "component"] = "playlists"
         self.logger = logger
         self.settle = settle
         self.rescanInterval = rescanInterval

@@ -1,8 +1,8 @@
-import Foundation
-import Logging
-import OshiraseCore
-import OshiraseStore
-import ServiceLifecycle
+public import Foundation
+public import Logging
+public import OshiraseCore
+public import OshiraseStore
+public import ServiceLifecycle
 
 /// Deletes proof-of-play records older than the configured number of days: at start, then once
 /// a day, so a box that runs for years keeps a bounded database.
@@ -25,17 +25,20 @@ public final class ProofOfPlayRetention: Service, Sendable {
         let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
         do {
             let deleted = try store.deleteRecords(before: cutoff)
-            if deleted > 0 { logger.notice("proof of play: deleted \(deleted) records older than \(days) days") }
+            if deleted > 0 {
+                logger.notice("deleted \(deleted) records older than \(days) days", metadata: ["component": "proof-of-play"])
+            }
             // Alert messages and the push audit age out with the same setting: a flood of forged
             // pushes cannot grow the audit for ever.
             let messages = try store.deleteAlertMessages(receivedBefore: cutoff)
             let audit = try store.deleteAuditEntries(before: cutoff)
             if messages + audit > 0 {
-                logger.notice("deleted \(messages) alert message(s) and \(audit) alert audit line(s) older than \(days) days")
+                logger.notice("deleted \(messages) alert message(s) and \(audit) alert audit line(s) older than \(days) days",
+                              metadata: ["component": "alerts"])
             }
             return deleted
         } catch {
-            logger.error("proof of play: could not delete records older than \(days) days: \(error)")
+            logger.error("could not delete records older than \(days) days: \(error)", metadata: ["component": "proof-of-play"])
             return 0
         }
     }

@@ -1,10 +1,11 @@
-import Foundation
+public import Foundation
 import Logging
-import OshiraseCore
-import OshiraseDevices
-import OshiraseConfig
-import ServiceLifecycle
+public import OshiraseCore
+public import OshiraseDevices
+public import OshiraseConfig
+public import ServiceLifecycle
 import Synchronization
+import Prometheus
 
 /// How one temperature sensor is doing, for `/v1/status`. Counts and health only: no reading,
 /// no value and no class of the visitor in front of the sensor ever appears here.

@@ -1,6 +1,6 @@
 import Dispatch
-import Foundation
-import OshiraseCore
+public import Foundation
+public import OshiraseCore
 import OshiraseDevices
 import Synchronization
 

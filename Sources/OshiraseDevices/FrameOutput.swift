@@ -1,4 +1,4 @@
-import OshiraseImaging
+public import OshiraseImaging
 
 /// A point on a screen, in pixels from the top-left corner.
 public struct PixelPoint: Sendable, Hashable {

@@ -1,5 +1,5 @@
-import OshiraseCore
-import OshiraseImaging
+public import OshiraseCore
+public import OshiraseImaging
 
 /// Frames on a Linux framebuffer (`/dev/fbN`), or on any `FramebufferDevice`.
 ///

@@ -1,5 +1,5 @@
-import OshiraseCore
-import OshiraseImaging
+public import OshiraseCore
+public import OshiraseImaging
 
 /// An output that may hold a presented screen back and needs a later call to write it.
 ///

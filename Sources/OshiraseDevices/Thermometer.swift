@@ -1,5 +1,5 @@
-import Foundation
-import OshiraseCore
+public import Foundation
+public import OshiraseCore
 import Synchronization
 
 /// What a thermometer says: readings, and how the device is doing. Numbers only, never images.

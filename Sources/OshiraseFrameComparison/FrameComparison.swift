@@ -1,4 +1,4 @@
-import OshiraseImaging
+public import OshiraseImaging
 
 /// How closely a captured screen matches a reference frame: the share of pixels whose every
 /// colour channel is within a tolerance. For the emulated box (`scripts/e2e-box`), where the

@@ -1,4 +1,4 @@
-import OshiraseImaging
+public import OshiraseImaging
 
 /// A captured screen judged row by row against the frames that may be on it (for
 /// `scripts/e2e-box`): every row must be a row of one of them, and a capture whose rows come from

@@ -1,7 +1,7 @@
 import CPangoCairo
 import Foundation
-import OshiraseCore
-import OshiraseImaging
+public import OshiraseCore
+public import OshiraseImaging
 
 /// Where a block of text ended up, for checks and tests.
 public struct TextPlacement: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Crypto
+public import Crypto
 import Foundation
 
 /// A private Ed25519 key with its key id: what city hall's duty officer signs pushes with.
@@ -133,6 +133,9 @@ public struct TrustedKey: Sendable, Equatable {
         self.keyID = validatedKeyID
         self.publicKey = publicKey
     }
+
+    /// The 32 bytes of the public key, for modules that keep keys without using swift-crypto.
+    public var publicKeyBytes: [UInt8] { [UInt8](publicKey.rawRepresentation) }
 
     /// The one-line form, as written to `NAME.pub` and pasted into `alerts.keys`.
     public var line: String {

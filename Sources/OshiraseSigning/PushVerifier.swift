@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// Checks the signed push envelope (docs/alerts.md) of a request: size, headers, key, time,
 /// signature and replay, in that order.

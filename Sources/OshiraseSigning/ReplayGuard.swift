@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Where a box remembers the signatures it accepted, so the same signed push cannot be played

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// One emergency message as received: its CAP identity, the exact bytes, and who signed it.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One item shown on one display, from start to end: a line of the proof-of-play report.
 public struct PlayRecord: Sendable, Equatable, Codable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// How many visitors one sensor classed one way during one hour: the only trace a temperature
 /// check leaves (docs/sensors.md). It has no field for a reading, a time finer than the hour, or

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// Emergency messages as received, their audit and the signatures seen: the `alert_message`,

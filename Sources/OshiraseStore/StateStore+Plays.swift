@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// Proof of play: the `play` table, one row per item shown (docs/proof-of-play.md).

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// The kiosks' hourly screening counts: the `screening` table (docs/sensors.md).

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import OshiraseDevices
+public import OshiraseDevices
 import OshiraseCore
 
 /// A framebuffer stand-in for tests: a regular file of `memoryLength` bytes mapped shared, with the

@@ -1,5 +1,5 @@
-import Foundation
-import OshiraseCore
+public import Foundation
+public import OshiraseCore
 import OshiraseDaemon
 import Synchronization
 

@@ -1,5 +1,5 @@
 import Foundation
-import HummingbirdTLS
+public import HummingbirdTLS
 
 /// The TLS material of `fixtures/tls/` (made by `scripts/make-test-certs`), for test servers
 /// that speak https on 127.0.0.1. Trusted by nothing but the tests that pass `caFile` on.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 // Child processes a test starts must never outlive the test process, even when it crashes (a

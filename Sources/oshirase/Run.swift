@@ -9,6 +9,7 @@ import OshiraseConfig
 import OshiraseRender
 import OshiraseStore
 import ServiceLifecycle
+import UnixSignals
 
 /// The config file `run` and `report` read when `--config` is not given.
 func defaultConfigPath() -> String {
@@ -53,37 +54,11 @@ func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (Strin
         throw ValidationError("\(error); the daemon did not start")
     }
     let metrics = DaemonMetrics()
-    let capacity = 4096
-    // A full or read-only state directory stalls the writer: one line when it begins, one when it
-    // ends, and the records that did not fit in memory meanwhile counted, never a line per record.
-    let writer = ProofOfPlayWriter(
-        store: store, capacity: capacity,
-        onError: { error in
-            metrics.proofOfPlayLost.increment()
-            logger.error("proof of play: \(error)")
-        },
-        onStall: { error in
-            metrics.proofOfPlayStalled.set(to: 1)
-            logger.error("""
-                proof of play: \(error); the screens keep playing, up to \(capacity) records wait in memory and the rest \
-                are counted in oshirase_proof_of_play_lost_total until the database can be written again
-                """)
-        },
-        onResume: { seconds, lost in
-            metrics.proofOfPlayStalled.set(to: 0)
-            logger.notice("proof of play: writing again after \(Int(seconds.rounded())) s; \(lost) record(s) could not be kept meanwhile")
-        })
+    let proof = ProofOfPlayRecorder(store: store, metrics: metrics, logger: logger)
     let daemon = Daemon(config: config, logger: logger, phraseModel: loadPhraseModel(), metrics: metrics,
-                        record: { record in
-                            if !writer.enqueue(record) { metrics.proofOfPlayLost.increment() }
-                        },
+                        record: proof.record,
                         proofQuery: Daemon.proofOfPlayQuery(store),
-                        countScreening: { sensor, result, time in
-                            // The class and the hour only: never the temperature.
-                            if !writer.enqueue(screening: sensor, className: result.className, at: time) {
-                                metrics.proofOfPlayLost.increment()
-                            }
-                        },
+                        countScreening: proof.countScreening,
                         store: store)
     logger.notice("oshirase \(config.site): \(config.displays.count) display(s), \(config.sensors.count) sensor(s), playlists in \(config.playlistsDirectory), state in \(config.stateDirectory)")
     daemon.loadPlaylists()
@@ -103,10 +78,10 @@ func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (Strin
     do {
         try await group.run()
     } catch {
-        writer.close()
+        proof.close()
         throw ValidationError("the daemon stopped: \(error)")
     }
-    writer.close()
+    proof.close()
     logger.notice("stopped")
 }
 

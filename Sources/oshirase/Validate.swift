@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OshiraseCommandLine
 import OshiraseConfig
+import OshiraseCore
 import OshiraseRender
 
 struct Validate: ParsableCommand {

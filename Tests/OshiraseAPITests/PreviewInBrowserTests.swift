@@ -4,6 +4,7 @@ import OshiraseConfig
 import OshiraseTestSupport
 import Testing
 @testable import OshiraseAPI
+import OshiraseDaemon
 
 /// Debian's Chromium, or `$CHROMIUM` when set.
 let chromiumPath: String? = {

@@ -1,6 +1,7 @@
 import Foundation
 @testable import OshiraseCAP
 import Testing
+import OshiraseCore
 
 /// 2026-11-27 at a JST time, as CAP writes it.
 private func jst(_ hour: Int, _ minute: Int) -> CAPDateTime {

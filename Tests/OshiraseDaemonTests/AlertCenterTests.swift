@@ -36,7 +36,7 @@ struct AlertCenterTests {
     }
 
     func config() -> SiteConfig {
-        let line = PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))
+        let line = PublicKeyLine(id: key.keyID, publicKey: key.trustedKey.publicKeyBytes)
         var alerts = AlertsConfig(keys: [line])
         alerts.policy.location = CAPPoint(latitude: 43.0556, longitude: 141.3406)  // 札幌市中央区役所
         return SiteConfig(site: "札幌市役所 本庁舎", playlistsDirectory: folder.path, stateDirectory: folder.path + "/state",
@@ -252,7 +252,7 @@ struct KeySendersTests {
     @Test func aKeyLimitedToCitySendersCannotSpeakForThePrefecture() async throws {
         let key = try SigningKey.generate(keyID: "cityhall-2026")
         let clock = ManualClock(jst(10, 0))
-        let line = PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation),
+        let line = PublicKeyLine(id: key.keyID, publicKey: key.trustedKey.publicKeyBytes,
                                  senders: ["kikikanri@pref.hokkaido.lg.jp"])
         let center = AlertCenter(config: AlertsConfig(keys: [line]), store: nil, clock: clock, logger: quietLogger)
         let order = try capFixture("sapporo-evacuation.xml")  // sender bousai@city.sapporo.jp

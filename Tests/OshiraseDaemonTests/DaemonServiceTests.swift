@@ -8,6 +8,7 @@ import OshiraseRender
 import OshiraseTestSupport
 import ServiceLifecycle
 import Testing
+import OshiraseStore
 
 /// The daemon's services in a real `ServiceGroup`: display loop on its own thread, watcher,
 /// a framebuffer stand-in (a memory-mapped file) in RGB565, and a manual clock.

@@ -6,6 +6,7 @@ import OshiraseConfig
 import OshiraseStore
 import OshiraseTestSupport
 import Testing
+import OshiraseSigning
 
 /// The display loop's parts, each on its own (the loop as a whole: DisplayLoopTests).
 @Suite("Display loop parts")

@@ -6,6 +6,8 @@ import OshiraseConfig
 import OshiraseImaging
 import OshiraseRender
 import Testing
+import OshiraseStore
+import OshiraseTestSupport
 
 /// A small landscape LCD, so debug-build renders stay quick.
 let smallLCD = DisplayProfile(name: "lcd-1080p", width: 480, height: 270, kind: .lcd, minimumTextSize: 12, tickerSpeed: 60)

@@ -12,6 +12,7 @@ import OshiraseStore
 import OshiraseTestSupport
 import Synchronization
 import Testing
+import Logging
 
 /// Requests the feed server saw.
 final class FeedServerLog: Sendable {

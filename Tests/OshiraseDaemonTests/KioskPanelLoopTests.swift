@@ -168,19 +168,6 @@ final class ScriptedThermometer: Thermometer, Sendable {
 }
 
 /// Log lines, kept for the privacy test.
-final class LogCapture: LogHandler, @unchecked Sendable {
-    let lines = Mutex<[String]>([])
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-    func log(event: LogEvent) {
-        lines.withLock { $0.append("\(event.message)") }
-    }
-}
-
 @Suite("Sensor service in the daemon")
 struct SensorServiceTests {
     @Test func resultsAreCountedPerClassShownInStatusAndMetricsAndNoReadingLeavesThePanel() async throws {
@@ -195,7 +182,7 @@ struct SensorServiceTests {
         let thermometer = ScriptedThermometer()
         let counted = Mutex<[String]>([])
         let capture = LogCapture()
-        let logger = Logger(label: "test") { _ in capture }
+        let logger = capture.logger
         let output = MemoryOutput(width: smallKiosk.width, height: smallKiosk.height)
         let daemon = Daemon(config: config, clock: clock, logger: logger, phraseModel: nil, clockNotBefore: jst(0, 0),
                             openOutput: { _ in { () throws(OutputError) -> FrameOutput in output } },
@@ -241,7 +228,7 @@ struct SensorServiceTests {
 
         // Privacy: no reading in the status, the metrics or the log.
         let json = String(decoding: try JSONEncoder().encode(await daemon.status()), as: UTF8.self)
-        let said = capture.lines.withLock { $0 }.joined(separator: "\n") + json + (await daemon.metricsText())
+        let said = capture.lines.map(\.message).joined(separator: "\n") + json + (await daemon.metricsText())
         for value in ["36.4", "38.2", "36,4", "38,2"] { #expect(!said.contains(value), "\(value) leaked") }
         #expect(said.contains("thermometer offline"))
 

@@ -23,7 +23,7 @@ struct TrustingCenter {
         key = try SigningKey.generate(keyID: "cityhall-2026")
         folder = try PlaylistFolder()
         store = stored ? try StateStore(directory: folder.path + "/state") : nil
-        var config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))])
+        var config = AlertsConfig(keys: [PublicKeyLine(id: key.keyID, publicKey: key.trustedKey.publicKeyBytes)])
         adjust(&config)
         center = AlertCenter(config: config, store: store, clock: clock, logger: quietLogger)
     }

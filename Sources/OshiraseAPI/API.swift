@@ -66,7 +66,7 @@ func tooLargeBody(path: String, declared: Int, limit: Int) -> [UInt8] {
 
 /// The API's routes, middleware included, without a server: what `makeAPI` serves, and what
 /// tests drive through HummingbirdTesting's router framework.
-public func makeAPIRouter(inspecting inspector: some DaemonInspecting, config: APIConfig,
+package func makeAPIRouter(inspecting inspector: some DaemonInspecting, config: APIConfig,
                           logger: Logger) -> Router<APIRequestContext> {
     let authentication = BearerAuthentication(config: config)
     if authentication.isRequired && config.tokens.allSatisfy(\.isEmpty) {
@@ -173,11 +173,11 @@ let alertBodyLimit = 1_048_576
 
 /// The request context of the API's routes: Hummingbird's basic one, plus the client's address
 /// (the push audit records it).
-public struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public let remoteAddress: SocketAddress?
+package struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package let remoteAddress: SocketAddress?
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
         remoteAddress = source.channel.remoteAddress
     }

@@ -13,19 +13,19 @@ private let apiNiceness: Int32 = 5
 /// at every item change (docs/reliability.md). Here the API's Swift tasks (routing, JSON, alert
 /// intake) run on a thread of their own, and NIO's event-loop threads (sockets, HTTP parsing)
 /// are lowered too, by `niceness` steps each; the screenshot encoder sits lower still.
-public struct LowerPriorityService<Wrapped: Service>: Service {
+package struct LowerPriorityService<Wrapped: Service>: Service {
     /// How many nice steps the API's threads are below the frame loops.
-    public static var niceness: Int32 { apiNiceness }
+    package static var niceness: Int32 { apiNiceness }
 
     private let wrapped: Wrapped
     private let name: String
 
-    public init(_ wrapped: Wrapped, name: String = "http-api") {
+    package init(_ wrapped: Wrapped, name: String = "http-api") {
         self.wrapped = wrapped
         self.name = name
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let executor = ThreadExecutor(name: name, niceness: Self.niceness)
         defer { executor.shutdown() }
         _ = EventLoopThreads.lowered

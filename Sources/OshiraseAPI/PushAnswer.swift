@@ -3,16 +3,16 @@ public import OshiraseDaemon
 /// The HTTP answer to one push, from the daemon's typed outcome: the status and the small JSON
 /// object `POST /v1/alerts` returns (docs/push.md). 202 with `identifier`, `state` (and `reason`
 /// when not shown) for a kept message; otherwise `error` (a stable code) and `reason`.
-public struct PushAnswer: Sendable, Equatable {
-    public var status: Int
-    public var fields: [String: String]
+package struct PushAnswer: Sendable, Equatable {
+    package var status: Int
+    package var fields: [String: String]
 
-    public init(status: Int, fields: [String: String]) {
+    package init(status: Int, fields: [String: String]) {
         self.status = status
         self.fields = fields
     }
 
-    public init(_ outcome: AlertIntakeOutcome) {
+    package init(_ outcome: AlertIntakeOutcome) {
         switch outcome {
         case .kept(let kept):
             status = 202

@@ -49,17 +49,17 @@ public struct AlertPolicy: Sendable, Equatable {
 
 /// An alert on screen now: the message, its info blocks for this place in rotation order, and
 /// how it is shown.
-public struct ActiveAlert: Sendable, Equatable {
-    public var alert: CAPAlert
+package struct ActiveAlert: Sendable, Equatable {
+    package var alert: CAPAlert
     /// The info blocks whose areas contain this box, ordered by the policy's languages.
-    public var infos: [CAPInfo]
-    public var presentation: AlertPresentation
-    public var severity: CAPSeverity
+    package var infos: [CAPInfo]
+    package var presentation: AlertPresentation
+    package var severity: CAPSeverity
     /// Exercise: shown with a 訓練 / EXERCISE banner.
-    public var isExercise: Bool
+    package var isExercise: Bool
     /// The window in which it is shown.
-    public var from: Date
-    public var until: Date
+    package var from: Date
+    package var until: Date
 }
 
 /// What became of one message given to the book.
@@ -79,29 +79,29 @@ public enum AlertAdmission: Sendable, Equatable {
 /// The alerts this box knows and what they mean now (docs/alerts.md), pure: fed messages and
 /// asked about instants, it reads no clock and does no I/O. The store replays what it saved into
 /// a new book at start, in the order it was received.
-public struct AlertBook: Sendable, Equatable {
-    public let policy: AlertPolicy
+package struct AlertBook: Sendable, Equatable {
+    package let policy: AlertPolicy
     /// Every message kept, by its identity.
-    public private(set) var messages: [CAPReference: CAPAlert] = [:]
+    package private(set) var messages: [CAPReference: CAPAlert] = [:]
     /// The order messages came in.
     private var order: [CAPReference] = []
     /// Messages an Update replaced or a Cancel removed, with the status of what withdrew them,
     /// remembered even before they arrive, so a late original is never shown. An Exercise
     /// withdraws only exercises, an Actual message only actual ones: a training Cancel that
     /// names a real evacuation order by mistake leaves it on screen.
-    public private(set) var withdrawals: [CAPReference: Set<CAPStatus>] = [:]
+    package private(set) var withdrawals: [CAPReference: Set<CAPStatus>] = [:]
 
     /// Whether the message with this identity and status has been replaced or cancelled.
-    public func isWithdrawn(_ alert: CAPAlert) -> Bool {
+    package func isWithdrawn(_ alert: CAPAlert) -> Bool {
         withdrawals[alert.reference]?.contains(alert.status) == true
     }
 
-    public init(policy: AlertPolicy = AlertPolicy()) {
+    package init(policy: AlertPolicy = AlertPolicy()) {
         self.policy = policy
     }
 
     /// Takes one validated message received at `now`.
-    public mutating func admit(_ alert: CAPAlert, at now: Date) -> AlertAdmission {
+    package mutating func admit(_ alert: CAPAlert, at now: Date) -> AlertAdmission {
         let key = alert.reference
         if let stored = messages[key] { return stored == alert ? .duplicate : .conflict }
         if alert.status == .draft { return .rejected("status Draft: a draft is not sent to screens") }
@@ -127,7 +127,7 @@ public struct AlertBook: Sendable, Equatable {
 
     /// Why a kept message changes nothing on this box's screens, in words for the sender; nil
     /// when it does (or, for a Cancel, withdraws at least one message).
-    public func whyNotShown(_ alert: CAPAlert) -> String? {
+    package func whyNotShown(_ alert: CAPAlert) -> String? {
         switch alert.status {
         case .test, .system, .draft: return "status \(alert.status.rawValue): logged, never shown"
         case .exercise where !policy.showsExercises: return "status Exercise: exercises are not shown on this box"
@@ -147,7 +147,7 @@ public struct AlertBook: Sendable, Equatable {
     /// why it leaves the others (another sender's; an Actual message named by an Exercise, or
     /// the other way round). A duty officer must not believe an order is off the screens
     /// when it is not.
-    public func withdrawal(by alert: CAPAlert) -> (withdrawsAny: Bool, note: String?) {
+    package func withdrawal(by alert: CAPAlert) -> (withdrawsAny: Bool, note: String?) {
         let foreign = alert.references.filter { $0.sender != alert.sender }
         let own = alert.references.filter { $0.sender == alert.sender }
         let otherStatus = own.filter { reference in messages[reference].map { $0.status != alert.status } ?? false }
@@ -167,7 +167,7 @@ public struct AlertBook: Sendable, Equatable {
     }
 
     /// Forgets messages whose every window ended before `cutoff` (their withdrawals stay).
-    public mutating func forget(endedBefore cutoff: Date) {
+    package mutating func forget(endedBefore cutoff: Date) {
         for key in order {
             guard let alert = messages[key], alert.msgType != .cancel else { continue }
             if alert.infos.allSatisfy({ window(of: $0, in: alert).until < cutoff }) {
@@ -178,7 +178,7 @@ public struct AlertBook: Sendable, Equatable {
     }
 
     /// The alerts shown at `time`, most severe first, newest first among equals.
-    public func active(at time: Date) -> [ActiveAlert] {
+    package func active(at time: Date) -> [ActiveAlert] {
         var result: [ActiveAlert] = []
         for key in order {
             guard let alert = messages[key], !isWithdrawn(alert), isShown(alert) else { continue }
@@ -205,7 +205,7 @@ public struct AlertBook: Sendable, Equatable {
     /// the language rotation, in its level's colours; and when that next changes by itself (an
     /// alert's window opens or closes, the rotation moves on). Pure, like the rest of the book:
     /// the daemon's displays and `oshirase render --alert` both call it.
-    public func overlay(at time: Date) -> (overlay: AlertOverlay?, nextChange: Date?) {
+    package func overlay(at time: Date) -> (overlay: AlertOverlay?, nextChange: Date?) {
         let next = nextChange(after: time)
         guard let first = active(at: time).first, !first.infos.isEmpty else { return (nil, next) }
         let rotate = policy.rotateSeconds
@@ -241,7 +241,7 @@ public struct AlertBook: Sendable, Equatable {
 
     /// The next instant after `time` at which `active(at:)` may change by itself (an alert
     /// becomes effective or expires); nil when nothing is pending.
-    public func nextChange(after time: Date) -> Date? {
+    package func nextChange(after time: Date) -> Date? {
         var next: Date?
         for key in order {
             guard let alert = messages[key], !isWithdrawn(alert), isShown(alert) else { continue }
@@ -256,7 +256,7 @@ public struct AlertBook: Sendable, Equatable {
     // MARK: Rules
 
     /// Whether a message of this status and type is ever shown on this box.
-    public func isShown(_ alert: CAPAlert) -> Bool {
+    package func isShown(_ alert: CAPAlert) -> Bool {
         guard alert.msgType == .alert || alert.msgType == .update else { return false }
         switch alert.status {
         case .actual: return true
@@ -267,7 +267,7 @@ public struct AlertBook: Sendable, Equatable {
 
     /// From `effective` (default: the message's `sent`) to `expires` (default: the policy's
     /// maximum after that).
-    public func window(of info: CAPInfo, in alert: CAPAlert) -> (from: Date, until: Date) {
+    package func window(of info: CAPInfo, in alert: CAPAlert) -> (from: Date, until: Date) {
         let from = info.effective?.date ?? alert.sent.date
         let until = info.expires?.date ?? from.addingTimeInterval(policy.maximumDuration)
         return (from, until)
@@ -275,7 +275,7 @@ public struct AlertBook: Sendable, Equatable {
 
     /// The info blocks whose areas contain this box (all of them where the box has no location,
     /// and those with no area at all).
-    public func applicable(_ alert: CAPAlert) -> [CAPInfo] {
+    package func applicable(_ alert: CAPAlert) -> [CAPInfo] {
         alert.infos.filter { info in
             guard !info.areas.isEmpty else { return true }
             return info.areas.contains { covers($0) }
@@ -324,9 +324,9 @@ public struct AlertBook: Sendable, Equatable {
 
 /// Points, circles and polygons on the WGS 84 ellipsoid, approximated as a sphere: at the size
 /// of a city's alert areas the error is metres.
-public enum Geometry {
+package enum Geometry {
     /// Great-circle distance (haversine) in kilometres.
-    public static func distanceKilometres(_ a: CAPPoint, _ b: CAPPoint) -> Double {
+    package static func distanceKilometres(_ a: CAPPoint, _ b: CAPPoint) -> Double {
         let r = 6371.0088
         let φ1 = a.latitude * .pi / 180, φ2 = b.latitude * .pi / 180
         let dφ = φ2 - φ1, dλ = (b.longitude - a.longitude) * .pi / 180
@@ -336,7 +336,7 @@ public enum Geometry {
 
     /// Whether `point` lies inside the closed ring `polygon` (even-odd rule, latitude and
     /// longitude as plane coordinates; a point on an edge counts as inside).
-    public static func contains(_ polygon: [CAPPoint], _ point: CAPPoint) -> Bool {
+    package static func contains(_ polygon: [CAPPoint], _ point: CAPPoint) -> Bool {
         guard polygon.count >= 4 else { return false }
         var inside = false
         var j = polygon.count - 1

@@ -1,4 +1,4 @@
-public import ArgumentParser
+package import ArgumentParser
 import Foundation
 
 /// What the project's executables (`oshirase`, `compare-frames`) share about talking to a
@@ -7,7 +7,7 @@ import Foundation
 extension ParsableCommand {
     /// Ends the process for `error` as the executables do: `--help` and friends print what was
     /// asked for; anything else prints one line `program: error: …` and exits with its code.
-    public static func exitWithOneLine(for error: any Error, program: String) -> Never {
+    package static func exitWithOneLine(for error: any Error, program: String) -> Never {
         let code = exitCode(for: error)
         if code == .success {
             exit(withError: error)
@@ -25,14 +25,14 @@ extension ParsableCommand {
 }
 
 /// Writes one line to standard error; a closed or full stderr is ignored (there is nowhere left to say so).
-public func printError(_ line: String) {
+package func printError(_ line: String) {
     _ = writeAll(Array((line + "\n").utf8), to: STDERR_FILENO)
 }
 
 /// Writes every byte to a file descriptor with write(2), retrying short writes and EINTR.
 /// False when the descriptor is closed, full or a broken pipe; never traps (Foundation's
 /// `FileHandle.write` does, with a stack trace).
-public func writeAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
+package func writeAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
     var offset = 0
     while offset < bytes.count {
         let n = bytes.withUnsafeBytes { raw in

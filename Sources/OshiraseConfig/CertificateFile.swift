@@ -2,10 +2,10 @@ import Foundation
 
 /// A PEM file of CA certificates to trust for https instead of the system's bundle: a feed's
 /// `ca:` and `oshirase push --cacert`.
-public enum CertificateFile {
+package enum CertificateFile {
     /// Why `path` is not such a file, in words for the operator; nil when it is one. Checked
     /// before any connection, so a typo is not reported as a TLS failure at every target.
-    public static func problem(_ path: String) -> String? {
+    package static func problem(_ path: String) -> String? {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             return "cannot read the CA file \(path): no such file"

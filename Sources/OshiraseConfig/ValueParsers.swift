@@ -6,12 +6,12 @@ import Glibc
 
 /// Parsers for the small value languages inside playlist files. Each returns the value or a
 /// message saying what is wrong, without position (the caller knows the node).
-public enum ValueParsers {
+package enum ValueParsers {
     /// A unit of the duration grammar, from the largest down.
-    public enum DurationUnit: String, CaseIterable, Sendable {
+    package enum DurationUnit: String, CaseIterable, Sendable {
         case d, h, m, s, ms
 
-        public var seconds: Double {
+        package var seconds: Double {
             switch self {
             case .d: 86_400
             case .h: 3600
@@ -27,7 +27,7 @@ public enum ValueParsers {
     /// `0.4s`, `500ms`). A number is at most 9 ASCII digits, with one decimal point inside unless
     /// `wholeNumbers`. `units` are the ones the setting takes; `example` ends each message.
     /// Returns the seconds; zero stays zero, the range is the caller's to say.
-    public static func span(_ text: String, units: [DurationUnit] = DurationUnit.allCases, wholeNumbers: Bool = false,
+    package static func span(_ text: String, units: [DurationUnit] = DurationUnit.allCases, wholeNumbers: Bool = false,
                             example: String) -> Result<Double, Message> {
         let trimmed = text.trimmingWhitespace
         guard !trimmed.isEmpty else { return .failure(Message("empty duration: \(example)")) }
@@ -63,7 +63,7 @@ public enum ValueParsers {
     }
 
     /// `15s`, `2m`, `1h`, `1m30s`: a playlist item's time on screen, whole seconds, from 1 s to a day.
-    public static func duration(_ text: String) -> Result<Int, Message> {
+    package static func duration(_ text: String) -> Result<Int, Message> {
         span(text, units: [.h, .m, .s], wholeNumbers: true, example: "use a whole number with s, m or h, e.g. 15s, 2m, 1h30m")
             .flatMap { total in
                 guard total > 0 else { return .failure(Message("duration '\(text)' is zero: an item must play for at least 1s")) }
@@ -75,13 +75,13 @@ public enum ValueParsers {
     /// `500ms`, `0.4s`, `1s`, `1m30s`: a span of time in seconds, which may be fractional, for
     /// transitions, output intervals and the config's other times. Zero is returned as zero: the
     /// caller knows the allowed range and says it.
-    public static func interval(_ text: String) -> Result<Double, Message> {
+    package static func interval(_ text: String) -> Result<Double, Message> {
         span(text, units: [.h, .m, .s, .ms], example: "use a number with ms, s, m or h, e.g. 500ms, 0.4s, 1s, 1m30s")
     }
 
     /// `host:port` or `[IPv6]:port`, as in `api.listen`. IPv6 addresses come back in their
     /// shortest form (`::1`), so loopback checks compare like with like.
-    public static func listenAddress(_ text: String) -> Result<(host: String, port: Int), Message> {
+    package static func listenAddress(_ text: String) -> Result<(host: String, port: Int), Message> {
         let t = text.trimmingWhitespace
         let example = "write host:port, e.g. 127.0.0.1:8080, 0.0.0.0:8080 or \"[::1]:8080\""
         let hostPart: String, portPart: String
@@ -158,7 +158,7 @@ public enum ValueParsers {
     }
 
     /// `HH:MM`, 00:00 to 23:59.
-    public static func timeOfDay(_ text: String) -> Result<TimeOfDay, Message> {
+    package static func timeOfDay(_ text: String) -> Result<TimeOfDay, Message> {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
               let h = Int(parts[0]), let m = Int(parts[1]) else {
@@ -171,7 +171,7 @@ public enum ValueParsers {
     }
 
     /// `HH:MM-HH:MM`; the window may wrap midnight.
-    public static func timeWindow(_ text: String) -> Result<TimeWindow, Message> {
+    package static func timeWindow(_ text: String) -> Result<TimeWindow, Message> {
         let parts = text.trimmingWhitespace.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2 else {
             return .failure(Message("bad time window '\(text)': write HH:MM-HH:MM, e.g. \"08:45-17:15\" or \"22:00-06:00\""))
@@ -192,7 +192,7 @@ public enum ValueParsers {
     }
 
     /// `YYYY-MM-DD`.
-    public static func date(_ text: String) -> Result<LocalDate, Message> {
+    package static func date(_ text: String) -> Result<LocalDate, Message> {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
@@ -206,7 +206,7 @@ public enum ValueParsers {
     }
 
     /// `FIRST..LAST` (inclusive; either end may be left out) or a single date.
-    public static func dateRange(_ text: String) -> Result<DateRange, Message> {
+    package static func dateRange(_ text: String) -> Result<DateRange, Message> {
         let t = text.trimmingWhitespace
         guard t.contains("..") else {
             return date(t).map { DateRange(first: $0, last: $0) }
@@ -237,7 +237,7 @@ public enum ValueParsers {
 
     /// A clock pattern (Unicode date-format letters; text in single quotes is shown as it is):
     /// it must show a time, with H, h, K, k or m outside quotes, and close every quote.
-    public static func clockPattern(_ text: String) -> Result<String, Message> {
+    package static func clockPattern(_ text: String) -> Result<String, Message> {
         var quoted = false
         var showsTime = false
         let chars = Array(text)
@@ -265,7 +265,7 @@ public enum ValueParsers {
     }
 
     /// The literal text of a clock pattern (quoted parts and punctuation), which is drawn as it is.
-    public static func clockLiterals(_ pattern: String) -> String {
+    package static func clockLiterals(_ pattern: String) -> String {
         var out = ""
         var quoted = false
         for c in pattern {
@@ -276,7 +276,7 @@ public enum ValueParsers {
     }
 
     /// Whether text is an address with a scheme (`https:`, `tel:`, `mailto:`…) and no white space.
-    public static func isAddress(_ text: String) -> Bool {
+    package static func isAddress(_ text: String) -> Bool {
         guard let colon = text.firstIndex(of: ":"), colon != text.startIndex,
               !text.contains(where: { $0.isWhitespace }) else { return false }
         let scheme = text[..<colon]
@@ -286,9 +286,9 @@ public enum ValueParsers {
     }
 
     /// A message without a position.
-    public struct Message: Error, Sendable, Equatable {
-        public let text: String
-        public init(_ text: String) { self.text = text }
+    package struct Message: Error, Sendable, Equatable {
+        package let text: String
+        package init(_ text: String) { self.text = text }
     }
 }
 

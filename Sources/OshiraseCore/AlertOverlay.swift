@@ -59,9 +59,9 @@ public enum AlertPresentation: String, Sendable, Equatable {
 
 /// The colours of Japan's five-level alert scale (警戒レベル), as the Cabinet Office and JMA use
 /// them: what an overlay is painted with unless the config says otherwise.
-public enum AlertLevelColours {
+package enum AlertLevelColours {
     /// Background and text for level 1…5; levels outside are clamped.
-    public static func colours(level: Int) -> (background: RGB, text: RGB) {
+    package static func colours(level: Int) -> (background: RGB, text: RGB) {
         switch min(5, max(1, level)) {
         case 5: (RGB(hex: 0x0C000C), RGB(hex: 0xFFFFFF))  // 黒: 緊急安全確保
         case 4: (RGB(hex: 0xAA00AA), RGB(hex: 0xFFFFFF))  // 紫: 避難指示
@@ -72,5 +72,5 @@ public enum AlertLevelColours {
     }
 
     /// The band that marks an exercise, readable on every level's colour.
-    public static let exercise = (background: RGB(hex: 0x1A1A1A), text: RGB(hex: 0xF2E700))
+    package static let exercise = (background: RGB(hex: 0x1A1A1A), text: RGB(hex: 0xF2E700))
 }

@@ -1,9 +1,9 @@
 /// Calendar arithmetic on the proleptic Gregorian calendar, without Foundation's `Calendar` (which
 /// starts ICU): the one place the month lengths and the day count live, for the ISO 8601 reader and
 /// writer, CAP's date-times and the playlists' dates.
-public enum CivilDate {
+package enum CivilDate {
     /// Days in `month` (1–12) of `year`.
-    public static func daysIn(month: Int, year: Int) -> Int {
+    package static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: 30
@@ -13,7 +13,7 @@ public enum CivilDate {
 
     /// Days from 1970-01-01 to a date, counted in 400-year eras that start in March, so that the
     /// leap day falls at the end of each year (Howard Hinnant's algorithm).
-    public static func days(year: Int, month: Int, day: Int) -> Int {
+    package static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -24,7 +24,7 @@ public enum CivilDate {
     }
 
     /// The date `days` days after 1970-01-01 (before it when negative).
-    public static func date(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+    package static func date(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097

@@ -239,23 +239,23 @@ public struct PhraseModelError: Error, CustomStringConvertible, Sendable {
 /// A gap between two characters where at least one is Japanese may break only when it is a
 /// phrase boundary and kinsoku shori allows it: no line starts with closing brackets, small kana,
 /// prolonged sound marks or sentence punctuation, and no line ends with an opening bracket.
-public struct LineBreakPlanner: Sendable {
-    public static let wordJoiner: Unicode.Scalar = "\u{2060}"
+package struct LineBreakPlanner: Sendable {
+    package static let wordJoiner: Unicode.Scalar = "\u{2060}"
     private let model: PhraseModel?
 
     /// With no model, only kinsoku rules apply and Japanese may break between any two characters.
-    public init(model: PhraseModel?) {
+    package init(model: PhraseModel?) {
         self.model = model
     }
 
     /// Characters that must not start a line (行頭禁則).
-    public static let notAtLineStart: Set<Unicode.Scalar> = Set(
+    package static let notAtLineStart: Set<Unicode.Scalar> = Set(
         "、。，．,.・：；:;？！?!ー―‐〜～…‥゠–」』）)］]｝}〕〉》】〙〗〟’”ゝゞヽヾ々〻ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ％%℃°".unicodeScalars)
     /// Characters that must not end a line (行末禁則).
-    public static let notAtLineEnd: Set<Unicode.Scalar> = Set("「『（(［[｛{〔〈《【〘〖〝‘“￥＄$#＃".unicodeScalars)
+    package static let notAtLineEnd: Set<Unicode.Scalar> = Set("「『（(［[｛{〔〈《【〘〖〝‘“￥＄$#＃".unicodeScalars)
 
     /// Whether a break may fall between `scalars[i-1]` and `scalars[i]`.
-    public func allowedBreaks(_ scalars: [Unicode.Scalar]) -> [Bool] {
+    package func allowedBreaks(_ scalars: [Unicode.Scalar]) -> [Bool] {
         var allowed = [Bool](repeating: false, count: scalars.count)
         guard scalars.count > 1 else { return allowed }
         let phrase = model?.boundaries(scalars)
@@ -271,7 +271,7 @@ public struct LineBreakPlanner: Sendable {
 
     /// The text with a word joiner in every gap next to Japanese text where a break is not allowed.
     /// Newlines stay hard breaks; gaps between Latin letters and spaces are left to the line breaker.
-    public func prepare(_ text: String) -> String {
+    package func prepare(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if n > 0 { out.append("\n") }
@@ -295,12 +295,12 @@ public struct LineBreakPlanner: Sendable {
     }
 
     /// ASCII and full-width digits.
-    public static func isDigit(_ s: Unicode.Scalar) -> Bool {
+    package static func isDigit(_ s: Unicode.Scalar) -> Bool {
         (0x30...0x39).contains(s.value) || (0xFF10...0xFF19).contains(s.value)
     }
 
     /// Han, kana, CJK punctuation and full-width forms.
-    public static func isJapanese(_ s: Unicode.Scalar) -> Bool {
+    package static func isJapanese(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
         case 0x3000...0x303F, 0x3040...0x309F, 0x30A0...0x30FF, 0x31F0...0x31FF,
              0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0xFF00...0xFFEF, 0x2103:

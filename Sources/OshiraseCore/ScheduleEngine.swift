@@ -355,7 +355,7 @@ extension LocalDate {
 
 extension Calendar {
     /// The Gregorian calendar in a given zone.
-    public static func gregorian(in zone: TimeZone) -> Calendar {
+    package static func gregorian(in zone: TimeZone) -> Calendar {
         var c = Calendar(identifier: .gregorian)
         c.timeZone = zone
         return c

@@ -76,7 +76,7 @@ public struct SensorScenario: Sendable, Equatable {
 }
 
 /// What the simulated device does to the line at one moment.
-public enum WireAction: Sendable, Equatable {
+package enum WireAction: Sendable, Equatable {
     /// One 9-byte frame. `object` and `ambient` are the values the frame was meant to carry (as
     /// the reader decodes them, in hundredths of °C); `corrupted` is true when `bytes` is not
     /// that valid frame (damaged bytes or a bad checksum), so a reader must not report it.
@@ -90,11 +90,11 @@ public enum WireAction: Sendable, Equatable {
 }
 
 /// A wire action and when it happens, in seconds from the start of the scenario.
-public struct TimedAction: Sendable, Equatable {
-    public var at: Double
-    public var action: WireAction
+package struct TimedAction: Sendable, Equatable {
+    package var at: Double
+    package var action: WireAction
 
-    public init(at: Double, action: WireAction) {
+    package init(at: Double, action: WireAction) {
         self.at = at
         self.action = action
     }
@@ -108,8 +108,8 @@ public struct TimedAction: Sendable, Equatable {
 /// falling back, the last at the background again: with ambient air below the presence
 /// threshold the kiosk sees them leave, and the next visitor is someone new. Silence and a
 /// disconnect move time on without frames; stray bytes take one frame's slot.
-public struct ScenarioPerformer: Sendable, IteratorProtocol, Sequence {
-    public let scenario: SensorScenario
+package struct ScenarioPerformer: Sendable, IteratorProtocol, Sequence {
+    package let scenario: SensorScenario
     private var source: StepSource
     /// The frames of the step being played, made one at a time: an hour of nobody at 200 frames
     /// a second is never held in memory.
@@ -129,7 +129,7 @@ public struct ScenarioPerformer: Sendable, IteratorProtocol, Sequence {
     static let approach = [0.25, 0.5, 0.75]
     static let leave = [0.5, 0.2, 0.0]
 
-    public init(_ scenario: SensorScenario) {
+    package init(_ scenario: SensorScenario) {
         self.scenario = scenario
         source = StepSource(scenario)
         noiseRandom = SplitMix64(seed: scenario.seed ^ 0x6E6F_6973_6500_0001)
@@ -137,7 +137,7 @@ public struct ScenarioPerformer: Sendable, IteratorProtocol, Sequence {
         garbageRandom = SplitMix64(seed: scenario.seed ^ 0x6761_7262_6167_0003)
     }
 
-    public mutating func next() -> TimedAction? {
+    package mutating func next() -> TimedAction? {
         // Steps that send nothing (silence) are played through; a repeating scenario of nothing
         // but silence ends instead of looping here forever.
         var silentSteps = 0
@@ -317,12 +317,12 @@ struct StepSource: Sendable {
 
 /// SplitMix64: a tiny generator whose sequence depends on the seed alone, on every platform and
 /// Swift version (the standard library's own random helpers promise neither).
-public struct SplitMix64: Sendable {
+package struct SplitMix64: Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -331,7 +331,7 @@ public struct SplitMix64: Sendable {
     }
 
     /// A value in 0 ..< 1 with 53 random bits.
-    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    package mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 
     /// A value in `low ..< high`.
     mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }

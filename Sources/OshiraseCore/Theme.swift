@@ -40,16 +40,16 @@ public struct RGB: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The colours of an announcement card.
-public struct Theme: Sendable, Hashable {
-    public let background: RGB
-    public let text: RGB
+package struct Theme: Sendable, Hashable {
+    package let background: RGB
+    package let text: RGB
     /// The band behind the category label and the footer.
-    public let band: RGB
-    public let bandText: RGB
+    package let band: RGB
+    package let bandText: RGB
     /// The category label, e.g. お知らせ / Information.
-    public let label: String
+    package let label: String
 
-    public init(background: RGB, text: RGB, band: RGB, bandText: RGB, label: String) {
+    package init(background: RGB, text: RGB, band: RGB, bandText: RGB, label: String) {
         self.background = background
         self.text = text
         self.band = band
@@ -58,7 +58,7 @@ public struct Theme: Sendable, Hashable {
     }
 
     /// The theme of each announcement category; every pair is at least 4.5:1 (WCAG 2 AA).
-    public static func forCategory(_ category: Category) -> Theme {
+    package static func forCategory(_ category: Category) -> Theme {
         switch category {
         case .info:
             Theme(background: RGB(hex: 0x0B3D91), text: RGB(hex: 0xFFFFFF),
@@ -76,17 +76,17 @@ public struct Theme: Sendable, Hashable {
     }
 
     /// The idle screen and clock items.
-    public static let idle = Theme(background: RGB(hex: 0x102A43), text: RGB(hex: 0xFFFFFF),
+    package static let idle = Theme(background: RGB(hex: 0x102A43), text: RGB(hex: 0xFFFFFF),
                                    band: RGB(hex: 0x0A1C2E), bandText: RGB(hex: 0xD9E2EC), label: "")
     /// The ticker band.
-    public static let ticker = Theme(background: RGB(hex: 0x111111), text: RGB(hex: 0xFFEB3B),
+    package static let ticker = Theme(background: RGB(hex: 0x111111), text: RGB(hex: 0xFFEB3B),
                                      band: RGB(hex: 0x111111), bandText: RGB(hex: 0xFFFFFF), label: "")
     /// The kiosk's temperature-check panel.
-    public static let temperaturePanel = Theme(background: RGB(hex: 0xF5F7FA), text: RGB(hex: 0x102A43),
+    package static let temperaturePanel = Theme(background: RGB(hex: 0xF5F7FA), text: RGB(hex: 0x102A43),
                                                band: RGB(hex: 0x00695C), bandText: RGB(hex: 0xFFFFFF), label: "")
 
     /// Every theme the renderer uses, for checks.
-    public static var all: [Theme] { Category.allCases.map(forCategory) + [idle, ticker, temperaturePanel] }
+    package static var all: [Theme] { Category.allCases.map(forCategory) + [idle, ticker, temperaturePanel] }
 }
 
 extension String {

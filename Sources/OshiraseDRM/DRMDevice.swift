@@ -4,30 +4,30 @@ import Glibc
 import OshiraseCore
 
 /// A failed DRM call: what was attempted and the errno the kernel answered.
-public struct DRMError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct DRMError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The call, e.g. `drmModeSetCrtc`.
-    public var operation: String
+    package var operation: String
     /// The errno value (`EACCES`, `EBUSY`, …).
-    public var code: Int32
+    package var code: Int32
 
-    public init(_ operation: String, code: Int32) {
+    package init(_ operation: String, code: Int32) {
         self.operation = operation
         self.code = code
     }
 
     /// The C library's text for `code`, e.g. "Permission denied".
-    public var reason: String { systemErrorText(code) }
+    package var reason: String { systemErrorText(code) }
 
-    public var description: String { "\(operation): \(reason)" }
+    package var description: String { "\(operation): \(reason)" }
 }
 
 /// The mode-setting objects of a DRM device, by id.
-public struct DRMResources: Sendable, Equatable {
-    public var crtcs: [UInt32]
-    public var connectors: [UInt32]
-    public var encoders: [UInt32]
+package struct DRMResources: Sendable, Equatable {
+    package var crtcs: [UInt32]
+    package var connectors: [UInt32]
+    package var encoders: [UInt32]
 
-    public init(crtcs: [UInt32], connectors: [UInt32], encoders: [UInt32]) {
+    package init(crtcs: [UInt32], connectors: [UInt32], encoders: [UInt32]) {
         self.crtcs = crtcs
         self.connectors = connectors
         self.encoders = encoders
@@ -35,13 +35,13 @@ public struct DRMResources: Sendable, Equatable {
 }
 
 /// Whether a display is plugged into a connector, as the kernel's last probe saw it.
-public enum DRMConnection: Sendable, Equatable, CustomStringConvertible {
+package enum DRMConnection: Sendable, Equatable, CustomStringConvertible {
     case connected
     case disconnected
     /// The driver cannot tell (some VGA and composite outputs).
     case unknown
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .connected: "connected"
         case .disconnected: "disconnected"
@@ -52,24 +52,24 @@ public enum DRMConnection: Sendable, Equatable, CustomStringConvertible {
 
 /// A display timing as the kernel describes it (`drm_mode_modeinfo`), kept whole so it can be
 /// handed back to `drmModeSetCrtc` unchanged.
-public struct DRMMode: Sendable, Equatable {
+package struct DRMMode: Sendable, Equatable {
     /// Pixel clock in kHz.
-    public var clock: UInt32
-    public var hdisplay: UInt16, hsyncStart: UInt16, hsyncEnd: UInt16, htotal: UInt16, hskew: UInt16
-    public var vdisplay: UInt16, vsyncStart: UInt16, vsyncEnd: UInt16, vtotal: UInt16, vscan: UInt16
+    package var clock: UInt32
+    package var hdisplay: UInt16, hsyncStart: UInt16, hsyncEnd: UInt16, htotal: UInt16, hskew: UInt16
+    package var vdisplay: UInt16, vsyncStart: UInt16, vsyncEnd: UInt16, vtotal: UInt16, vscan: UInt16
     /// Refresh rate in Hz, rounded by the kernel.
-    public var vrefresh: UInt32
+    package var vrefresh: UInt32
     /// `DRM_MODE_FLAG_*` bits (sync polarity, interlace, …).
-    public var flags: UInt32
+    package var flags: UInt32
     /// `DRM_MODE_TYPE_*` bits; `preferred` is among them.
-    public var type: UInt32
+    package var type: UInt32
     /// The kernel's name, e.g. `1920x1080`.
-    public var name: String
+    package var name: String
 
     /// `DRM_MODE_TYPE_PREFERRED`: the display's native mode from its EDID.
-    public static let typePreferred: UInt32 = 1 << 3
+    package static let typePreferred: UInt32 = 1 << 3
 
-    public init(clock: UInt32 = 0,
+    package init(clock: UInt32 = 0,
                 hdisplay: UInt16, hsyncStart: UInt16 = 0, hsyncEnd: UInt16 = 0, htotal: UInt16 = 0, hskew: UInt16 = 0,
                 vdisplay: UInt16, vsyncStart: UInt16 = 0, vsyncEnd: UInt16 = 0, vtotal: UInt16 = 0, vscan: UInt16 = 0,
                 vrefresh: UInt32 = 60, flags: UInt32 = 0, type: UInt32 = 0, name: String? = nil) {
@@ -91,28 +91,28 @@ public struct DRMMode: Sendable, Equatable {
     }
 
     /// True for the display's preferred (native) mode.
-    public var isPreferred: Bool { type & DRMMode.typePreferred != 0 }
+    package var isPreferred: Bool { type & DRMMode.typePreferred != 0 }
 
     /// e.g. `1920×1080@60`.
-    public var summary: String { "\(hdisplay)×\(vdisplay)@\(vrefresh)" }
+    package var summary: String { "\(hdisplay)×\(vdisplay)@\(vrefresh)" }
 }
 
 /// A connector (an HDMI, DisplayPort, VGA or virtual output) with what was probed on it.
-public struct DRMConnector: Sendable, Equatable {
-    public var id: UInt32
+package struct DRMConnector: Sendable, Equatable {
+    package var id: UInt32
     /// `DRM_MODE_CONNECTOR_*`, e.g. 11 for HDMI-A.
-    public var type: UInt32
+    package var type: UInt32
     /// The number among connectors of the same type, from 1.
-    public var typeIndex: UInt32
-    public var connection: DRMConnection
+    package var typeIndex: UInt32
+    package var connection: DRMConnection
     /// The modes the display offers, as the kernel lists them.
-    public var modes: [DRMMode]
+    package var modes: [DRMMode]
     /// The encoders that can feed this connector.
-    public var encoders: [UInt32]
+    package var encoders: [UInt32]
     /// The encoder feeding it now; 0 when none.
-    public var currentEncoder: UInt32
+    package var currentEncoder: UInt32
 
-    public init(id: UInt32, type: UInt32, typeIndex: UInt32, connection: DRMConnection, modes: [DRMMode],
+    package init(id: UInt32, type: UInt32, typeIndex: UInt32, connection: DRMConnection, modes: [DRMMode],
                 encoders: [UInt32], currentEncoder: UInt32 = 0) {
         self.id = id
         self.type = type
@@ -124,11 +124,11 @@ public struct DRMConnector: Sendable, Equatable {
     }
 
     /// The kernel's name for it, as in `/sys/class/drm/card0-HDMI-A-1`: `HDMI-A-1`, `Virtual-1`.
-    public var name: String { DRMConnectorName.name(type: type, typeIndex: typeIndex) }
+    package var name: String { DRMConnectorName.name(type: type, typeIndex: typeIndex) }
 }
 
 /// Names of connector types, the same the kernel and `drmModeGetConnectorTypeName` use.
-public enum DRMConnectorName {
+package enum DRMConnectorName {
     /// Indexed by `DRM_MODE_CONNECTOR_*` (drm_mode.h).
     static let typeNames = [
         "Unknown", "VGA", "DVI-I", "DVI-D", "DVI-A", "Composite", "SVIDEO", "LVDS", "Component", "DIN",
@@ -136,25 +136,25 @@ public enum DRMConnectorName {
     ]
 
     /// The name of a connector type; a type newer than this table is named by its number.
-    public static func typeName(_ type: UInt32) -> String {
+    package static func typeName(_ type: UInt32) -> String {
         type < typeNames.count ? typeNames[Int(type)] : "Type\(type)"
     }
 
     /// `HDMI-A` and 1 → `HDMI-A-1`.
-    public static func name(type: UInt32, typeIndex: UInt32) -> String {
+    package static func name(type: UInt32, typeIndex: UInt32) -> String {
         "\(typeName(type))-\(typeIndex)"
     }
 }
 
 /// An encoder, which routes a CRTC's pixels to a connector.
-public struct DRMEncoder: Sendable, Equatable {
-    public var id: UInt32
+package struct DRMEncoder: Sendable, Equatable {
+    package var id: UInt32
     /// The CRTC it is fed by now; 0 when none.
-    public var crtc: UInt32
+    package var crtc: UInt32
     /// Bit i set: the i-th CRTC of `DRMResources.crtcs` can feed it.
-    public var possibleCRTCs: UInt32
+    package var possibleCRTCs: UInt32
 
-    public init(id: UInt32, crtc: UInt32, possibleCRTCs: UInt32) {
+    package init(id: UInt32, crtc: UInt32, possibleCRTCs: UInt32) {
         self.id = id
         self.crtc = crtc
         self.possibleCRTCs = possibleCRTCs
@@ -162,16 +162,16 @@ public struct DRMEncoder: Sendable, Equatable {
 }
 
 /// What a CRTC scans out, saved at open so closing can put it back (usually the text console).
-public struct DRMCRTCState: Sendable, Equatable {
-    public var id: UInt32
+package struct DRMCRTCState: Sendable, Equatable {
+    package var id: UInt32
     /// 0 when the CRTC shows nothing.
-    public var framebuffer: UInt32
-    public var x: UInt32
-    public var y: UInt32
+    package var framebuffer: UInt32
+    package var x: UInt32
+    package var y: UInt32
     /// nil when the CRTC is off.
-    public var mode: DRMMode?
+    package var mode: DRMMode?
 
-    public init(id: UInt32, framebuffer: UInt32, x: UInt32 = 0, y: UInt32 = 0, mode: DRMMode?) {
+    package init(id: UInt32, framebuffer: UInt32, x: UInt32 = 0, y: UInt32 = 0, mode: DRMMode?) {
         self.id = id
         self.framebuffer = framebuffer
         self.x = x
@@ -181,14 +181,14 @@ public struct DRMCRTCState: Sendable, Equatable {
 }
 
 /// A dumb buffer: linear memory the kernel can scan out, created by `DRM_IOCTL_MODE_CREATE_DUMB`.
-public struct DRMDumbBuffer: Sendable, Equatable {
-    public var handle: UInt32
+package struct DRMDumbBuffer: Sendable, Equatable {
+    package var handle: UInt32
     /// Bytes per row, as the driver chose it (≥ width × 4).
-    public var pitch: UInt32
+    package var pitch: UInt32
     /// Bytes to map.
-    public var size: UInt64
+    package var size: UInt64
 
-    public init(handle: UInt32, pitch: UInt32, size: UInt64) {
+    package init(handle: UInt32, pitch: UInt32, size: UInt64) {
         self.handle = handle
         self.pitch = pitch
         self.size = size
@@ -199,7 +199,7 @@ public struct DRMDumbBuffer: Sendable, Equatable {
 /// kernel device (`LinuxDRMDevice`) and on a fake in tests.
 ///
 /// Calls throw `DRMError` carrying the kernel's errno; the output turns them into messages.
-public protocol DRMDevice: AnyObject {
+package protocol DRMDevice: AnyObject {
     /// The device node, e.g. `/dev/dri/card0`.
     var path: String { get }
     /// Whether the driver can create dumb buffers (`DRM_CAP_DUMB_BUFFER`).

@@ -1,6 +1,6 @@
 import Glibc
-public import OshiraseDevices
-public import OshiraseImaging
+package import OshiraseDevices
+package import OshiraseImaging
 
 /// Frames on a DRM/KMS connector: two dumb buffers in XRGB8888, page flips paced by the flip event.
 ///
@@ -12,16 +12,16 @@ public import OshiraseImaging
 ///
 /// Rows are drawn through `ScreenLayout` as XRGB8888: Cairo's ARGB32 on a little-endian machine
 /// has that byte order already (B, G, R, X), so it is a plain copy.
-public final class DRMOutput: FrameOutput {
-    public let description: String
-    public let screenWidth: Int
-    public let screenHeight: Int
+package final class DRMOutput: FrameOutput {
+    package let description: String
+    package let screenWidth: Int
+    package let screenHeight: Int
     /// True: `present` returns once the flip event arrives (or after `flipTimeout`).
-    public var pacesFrames: Bool { true }
+    package var pacesFrames: Bool { true }
     /// The connector shown on, e.g. `HDMI-A-1`.
-    public let connectorName: String
+    package let connectorName: String
     /// The mode set on it.
-    public let mode: DRMMode
+    package let mode: DRMMode
 
     private let device: any DRMDevice
     private let connectorID: UInt32
@@ -50,7 +50,7 @@ public final class DRMOutput: FrameOutput {
     /// - Parameters:
     ///   - flipTimeout: how long `present` waits for the flip event before carrying on without it.
     ///   - warn: receives one line when flips stop or start signalling again; stderr by default.
-    public static func open(device path: String, connector: String?, flipTimeout: Duration = .milliseconds(100),
+    package static func open(device path: String, connector: String?, flipTimeout: Duration = .milliseconds(100),
                             warn: @escaping @Sendable (String) -> Void = DRMOutput.warnOnStandardError)
         throws(OutputError) -> DRMOutput {
         try open(device: path, connector: connector, flipTimeout: flipTimeout, warn: warn) { path throws(DRMError) in
@@ -60,7 +60,7 @@ public final class DRMOutput: FrameOutput {
 
     /// `open(device:connector:)` with the device opened by `openDevice`, so tests can give a fake
     /// or an open failure.
-    public static func open(device path: String, connector: String?, flipTimeout: Duration = .milliseconds(100),
+    package static func open(device path: String, connector: String?, flipTimeout: Duration = .milliseconds(100),
                             warn: @escaping @Sendable (String) -> Void = DRMOutput.warnOnStandardError,
                             openDevice: (String) throws(DRMError) -> any DRMDevice) throws(OutputError) -> DRMOutput {
         let device: any DRMDevice
@@ -73,7 +73,7 @@ public final class DRMOutput: FrameOutput {
     }
 
     /// Sets up an open device; the output owns it from here and closes it, also when this throws.
-    public init(device: any DRMDevice, connector requestedConnector: String?, flipTimeout: Duration = .milliseconds(100),
+    package init(device: any DRMDevice, connector requestedConnector: String?, flipTimeout: Duration = .milliseconds(100),
                 warn: @escaping @Sendable (String) -> Void = DRMOutput.warnOnStandardError) throws(OutputError) {
         let path = device.path
         var made: [ScanoutBuffer] = []
@@ -150,7 +150,7 @@ public final class DRMOutput: FrameOutput {
 
     // MARK: - FrameOutput
 
-    public func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
+    package func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
         guard !isClosed else { throw DRMMessages.closed(path: device.path) }
         // The frame loop does not present while the screen is off; a stray frame must not flip,
         // which would fail on a CRTC that DPMS turned off, or light it again.
@@ -167,7 +167,7 @@ public final class DRMOutput: FrameOutput {
         try show(back)
     }
 
-    public func setPower(on: Bool) throws(OutputError) {
+    package func setPower(on: Bool) throws(OutputError) {
         guard !isClosed else { throw DRMMessages.closed(path: device.path) }
         guard on != isOn else { return }
         if on {
@@ -198,7 +198,7 @@ public final class DRMOutput: FrameOutput {
 
     /// Puts back what the CRTC showed before (the console), removes both framebuffers, frees the
     /// buffers and closes the device. Safe to call more than once; later presents throw.
-    public func close() {
+    package func close() {
         guard !isClosed else { return }
         isClosed = true
         // Restoring the CRTC while our flip is pending confuses some drivers; give it its timeout.
@@ -218,7 +218,7 @@ public final class DRMOutput: FrameOutput {
     }
 
     /// Writes `message` as one `oshirase: warning:` line on stderr.
-    public static func warnOnStandardError(_ message: String) {
+    package static func warnOnStandardError(_ message: String) {
         let line = "oshirase: warning: \(message)\n"
         var bytes = Array(line.utf8)
         _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }

@@ -5,8 +5,8 @@ import Glibc
 /// before the call that fetched it returns.
 ///
 /// libdrm's mode calls answer a negative errno; its getters answer NULL and leave errno set.
-public final class LinuxDRMDevice: DRMDevice {
-    public let path: String
+package final class LinuxDRMDevice: DRMDevice {
+    package let path: String
     private var fd: Int32
     /// Where the page-flip handler counts completions. Its address travels with every flip as the
     /// event's user data, so it lives until the fd is closed (and no event can arrive any more).
@@ -15,7 +15,7 @@ public final class LinuxDRMDevice: DRMDevice {
     private var flipsRequested: UInt64 = 0
 
     /// Opens `path` for reading and writing (not inherited by child processes).
-    public init(path: String) throws(DRMError) {
+    package init(path: String) throws(DRMError) {
         let opened = open(path, O_RDWR | O_CLOEXEC)
         guard opened >= 0 else { throw DRMError("open", code: errno) }
         self.path = path
@@ -29,26 +29,26 @@ public final class LinuxDRMDevice: DRMDevice {
         flips.deallocate()
     }
 
-    public func close() {
+    package func close() {
         guard fd >= 0 else { return }
         _ = Glibc.close(fd)
         fd = -1
     }
 
-    public func supportsDumbBuffers() -> Bool {
+    package func supportsDumbBuffers() -> Bool {
         var value: UInt64 = 0
         return drmGetCap(fd, oshirase_drm_cap_dumb_buffer, &value) == 0 && value != 0
     }
 
-    public func isMaster() -> Bool {
+    package func isMaster() -> Bool {
         drmIsMaster(fd) != 0
     }
 
-    public func acquireMaster() -> Bool {
+    package func acquireMaster() -> Bool {
         drmSetMaster(fd) == 0 && isMaster()
     }
 
-    public func resources() throws(DRMError) -> DRMResources {
+    package func resources() throws(DRMError) -> DRMResources {
         guard let resources = drmModeGetResources(fd) else { throw DRMError("drmModeGetResources", code: errno) }
         defer { drmModeFreeResources(resources) }
         let value = resources.pointee
@@ -57,7 +57,7 @@ public final class LinuxDRMDevice: DRMDevice {
                             encoders: Self.ids(value.encoders, value.count_encoders))
     }
 
-    public func connector(id: UInt32) throws(DRMError) -> DRMConnector {
+    package func connector(id: UInt32) throws(DRMError) -> DRMConnector {
         guard let connector = drmModeGetConnector(fd, id) else { throw DRMError("drmModeGetConnector", code: errno) }
         defer { drmModeFreeConnector(connector) }
         let value = connector.pointee
@@ -76,14 +76,14 @@ public final class LinuxDRMDevice: DRMDevice {
                             currentEncoder: value.encoder_id)
     }
 
-    public func encoder(id: UInt32) throws(DRMError) -> DRMEncoder {
+    package func encoder(id: UInt32) throws(DRMError) -> DRMEncoder {
         guard let encoder = drmModeGetEncoder(fd, id) else { throw DRMError("drmModeGetEncoder", code: errno) }
         defer { drmModeFreeEncoder(encoder) }
         return DRMEncoder(id: encoder.pointee.encoder_id, crtc: encoder.pointee.crtc_id,
                           possibleCRTCs: encoder.pointee.possible_crtcs)
     }
 
-    public func crtc(id: UInt32) throws(DRMError) -> DRMCRTCState {
+    package func crtc(id: UInt32) throws(DRMError) -> DRMCRTCState {
         guard let crtc = drmModeGetCrtc(fd, id) else { throw DRMError("drmModeGetCrtc", code: errno) }
         defer { drmModeFreeCrtc(crtc) }
         let value = crtc.pointee
@@ -91,14 +91,14 @@ public final class LinuxDRMDevice: DRMDevice {
                             mode: value.mode_valid != 0 ? Self.mode(from: value.mode) : nil)
     }
 
-    public func createDumbBuffer(width: UInt32, height: UInt32) throws(DRMError) -> DRMDumbBuffer {
+    package func createDumbBuffer(width: UInt32, height: UInt32) throws(DRMError) -> DRMDumbBuffer {
         var handle: UInt32 = 0, pitch: UInt32 = 0, size: UInt64 = 0
         let result = oshirase_drm_create_dumb(fd, width, height, 32, &handle, &pitch, &size)
         guard result == 0 else { throw DRMError("DRM_IOCTL_MODE_CREATE_DUMB", code: -result) }
         return DRMDumbBuffer(handle: handle, pitch: pitch, size: size)
     }
 
-    public func mapDumbBuffer(_ buffer: DRMDumbBuffer) throws(DRMError) -> UnsafeMutableRawBufferPointer {
+    package func mapDumbBuffer(_ buffer: DRMDumbBuffer) throws(DRMError) -> UnsafeMutableRawBufferPointer {
         var offset: UInt64 = 0
         let result = oshirase_drm_map_dumb(fd, buffer.handle, &offset)
         guard result == 0 else { throw DRMError("DRM_IOCTL_MODE_MAP_DUMB", code: -result) }
@@ -112,17 +112,17 @@ public final class LinuxDRMDevice: DRMDevice {
         return UnsafeMutableRawBufferPointer(start: address, count: size)
     }
 
-    public func unmapDumbBuffer(_ memory: UnsafeMutableRawBufferPointer) {
+    package func unmapDumbBuffer(_ memory: UnsafeMutableRawBufferPointer) {
         guard let base = memory.baseAddress else { return }
         _ = munmap(base, memory.count)
     }
 
-    public func destroyDumbBuffer(_ buffer: DRMDumbBuffer) throws(DRMError) {
+    package func destroyDumbBuffer(_ buffer: DRMDumbBuffer) throws(DRMError) {
         let result = oshirase_drm_destroy_dumb(fd, buffer.handle)
         guard result == 0 else { throw DRMError("DRM_IOCTL_MODE_DESTROY_DUMB", code: -result) }
     }
 
-    public func addFramebuffer(width: UInt32, height: UInt32, buffer: DRMDumbBuffer) throws(DRMError) -> UInt32 {
+    package func addFramebuffer(width: UInt32, height: UInt32, buffer: DRMDumbBuffer) throws(DRMError) -> UInt32 {
         var id: UInt32 = 0
         var handles: (UInt32, UInt32, UInt32, UInt32) = (buffer.handle, 0, 0, 0)
         var pitches: (UInt32, UInt32, UInt32, UInt32) = (buffer.pitch, 0, 0, 0)
@@ -144,12 +144,12 @@ public final class LinuxDRMDevice: DRMDevice {
         return id
     }
 
-    public func removeFramebuffer(_ id: UInt32) throws(DRMError) {
+    package func removeFramebuffer(_ id: UInt32) throws(DRMError) {
         let result = drmModeRmFB(fd, id)
         guard result == 0 else { throw DRMError("drmModeRmFB", code: -result) }
     }
 
-    public func setCRTC(_ crtc: UInt32, framebuffer: UInt32, x: UInt32, y: UInt32, connectors: [UInt32],
+    package func setCRTC(_ crtc: UInt32, framebuffer: UInt32, x: UInt32, y: UInt32, connectors: [UInt32],
                         mode: DRMMode?) throws(DRMError) {
         var connectorIDs = connectors
         let result: Int32
@@ -165,13 +165,13 @@ public final class LinuxDRMDevice: DRMDevice {
         guard result == 0 else { throw DRMError("drmModeSetCrtc", code: -result) }
     }
 
-    public func pageFlip(crtc: UInt32, framebuffer: UInt32) throws(DRMError) {
+    package func pageFlip(crtc: UInt32, framebuffer: UInt32) throws(DRMError) {
         let result = oshirase_drm_page_flip(fd, crtc, framebuffer, flips)
         guard result == 0 else { throw DRMError("drmModePageFlip", code: -result) }
         flipsRequested += 1
     }
 
-    public func waitForPageFlip(timeout: Duration) throws(DRMError) -> Bool {
+    package func waitForPageFlip(timeout: Duration) throws(DRMError) -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while flips.pointee.completed < flipsRequested {
@@ -184,7 +184,7 @@ public final class LinuxDRMDevice: DRMDevice {
         return true
     }
 
-    public func connectorProperty(named name: String, connector: UInt32) throws(DRMError) -> UInt32? {
+    package func connectorProperty(named name: String, connector: UInt32) throws(DRMError) -> UInt32? {
         guard let properties = drmModeObjectGetProperties(fd, connector, oshirase_drm_object_connector) else {
             throw DRMError("drmModeObjectGetProperties", code: errno)
         }
@@ -199,7 +199,7 @@ public final class LinuxDRMDevice: DRMDevice {
         return nil
     }
 
-    public func setConnectorProperty(connector: UInt32, property: UInt32, value: UInt64) throws(DRMError) {
+    package func setConnectorProperty(connector: UInt32, property: UInt32, value: UInt64) throws(DRMError) {
         let result = drmModeConnectorSetProperty(fd, connector, property, value)
         guard result == 0 else { throw DRMError("drmModeConnectorSetProperty", code: -result) }
     }

@@ -169,11 +169,11 @@ public final class Daemon: DaemonInspecting {
 }
 
 /// A proof-of-play request that would answer more records than the API sends at once.
-public struct ProofOfPlayTooLarge: Error, CustomStringConvertible, Sendable {
+package struct ProofOfPlayTooLarge: Error, CustomStringConvertible, Sendable {
     /// The most records one `GET /v1/proof-of-play` returns.
-    public static let limit = 50_000
-    public init() {}
-    public var description: String {
+    package static let limit = 50_000
+    package init() {}
+    package var description: String {
         "more than \(Self.limit) records in that interval: ask for a shorter one, or use `oshirase report` on the box"
     }
 }

@@ -9,22 +9,22 @@ public import OshiraseStore
 import Prometheus
 
 /// What every display loop shares.
-public struct DisplayContext: Sendable {
-    public var site: String
+package struct DisplayContext: Sendable {
+    package var site: String
     /// The config's zone: power, brightness and quiet-ticker windows are read in it.
-    public var timeZone: TimeZone
+    package var timeZone: TimeZone
     /// Before this instant the clock is taken to be wrong and only fallback items play.
-    public var clockNotBefore: Date
-    public var library: PlaylistLibrary
-    public var clock: any WallClock
-    public var phraseModel: PhraseModel?
-    public var logger: Logger
+    package var clockNotBefore: Date
+    package var library: PlaylistLibrary
+    package var clock: any WallClock
+    package var phraseModel: PhraseModel?
+    package var logger: Logger
     /// Receives each finished showing of an item (proof of play); must not block.
-    public var record: @Sendable (PlayRecord) -> Void
+    package var record: @Sendable (PlayRecord) -> Void
     /// Emergency messages, shown over the playlists.
-    public var alerts: AlertCenter?
+    package var alerts: AlertCenter?
 
-    public init(site: String, timeZone: TimeZone, clockNotBefore: Date, library: PlaylistLibrary,
+    package init(site: String, timeZone: TimeZone, clockNotBefore: Date, library: PlaylistLibrary,
                 clock: any WallClock, phraseModel: PhraseModel?, logger: Logger,
                 record: @escaping @Sendable (PlayRecord) -> Void, alerts: AlertCenter? = nil) {
         self.site = site

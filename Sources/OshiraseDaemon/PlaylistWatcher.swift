@@ -169,8 +169,8 @@ public final class PlaylistWatcher: Service, Sendable {
 }
 
 /// A daemon failure a person can act on.
-public struct DaemonError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct DaemonError: Error, CustomStringConvertible, Sendable {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }

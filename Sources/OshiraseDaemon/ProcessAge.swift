@@ -1,7 +1,7 @@
 import Foundation
 
 /// Seconds since this process started, from /proc (nil where /proc is not mounted).
-public func processAgeSeconds() -> Double? {
+package func processAgeSeconds() -> Double? {
     guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
           let uptimeText = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
           let uptime = uptimeText.split(separator: " ").first.flatMap({ Double($0) }),

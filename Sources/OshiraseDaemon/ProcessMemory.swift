@@ -7,14 +7,14 @@ import CLinuxDevices
 /// freed; from then on its threshold slides up to the freed size, and later frame-sized blocks
 /// come from per-thread heaps that keep the memory after it is freed. Under a burst of
 /// screenshot requests, that held tens of megabytes that never went back (docs/reliability.md).
-public enum ProcessMemory {
+package enum ProcessMemory {
     /// Blocks of this many bytes and more get a mapping of their own, unmapped when freed.
-    public static let ownMappingThreshold: Int32 = 256 * 1024
+    package static let ownMappingThreshold: Int32 = 256 * 1024
 
     /// Fixes the threshold at `ownMappingThreshold` for the rest of the process. Call once,
     /// before the threads start; false if glibc refused.
     @discardableResult
-    public static func returnLargeBlocksWhenFreed() -> Bool {
+    package static func returnLargeBlocksWhenFreed() -> Bool {
         oshirase_malloc_set_mmap_threshold(ownMappingThreshold) == 1
     }
 }

@@ -7,15 +7,15 @@ import Prometheus
 /// Proof of play as the running daemon keeps it: a ``ProofOfPlayWriter`` whose losses and stalls
 /// go to `/metrics` and to one log line each (metadata `component=proof-of-play`), never a line
 /// per record. ``Daemon`` hands it finished showings and screening counts (docs/proof-of-play.md).
-public final class ProofOfPlayRecorder: Sendable {
+package final class ProofOfPlayRecorder: Sendable {
     /// Items that may wait in memory while the database cannot be written.
-    public static let defaultCapacity = 4096
+    package static let defaultCapacity = 4096
 
     private let writer: ProofOfPlayWriter
     private let metrics: DaemonMetrics
 
     /// Starts the writer thread on `store`.
-    public init(store: StateStore, metrics: DaemonMetrics, logger: Logger, capacity: Int = defaultCapacity) {
+    package init(store: StateStore, metrics: DaemonMetrics, logger: Logger, capacity: Int = defaultCapacity) {
         var logger = logger
         logger[metadataKey: "component"] = "proof-of-play"
         self.metrics = metrics
@@ -39,20 +39,20 @@ public final class ProofOfPlayRecorder: Sendable {
     }
 
     /// Queues a finished showing; one that does not fit is counted as lost. Returns at once.
-    @Sendable public func record(_ record: PlayRecord) {
+    @Sendable package func record(_ record: PlayRecord) {
         if !writer.enqueue(record) { metrics.proofOfPlayLost.increment() }
     }
 
     /// Queues one screening result for the hourly counts: its class and hour only, never the
     /// temperature. Returns at once.
-    @Sendable public func countScreening(sensor: String, result: ScreeningResult, at time: Date) {
+    @Sendable package func countScreening(sensor: String, result: ScreeningResult, at time: Date) {
         if !writer.enqueue(screening: sensor, className: result.className, at: time) {
             metrics.proofOfPlayLost.increment()
         }
     }
 
     /// Writes what waits (as far as the database allows) and stops the writer thread.
-    public func close() {
+    package func close() {
         writer.close()
     }
 }

@@ -6,13 +6,13 @@ public import ServiceLifecycle
 
 /// Deletes proof-of-play records older than the configured number of days: at start, then once
 /// a day, so a box that runs for years keeps a bounded database.
-public final class ProofOfPlayRetention: Service, Sendable {
+package final class ProofOfPlayRetention: Service, Sendable {
     private let store: StateStore
     private let days: Int
     private let clock: any WallClock
     private let logger: Logger
 
-    public init(store: StateStore, days: Int, clock: any WallClock = SystemWallClock(), logger: Logger) {
+    package init(store: StateStore, days: Int, clock: any WallClock = SystemWallClock(), logger: Logger) {
         self.store = store
         self.days = days
         self.clock = clock
@@ -21,7 +21,7 @@ public final class ProofOfPlayRetention: Service, Sendable {
 
     /// Deletes what ended more than `days` days before `now`; returns how many records went.
     @discardableResult
-    public func trim(now: Date) -> Int {
+    package func trim(now: Date) -> Int {
         let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
         do {
             let deleted = try store.deleteRecords(before: cutoff)
@@ -43,7 +43,7 @@ public final class ProofOfPlayRetention: Service, Sendable {
         }
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let clock = self.clock
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

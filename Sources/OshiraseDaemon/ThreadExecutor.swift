@@ -7,7 +7,7 @@ import Synchronization
 /// A display's frame loop runs with this executor as its preference, so a 40 ms render or a
 /// blocking page-flip wait occupies that display's own thread, never one of the two cooperative
 /// threads the HTTP server, the playlist watcher and the other displays share.
-public final class ThreadExecutor: TaskExecutor, SerialExecutor, @unchecked Sendable {
+package final class ThreadExecutor: TaskExecutor, SerialExecutor, @unchecked Sendable {
     // Guarded by `condition`.
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
@@ -22,7 +22,7 @@ public final class ThreadExecutor: TaskExecutor, SerialExecutor, @unchecked Send
     /// about a tenth of the CPU time of one at the process's level. It needs no privilege. With
     /// `runsActor`, it is the serial executor of one actor (the alert intake), not a task
     /// executor only.
-    public init(name: String, niceness: Int32 = 0, runsActor: Bool = false) {
+    package init(name: String, niceness: Int32 = 0, runsActor: Bool = false) {
         self.runsActor = runsActor
         let thread = Thread { [self] in
             // Thread.name does not reach the kernel on Linux (the thread kept the name of the
@@ -40,14 +40,14 @@ public final class ThreadExecutor: TaskExecutor, SerialExecutor, @unchecked Send
 
     /// Adds `steps` to the calling thread's nice value (at most 19); false if the kernel refused.
     @discardableResult
-    public static func lowerCurrentThreadPriority(by steps: Int32) -> Bool {
+    package static func lowerCurrentThreadPriority(by steps: Int32) -> Bool {
         oshirase_lower_thread_priority(steps) == 0
     }
 
     /// The nice value of the thread that reads it, as the kernel reports it (99 if it would not).
-    public static var currentThreadNiceness: Int32 { oshirase_thread_nice() }
+    package static var currentThreadNiceness: Int32 { oshirase_thread_nice() }
 
-    public func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
         jobs.append(job)
@@ -57,7 +57,7 @@ public final class ThreadExecutor: TaskExecutor, SerialExecutor, @unchecked Send
 
     /// Lets the thread end once its queue is empty. Jobs enqueued later still run (on the
     /// thread, if it is still there; a stopped executor must not be given new work).
-    public func shutdown() {
+    package func shutdown() {
         condition.lock()
         stopping = true
         condition.signal()
@@ -65,7 +65,7 @@ public final class ThreadExecutor: TaskExecutor, SerialExecutor, @unchecked Send
     }
 
     /// Whether the calling thread is this executor's.
-    public var isCurrentThread: Bool { threadID.withLock { $0 } == pthread_self() }
+    package var isCurrentThread: Bool { threadID.withLock { $0 } == pthread_self() }
     private let threadID = Mutex<pthread_t?>(nil)
 
     private func work() {

@@ -6,7 +6,7 @@ import Synchronization
 
 /// A wake-up call for a sleeping service: a reload, a screenshot request or a power change
 /// wakes a display loop that would otherwise sleep until its next scheduled change.
-public final class Wakeup: Sendable {
+package final class Wakeup: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -23,12 +23,12 @@ public final class Wakeup: Sendable {
     ///   shared pool (two threads on a signage box), which answers HTTP requests too: with
     ///   the pool busy, a 60 fps loop can wake late and drop frames. Waits on another clock (a
     ///   test's manual one) stay async.
-    public init(blocksTheWaitingThread: Bool = false) {
+    package init(blocksTheWaitingThread: Bool = false) {
         self.blocksTheWaitingThread = blocksTheWaitingThread
     }
 
     /// Wakes the current or next `wait`.
-    public func signal() {
+    package func signal() {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             if let w = s.waiter {
                 s.waiter = nil
@@ -48,7 +48,7 @@ public final class Wakeup: Sendable {
 
     /// Sleeps until `deadline` on `clock`, or until `signal()`, whichever comes first. A signal
     /// sent while nobody waited ends the next wait at once. One waiter at a time.
-    public func wait(until deadline: Date, on clock: some WallClock) async {
+    package func wait(until deadline: Date, on clock: some WallClock) async {
         if takePending() { return }
         if blocksTheWaitingThread, clock is SystemWallClock {
             waitOnThisThread(until: deadline)

@@ -1,28 +1,28 @@
 /// What a framebuffer reports about its mode (`FBIOGET_VSCREENINFO`), in our own types.
-public struct FramebufferVariableInfo: Sendable, Equatable {
+package struct FramebufferVariableInfo: Sendable, Equatable {
     /// Visible resolution.
-    public var xres: Int
-    public var yres: Int
+    package var xres: Int
+    package var yres: Int
     /// Resolution of the whole drawable area; `yresVirtual ≥ 2 × yres` leaves room for a second buffer.
-    public var xresVirtual: Int
-    public var yresVirtual: Int
+    package var xresVirtual: Int
+    package var yresVirtual: Int
     /// Where the visible area starts inside the virtual one (changed by panning).
-    public var xoffset: Int
-    public var yoffset: Int
+    package var xoffset: Int
+    package var yoffset: Int
     /// Bits per pixel; with the bitfields below it decides the `PixelFormat`.
-    public var bitsPerPixel: Int
+    package var bitsPerPixel: Int
     /// 0: colour; 1: grey-scale; more: a fourcc code.
-    public var grayscale: Int
+    package var grayscale: Int
     /// Where each channel sits in a pixel value; `transp` is alpha (length 0 when absent).
-    public var red: PixelBitfield
-    public var green: PixelBitfield
-    public var blue: PixelBitfield
-    public var transp: PixelBitfield
+    package var red: PixelBitfield
+    package var green: PixelBitfield
+    package var blue: PixelBitfield
+    package var transp: PixelBitfield
     /// Non-zero for a driver-specific pixel format.
-    public var nonstd: Int
+    package var nonstd: Int
 
     /// Every field as the kernel names it.
-    public init(xres: Int, yres: Int, xresVirtual: Int, yresVirtual: Int, xoffset: Int = 0, yoffset: Int = 0,
+    package init(xres: Int, yres: Int, xresVirtual: Int, yresVirtual: Int, xoffset: Int = 0, yoffset: Int = 0,
                 bitsPerPixel: Int, grayscale: Int = 0, red: PixelBitfield, green: PixelBitfield,
                 blue: PixelBitfield, transp: PixelBitfield = .none, nonstd: Int = 0) {
         self.xres = xres
@@ -41,7 +41,7 @@ public struct FramebufferVariableInfo: Sendable, Equatable {
     }
 
     /// A mode of `width`×`height` in `format`, with a virtual height of `virtualHeight` (default: `height`).
-    public init(width: Int, height: Int, virtualHeight: Int? = nil, format: PixelFormat) {
+    package init(width: Int, height: Int, virtualHeight: Int? = nil, format: PixelFormat) {
         self.init(xres: width, yres: height, xresVirtual: width, yresVirtual: virtualHeight ?? height,
                   bitsPerPixel: format.bitsPerPixel, red: format.red, green: format.green, blue: format.blue,
                   transp: format.transp)
@@ -49,29 +49,29 @@ public struct FramebufferVariableInfo: Sendable, Equatable {
 }
 
 /// What a framebuffer reports about its memory (`FBIOGET_FSCREENINFO`), in our own types.
-public struct FramebufferFixedInfo: Sendable, Equatable {
+package struct FramebufferFixedInfo: Sendable, Equatable {
     /// The driver's name, e.g. `simpledrmdrmfb`, `EFI VGA`.
-    public var id: String
+    package var id: String
     /// Bytes of framebuffer memory (`smem_len`), the length to map.
-    public var memoryLength: Int
+    package var memoryLength: Int
     /// Layout of the memory; only `packedPixels` is supported.
-    public var type: Int
+    package var type: Int
     /// How pixel values become colours; only `trueColor` is supported.
-    public var visual: Int
+    package var visual: Int
     /// Granularity of panning; `ypanstep == 0` means the driver cannot pan vertically.
-    public var xpanstep: Int
-    public var ypanstep: Int
-    public var ywrapstep: Int
+    package var xpanstep: Int
+    package var ypanstep: Int
+    package var ywrapstep: Int
     /// Bytes from one row to the next (`line_length`), at least `xres × bytes per pixel`.
-    public var lineLength: Int
+    package var lineLength: Int
 
     /// `FB_TYPE_PACKED_PIXELS`.
-    public static let packedPixels = 0
+    package static let packedPixels = 0
     /// `FB_VISUAL_TRUECOLOR`.
-    public static let trueColor = 2
+    package static let trueColor = 2
 
     /// Every field as the kernel names it; type and visual default to the supported ones.
-    public init(id: String = "", memoryLength: Int, type: Int = FramebufferFixedInfo.packedPixels,
+    package init(id: String = "", memoryLength: Int, type: Int = FramebufferFixedInfo.packedPixels,
                 visual: Int = FramebufferFixedInfo.trueColor, xpanstep: Int = 0, ypanstep: Int = 0,
                 ywrapstep: Int = 0, lineLength: Int) {
         self.id = id
@@ -90,7 +90,7 @@ public struct FramebufferFixedInfo: Sendable, Equatable {
 /// (`FileBackedFramebuffer`).
 ///
 /// Used from one thread. `close()` is idempotent and also runs when the device is released.
-public protocol FramebufferDevice: AnyObject {
+package protocol FramebufferDevice: AnyObject {
     /// The device node or file, for messages: `/dev/fb0`.
     var path: String { get }
     /// The mode as last read or panned to.

@@ -16,19 +16,19 @@ public import OshiraseImaging
 /// double-buffered, before the copy when not) and `pacesFrames` is true. Drivers whose pan itself
 /// waits for the blank (DRM's fbdev emulation) are not made to wait twice: a pan that took longer
 /// than 4 ms is taken to have waited already.
-public final class FramebufferOutput: FrameOutput {
-    public let description: String
-    public let screenWidth: Int
-    public let screenHeight: Int
+package final class FramebufferOutput: FrameOutput {
+    package let description: String
+    package let screenWidth: Int
+    package let screenHeight: Int
     /// True while the driver's vertical-blank wait works and `present` waits on it.
-    public var pacesFrames: Bool { waitsForVSync }
+    package var pacesFrames: Bool { waitsForVSync }
     /// The device's pixel layout.
-    public let format: PixelFormat
+    package let format: PixelFormat
     /// True when frames are drawn into a hidden buffer and panned to.
-    public let isDoubleBuffered: Bool
+    package let isDoubleBuffered: Bool
     /// Problems that do not stop the output (console mode, blanking, a pan that failed at open);
     /// the caller logs them.
-    public private(set) var warnings: [String] = []
+    package private(set) var warnings: [String] = []
 
     private let device: any FramebufferDevice
     private let layout: ScreenLayout
@@ -60,7 +60,7 @@ public final class FramebufferOutput: FrameOutput {
     static let blockingPanSeconds = 0.004
 
     /// Opens the framebuffer device node at `path` (e.g. `/dev/fb0`).
-    public static func open(path: String, pans: Bool = false) throws(OutputError) -> FramebufferOutput {
+    package static func open(path: String, pans: Bool = false) throws(OutputError) -> FramebufferOutput {
         let device = try LinuxFramebufferDevice(path: path)
         return try FramebufferOutput(device: device, pans: pans)
     }
@@ -75,7 +75,7 @@ public final class FramebufferOutput: FrameOutput {
     /// - Parameter pans: double-buffer by panning when the driver offers room for a second buffer.
     ///   Off by default: a driver may accept a pan and keep showing the first buffer (bochs-drm's
     ///   fbdev emulation in Linux 6.1 does), which would leave the screen black.
-    public init(device: any FramebufferDevice, pans: Bool = false, now: @escaping () -> Double = monotonicSeconds) throws(OutputError) {
+    package init(device: any FramebufferDevice, pans: Bool = false, now: @escaping () -> Double = monotonicSeconds) throws(OutputError) {
         let variable = device.variableInfo
         let fixed = device.fixedInfo
         let path = device.path
@@ -168,13 +168,13 @@ public final class FramebufferOutput: FrameOutput {
     }
 
     /// Restores the console and closes the device. Idempotent; also runs when the output is released.
-    public func close() {
+    package func close() {
         guard !isClosed else { return }
         isClosed = true
         device.close()
     }
 
-    public func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
+    package func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
         guard !isClosed, device.mapped.count >= (bufferOffsets.last ?? 0) + layout.requiredBytes else {
             throw OutputError("fbdev \(device.path) is closed")
         }
@@ -228,7 +228,7 @@ public final class FramebufferOutput: FrameOutput {
         }
     }
 
-    public func setPower(on: Bool) throws(OutputError) {
+    package func setPower(on: Bool) throws(OutputError) {
         guard !isClosed else { throw OutputError("fbdev \(device.path) is closed") }
         if on {
             guard !isPoweredOn else { return }

@@ -4,13 +4,13 @@
 /// Commands are three bytes `A5 cmd sum`, sum the low byte of the first two. Each reading is the
 /// 9-byte frame `5A 5A 45 04 TOh TOl TAh TAl SUM`: object and ambient temperatures as signed
 /// 16-bit big-endian hundredths of °C, SUM the low byte of the sum of bytes 0–7.
-public enum GYMCU90614 {
+package enum GYMCU90614 {
     /// Ask for continuous output (about 14 readings a second).
-    public static let continuousOutput: [UInt8] = command(0x45)
+    package static let continuousOutput: [UInt8] = command(0x45)
     /// Ask for one reading.
-    public static let queryOnce: [UInt8] = command(0x15)
+    package static let queryOnce: [UInt8] = command(0x15)
 
-    public static let frameLength = 9
+    package static let frameLength = 9
     static let header: [UInt8] = [0x5A, 0x5A, 0x45, 0x04]
 
     static func command(_ code: UInt8) -> [UInt8] {
@@ -19,7 +19,7 @@ public enum GYMCU90614 {
 
     /// The frame the module sends for these temperatures (rounded to hundredths, clamped to
     /// the 16-bit range).
-    public static func frame(object: Double, ambient: Double) -> [UInt8] {
+    package static func frame(object: Double, ambient: Double) -> [UInt8] {
         func word(_ celsius: Double) -> (UInt8, UInt8) {
             let hundredths = Int16(clamping: Int((celsius * 100).rounded()))
             let bits = UInt16(bitPattern: hundredths)

@@ -7,13 +7,13 @@ import Musl
 import OshiraseCore
 
 /// A Linux framebuffer device node, `/dev/fbN`: its mode, its memory mapped, panning and vsync.
-public final class LinuxFramebufferDevice: FramebufferDevice {
-    public let path: String
-    public private(set) var variableInfo: FramebufferVariableInfo
-    public let fixedInfo: FramebufferFixedInfo
+package final class LinuxFramebufferDevice: FramebufferDevice {
+    package let path: String
+    package private(set) var variableInfo: FramebufferVariableInfo
+    package let fixedInfo: FramebufferFixedInfo
     /// The framebuffer memory; empty after `close()`.
-    public private(set) var mapped: UnsafeMutableRawBufferPointer
-    public let supportsVSyncWait: Bool
+    package private(set) var mapped: UnsafeMutableRawBufferPointer
+    package let supportsVSyncWait: Bool
     private var fd: Int32
     /// The kernel's own struct, kept to hand back to FBIOPAN_DISPLAY with only the offsets changed.
     private var kernelInfo: fb_var_screeninfo
@@ -24,7 +24,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
     ///
     /// Throws with a message that says what to do: no such device, permission denied (the
     /// `video` group), not a framebuffer, or memory that cannot be mapped.
-    public init(path: String) throws(OutputError) {
+    package init(path: String) throws(OutputError) {
         self.path = path
         let fd = open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { throw LinuxFramebufferDevice.openError(path: path, errno: errno) }
@@ -76,7 +76,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
         }
     }
 
-    public func pan(yOffset: Int) throws(OutputError) {
+    package func pan(yOffset: Int) throws(OutputError) {
         guard fd >= 0 else { throw OutputError("\(path) is closed") }
         var info = kernelInfo
         info.xoffset = 0
@@ -89,7 +89,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
         variableInfo.yoffset = yOffset
     }
 
-    public func waitForVSync() throws(OutputError) {
+    package func waitForVSync() throws(OutputError) {
         guard fd >= 0 else { throw OutputError("\(path) is closed") }
         while oshirase_fb_wait_for_vsync(fd, 0) != 0 {
             if errno == EINTR { continue }
@@ -97,7 +97,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
         }
     }
 
-    public func setBlanked(_ blanked: Bool) throws(OutputError) {
+    package func setBlanked(_ blanked: Bool) throws(OutputError) {
         guard fd >= 0 else { throw OutputError("\(path) is closed") }
         let level = Int32(blanked ? FB_BLANK_POWERDOWN : FB_BLANK_UNBLANK)
         guard oshirase_fb_blank(fd, level) == 0 else {
@@ -106,7 +106,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
         self.blanked = blanked
     }
 
-    public func setConsoleGraphicsMode(_ graphics: Bool) throws(OutputError) {
+    package func setConsoleGraphicsMode(_ graphics: Bool) throws(OutputError) {
         if graphics {
             if console == nil { console = try Console.open() }
             try console?.setGraphics()
@@ -116,7 +116,7 @@ public final class LinuxFramebufferDevice: FramebufferDevice {
         }
     }
 
-    public func close() {
+    package func close() {
         guard fd >= 0 else { return }
         console?.restore()
         console = nil

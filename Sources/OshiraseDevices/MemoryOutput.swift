@@ -6,16 +6,16 @@ import Synchronization
 ///
 /// `present` and `setPower` come from the display's frame loop; everything else may be read from
 /// any thread (the HTTP server reads `latestScreen`) — the state sits behind a mutex.
-public final class MemoryOutput: FrameOutput, Sendable {
-    public let description: String
-    public let screenWidth: Int
-    public let screenHeight: Int
+package final class MemoryOutput: FrameOutput, Sendable {
+    package let description: String
+    package let screenWidth: Int
+    package let screenHeight: Int
     /// Memory takes frames at once, so the frame loop paces itself.
-    public var pacesFrames: Bool { false }
+    package var pacesFrames: Bool { false }
     /// Whether every presented screen is kept in `recordedScreens`.
-    public let recordsScreens: Bool
+    package let recordsScreens: Bool
     /// How many recorded screens are kept; older ones are dropped first.
-    public let recordLimit: Int
+    package let recordLimit: Int
 
     private struct State: Sendable {
         var screen: ComposedScreen
@@ -43,7 +43,7 @@ public final class MemoryOutput: FrameOutput, Sendable {
     ///
     /// With `recordsScreens`, each presented screen (and the black screen of a power-off) is kept,
     /// up to `recordLimit` of them; a 1080p screen takes 8 MB.
-    public init(width: Int, height: Int, description: String? = nil, recordsScreens: Bool = false,
+    package init(width: Int, height: Int, description: String? = nil, recordsScreens: Bool = false,
                 recordLimit: Int = 600) {
         precondition(width >= 0 && height >= 0, "screen size must not be negative")
         self.description = description ?? "memory \(width)×\(height)"
@@ -54,7 +54,7 @@ public final class MemoryOutput: FrameOutput, Sendable {
         self.state = Mutex(State(screen: ComposedScreen(width: width, height: height)))
     }
 
-    public func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) {
+    package func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) {
         let (recordsScreens, recordLimit) = (self.recordsScreens, self.recordLimit)
         state.withLock { state in
             if !state.poweredOn {
@@ -68,7 +68,7 @@ public final class MemoryOutput: FrameOutput, Sendable {
         }
     }
 
-    public func setPower(on: Bool) {
+    package func setPower(on: Bool) {
         let (recordsScreens, recordLimit) = (self.recordsScreens, self.recordLimit)
         state.withLock { state in
             guard state.poweredOn != on else { return }
@@ -82,24 +82,24 @@ public final class MemoryOutput: FrameOutput, Sendable {
 
     /// The screen as last shown: the last frame at its origin, black around it (all black while
     /// powered off); nil before the first present.
-    public var latestScreen: Bitmap? {
+    package var latestScreen: Bitmap? {
         state.withLock { $0.hasFrame || !$0.poweredOn ? $0.screen.bitmap : nil }
     }
 
     /// How many times `present` was called.
-    public var presentCount: Int { state.withLock { $0.presentCount } }
+    package var presentCount: Int { state.withLock { $0.presentCount } }
 
     /// False between `setPower(on: false)` and the next `setPower(on: true)` or `present`.
-    public var isPoweredOn: Bool { state.withLock { $0.poweredOn } }
+    package var isPoweredOn: Bool { state.withLock { $0.poweredOn } }
 
     /// The screens shown, oldest first, when `recordsScreens` is set.
-    public var recordedScreens: [Bitmap] { state.withLock { $0.recorded } }
+    package var recordedScreens: [Bitmap] { state.withLock { $0.recorded } }
 
     /// How many recorded screens were dropped to stay within `recordLimit`.
-    public var droppedRecordingCount: Int { state.withLock { $0.droppedRecordings } }
+    package var droppedRecordingCount: Int { state.withLock { $0.droppedRecordings } }
 
     /// Forgets the recorded screens (the count of dropped ones too).
-    public func removeRecordedScreens() {
+    package func removeRecordedScreens() {
         state.withLock { state in
             state.recorded.removeAll()
             state.droppedRecordings = 0

@@ -1,6 +1,6 @@
 /// The outputs this module opens. DRM/KMS is not among them: the `OshiraseDRM` module opens it,
 /// and the caller picks that module for a `drm` output.
-public enum OutputTarget: Sendable, Equatable {
+package enum OutputTarget: Sendable, Equatable {
     /// A Linux framebuffer device node, e.g. `/dev/fb0`; `pan`: double-buffer by panning where the
     /// driver offers room.
     case fbdev(device: String, pan: Bool = false)
@@ -10,7 +10,7 @@ public enum OutputTarget: Sendable, Equatable {
     case memory
 
     /// As the config spells it: `fbdev`, `png-dir`, `memory`.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .fbdev: "fbdev"
         case .pngDirectory: "png-dir"
@@ -20,13 +20,13 @@ public enum OutputTarget: Sendable, Equatable {
 }
 
 /// Opens the output a display's configuration names.
-public enum OutputFactory {
+package enum OutputFactory {
     /// Opens `target` for the display `displayName`, whose frames are `frameSize` pixels.
     ///
     /// The framebuffer's screen is the device's own size (the frame is placed on it at the
     /// display's region); PNG and memory screens are the frame's size. Read `warnings` of a
     /// `FramebufferOutput` afterwards for problems that did not stop it.
-    public static func open(_ target: OutputTarget, displayName: String,
+    package static func open(_ target: OutputTarget, displayName: String,
                             frameSize: (width: Int, height: Int)) throws(OutputError) -> any FrameOutput {
         guard frameSize.width > 0, frameSize.height > 0 else {
             throw OutputError("\(target.kind) output of \(displayName): the frame has no pixels "

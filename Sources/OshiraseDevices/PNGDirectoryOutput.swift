@@ -6,7 +6,7 @@ public import OshiraseImaging
 /// The frame loop asks `secondsUntilFlush` after each present; when it is not nil and the loop
 /// would otherwise sleep longer (a still scene), it calls `flush()` once that time has passed.
 /// It also calls `flush()` at shutdown.
-public protocol DeferredFrameOutput: FrameOutput {
+package protocol DeferredFrameOutput: FrameOutput {
     /// Seconds until the held-back screen may be written (0: now); nil when nothing is held back.
     var secondsUntilFlush: Double? { get }
     /// Writes the held-back screen now, whatever the rate limit says; does nothing when none is.
@@ -25,18 +25,18 @@ public protocol DeferredFrameOutput: FrameOutput {
 /// The screen is the size given at open (the display's frame size); a frame placed at an origin
 /// is clipped to it like on any other output. Encoding a 1080p PNG takes tens of milliseconds on
 /// the frame loop's thread, which is why the rate limit exists.
-public final class PNGDirectoryOutput: DeferredFrameOutput {
-    public let description: String
-    public let screenWidth: Int
-    public let screenHeight: Int
+package final class PNGDirectoryOutput: DeferredFrameOutput {
+    package let description: String
+    package let screenWidth: Int
+    package let screenHeight: Int
     /// Writing files takes no vertical blank: the frame loop paces itself.
-    public var pacesFrames: Bool { false }
+    package var pacesFrames: Bool { false }
     /// The PNG file written.
-    public let path: String
+    package let path: String
     /// Least seconds between two writes of the file.
-    public let minimumInterval: Double
+    package let minimumInterval: Double
     /// How many times the file was written.
-    public private(set) var writeCount = 0
+    package private(set) var writeCount = 0
 
     private var screen: ComposedScreen
     private var hasPendingWrite = false
@@ -47,7 +47,7 @@ public final class PNGDirectoryOutput: DeferredFrameOutput {
     /// Creates `directory` (and its parents) when missing; writes nothing until the first present.
     ///
     /// `name` is the display's name, which becomes the file name; `now` gives monotonic seconds.
-    public init(directory: String, name: String, width: Int, height: Int, minimumInterval: Double,
+    package init(directory: String, name: String, width: Int, height: Int, minimumInterval: Double,
                 now: @escaping () -> Double = monotonicSeconds) throws(OutputError) {
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
             throw OutputError("png-dir: the display name \"\(name)\" cannot be a file name; use letters, digits and dashes")
@@ -66,7 +66,7 @@ public final class PNGDirectoryOutput: DeferredFrameOutput {
         self.description = "png-dir \(path) \(width)×\(height)"
     }
 
-    public func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
+    package func present(_ frame: PixelView, at origin: PixelPoint, changedRows: Range<Int>?) throws(OutputError) {
         if !poweredOn {
             poweredOn = true
             screen.clear()
@@ -75,7 +75,7 @@ public final class PNGDirectoryOutput: DeferredFrameOutput {
         if secondsUntilFlush == 0 { try flush() }
     }
 
-    public func setPower(on: Bool) throws(OutputError) {
+    package func setPower(on: Bool) throws(OutputError) {
         guard poweredOn != on else { return }
         poweredOn = on
         if !on {
@@ -85,13 +85,13 @@ public final class PNGDirectoryOutput: DeferredFrameOutput {
         }
     }
 
-    public var secondsUntilFlush: Double? {
+    package var secondsUntilFlush: Double? {
         guard hasPendingWrite else { return nil }
         guard let lastWrite else { return 0 }
         return max(0, lastWrite + minimumInterval - now())
     }
 
-    public func flush() throws(OutputError) {
+    package func flush() throws(OutputError) {
         guard hasPendingWrite else { return }
         do {
             try ImageEncoder.write(screen.bitmap, toPath: path)

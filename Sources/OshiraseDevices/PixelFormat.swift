@@ -1,24 +1,24 @@
 /// Where one channel sits inside a pixel value, as the kernel's `struct fb_bitfield` says.
-public struct PixelBitfield: Sendable, Hashable, CustomStringConvertible {
+package struct PixelBitfield: Sendable, Hashable, CustomStringConvertible {
     /// Bit position of the channel's least significant bit, counted from the right of the pixel value.
-    public var offset: Int
+    package var offset: Int
     /// Width in bits; 0 when the pixel has no such channel.
-    public var length: Int
+    package var length: Int
     /// True when the channel's most significant bit is on the right (no driver we know uses it).
-    public var msbRight: Bool
+    package var msbRight: Bool
 
     /// A channel of `length` bits whose least significant bit is bit `offset`.
-    public init(offset: Int, length: Int, msbRight: Bool = false) {
+    package init(offset: Int, length: Int, msbRight: Bool = false) {
         self.offset = offset
         self.length = length
         self.msbRight = msbRight
     }
 
     /// No channel.
-    public static let none = PixelBitfield(offset: 0, length: 0)
+    package static let none = PixelBitfield(offset: 0, length: 0)
 
     /// `offset:length`, e.g. `16:8`, as `fbset -i` prints it.
-    public var description: String { msbRight ? "\(offset):\(length) (msb right)" : "\(offset):\(length)" }
+    package var description: String { msbRight ? "\(offset):\(length) (msb right)" : "\(offset):\(length)" }
 }
 
 /// A framebuffer's pixel layout, and the conversion of Cairo ARGB32 rows into it.
@@ -36,28 +36,28 @@ public struct PixelBitfield: Sendable, Hashable, CustomStringConvertible {
 /// we run on), as fbdev expects. A converted pixel's alpha or unused byte is 0xFF (opaque): when
 /// the layout equals Cairo's own, rows are copied as they are, and frames are opaque. Black
 /// filled in around a frame (`blackPixel`) has zero in unused bits.
-public struct PixelFormat: Sendable, Hashable, CustomStringConvertible {
+package struct PixelFormat: Sendable, Hashable, CustomStringConvertible {
     /// Bits per pixel: 16, 24 or 32.
-    public let bitsPerPixel: Int
+    package let bitsPerPixel: Int
     /// Where red sits in the pixel value.
-    public let red: PixelBitfield
+    package let red: PixelBitfield
     /// Where green sits in the pixel value.
-    public let green: PixelBitfield
+    package let green: PixelBitfield
     /// Where blue sits in the pixel value.
-    public let blue: PixelBitfield
+    package let blue: PixelBitfield
     /// The alpha channel (`transp` in the kernel's terms); `.none` for most framebuffers.
-    public let transp: PixelBitfield
+    package let transp: PixelBitfield
     /// Fourcc-style name, e.g. `XRGB8888`, `RGB565`, `BGR888`.
-    public let name: String
+    package let name: String
     let conversion: Conversion
 
     /// Bytes one pixel takes in the framebuffer: 2, 3 or 4.
-    public var bytesPerPixel: Int { bitsPerPixel / 8 }
+    package var bytesPerPixel: Int { bitsPerPixel / 8 }
 
-    public var description: String { name }
+    package var description: String { name }
 
     /// Picks the layout these bitfields describe, or throws naming them when it is not one we can write.
-    public init(bitsPerPixel: Int, red: PixelBitfield, green: PixelBitfield, blue: PixelBitfield,
+    package init(bitsPerPixel: Int, red: PixelBitfield, green: PixelBitfield, blue: PixelBitfield,
                 transp: PixelBitfield = .none) throws(OutputError) {
         let layout = "\(bitsPerPixel) bpp, red \(red), green \(green), blue \(blue), transp \(transp) (offset:length)"
         func unsupported(_ why: String) -> OutputError {
@@ -115,7 +115,7 @@ public struct PixelFormat: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Picks the layout a framebuffer reports; grey-scale, fourcc and non-standard modes are refused.
-    public init(_ info: FramebufferVariableInfo) throws(OutputError) {
+    package init(_ info: FramebufferVariableInfo) throws(OutputError) {
         if info.grayscale != 0 {
             throw OutputError("unsupported pixel layout: the framebuffer is in "
                 + (info.grayscale == 1 ? "grey-scale" : "fourcc (grayscale=\(info.grayscale))")
@@ -144,25 +144,25 @@ public struct PixelFormat: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Cairo's own layout with the top byte unused; rows are copied unchanged.
-    public static let xrgb8888 = known(32, (16, 8), (8, 8), (0, 8))
+    package static let xrgb8888 = known(32, (16, 8), (8, 8), (0, 8))
     /// Cairo's own layout with alpha in the top byte; rows are copied unchanged (frames are opaque).
-    public static let argb8888 = known(32, (16, 8), (8, 8), (0, 8), (24, 8))
+    package static let argb8888 = known(32, (16, 8), (8, 8), (0, 8), (24, 8))
     /// Blue in the top byte, the low byte unused.
-    public static let bgrx8888 = known(32, (8, 8), (16, 8), (24, 8))
+    package static let bgrx8888 = known(32, (8, 8), (16, 8), (24, 8))
     /// Red in the low byte, the top byte unused.
-    public static let xbgr8888 = known(32, (0, 8), (8, 8), (16, 8))
+    package static let xbgr8888 = known(32, (0, 8), (8, 8), (16, 8))
     /// 16 bpp, red in the top 5 bits, green 6, blue 5.
-    public static let rgb565 = known(16, (11, 5), (5, 6), (0, 5))
+    package static let rgb565 = known(16, (11, 5), (5, 6), (0, 5))
     /// 16 bpp, blue in the top 5 bits, green 6, red 5.
-    public static let bgr565 = known(16, (0, 5), (5, 6), (11, 5))
+    package static let bgr565 = known(16, (0, 5), (5, 6), (11, 5))
     /// Packed 24 bpp, bytes B, G, R in memory.
-    public static let rgb888 = known(24, (16, 8), (8, 8), (0, 8))
+    package static let rgb888 = known(24, (16, 8), (8, 8), (0, 8))
     /// Packed 24 bpp, bytes R, G, B in memory.
-    public static let bgr888 = known(24, (0, 8), (8, 8), (16, 8))
+    package static let bgr888 = known(24, (0, 8), (8, 8), (16, 8))
 
     /// The bytes of one black pixel in this layout: all zero, except an alpha channel, which is
     /// opaque (so clearing a layout without alpha is a plain memset).
-    public var blackPixel: [UInt8] {
+    package var blackPixel: [UInt8] {
         var bytes = [UInt8](repeating: 0, count: bytesPerPixel)
         guard transp.length > 0 else { return bytes }
         let black: UInt32 = 0xFF00_0000
@@ -178,7 +178,7 @@ public struct PixelFormat: Sendable, Hashable, CustomStringConvertible {
     ///
     /// Neither pointer needs any alignment. The rows must not overlap. This runs for every changed
     /// row of every frame, so it works on raw memory with no allocation.
-    public func convertRow(from source: UnsafeRawPointer, to destination: UnsafeMutableRawPointer, count: Int) {
+    package func convertRow(from source: UnsafeRawPointer, to destination: UnsafeMutableRawPointer, count: Int) {
         guard count > 0 else { return }
         switch conversion {
         case .copy32:

@@ -4,18 +4,18 @@ public import OshiraseImaging
 /// into it: placed at an origin, clipped to the screen, converted to the format.
 ///
 /// Shared by the outputs that draw into memory: fbdev, DRM dumb buffers, PNG and memory screens.
-public struct ScreenLayout: Sendable, Equatable {
+package struct ScreenLayout: Sendable, Equatable {
     /// Screen width in pixels.
-    public let width: Int
+    package let width: Int
     /// Screen height in pixels.
-    public let height: Int
+    package let height: Int
     /// Bytes from one row to the next, at least `width × format.bytesPerPixel`.
-    public let stride: Int
+    package let stride: Int
     /// The buffer's pixel layout; frames are converted to it.
-    public let format: PixelFormat
+    package let format: PixelFormat
 
     /// A buffer of `height` rows `stride` bytes apart, each `width` pixels in `format`.
-    public init(width: Int, height: Int, stride: Int, format: PixelFormat) {
+    package init(width: Int, height: Int, stride: Int, format: PixelFormat) {
         precondition(width >= 0 && height >= 0, "screen size must not be negative")
         precondition(stride >= width * format.bytesPerPixel, "stride \(stride) is below one row of \(width) pixels")
         self.width = width
@@ -25,13 +25,13 @@ public struct ScreenLayout: Sendable, Equatable {
     }
 
     /// Bytes a buffer must have: every row's pixels (the last row's padding is not needed).
-    public var requiredBytes: Int {
+    package var requiredBytes: Int {
         height == 0 ? 0 : stride * (height - 1) + width * format.bytesPerPixel
     }
 
     /// The screen rows that frame rows `rows` land on, when the frame's top-left is at `origin`,
     /// clipped to the screen (and to the frame's `frameHeight` rows).
-    public func screenRows(frameRows rows: Range<Int>, frameHeight: Int, origin: PixelPoint) -> Range<Int> {
+    package func screenRows(frameRows rows: Range<Int>, frameHeight: Int, origin: PixelPoint) -> Range<Int> {
         let lower = max(rows.lowerBound, 0, -origin.y)
         let upper = min(rows.upperBound, frameHeight, height - origin.y)
         return lower < upper ? (lower + origin.y)..<(upper + origin.y) : 0..<0
@@ -41,7 +41,7 @@ public struct ScreenLayout: Sendable, Equatable {
     ///
     /// Parts of the frame off the screen are skipped; nothing outside the frame's rectangle is
     /// touched, nor any row padding.
-    public func draw(_ frame: PixelView, at origin: PixelPoint, rows: Range<Int>,
+    package func draw(_ frame: PixelView, at origin: PixelPoint, rows: Range<Int>,
                      into buffer: UnsafeMutableRawBufferPointer) {
         precondition(buffer.count >= requiredBytes, "screen buffer of \(buffer.count) bytes is below \(requiredBytes)")
         guard let destination = buffer.baseAddress else { return }
@@ -63,12 +63,12 @@ public struct ScreenLayout: Sendable, Equatable {
     }
 
     /// Fills every pixel of the screen with black (any alpha opaque).
-    public func clear(_ buffer: UnsafeMutableRawBufferPointer) {
+    package func clear(_ buffer: UnsafeMutableRawBufferPointer) {
         clear(rows: 0..<height, in: buffer)
     }
 
     /// Fills screen rows `rows` with black.
-    public func clear(rows: Range<Int>, in buffer: UnsafeMutableRawBufferPointer) {
+    package func clear(rows: Range<Int>, in buffer: UnsafeMutableRawBufferPointer) {
         precondition(buffer.count >= requiredBytes, "screen buffer of \(buffer.count) bytes is below \(requiredBytes)")
         guard let base = buffer.baseAddress else { return }
         let rows = rows.clamped(to: 0..<height)
@@ -95,19 +95,19 @@ public struct ScreenLayout: Sendable, Equatable {
 /// An output with several buffers keeps one per buffer: each frame's changed rows are added to
 /// every buffer, and a buffer's damage is redrawn and emptied when it is drawn. Past a handful of
 /// ranges they merge into one, which may redraw a few unchanged rows but never misses one.
-public struct RowDamage: Sendable, Equatable {
+package struct RowDamage: Sendable, Equatable {
     /// Sorted, disjoint and not touching.
-    public private(set) var ranges: [Range<Int>] = []
+    package private(set) var ranges: [Range<Int>] = []
     static let maximumRanges = 8
 
     /// No damage.
-    public init() {}
+    package init() {}
 
     /// True when the buffer is up to date.
-    public var isEmpty: Bool { ranges.isEmpty }
+    package var isEmpty: Bool { ranges.isEmpty }
 
     /// Marks `rows` as needing a redraw.
-    public mutating func add(_ rows: Range<Int>) {
+    package mutating func add(_ rows: Range<Int>) {
         guard !rows.isEmpty else { return }
         var merged = rows
         var kept: [Range<Int>] = []
@@ -128,7 +128,7 @@ public struct RowDamage: Sendable, Equatable {
     }
 
     /// Marks the buffer as up to date (after it was redrawn).
-    public mutating func removeAll() {
+    package mutating func removeAll() {
         ranges.removeAll(keepingCapacity: true)
     }
 }

@@ -3,29 +3,29 @@ public import Glibc
 import OshiraseCore
 
 /// Why a serial device could not be opened, configured or read; the message names the device.
-public struct SerialError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let message: String
+package struct SerialError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let message: String
     /// The errno behind it (ENOENT: unplugged; EIO or a hang-up: gone while open).
-    public let code: Int32
-    public init(_ message: String, code: Int32 = 0) {
+    package let code: Int32
+    package init(_ message: String, code: Int32 = 0) {
         self.message = message
         self.code = code
     }
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// A serial line in raw 8N1 mode (termios), read with a timeout so its reader never blocks for
 /// long. One thread uses it at a time.
-public final class SerialPort {
-    public let path: String
+package final class SerialPort {
+    package let path: String
     private var fd: Int32
 
     /// Baud rates the thermometer modules use.
-    public static let supportedBauds: [Int: speed_t] = [9600: speed_t(B9600), 19200: speed_t(B19200),
+    package static let supportedBauds: [Int: speed_t] = [9600: speed_t(B9600), 19200: speed_t(B19200),
                                                         38400: speed_t(B38400), 57600: speed_t(B57600),
                                                         115200: speed_t(B115200)]
 
-    public init(path: String, baud: Int) throws(SerialError) {
+    package init(path: String, baud: Int) throws(SerialError) {
         guard let speed = Self.supportedBauds[baud] else {
             throw SerialError("\(path): unsupported baud rate \(baud) (use 9600 or 115200)")
         }
@@ -63,7 +63,7 @@ public final class SerialPort {
     deinit { if fd >= 0 { close(fd) } }
 
     /// Writes all of `bytes`, giving up after a second in which the line takes nothing.
-    public func write(_ bytes: [UInt8]) throws(SerialError) {
+    package func write(_ bytes: [UInt8]) throws(SerialError) {
         if let code = POSIX.writeAll(bytes, to: fd, timeout: 1) {
             throw SerialError("writing to \(path) failed: \(systemErrorText(code))", code: code)
         }
@@ -71,7 +71,7 @@ public final class SerialPort {
 
     /// Waits up to `timeout` seconds for bytes and returns what came (empty on timeout). Throws
     /// when the device is gone (hang-up, EIO).
-    public func read(timeout: Double) throws(SerialError) -> [UInt8] {
+    package func read(timeout: Double) throws(SerialError) -> [UInt8] {
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let ready = poll(&p, 1, Int32(max(0, timeout * 1000)))
         if ready < 0 {
@@ -93,11 +93,11 @@ public final class SerialPort {
 
 /// A pseudo-terminal pair: the kernel's stand-in for a serial thermometer. The simulator writes
 /// the module's bytes to `master`; the reader opens `slavePath` as it would /dev/ttyUSB0.
-public final class PseudoTerminal {
-    public let master: Int32
-    public let slavePath: String
+package final class PseudoTerminal {
+    package let master: Int32
+    package let slavePath: String
 
-    public init() throws(SerialError) {
+    package init() throws(SerialError) {
         let fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else { throw SerialError("cannot open a pseudo-terminal (/dev/ptmx): \(systemErrorText(errno))", code: errno) }
         var number: UInt32 = 0
@@ -112,12 +112,12 @@ public final class PseudoTerminal {
     }
 
     /// Writes bytes as the device would send them.
-    public func send(_ bytes: [UInt8]) {
+    package func send(_ bytes: [UInt8]) {
         _ = POSIX.writeAll(bytes, to: master)
     }
 
     /// Reads what the host sent to the device (commands), waiting up to `timeout` seconds.
-    public func received(timeout: Double) -> [UInt8] {
+    package func received(timeout: Double) -> [UInt8] {
         var p = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
         guard poll(&p, 1, Int32(timeout * 1000)) > 0 else { return [] }
         var buffer = [UInt8](repeating: 0, count: 256)

@@ -23,25 +23,25 @@ public protocol Thermometer: Sendable {
 /// The GY-MCU90614 module on a serial line: asks for continuous output on open, decodes frames
 /// (resynchronising after garbage), and reopens the device with backoff when it disappears.
 /// Reads happen on a thread of its own, so nothing waits on the device but that thread.
-public final class GYMCU90614Thermometer: Thermometer {
-    public let path: String
-    public let baud: Int
+package final class GYMCU90614Thermometer: Thermometer {
+    package let path: String
+    package let baud: Int
     private let now: @Sendable () -> Date
     /// Seconds between reopening attempts: 0.5, 1, 2, 4, then 8 s.
     static let backoff: [Double] = [0.5, 1, 2, 4, 8]
     /// Events kept while the consumer is busy (about 20 minutes at 14 frames a second, or 16 s
     /// of the simulator at 1000); beyond that the oldest go.
-    public static let bufferedEvents = 16_384
+    package static let bufferedEvents = 16_384
     /// Seconds without a valid frame after which continuous output is asked for again.
     static let silenceBeforeAsking = 3.0
 
-    public init(path: String, baud: Int = 9600, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(path: String, baud: Int = 9600, now: @escaping @Sendable () -> Date = { Date() }) {
         self.path = path
         self.baud = baud
         self.now = now
     }
 
-    public func events() -> AsyncStream<ThermometerEvent> {
+    package func events() -> AsyncStream<ThermometerEvent> {
         let (stream, continuation) = AsyncStream<ThermometerEvent>.makeStream(bufferingPolicy: .bufferingNewest(Self.bufferedEvents))
         let stop = start(into: continuation)
         continuation.onTermination = { _ in stop() }

@@ -1,29 +1,29 @@
-public import OshiraseImaging
+package import OshiraseImaging
 
 /// How closely a captured screen matches a reference frame: the share of pixels whose every
 /// colour channel is within a tolerance. For the emulated box (`scripts/e2e-box`), where the
 /// guest screen, read by QEMU, is compared with `oshirase render` of the same instant; text
 /// anti-aliasing may differ by a few levels, so exact bytes are not the measure.
-public struct FrameComparison: Sendable, Equatable, CustomStringConvertible {
+package struct FrameComparison: Sendable, Equatable, CustomStringConvertible {
     /// Pixels compared.
-    public var pixels: Int
+    package var pixels: Int
     /// Pixels within the tolerance on every channel.
-    public var matching: Int
+    package var matching: Int
     /// The largest difference on any channel of any pixel.
-    public var largestDifference: Int
+    package var largestDifference: Int
     /// The levels per channel a pixel may differ by and still match.
-    public var tolerance: Int
+    package var tolerance: Int
 
     /// `matching` as a percentage of `pixels` (100 for an empty comparison).
-    public var share: Double { pixels == 0 ? 100 : Double(matching) * 100 / Double(pixels) }
+    package var share: Double { pixels == 0 ? 100 : Double(matching) * 100 / Double(pixels) }
 
-    public var description: String {
+    package var description: String {
         "\(formatted(share)) % of \(pixels) pixels within \(tolerance) levels (largest difference \(largestDifference))"
     }
 
     /// Compares `reference` with the part of `capture` whose top-left corner is at `offset`.
     /// Only the opaque colour channels count; a reference that does not fit is an error.
-    public static func compare(_ reference: Bitmap, with capture: Bitmap, at offset: (x: Int, y: Int) = (0, 0),
+    package static func compare(_ reference: Bitmap, with capture: Bitmap, at offset: (x: Int, y: Int) = (0, 0),
                                tolerance: Int) throws(ImageError) -> FrameComparison {
         guard offset.x >= 0, offset.y >= 0, offset.x + reference.width <= capture.width,
               offset.y + reference.height <= capture.height else {
@@ -52,7 +52,7 @@ public struct FrameComparison: Sendable, Equatable, CustomStringConvertible {
 
     /// How much of `capture` outside the rectangle at `offset` of `size` is `colour` (within the
     /// tolerance): an LED wall's region leaves the rest of the output black.
-    public static func surroundings(of capture: Bitmap, outside offset: (x: Int, y: Int), size: (width: Int, height: Int),
+    package static func surroundings(of capture: Bitmap, outside offset: (x: Int, y: Int), size: (width: Int, height: Int),
                                     colour: (r: UInt8, g: UInt8, b: UInt8) = (0, 0, 0), tolerance: Int) -> FrameComparison {
         var result = FrameComparison(pixels: 0, matching: 0, largestDifference: 0, tolerance: tolerance)
         for y in 0..<capture.height {
@@ -79,10 +79,10 @@ func formatted(_ share: Double) -> String {
 }
 
 /// Binary PPM (`P6`, 8 bits per channel): what QEMU's `screendump` writes.
-public enum PPM {
+package enum PPM {
     /// Decodes a P6 image into an opaque bitmap. Comments, other maxima than 255 and sizes
     /// over `maxPixels` are refused.
-    public static func decode(_ data: [UInt8], maxPixels: Int = 50_000_000) throws(ImageError) -> Bitmap {
+    package static func decode(_ data: [UInt8], maxPixels: Int = 50_000_000) throws(ImageError) -> Bitmap {
         var index = 0
         func token() -> String? {
             while index < data.count, [0x20, 0x09, 0x0A, 0x0D].contains(data[index]) { index += 1 }

@@ -1,4 +1,4 @@
-public import OshiraseImaging
+package import OshiraseImaging
 
 /// A captured screen judged row by row against the frames that may be on it (for
 /// `scripts/e2e-box`): every row must be a row of one of them, and a capture whose rows come from
@@ -10,35 +10,35 @@ public import OshiraseImaging
 /// garbage. The row being copied when the capture was taken may itself be part old, part new: it
 /// is a *mixed* row, accepted when each of its pixels matches one of the frames and it lies
 /// alone between a band of one frame and a band of the other.
-public struct RowComparison: Sendable, Equatable, CustomStringConvertible {
+package struct RowComparison: Sendable, Equatable, CustomStringConvertible {
     /// One run of consecutive rows that all match one frame.
-    public struct Band: Sendable, Equatable {
+    package struct Band: Sendable, Equatable {
         /// Index of the frame (in the order given) these rows match.
-        public var reference: Int
-        public var rows: Range<Int>
+        package var reference: Int
+        package var rows: Range<Int>
     }
 
     /// Rows compared (the references' height).
-    public var rows: Int
+    package var rows: Int
     /// The capture as bands of rows, top to bottom; a capture of one frame is one band.
-    public var bands: [Band]
+    package var bands: [Band]
     /// Rows that match no frame whole but each of whose pixels matches one, each alone between
     /// bands of two different frames (a copy caught mid-row).
-    public var mixedRows: [Int]
+    package var mixedRows: [Int]
     /// Rows that match no frame, even pixel by pixel: black, garbage, or something else drawn.
-    public var unmatchedRows: [Int]
+    package var unmatchedRows: [Int]
     /// The share of pixels matching the frame chosen for their row (mixed rows: any frame), in percent.
-    public var share: Double
+    package var share: Double
     /// The lowest share of any single row, in percent.
-    public var worstRowShare: Double
+    package var worstRowShare: Double
 
     /// True when the rows come from more than one frame.
-    public var isTorn: Bool { Set(bands.map(\.reference)).count > 1 }
+    package var isTorn: Bool { Set(bands.map(\.reference)).count > 1 }
 
     /// Where the capture changes from one frame to another (the number of tears).
-    public var tears: Int { max(0, bands.count - 1) }
+    package var tears: Int { max(0, bands.count - 1) }
 
-    public var description: String {
+    package var description: String {
         var text = "\(formatted(share)) % row by row (worst row \(formatted(worstRowShare)) %)"
         if !unmatchedRows.isEmpty { text += "; \(unmatchedRows.count) row(s) match no frame, first \(unmatchedRows[0])" }
         if isTorn {
@@ -55,7 +55,7 @@ public struct RowComparison: Sendable, Equatable, CustomStringConvertible {
     /// `tolerance` on every channel. Bands are chosen so that a capture is split into as few as
     /// possible: a row that matches several references (where they are alike) joins the band
     /// around it.
-    public static func compare(_ references: [Bitmap], with capture: Bitmap, at offset: (x: Int, y: Int) = (0, 0),
+    package static func compare(_ references: [Bitmap], with capture: Bitmap, at offset: (x: Int, y: Int) = (0, 0),
                                tolerance: Int, rowMinimum: Double) throws(ImageError) -> RowComparison {
         guard let first = references.first else {
             throw ImageError(.corrupt, "no reference frame to compare with")

@@ -8,12 +8,12 @@ import Foundation
 /// own ``HTTPResult``; one slow or dead target never holds up the answers of the others beyond
 /// its own timeouts. Proxies come from the environment unless ``HTTPFanOutOptions/proxy`` says
 /// otherwise; TLS certificates are verified against the system's trust store.
-public struct HTTPFanOut: Sendable {
+package struct HTTPFanOut: Sendable {
     /// The limits every target is sent with.
-    public var options: HTTPFanOutOptions
+    package var options: HTTPFanOutOptions
 
     /// A fan-out with `options` (by default 5 s to connect, 20 s in all, 2 retries, 32 at once).
-    public init(options: HTTPFanOutOptions = HTTPFanOutOptions()) {
+    package init(options: HTTPFanOutOptions = HTTPFanOutOptions()) {
         self.options = options
     }
 
@@ -22,7 +22,7 @@ public struct HTTPFanOut: Sendable {
     /// - Parameter progress: called with (targets finished, total) after each target ends, on
     ///   the sending thread.
     /// - Returns: one result per post, in the order given.
-    public func send(_ posts: [HTTPPost], progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) async -> [HTTPResult] {
+    package func send(_ posts: [HTTPPost], progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) async -> [HTTPResult] {
         await withCheckedContinuation { continuation in
             // A thread of its own: the transfer loop blocks in curl_multi_poll, which must not
             // hold one of the few threads Swift concurrency runs tasks on.
@@ -38,7 +38,7 @@ public struct HTTPFanOut: Sendable {
     ///
     /// - Parameter progress: called with (targets finished, total) after each target ends.
     /// - Returns: one result per post, in the order given.
-    public func sendAndWait(_ posts: [HTTPPost], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> [HTTPResult] {
+    package func sendAndWait(_ posts: [HTTPPost], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> [HTTPResult] {
         var results: [HTTPResult?] = Array(repeating: nil, count: posts.count)
         var done = 0
         func finish(_ result: HTTPResult) {
@@ -211,7 +211,7 @@ public struct HTTPFanOut: Sendable {
 
     /// One GET on the calling thread (it blocks until the answer or a timeout): feeds. The
     /// reply's headers come back with lower-case names; no retries.
-    public func get(_ url: String, headers: [(name: String, value: String)] = []) -> Result<HTTPGetReply, HTTPClientError> {
+    package func get(_ url: String, headers: [(name: String, value: String)] = []) -> Result<HTTPGetReply, HTTPClientError> {
         if let problem = Self.schemeProblem(url) { return .failure(problem) }
         guard CurlGlobal.status == CURLE_OK else {
             return .failure(HTTPClientError(.transfer, "libcurl could not start (curl_global_init failed)"))

@@ -1,18 +1,18 @@
 /// One POST to send: where, what, and how to make its headers.
-public struct HTTPPost: Sendable {
+package struct HTTPPost: Sendable {
     /// The full URL, `http://` or `https://` only.
-    public var url: String
+    package var url: String
     /// The request body, sent as is.
-    public var body: [UInt8]
+    package var body: [UInt8]
     /// The header fields for one attempt (1 for the first, 2 for the first retry…).
     ///
     /// Called again before every attempt, on the sending thread, so a signature over the time
     /// can be made fresh for each try. A thrown error ends this target with
     /// ``HTTPClientError/Code/headers`` and is not retried.
-    public var headers: @Sendable (_ attempt: Int) throws -> [(name: String, value: String)]
+    package var headers: @Sendable (_ attempt: Int) throws -> [(name: String, value: String)]
 
     /// A POST of `body` to `url` with headers made per attempt.
-    public init(url: String, body: [UInt8],
+    package init(url: String, body: [UInt8],
                 headers: @escaping @Sendable (_ attempt: Int) throws -> [(name: String, value: String)]) {
         self.url = url
         self.body = body
@@ -20,54 +20,54 @@ public struct HTTPPost: Sendable {
     }
 
     /// A POST of `body` to `url` with the same headers on every attempt.
-    public init(url: String, body: [UInt8], fixedHeaders: [(name: String, value: String)] = []) {
+    package init(url: String, body: [UInt8], fixedHeaders: [(name: String, value: String)] = []) {
         self.init(url: url, body: body) { _ in fixedHeaders }
     }
 }
 
 /// Limits and behaviour of one fan-out.
-public struct HTTPFanOutOptions: Sendable {
+package struct HTTPFanOutOptions: Sendable {
     /// Longest time to establish a connection (TCP and TLS) to one target: default 5 s.
-    public var connectTimeout: Duration = .seconds(5)
+    package var connectTimeout: Duration = .seconds(5)
     /// Longest time for one attempt from start to the end of the answer: default 20 s.
-    public var totalTimeout: Duration = .seconds(20)
+    package var totalTimeout: Duration = .seconds(20)
     /// Further attempts after a connection failure or a 5xx answer: default 2.
-    public var retries: Int = 2
+    package var retries: Int = 2
     /// The wait before the first retry; it doubles for each further one. Default 0.5 s.
-    public var retryDelay: Duration = .milliseconds(500)
+    package var retryDelay: Duration = .milliseconds(500)
     /// Most requests in flight at once: default 32.
-    public var maximumConcurrent: Int = 32
+    package var maximumConcurrent: Int = 32
     /// Most answer bytes kept per target; the rest is read and dropped. Default 64 KiB.
-    public var maximumResponseBytes: Int = 65_536
+    package var maximumResponseBytes: Int = 65_536
     /// An explicit proxy URL (`http://proxy:3128`), or nil to follow the environment as libcurl
     /// does by default: `http_proxy`, `https_proxy` (or `HTTPS_PROXY`), `all_proxy`, `no_proxy`.
     /// An empty string turns proxies off.
-    public var proxy: String?
+    package var proxy: String?
     /// The `User-Agent` header.
-    public var userAgent: String = "oshirase"
+    package var userAgent: String = "oshirase"
     /// A PEM file of the certificate authorities to trust for https (a city's own CA), instead
     /// of the system's trust store (neither `/etc/ssl/certs/ca-certificates.crt` nor the folder
     /// `/etc/ssl/certs` is then consulted); nil: the system's. Certificates and host names are
     /// always verified.
-    public var caFile: String?
+    package var caFile: String?
 
     /// The defaults: 5 s to connect, 20 s in all, 2 retries, 32 at once.
-    public init() {}
+    package init() {}
 }
 
 /// What became of one target.
-public struct HTTPResult: Sendable {
+package struct HTTPResult: Sendable {
     /// The target's place in the list given to ``HTTPFanOut/send(_:progress:)``.
-    public var index: Int
+    package var index: Int
     /// The URL as given.
-    public var url: String
+    package var url: String
     /// The answer, or why there was none.
-    public var outcome: Result<HTTPReply, HTTPClientError>
+    package var outcome: Result<HTTPReply, HTTPClientError>
     /// How many attempts were made (1 without retries).
-    public var attempts: Int
+    package var attempts: Int
 
     /// Makes a result; ``HTTPFanOut`` is what normally does.
-    public init(index: Int, url: String, outcome: Result<HTTPReply, HTTPClientError>, attempts: Int) {
+    package init(index: Int, url: String, outcome: Result<HTTPReply, HTTPClientError>, attempts: Int) {
         self.index = index
         self.url = url
         self.outcome = outcome
@@ -75,39 +75,39 @@ public struct HTTPResult: Sendable {
     }
 
     /// The HTTP status, when an answer came.
-    public var status: Int? {
+    package var status: Int? {
         if case .success(let response) = outcome { return response.status }
         return nil
     }
 
     /// Whether the target answered with a 2xx status.
-    public var isSuccess: Bool { status.map { (200..<300).contains($0) } ?? false }
+    package var isSuccess: Bool { status.map { (200..<300).contains($0) } ?? false }
 }
 
 /// An HTTP answer: its status and (the start of) its body.
-public struct HTTPReply: Sendable, Equatable {
+package struct HTTPReply: Sendable, Equatable {
     /// The status code, e.g. 202.
-    public var status: Int
+    package var status: Int
     /// The body, at most ``HTTPFanOutOptions/maximumResponseBytes`` of it.
-    public var body: [UInt8]
+    package var body: [UInt8]
     /// Whether the body was longer than what is kept.
-    public var isTruncated: Bool
+    package var isTruncated: Bool
 
     /// Makes a response.
-    public init(status: Int, body: [UInt8], isTruncated: Bool = false) {
+    package init(status: Int, body: [UInt8], isTruncated: Bool = false) {
         self.status = status
         self.body = body
         self.isTruncated = isTruncated
     }
 
     /// The body as UTF-8 text (invalid bytes replaced).
-    public var text: String { String(decoding: body, as: UTF8.self) }
+    package var text: String { String(decoding: body, as: UTF8.self) }
 }
 
 /// Why a target gave no HTTP answer.
-public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kind of failure, for code that reacts to it (retries, exit codes, tests).
-    public enum Code: String, Sendable, Equatable {
+    package enum Code: String, Sendable, Equatable {
         /// The URL is not `http://` or `https://` (file:, ftp:, gopher: … are refused).
         case unsupportedScheme
         /// The URL cannot be parsed.
@@ -133,18 +133,18 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     /// The kind of failure.
-    public var code: Code
+    package var code: Code
     /// What happened, in words for the operator.
-    public var message: String
+    package var message: String
 
     /// An error of `code` with `message`.
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
     /// The message.
-    public var description: String { message }
+    package var description: String { message }
 
     /// Whether trying again may help: the box may be restarting or briefly unreachable.
     var isRetryable: Bool {
@@ -157,10 +157,10 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
 
 /// The answer to a GET: the reply, and its headers with lower-case names (`etag`,
 /// `last-modified`, the signed envelope's `oshirase-signature`, …).
-public struct HTTPGetReply: Sendable, Equatable {
-    public var reply: HTTPReply
-    public var headers: [String: String]
-    public init(reply: HTTPReply, headers: [String: String]) {
+package struct HTTPGetReply: Sendable, Equatable {
+    package var reply: HTTPReply
+    package var headers: [String: String]
+    package init(reply: HTTPReply, headers: [String: String]) {
         self.reply = reply
         self.headers = headers
     }

@@ -1,5 +1,5 @@
 /// The cross-fade between two frames: each byte moves linearly from old to new.
-public enum CrossFade {
+package enum CrossFade {
     /// Writes `count` bytes of `old` faded into `new` to `out`: `(old × (256 − weight) + new ×
     /// weight) >> 8` for each byte, `weight` from 0 (all old) to 256 (all new).
     ///
@@ -10,7 +10,7 @@ public enum CrossFade {
     /// second in debug: a fading test daemon stopped answering screenshots in time.) At 60 fps
     /// a fade frame has 16.7 ms for everything; on a loaded box the byte loop made fades drop
     /// frames.
-    public static func blend(old: UnsafeRawPointer, new: UnsafeRawPointer, into out: UnsafeMutableRawPointer,
+    package static func blend(old: UnsafeRawPointer, new: UnsafeRawPointer, into out: UnsafeMutableRawPointer,
                              count: Int, weight: UInt32) {
         let toNew = UInt64(min(weight, 256)), toOld = 256 - toNew
         let lanes: UInt64 = 0x00FF_00FF_00FF_00FF

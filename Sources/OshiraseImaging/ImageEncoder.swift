@@ -1,29 +1,29 @@
 import CTurboJPEG
 
 /// Encodes bitmaps as PNG or JPEG and writes them to disk atomically.
-public enum ImageEncoder {
+package enum ImageEncoder {
     /// Encodes as an 8-bit RGB PNG through libpng, with zlib level 1 and no filtering for speed.
     ///
     /// Alpha is dropped: frames are opaque, and for other pixels the premultiplied colour is
     /// the picture composited over black.
-    public static func png(_ bitmap: Bitmap) throws(ImageError) -> [UInt8] {
+    package static func png(_ bitmap: Bitmap) throws(ImageError) -> [UInt8] {
         try bitmap.withPixelView { (view) throws(ImageError) in try PNGCodec.encode(view) }
     }
 
     /// Encodes borrowed pixels (a drawing surface, without copying it first) as PNG.
-    public static func png(_ view: PixelView) throws(ImageError) -> [UInt8] {
+    package static func png(_ view: PixelView) throws(ImageError) -> [UInt8] {
         try PNGCodec.encode(view)
     }
 
     /// Encodes as a baseline JPEG with 4:2:0 chroma subsampling through TurboJPEG.
     ///
     /// `quality` is clamped to 1...100. Alpha is ignored.
-    public static func jpeg(_ bitmap: Bitmap, quality: Int = 90) throws(ImageError) -> [UInt8] {
+    package static func jpeg(_ bitmap: Bitmap, quality: Int = 90) throws(ImageError) -> [UInt8] {
         try bitmap.withPixelView { (view) throws(ImageError) in try compressJPEG(view, as: .color420, quality: quality) }
     }
 
     /// Encodes borrowed pixels as JPEG.
-    public static func jpeg(_ view: PixelView, quality: Int = 90) throws(ImageError) -> [UInt8] {
+    package static func jpeg(_ view: PixelView, quality: Int = 90) throws(ImageError) -> [UInt8] {
         try compressJPEG(view, as: .color420, quality: quality)
     }
 
@@ -32,12 +32,12 @@ public enum ImageEncoder {
     /// Atomic: the image goes to a temporary file in the same directory, which is then
     /// renamed over `path`, so a reader never sees half a file. Any other extension is
     /// refused with `wrongExtension`.
-    public static func write(_ bitmap: Bitmap, toPath path: String) throws(ImageError) {
+    package static func write(_ bitmap: Bitmap, toPath path: String) throws(ImageError) {
         try bitmap.withPixelView { (view) throws(ImageError) in try write(view, toPath: path) }
     }
 
     /// Writes borrowed pixels as PNG or JPEG, atomically, as `write(_:toPath:)` does for bitmaps.
-    public static func write(_ view: PixelView, toPath path: String) throws(ImageError) {
+    package static func write(_ view: PixelView, toPath path: String) throws(ImageError) {
         let data: [UInt8]
         switch ImageFormat.fromExtension(of: path) {
         case .png: data = try png(view)

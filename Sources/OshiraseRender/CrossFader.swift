@@ -7,7 +7,7 @@ public import OshiraseImaging
 /// channel moves linearly from old to new (``CrossFade/blend(old:new:into:count:weight:)``). The
 /// rows from `crispFrom` down (a kiosk's temperature panel) are never faded: a visitor's result
 /// appears whole at once. Not thread-safe: one fader per display, beside its renderer.
-public final class CrossFader {
+package final class CrossFader {
     private struct Fade {
         var from: [UInt8]
         var start: Date
@@ -16,27 +16,27 @@ public final class CrossFader {
     private var fade: Fade?
     private var blend: [UInt8] = []
     /// True when the frame handed out last was a blend (mid-fade), not the renderer's canvas.
-    public private(set) var showsBlend = false
+    package private(set) var showsBlend = false
 
-    public init() {}
+    package init() {}
 
     /// True while a fade is under way.
-    public var isFading: Bool { fade != nil }
+    package var isFading: Bool { fade != nil }
 
     /// Starts fading from `pixels` (a whole frame, rows `width × 4` bytes apart) over `duration` seconds.
-    public func begin(from pixels: [UInt8], at start: Date, duration: Double) {
+    package func begin(from pixels: [UInt8], at start: Date, duration: Double) {
         fade = Fade(from: pixels, start: start, duration: duration)
     }
 
     /// Ends any fade at once: the next frame is shown as drawn.
-    public func stop() {
+    package func stop() {
         fade = nil
         showsBlend = false
     }
 
     /// Hands `present` the frame to show at `now`: `view` faded in from the old frame, or, once the
     /// fade's time is up, `view` itself (the fade then ends). Without a fade, `view` itself.
-    public func frame(_ view: PixelView, at now: Date, crispFrom: Int, _ present: (PixelView) throws -> Void) rethrows {
+    package func frame(_ view: PixelView, at now: Date, crispFrom: Int, _ present: (PixelView) throws -> Void) rethrows {
         guard let f = fade else {
             try present(view)
             return
@@ -73,5 +73,5 @@ public final class CrossFader {
     }
 
     /// The blend on screen (rows `width × 4` bytes apart) while ``showsBlend``; else nil.
-    public var blendOnScreen: [UInt8]? { showsBlend ? blend : nil }
+    package var blendOnScreen: [UInt8]? { showsBlend ? blend : nil }
 }

@@ -7,21 +7,21 @@ public import OshiraseImaging
 /// coloured by category, hours marked along the top. Where slots are too short to read (a day of
 /// 15 s items), a rotation (a span with the same items looping) becomes one block that lists its
 /// items in order (繰り返し ■ a → ■ b → ■ c), each after a square of its colour.
-public struct TimelinePainter {
+package struct TimelinePainter {
     private let planner: LineBreakPlanner
 
     /// Width of the time axis in a default-width picture, and the narrowest slot drawn on its own.
-    public static let plotWidth = 1800.0 - 140 - 30
-    public static let minimumSlotWidth = 40.0
+    package static let plotWidth = 1800.0 - 140 - 30
+    package static let minimumSlotWidth = 40.0
 
-    public init(phraseModel: PhraseModel?) {
+    package init(phraseModel: PhraseModel?) {
         planner = LineBreakPlanner(model: phraseModel)
         _ = FontSetup.configured
     }
 
     /// - Parameter rotations: the zones' rotations (`ScheduleEngine.rotations`); with none, every
     ///   slot is drawn on its own.
-    public func paint(slots: [Slot], rotations: [Rotation] = [], zones: [Zone], from: Date, to: Date, timeZone: TimeZone,
+    package func paint(slots: [Slot], rotations: [Rotation] = [], zones: [Zone], from: Date, to: Date, timeZone: TimeZone,
                       title: String, width: Int = 1800) throws(RenderError) -> Bitmap {
         let left = 140.0, right = 30.0, top = 110.0, rowHeight = 90.0, rowGap = 16.0
         let height = Int(top + Double(zones.count) * (rowHeight + rowGap) + 90)

@@ -10,13 +10,13 @@ import OshiraseCore
 
 /// Reading and writing the key files `oshirase keygen` makes: `NAME.key` (private, mode 0600)
 /// and `NAME.pub` (the one line a box's config trusts).
-public enum KeyFiles {
+package enum KeyFiles {
     /// Key files are a few lines; anything bigger is not one, and is not read whole.
     static let maximumFileSize = 4096
 
     /// Where `keygen --out NAME` writes: `NAME.key` and `NAME.pub`. A trailing `.key` or `.pub`
     /// on NAME is dropped, so `--out cityhall.key` does not make `cityhall.key.key`.
-    public static func paths(forOutput name: String) -> (privateKey: String, publicKey: String) {
+    package static func paths(forOutput name: String) -> (privateKey: String, publicKey: String) {
         var base = name
         for suffix in [".key", ".pub"] where base.hasSuffix(suffix) && base.count > suffix.count {
             base.removeLast(suffix.count)
@@ -26,14 +26,14 @@ public enum KeyFiles {
 
     /// The key id `keygen` uses when `--id` is not given: the last path component of NAME
     /// (without `.key`/`.pub`).
-    public static func defaultKeyID(forOutput name: String) -> String {
+    package static func defaultKeyID(forOutput name: String) -> String {
         let base = paths(forOutput: name).privateKey.dropLast(4)
         return base.split(separator: "/").last.map(String.init) ?? String(base)
     }
 
     /// Reads a private key file, refusing one that group or others may access (as ssh does:
     /// a key others can read may already be copied, and signs evacuation orders).
-    public static func loadSigningKey(path: String) throws(KeyFileError) -> SigningKey {
+    package static func loadSigningKey(path: String) throws(KeyFileError) -> SigningKey {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw KeyFileError(.io, "cannot open the private key: \(systemErrorText(errno))", file: path)
@@ -62,7 +62,7 @@ public enum KeyFiles {
     }
 
     /// Reads a `.pub` file (one line) into the key it names.
-    public static func loadTrustedKey(path: String) throws(KeyFileError) -> TrustedKey {
+    package static func loadTrustedKey(path: String) throws(KeyFileError) -> TrustedKey {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw KeyFileError(.io, "cannot open the public key: \(systemErrorText(errno))", file: path)
@@ -93,7 +93,7 @@ public enum KeyFiles {
     /// was, the `.key` is removed again.
     /// - Returns: the paths written.
     @discardableResult
-    public static func writeKeyPair(_ key: SigningKey, output name: String, force: Bool)
+    package static func writeKeyPair(_ key: SigningKey, output name: String, force: Bool)
         throws(KeyFileError) -> (privateKey: String, publicKey: String)
     {
         let (keyPath, pubPath) = paths(forOutput: name)

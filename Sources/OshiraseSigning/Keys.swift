@@ -187,12 +187,12 @@ public struct TrustedKey: Sendable, Equatable {
 }
 
 /// The rules for key ids: what `Oshirase-Key` carries and the config names.
-public enum KeyID {
+package enum KeyID {
     /// The longest key id accepted.
-    public static let maximumLength = 64
+    package static let maximumLength = 64
 
     /// Why `id` is not a valid key id, or nil when it is: 1–64 characters of a–z, 0–9 and '-'.
-    public static func problem(_ id: String) -> String? {
+    package static func problem(_ id: String) -> String? {
         if id.isEmpty { return "the key id is empty; use letters a–z, digits and '-', e.g. cityhall-2026" }
         if id.utf8.count > maximumLength {
             return "the key id '\(id.prefix(maximumLength))…' is longer than \(maximumLength) characters"
@@ -207,7 +207,7 @@ public enum KeyID {
     /// A key id a request claimed, as it may be shown (answers, logs, the audit): its first 64
     /// bytes, each a–z, 0–9 or '-', any other byte '?'. Anyone can claim anything; this
     /// keeps text a stranger chose out of what people read.
-    public static func shown(_ claimed: String) -> String {
+    package static func shown(_ claimed: String) -> String {
         // Byte by byte: a Character can be a letter with any number of combining marks after it.
         String(decoding: claimed.utf8.prefix(maximumLength).map { byte -> UInt8 in
             (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2d ? byte : 0x3f

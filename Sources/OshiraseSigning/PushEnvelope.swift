@@ -78,9 +78,9 @@ public struct SignedHeaders: Sendable, Equatable {
 }
 
 /// Signing failed inside the crypto library.
-public struct SigningError: Error, CustomStringConvertible, Sendable {
+package struct SigningError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, for a person.
-    public var message: String
+    package var message: String
     /// The message.
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -12,21 +12,21 @@ public import Foundation
 /// The writer thread stores items one transaction each, in the order they were enqueued. An
 /// item stays at the head of the queue, counted against the bound, until its write is done. The
 /// counters count items of both kinds together.
-public final class ProofOfPlayWriter: Sendable {
+package final class ProofOfPlayWriter: Sendable {
     /// Counters since the writer started, of play records and screening counts together.
-    public struct Statistics: Sendable, Equatable {
+    package struct Statistics: Sendable, Equatable {
         /// Items taken into the queue.
-        public var accepted: Int
+        package var accepted: Int
         /// Items committed to the database.
-        public var written: Int
+        package var written: Int
         /// Items refused because the queue was full or the writer closed.
-        public var dropped: Int
+        package var dropped: Int
         /// Items given up because the database refused them (disk full, damaged file…).
-        public var failed: Int
+        package var failed: Int
         /// Items waiting or being written now.
-        public var pending: Int
+        package var pending: Int
 
-        public init(accepted: Int, written: Int, dropped: Int, failed: Int, pending: Int) {
+        package init(accepted: Int, written: Int, dropped: Int, failed: Int, pending: Int) {
             self.accepted = accepted
             self.written = written
             self.dropped = dropped
@@ -53,7 +53,7 @@ public final class ProofOfPlayWriter: Sendable {
     ///   - onStall: called on the writer thread once when a stall begins, with the error.
     ///   - onResume: called on the writer thread when the first item is written after a stall,
     ///     with the seconds it lasted and the items dropped or given up meanwhile.
-    public init(store: StateStore, capacity: Int = 4096, retryInterval: Double = 1,
+    package init(store: StateStore, capacity: Int = 4096, retryInterval: Double = 1,
                 onError: @escaping @Sendable (StateStoreError) -> Void = { _ in },
                 onStall: (@Sendable (StateStoreError) -> Void)? = nil,
                 onResume: @escaping @Sendable (_ seconds: Double, _ lost: Int) -> Void = { _, _ in }) {
@@ -72,7 +72,7 @@ public final class ProofOfPlayWriter: Sendable {
 
     /// Queues a record for writing and returns at once; false when it was dropped (queue full or closed).
     @discardableResult
-    public func enqueue(_ record: PlayRecord) -> Bool {
+    package func enqueue(_ record: PlayRecord) -> Bool {
         state.enqueue(.play(record))
     }
 
@@ -80,28 +80,28 @@ public final class ProofOfPlayWriter: Sendable {
     /// to be added to that hour's count, and returns at once; false when it was dropped (queue
     /// full or closed). Takes no reading: only the class reaches the database.
     @discardableResult
-    public func enqueue(screening sensor: String, className: String, at: Date) -> Bool {
+    package func enqueue(screening sensor: String, className: String, at: Date) -> Bool {
         state.enqueue(.screening(sensor: sensor, className: className, at: at))
     }
 
     /// Waits until every item enqueued before this call has been written or has failed.
     /// Blocks the calling thread: call it at shutdown or in tests, not from a frame loop.
-    public func flush() {
+    package func flush() {
         state.flush()
     }
 
     /// Writes what is queued, then stops the writer thread; later items are dropped.
     /// Blocks until the thread has ended. Calling it again does nothing.
-    public func close() {
+    package func close() {
         state.requestClose()
         state.waitUntilFinished()
     }
 
     /// A consistent snapshot of the counters.
-    public var statistics: Statistics { state.statistics }
+    package var statistics: Statistics { state.statistics }
 
     /// True while the database cannot be written and the writer is holding items to try again.
-    public var isStalled: Bool { state.isStalled }
+    package var isStalled: Bool { state.isStalled }
 }
 
 /// One piece of work for the writer thread.

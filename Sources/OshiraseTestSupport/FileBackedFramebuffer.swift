@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-public import OshiraseDevices
+package import OshiraseDevices
 import OshiraseCore
 
 /// A framebuffer stand-in for tests: a regular file of `memoryLength` bytes mapped shared, with the
@@ -13,34 +13,34 @@ import OshiraseCore
 /// Panning checks what a kernel driver checks (the step and the virtual height) and throws
 /// otherwise, so an output that pans wrongly fails its tests. The file keeps its last bytes after
 /// `close()`; remove its folder when done.
-public final class FileBackedFramebuffer: FramebufferDevice {
-    public let path: String
-    public private(set) var variableInfo: FramebufferVariableInfo
-    public let fixedInfo: FramebufferFixedInfo
+package final class FileBackedFramebuffer: FramebufferDevice {
+    package let path: String
+    package private(set) var variableInfo: FramebufferVariableInfo
+    package let fixedInfo: FramebufferFixedInfo
     /// The mapped file; empty after `close()`.
-    public private(set) var mapped: UnsafeMutableRawBufferPointer
-    public let supportsVSyncWait: Bool
+    package private(set) var mapped: UnsafeMutableRawBufferPointer
+    package let supportsVSyncWait: Bool
     /// Every `yOffset` panned to, in order.
-    public private(set) var pans: [Int] = []
+    package private(set) var pans: [Int] = []
     /// How many times `waitForVSync()` was called.
-    public private(set) var vsyncWaits = 0
+    package private(set) var vsyncWaits = 0
     /// True between `setBlanked(true)` and `setBlanked(false)`.
-    public private(set) var isBlanked = false
+    package private(set) var isBlanked = false
     /// When set, `setBlanked` throws as a driver without `FBIOBLANK` does.
-    public var refusesBlanking = false
+    package var refusesBlanking = false
     /// True while the console is in graphics mode.
-    public private(set) var consoleInGraphicsMode = false
+    package private(set) var consoleInGraphicsMode = false
     /// Every console mode set, true for graphics, in order.
-    public private(set) var consoleModeChanges: [Bool] = []
-    public private(set) var isClosed = false
+    package private(set) var consoleModeChanges: [Bool] = []
+    package private(set) var isClosed = false
     /// Called on each pan, before it takes effect (tests use it to see the screen as it was).
-    public var onPan: ((Int) -> Void)?
+    package var onPan: ((Int) -> Void)?
     /// Called on each wait for vertical blank (tests use it to see the screen at that moment).
-    public var onVSyncWait: (() -> Void)?
+    package var onVSyncWait: (() -> Void)?
     private var fd: Int32
 
     /// Creates (or truncates) the file at `path`, sizes it to `fixedInfo.memoryLength` and maps it.
-    public init(path: String, variableInfo: FramebufferVariableInfo, fixedInfo: FramebufferFixedInfo,
+    package init(path: String, variableInfo: FramebufferVariableInfo, fixedInfo: FramebufferFixedInfo,
                 supportsVSyncWait: Bool = false) throws(OutputError) {
         guard fixedInfo.memoryLength > 0 else {
             throw OutputError("\(path): a framebuffer needs some memory (memoryLength is 0)")
@@ -73,7 +73,7 @@ public final class FileBackedFramebuffer: FramebufferDevice {
     /// `lineLength` defaults to `width × bytes per pixel` (pass more for padded rows);
     /// `virtualHeight` defaults to `height` (pass `2 × height` or more for room to pan);
     /// `ypanstep` 0 means the "driver" cannot pan.
-    public convenience init(directory: String, width: Int, height: Int, format: PixelFormat,
+    package convenience init(directory: String, width: Int, height: Int, format: PixelFormat,
                             lineLength: Int? = nil, virtualHeight: Int? = nil, ypanstep: Int = 1,
                             supportsVSyncWait: Bool = false) throws(OutputError) {
         let line = lineLength ?? width * format.bytesPerPixel
@@ -87,7 +87,7 @@ public final class FileBackedFramebuffer: FramebufferDevice {
 
     deinit { close() }
 
-    public func pan(yOffset: Int) throws(OutputError) {
+    package func pan(yOffset: Int) throws(OutputError) {
         guard !isClosed else { throw OutputError("\(path) is closed") }
         let step = fixedInfo.ypanstep
         guard step > 0, yOffset >= 0, yOffset % step == 0,
@@ -101,7 +101,7 @@ public final class FileBackedFramebuffer: FramebufferDevice {
         variableInfo.yoffset = yOffset
     }
 
-    public func waitForVSync() throws(OutputError) {
+    package func waitForVSync() throws(OutputError) {
         guard supportsVSyncWait else {
             throw OutputError("\(path): waiting for vertical blank failed: Inappropriate ioctl for device")
         }
@@ -109,19 +109,19 @@ public final class FileBackedFramebuffer: FramebufferDevice {
         onVSyncWait?()
     }
 
-    public func setBlanked(_ blanked: Bool) throws(OutputError) {
+    package func setBlanked(_ blanked: Bool) throws(OutputError) {
         if refusesBlanking {
             throw OutputError("\(path): \(blanked ? "blanking" : "unblanking") the display failed: Invalid argument")
         }
         isBlanked = blanked
     }
 
-    public func setConsoleGraphicsMode(_ graphics: Bool) throws(OutputError) {
+    package func setConsoleGraphicsMode(_ graphics: Bool) throws(OutputError) {
         consoleInGraphicsMode = graphics
         consoleModeChanges.append(graphics)
     }
 
-    public func close() {
+    package func close() {
         guard !isClosed else { return }
         if consoleInGraphicsMode {
             consoleInGraphicsMode = false
@@ -137,13 +137,13 @@ public final class FileBackedFramebuffer: FramebufferDevice {
 
     /// The rows the display shows now: `yres` rows of `xres` pixels from the current pan offset,
     /// without row padding (read from the file once closed).
-    public func visibleBytes() -> [UInt8] {
+    package func visibleBytes() -> [UInt8] {
         rowsBytes(startingAt: variableInfo.yoffset)
     }
 
     /// `yres` rows of `xres` pixels starting at virtual row `firstRow`, without row padding (read
     /// from the file once closed).
-    public func rowsBytes(startingAt firstRow: Int) -> [UInt8] {
+    package func rowsBytes(startingAt firstRow: Int) -> [UInt8] {
         let rowBytes = variableInfo.xres * variableInfo.bitsPerPixel / 8
         let memory: [UInt8]
         if isClosed {
@@ -165,7 +165,7 @@ public final class FileBackedFramebuffer: FramebufferDevice {
     }
 
     /// The whole file as read through `pread`, independent of the mapping (which shares its pages).
-    public func fileBytes() throws(OutputError) -> [UInt8] {
+    package func fileBytes() throws(OutputError) -> [UInt8] {
         let reader = open(path, O_RDONLY | O_CLOEXEC)
         guard reader >= 0 else { throw OutputError("cannot read \(path): \(systemErrorText(errno))") }
         defer { Glibc.close(reader) }

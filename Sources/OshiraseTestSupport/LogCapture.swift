@@ -1,25 +1,25 @@
-public import Logging
+package import Logging
 import Synchronization
 
 /// Log lines kept in memory, each with the metadata it carried (the logger's and the call's), so
 /// a test can check what a service said and with which context (`component`, `display`, `file`…).
-public final class LogCapture: Sendable {
+package final class LogCapture: Sendable {
     /// One log call.
-    public struct Line: Sendable {
-        public let level: Logger.Level
-        public let message: String
-        public let metadata: [String: String]
+    package struct Line: Sendable {
+        package let level: Logger.Level
+        package let message: String
+        package let metadata: [String: String]
     }
 
     private let kept = Mutex<[Line]>([])
 
-    public init() {}
+    package init() {}
 
     /// Every line so far, oldest first.
-    public var lines: [Line] { kept.withLock { $0 } }
+    package var lines: [Line] { kept.withLock { $0 } }
 
     /// A logger at trace level whose lines this capture keeps.
-    public var logger: Logger {
+    package var logger: Logger {
         Logger(label: "test") { _ in Handler(capture: self) }
     }
 

@@ -1,12 +1,12 @@
-public import Hummingbird
+package import Hummingbird
 import Logging
 import OshiraseDaemon
 import ServiceLifecycle
 
 /// A test server did not start, or did not stop in time.
-public struct LoopbackServerFailure: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct LoopbackServerFailure: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// Runs the application `makeApp` builds (handing it the callback that reports the bound port) in
@@ -24,7 +24,7 @@ public struct LoopbackServerFailure: Error, CustomStringConvertible {
 ///
 /// - Parameter shutdownLimit: how long graceful shutdown may take (a client holding a request
 ///   open); past it the group cancels the server and this throws, naming the limit.
-public func withLoopbackServer<App: ApplicationProtocol, T: Sendable>(
+package func withLoopbackServer<App: ApplicationProtocol, T: Sendable>(
     shutdownLimit: Duration = .seconds(20),
     _ makeApp: (@escaping @Sendable (Int) async -> Void) throws -> App,
     _ body: (Int) async throws -> T

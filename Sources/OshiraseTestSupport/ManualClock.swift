@@ -1,12 +1,12 @@
-public import Foundation
-public import OshiraseCore
+package import Foundation
+package import OshiraseCore
 import OshiraseDaemon
 import Synchronization
 
 /// A wall clock that moves only when a test says so.
 ///
 /// Sleepers wake when `advance` or `set` reaches their deadline; no test waits for real time.
-public final class ManualClock: WallClock {
+package final class ManualClock: WallClock {
     private struct Sleeper {
         let id: UInt64
         let deadline: Date
@@ -20,21 +20,21 @@ public final class ManualClock: WallClock {
     }
     private let state: Mutex<State>
 
-    public init(_ start: Date) {
+    package init(_ start: Date) {
         state = Mutex(State(now: start))
     }
 
-    public func now() -> Date { state.withLock { $0.now } }
+    package func now() -> Date { state.withLock { $0.now } }
 
-    public func elapsed() -> Double { state.withLock { $0.elapsed } }
+    package func elapsed() -> Double { state.withLock { $0.elapsed } }
 
     /// How many tasks are sleeping on this clock now.
-    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+    package var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
     /// The earliest deadline anyone sleeps until, if any.
-    public var nextDeadline: Date? { state.withLock { $0.sleepers.map(\.deadline).min() } }
+    package var nextDeadline: Date? { state.withLock { $0.sleepers.map(\.deadline).min() } }
 
-    public func sleep(until deadline: Date) async throws {
+    package func sleep(until deadline: Date) async throws {
         let id = state.withLock { s -> UInt64 in
             s.nextID += 1
             return s.nextID
@@ -60,17 +60,17 @@ public final class ManualClock: WallClock {
     }
 
     /// Moves the clock forward by `seconds`, waking every sleeper whose deadline is reached.
-    public func advance(by seconds: Double) {
+    package func advance(by seconds: Double) {
         set(now().addingTimeInterval(seconds))
     }
 
     /// Moves the clock to `time` (forward, as time passes), waking every sleeper whose deadline is reached.
-    public func set(_ time: Date) {
+    package func set(_ time: Date) {
         move(to: time, passing: true)
     }
 
     /// Sets the wall clock to `time` without time passing, as NTP or an administrator does.
-    public func step(to time: Date) {
+    package func step(to time: Date) {
         move(to: time, passing: false)
     }
 

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import Synchronization
 
 // Child processes a test starts must never outlive the test process, even when it crashes (a
@@ -13,7 +13,7 @@ import Synchronization
 extension Process {
     /// Starts the process so that the kernel kills it (SIGKILL) when the test process ends, however
     /// it ends. Use instead of `run()` in tests.
-    public func runTiedToTestProcess() throws {
+    package func runTiedToTestProcess() throws {
         guard let executable = executableURL else { throw TiedProcessError("no executable to run") }
         guard FileManager.default.isExecutableFile(atPath: ChildSpawner.setpriv) else {
             throw TiedProcessError("\(ChildSpawner.setpriv) (util-linux) is missing: a child could outlive the test process")
@@ -25,14 +25,14 @@ extension Process {
 }
 
 /// A child process could not be started tied to the test process.
-public struct TiedProcessError: Error, CustomStringConvertible {
-    public let description: String
+package struct TiedProcessError: Error, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }
 
 /// The shell words that make a command in a `bash -c` line die with that shell:
 /// `"\(tiedCommandPrefix) oshirase …"`.
-public let tiedCommandPrefix = "\(ChildSpawner.setpriv) --pdeathsig KILL --"
+package let tiedCommandPrefix = "\(ChildSpawner.setpriv) --pdeathsig KILL --"
 
 /// The one long-lived thread every child process is started from.
 final class ChildSpawner: Sendable {

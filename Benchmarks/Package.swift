@@ -46,3 +46,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// As in the project's Package.swift: internal imports by default, members only through a module
+// the file imports itself.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}

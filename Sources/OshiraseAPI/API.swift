@@ -2,7 +2,7 @@ import Foundation
 public import Hummingbird
 import HummingbirdCore
 public import Logging
-public import NIOCore
+package import NIOCore
 import OshiraseCore
 public import OshiraseDaemon
 public import OshiraseConfig

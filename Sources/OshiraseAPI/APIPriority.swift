@@ -1,6 +1,6 @@
 import NIOPosix
 import OshiraseDaemon
-public import ServiceLifecycle
+package import ServiceLifecycle
 import NIOCore
 
 /// How many nice steps the API's threads run below the frame loops.

@@ -11,18 +11,18 @@ import Synchronization
 public struct ConnectionLimits: Sendable, Equatable {
     /// Connections open at once. At the bound a new connection takes the place of the stalest
     /// one that is not being answered; when every one is being answered, it gets 503.
-    public var maximumConnections: Int
+    package var maximumConnections: Int
     /// A connection is closed when this long passes without a whole request head or a piece of
     /// body arriving, or an answer going out (Hummingbird's idle timeout, which counts HTTP parts,
     /// not bytes: a client trickling a header a byte at a time is cut off too).
-    public var idleTimeout: TimeAmount
+    package var idleTimeout: TimeAmount
     /// A connection whose last whole request head or body part came longer ago than this may be
     /// closed to make room.
-    public var stalledAfter: TimeAmount
+    package var stalledAfter: TimeAmount
     /// Longest header field and all header fields together, in bytes; more is 431.
-    public var maximumHeaderBytes: Int
+    package var maximumHeaderBytes: Int
     /// Most header fields in one request; more is 431.
-    public var maximumHeaderFields: Int
+    package var maximumHeaderFields: Int
 
     public init(maximumConnections: Int = 512, idleTimeout: TimeAmount = .seconds(5),
                 stalledAfter: TimeAmount = .milliseconds(500),

@@ -1,4 +1,4 @@
-public import OshiraseDaemon
+package import OshiraseDaemon
 
 /// The HTTP answer to one push, from the daemon's typed outcome: the status and the small JSON
 /// object `POST /v1/alerts` returns (docs/push.md). 202 with `identifier`, `state` (and `reason`

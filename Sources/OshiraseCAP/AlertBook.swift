@@ -1,26 +1,26 @@
-public import Foundation
-public import OshiraseCore
+package import Foundation
+package import OshiraseCore
 
 /// How this box treats alerts: what it shows, where it is, for how long at most.
 public struct AlertPolicy: Sendable, Equatable {
     /// How long an alert without `expires` is shown, from its `effective` time.
-    public var maximumDuration: Double
+    package var maximumDuration: Double
     /// Whether Exercise alerts are shown (always with a 訓練 / EXERCISE banner).
-    public var showsExercises: Bool
+    package var showsExercises: Bool
     /// Where the box is: alerts whose areas do not contain it are not shown. Nil: everywhere.
-    public var location: CAPPoint?
+    package var location: CAPPoint?
     /// `geocode` values that name this box's place (e.g. a municipality code `valueName=JIS, value=01101`).
-    public var geocodes: [CAPValuePair]
+    package var geocodes: [CAPValuePair]
     /// Languages in the order they rotate; a tag matches its own and longer tags (`ja` matches `ja-JP`).
-    public var languages: [String]
+    package var languages: [String]
     /// Severities that take over the whole screen; the others are a banner in the ticker zone.
-    public var takeover: Set<CAPSeverity>
+    package var takeover: Set<CAPSeverity>
     /// The alert level (1–5, for the colours) of each severity, unless the message states its own.
-    public var levels: [CAPSeverity: Int]
+    package var levels: [CAPSeverity: Int]
     /// Seconds each language of a multi-language alert stays before the next.
-    public var rotateSeconds: Double
+    package var rotateSeconds: Double
     /// On kiosks, a takeover leaves the temperature panel working (true) or covers it too.
-    public var kioskKeepsPanel: Bool
+    package var kioskKeepsPanel: Bool
 
     public init(maximumDuration: Double = 6 * 3600, showsExercises: Bool = false, location: CAPPoint? = nil,
                 geocodes: [CAPValuePair] = [], languages: [String] = ["ja-JP", "en-US", "zh-CN", "ko-KR"],
@@ -42,7 +42,7 @@ public struct AlertPolicy: Sendable, Equatable {
 
     /// The takeover rule, the one place it is decided: a takeover for the severities listed in
     /// ``takeover``, a banner for the others.
-    public func presentation(of severity: CAPSeverity) -> AlertPresentation {
+    package func presentation(of severity: CAPSeverity) -> AlertPresentation {
         takeover.contains(severity) ? .takeover : .banner
     }
 }

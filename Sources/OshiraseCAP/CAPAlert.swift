@@ -11,17 +11,17 @@ public struct CAPAlert: Sendable, Equatable {
     public var source: String?
     public var scope: CAPScope
     /// Only with `scope` Restricted.
-    public var restriction: String?
+    package var restriction: String?
     /// Only with `scope` Private (space-separated, quoted when they contain spaces).
-    public var addresses: String?
-    public var codes: [String]
-    public var note: String?
+    package var addresses: String?
+    package var codes: [String]
+    package var note: String?
     /// What an Update or Cancel refers to; required for those.
     public var references: [CAPReference]
-    public var incidents: String?
-    public var infos: [CAPInfo]
+    package var incidents: String?
+    package var infos: [CAPInfo]
 
-    public init(identifier: String, sender: String, sent: CAPDateTime, status: CAPStatus, msgType: CAPMessageType,
+    package init(identifier: String, sender: String, sent: CAPDateTime, status: CAPStatus, msgType: CAPMessageType,
                 source: String? = nil, scope: CAPScope, restriction: String? = nil, addresses: String? = nil,
                 codes: [String] = [], note: String? = nil, references: [CAPReference] = [], incidents: String? = nil,
                 infos: [CAPInfo] = []) {
@@ -42,7 +42,7 @@ public struct CAPAlert: Sendable, Equatable {
     }
 
     /// The triplet other messages use to refer to this one.
-    public var reference: CAPReference { CAPReference(sender: sender, identifier: identifier, sent: sent.text) }
+    package var reference: CAPReference { CAPReference(sender: sender, identifier: identifier, sent: sent.text) }
 }
 
 /// A CAP date-time, `YYYY-MM-DDThh:mm:ss±hh:mm`: the instant, and the text as written (which is
@@ -50,7 +50,7 @@ public struct CAPAlert: Sendable, Equatable {
 public struct CAPDateTime: Sendable, Equatable, Hashable {
     public var date: Date
     public var text: String
-    public init(date: Date, text: String) {
+    package init(date: Date, text: String) {
         self.date = date
         self.text = text
     }
@@ -62,7 +62,7 @@ public struct CAPReference: Sendable, Equatable, Hashable {
     public var identifier: String
     /// The referenced message's `sent`, as written.
     public var sent: String
-    public init(sender: String, identifier: String, sent: String) {
+    package init(sender: String, identifier: String, sent: String) {
         self.sender = sender
         self.identifier = identifier
         self.sent = sent
@@ -105,9 +105,9 @@ public enum CAPCertainty: String, Sendable, Equatable, CaseIterable {
 
 /// A `valueName` / `value` pair (`eventCode`, `parameter`, `geocode`).
 public struct CAPValuePair: Sendable, Equatable {
-    public var valueName: String
+    package var valueName: String
     public var value: String
-    public init(valueName: String, value: String) {
+    package init(valueName: String, value: String) {
         self.valueName = valueName
         self.value = value
     }
@@ -117,28 +117,28 @@ public struct CAPValuePair: Sendable, Equatable {
 public struct CAPInfo: Sendable, Equatable {
     /// RFC 3066 language tag; `en-US` when the element is absent, as the standard says.
     public var language: String
-    public var categories: [CAPCategory]
+    package var categories: [CAPCategory]
     public var event: String
-    public var responseTypes: [CAPResponseType]
+    package var responseTypes: [CAPResponseType]
     public var urgency: CAPUrgency
     public var severity: CAPSeverity
     public var certainty: CAPCertainty
-    public var audience: String?
-    public var eventCodes: [CAPValuePair]
-    public var effective: CAPDateTime?
-    public var onset: CAPDateTime?
+    package var audience: String?
+    package var eventCodes: [CAPValuePair]
+    package var effective: CAPDateTime?
+    package var onset: CAPDateTime?
     public var expires: CAPDateTime?
-    public var senderName: String?
+    package var senderName: String?
     public var headline: String?
     public var description: String?
-    public var instruction: String?
-    public var web: String?
-    public var contact: String?
-    public var parameters: [CAPValuePair]
-    public var resources: [CAPResource]
-    public var areas: [CAPArea]
+    package var instruction: String?
+    package var web: String?
+    package var contact: String?
+    package var parameters: [CAPValuePair]
+    package var resources: [CAPResource]
+    package var areas: [CAPArea]
 
-    public init(language: String = "en-US", categories: [CAPCategory], event: String, responseTypes: [CAPResponseType] = [],
+    package init(language: String = "en-US", categories: [CAPCategory], event: String, responseTypes: [CAPResponseType] = [],
                 urgency: CAPUrgency, severity: CAPSeverity, certainty: CAPCertainty, audience: String? = nil,
                 eventCodes: [CAPValuePair] = [], effective: CAPDateTime? = nil, onset: CAPDateTime? = nil,
                 expires: CAPDateTime? = nil, senderName: String? = nil, headline: String? = nil, description: String? = nil,
@@ -170,12 +170,12 @@ public struct CAPInfo: Sendable, Equatable {
 
 /// A `resource`: a file that goes with the message (only described; Oshirase never fetches it).
 public struct CAPResource: Sendable, Equatable {
-    public var resourceDesc: String
-    public var mimeType: String
+    package var resourceDesc: String
+    package var mimeType: String
     public var size: Int?
-    public var uri: String?
-    public var digest: String?
-    public init(resourceDesc: String, mimeType: String, size: Int? = nil, uri: String? = nil, digest: String? = nil) {
+    package var uri: String?
+    package var digest: String?
+    package init(resourceDesc: String, mimeType: String, size: Int? = nil, uri: String? = nil, digest: String? = nil) {
         self.resourceDesc = resourceDesc
         self.mimeType = mimeType
         self.size = size
@@ -186,9 +186,9 @@ public struct CAPResource: Sendable, Equatable {
 
 /// A WGS 84 point.
 public struct CAPPoint: Sendable, Equatable {
-    public var latitude: Double
-    public var longitude: Double
-    public init(latitude: Double, longitude: Double) {
+    package var latitude: Double
+    package var longitude: Double
+    package init(latitude: Double, longitude: Double) {
         self.latitude = latitude
         self.longitude = longitude
     }
@@ -196,9 +196,9 @@ public struct CAPPoint: Sendable, Equatable {
 
 /// `lat,lon radius`: a circle with its radius in kilometres.
 public struct CAPCircle: Sendable, Equatable {
-    public var center: CAPPoint
-    public var radiusKilometres: Double
-    public init(center: CAPPoint, radiusKilometres: Double) {
+    package var center: CAPPoint
+    package var radiusKilometres: Double
+    package init(center: CAPPoint, radiusKilometres: Double) {
         self.center = center
         self.radiusKilometres = radiusKilometres
     }
@@ -206,14 +206,14 @@ public struct CAPCircle: Sendable, Equatable {
 
 /// An `area` an info block applies to.
 public struct CAPArea: Sendable, Equatable {
-    public var areaDesc: String
+    package var areaDesc: String
     /// Closed rings (first point repeated last), at least 4 points each.
-    public var polygons: [[CAPPoint]]
-    public var circles: [CAPCircle]
-    public var geocodes: [CAPValuePair]
-    public var altitude: Double?
-    public var ceiling: Double?
-    public init(areaDesc: String, polygons: [[CAPPoint]] = [], circles: [CAPCircle] = [], geocodes: [CAPValuePair] = [],
+    package var polygons: [[CAPPoint]]
+    package var circles: [CAPCircle]
+    package var geocodes: [CAPValuePair]
+    package var altitude: Double?
+    package var ceiling: Double?
+    package init(areaDesc: String, polygons: [[CAPPoint]] = [], circles: [CAPCircle] = [], geocodes: [CAPValuePair] = [],
                 altitude: Double? = nil, ceiling: Double? = nil) {
         self.areaDesc = areaDesc
         self.polygons = polygons

@@ -6,7 +6,7 @@
 /// (for example its size).
 public struct CAPError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What kind of problem this is, so callers and tests can tell them apart without parsing text.
-    public enum Code: String, Sendable, Equatable, CaseIterable {
+    package enum Code: String, Sendable, Equatable, CaseIterable {
         /// The body exceeds ``CAPLimits/maximumBodyBytes``.
         case bodyTooLarge
         /// Elements nest deeper than ``CAPLimits/maximumDepth``.
@@ -54,18 +54,18 @@ public struct CAPError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     /// The kind of problem.
-    public var code: Code
+    package var code: Code
     /// The element, as `alert/info[2]/area/polygon`; empty for the whole body.
     public var path: String
     /// 1-based line, 0 when not about one place.
     public var line: Int
     /// 1-based column in characters, 0 when not about one place.
-    public var column: Int
+    package var column: Int
     /// Why, in words a sender can act on.
     public var message: String
 
     /// An error at `path`, `line`:`column`.
-    public init(code: Code, path: String, line: Int, column: Int, message: String) {
+    package init(code: Code, path: String, line: Int, column: Int, message: String) {
         self.code = code
         self.path = path
         self.line = line
@@ -90,7 +90,7 @@ public struct CAPErrors: Error, CustomStringConvertible, Sendable, Equatable {
     public var errors: [CAPError]
 
     /// Wraps the errors found.
-    public init(_ errors: [CAPError]) {
+    package init(_ errors: [CAPError]) {
         self.errors = errors
     }
 
@@ -112,39 +112,39 @@ public struct CAPErrors: Error, CustomStringConvertible, Sendable, Equatable {
 /// The bounds every CAP body is read within; each has its own ``CAPError/Code``.
 public struct CAPLimits: Sendable, Equatable {
     /// Largest accepted body, checked before any parsing: 1 MiB.
-    public static let maximumBodyBytes = 1_048_576
+    package static let maximumBodyBytes = 1_048_576
     /// Deepest element nesting (CAP's deepest path, alert/info/area/geocode/value, is 5).
-    public static let maximumDepth = 32
+    package static let maximumDepth = 32
     /// Most elements in one document.
-    public static let maximumElements = 10_000
+    package static let maximumElements = 10_000
     /// Most attributes on one element, namespace declarations included (CAP itself uses none but `xmlns`);
     /// bounds the namespace scopes every nested element inherits.
-    public static let maximumAttributes = 64
+    package static let maximumAttributes = 64
     /// Longest attribute value or text node, in UTF-8 bytes: 64 KiB.
-    public static let maximumValueBytes = 65_536
+    package static let maximumValueBytes = 65_536
     /// Longest time one parse may take, measured on the monotonic clock.
-    public static let timeLimit: Duration = .seconds(2)
+    package static let timeLimit: Duration = .seconds(2)
     /// Most validation problems reported at once.
-    public static let maximumReportedErrors = 20
+    package static let maximumReportedErrors = 20
 
     /// The limits every production parse uses.
     public static let standard = CAPLimits()
 
     /// Largest body in bytes.
-    public var bodyBytes: Int
+    package var bodyBytes: Int
     /// Deepest element nesting.
     public var depth: Int
     /// Most elements.
     public var elements: Int
     /// Most attributes on one element.
-    public var attributes: Int
+    package var attributes: Int
     /// Longest attribute value or text node in UTF-8 bytes.
-    public var valueBytes: Int
+    package var valueBytes: Int
     /// Longest parse on the monotonic clock.
     public var time: Duration
 
     /// The standard limits, or others for tests (a zero `time` shows what happens when time runs out).
-    public init(bodyBytes: Int = CAPLimits.maximumBodyBytes, depth: Int = CAPLimits.maximumDepth,
+    package init(bodyBytes: Int = CAPLimits.maximumBodyBytes, depth: Int = CAPLimits.maximumDepth,
                 elements: Int = CAPLimits.maximumElements, attributes: Int = CAPLimits.maximumAttributes, valueBytes: Int = CAPLimits.maximumValueBytes,
                 time: Duration = CAPLimits.timeLimit) {
         self.bodyBytes = bodyBytes

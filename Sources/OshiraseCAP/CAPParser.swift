@@ -8,12 +8,12 @@ import OshiraseCore
 /// well-formed Draft parses.
 public enum CAPParser {
     /// The only namespace CAP elements are accepted in.
-    public static let namespace = "urn:oasis:names:tc:emergency:cap:1.2"
+    package static let namespace = "urn:oasis:names:tc:emergency:cap:1.2"
     /// CAP 1.1's namespace, recognised to say plainly that 1.1 is not accepted.
-    public static let namespace11 = "urn:oasis:names:tc:emergency:cap:1.1"
+    package static let namespace11 = "urn:oasis:names:tc:emergency:cap:1.1"
     /// XML Signature: the one extension the CAP 1.2 schema declares at the end of `alert`. Such
     /// elements are skipped, never verified: trust comes from Oshirase's signed envelope.
-    public static let signatureNamespace = "http://www.w3.org/2000/09/xmldsig#"
+    package static let signatureNamespace = "http://www.w3.org/2000/09/xmldsig#"
 
     /// Reads and validates a CAP 1.2 alert.
     ///
@@ -46,7 +46,7 @@ public enum CAPParser {
 
     /// Why `value` cannot be a CAP `identifier` or `sender` (the standard forbids whitespace,
     /// commas, `<` and `&`); nil when it can.
-    public static func identifierProblem(_ value: String) -> String? {
+    package static func identifierProblem(_ value: String) -> String? {
         if value.isEmpty { return "must not be empty" }
         if let bad = value.first(where: { $0.isWhitespace || $0 == "," || $0 == "<" || $0 == "&" }) {
             let shown = bad.isWhitespace ? "whitespace" : "'\(bad)'"
@@ -56,7 +56,7 @@ public enum CAPParser {
     }
 
     /// Reads a CAP date-time (`YYYY-MM-DDThh:mm:ss±hh:mm`); nil when it is not one.
-    public static func dateTime(_ text: String) -> CAPDateTime? {
+    package static func dateTime(_ text: String) -> CAPDateTime? {
         if case .success(let value) = DateTimeReader.read(text) { return value }
         return nil
     }

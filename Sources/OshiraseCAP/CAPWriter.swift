@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import OshiraseCore
 
 /// A CAP 1.2 document written element by element, text escaped: what `oshirase push` and `cancel`

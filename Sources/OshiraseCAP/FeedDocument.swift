@@ -13,11 +13,11 @@ public enum FeedDocument: Sendable, Equatable {
     case unreadable(String)
 
     /// The Atom namespace a feed's root must be in.
-    public static let atomNamespace = "http://www.w3.org/2005/Atom"
+    package static let atomNamespace = "http://www.w3.org/2005/Atom"
 
     /// The limits an index is read with: an index of many entries has far more elements than a
     /// CAP alert may, and a link-heavy one long text; the 1 MiB body limit and the time limit stay.
-    public static let indexLimits = CAPLimits(elements: 200_000, valueBytes: 1_048_576)
+    package static let indexLimits = CAPLimits(elements: 200_000, valueBytes: 1_048_576)
 
     /// Classifies a fetched document: an Atom index (with its CAP links), a CAP alert, or neither.
     public static func classify(_ bytes: [UInt8]) -> FeedDocument {
@@ -37,7 +37,7 @@ public enum FeedDocument: Sendable, Equatable {
     /// The CAP links of an Atom index (`entry/link` with `type` application/cap+xml, or else the
     /// entry's first link), in order; nil when the document is not an Atom feed. Links that are
     /// not http or https are left out: a feed must not make the box open a local file.
-    public static func atomLinks(_ root: XMLReader.Element) -> [String]? {
+    package static func atomLinks(_ root: XMLReader.Element) -> [String]? {
         guard root.localName == "feed", root.namespaceURI == atomNamespace else { return nil }
         var links: [String] = []
         for entry in root.children where entry.localName == "entry" {

@@ -13,9 +13,9 @@ public enum XMLReader {
         /// 1-based line.
         public var line: Int
         /// 1-based column, in characters.
-        public var column: Int
+        package var column: Int
         /// A position at `line`:`column`.
-        public init(line: Int, column: Int) {
+        package init(line: Int, column: Int) {
             self.line = line
             self.column = column
         }
@@ -24,13 +24,13 @@ public enum XMLReader {
     }
 
     /// One attribute of an element; namespace declarations (`xmlns…`) are not listed.
-    public struct Attribute: Sendable, Equatable {
+    package struct Attribute: Sendable, Equatable {
         /// The name as written, prefix included.
         public var name: String
         /// The name without its prefix.
-        public var localName: String
+        package var localName: String
         /// The namespace of a prefixed attribute; unprefixed attributes have none, as XML says.
-        public var namespaceURI: String?
+        package var namespaceURI: String?
         /// The value with references decoded and literal whitespace turned into spaces.
         public var value: String
         /// Where the attribute's name starts.
@@ -42,19 +42,19 @@ public enum XMLReader {
         /// The name as written, prefix included.
         public var name: String
         /// The name without its prefix.
-        public var localName: String
+        package var localName: String
         /// Resolved from the `xmlns` declarations in scope; nil when none applies.
-        public var namespaceURI: String?
+        package var namespaceURI: String?
         /// The attributes in document order.
-        public var attributes: [Attribute]
+        package var attributes: [Attribute]
         /// The child elements in document order.
-        public var children: [Element]
+        package var children: [Element]
         /// All character data directly inside this element (text, references, CDATA), joined.
         public var text: String
         /// Where the start tag's `<` is.
         public var position: Position
         /// Where the first character data inside starts, if there is any.
-        public var textPosition: Position?
+        package var textPosition: Position?
     }
 
     /// The namespace the `xml` prefix is always bound to.

@@ -10,16 +10,16 @@ public let builtInProfileNames = ["lcd-1080p", "dsign-clean", "led-vision"]
 /// file at once with its line and column.
 public struct PlaylistLoader: Sendable {
     /// Profile names a `displays:` list may use.
-    public var knownProfiles: [String]
+    package var knownProfiles: [String]
     /// Whether image files are decoded to prove they can be shown (validate does; tests may not).
     public var checksImages: Bool
-    public var maxImagePixels: Int
+    package var maxImagePixels: Int
     /// Checks text that will be shown (names, titles, bodies, footers, tickers); a message makes it
     /// an error at the text's position. The command line checks that the display font can draw it.
     public var checkText: (@Sendable (String) -> String?)?
     /// When true (playback), an item whose image is missing or cannot be decoded is left out and
     /// reported in `skipped`; when false (validation), it is an error.
-    public var skipsBrokenAssets: Bool
+    package var skipsBrokenAssets: Bool
 
     public init(knownProfiles: [String] = builtInProfileNames, checksImages: Bool = true,
                 maxImagePixels: Int = ImageDecoder.defaultMaxPixels, skipsBrokenAssets: Bool = false) {
@@ -30,7 +30,7 @@ public struct PlaylistLoader: Sendable {
     }
 
     /// Playlist files above this size are refused before they are read (about 50,000 items).
-    public static let maxFileBytes = 4 * 1024 * 1024
+    package static let maxFileBytes = 4 * 1024 * 1024
 
     static let fileKind = YAMLFileKind(noun: "playlist", maxBytes: maxFileBytes,
                                        tooLargeAdvice: "; split it into several playlists")
@@ -41,7 +41,7 @@ public struct PlaylistLoader: Sendable {
     }
 
     /// Loads one file; with `skipsBrokenAssets`, items whose image cannot be shown come back in `skipped`.
-    public func loadForPlayback(path: String) throws(SourceErrors) -> (playlist: Playlist, skipped: [SourceError]) {
+    package func loadForPlayback(path: String) throws(SourceErrors) -> (playlist: Playlist, skipped: [SourceError]) {
         let text = try YAMLInput.read(path: path, as: PlaylistLoader.fileKind)
         return try parseForPlayback(yaml: text, path: path)
     }

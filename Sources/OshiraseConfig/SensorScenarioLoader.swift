@@ -6,7 +6,7 @@ import Yams
 /// reporting every problem in a file at once as `FILE:LINE:COL: error: …`, as playlists do.
 public enum SensorScenarioLoader {
     /// Scenario files above this size are refused before they are read; a real one is a few KiB.
-    public static let maxFileBytes = 1024 * 1024
+    package static let maxFileBytes = 1024 * 1024
 
     static let fileKind = YAMLFileKind(
         noun: "sensor scenario", maxBytes: maxFileBytes,

@@ -14,13 +14,13 @@ public struct SiteConfig: Sendable, Equatable {
     /// Folder for the SQLite database (proof of play), absolute.
     public var stateDirectory: String
     /// Before this instant the system clock is taken to be wrong (no RTC, no NTP yet); nil: the build date.
-    public var clockNotBefore: Date?
+    package var clockNotBefore: Date?
     public var displays: [DisplayConfig]
     public var api: APIConfig
     /// Profiles defined by the config, in addition to the built-in ones.
-    public var profiles: [DisplayProfile]
+    package var profiles: [DisplayProfile]
     /// Proof-of-play records older than this many days are deleted, once a day.
-    public var proofOfPlayDays: Int
+    package var proofOfPlayDays: Int
     /// Temperature-check sensors and the kiosk panels they feed.
     public var sensors: [SensorConfig]
     /// Emergency messages: who may push them, where the box is, how they show.
@@ -51,7 +51,7 @@ public struct AlertsConfig: Sendable, Equatable {
     /// What is shown, where the box is, languages, takeover severities, levels, rotation.
     public var policy: AlertPolicy
     /// Atom indexes or CAP documents polled for alerts.
-    public var feeds: [FeedConfig] = []
+    package var feeds: [FeedConfig] = []
 
     public init(keys: [PublicKeyLine] = [], policy: AlertPolicy = AlertPolicy()) {
         self.keys = keys
@@ -62,17 +62,17 @@ public struct AlertsConfig: Sendable, Equatable {
 /// One alert feed: an Atom index (whose entries link to CAP documents) or one CAP document.
 public struct FeedConfig: Sendable, Equatable {
     /// `http://` or `https://`.
-    public var url: String
+    package var url: String
     /// Seconds between polls while the feed answers; failures back off from here to an hour.
-    public var interval: Double
+    package var interval: Double
     /// CAP senders accepted without the signed envelope, only over https.
-    public var senders: [String]
+    package var senders: [String]
     /// A proxy for this feed (`http://proxy.city.lan:8080`); nil: the environment's; empty: none.
-    public var proxy: String?
+    package var proxy: String?
     /// The CA certificates (PEM) to trust for this feed's https instead of the system's.
-    public var caFile: String?
+    package var caFile: String?
 
-    public init(url: String, interval: Double = 60, senders: [String] = [], proxy: String? = nil, caFile: String? = nil) {
+    package init(url: String, interval: Double = 60, senders: [String] = [], proxy: String? = nil, caFile: String? = nil) {
         self.url = url
         self.interval = interval
         self.senders = senders
@@ -87,7 +87,7 @@ public struct PublicKeyLine: Sendable, Equatable {
     /// The raw 32-byte Ed25519 public key.
     public var publicKey: [UInt8]
     /// The CAP senders this key may speak for; empty: any.
-    public var senders: [String]
+    package var senders: [String]
     public init(id: String, publicKey: [UInt8], senders: [String] = []) {
         self.id = id
         self.publicKey = publicKey
@@ -105,7 +105,7 @@ public struct SensorConfig: Sendable, Equatable {
     public var displays: [String]
     public var policy: ScreeningPolicy
     /// A line on the panel saying why temperatures are taken and that nothing is kept; nil: none.
-    public var notice: String?
+    package var notice: String?
 
     public init(name: String, source: SensorSource, displays: [String], policy: ScreeningPolicy = .standard,
                 notice: String? = nil) {
@@ -117,7 +117,7 @@ public struct SensorConfig: Sendable, Equatable {
     }
 
     /// The notice shown for `notice: true`: purpose, and that no image or individual value is kept.
-    public static let defaultNotice = "検温は感染症対策のために行っています。画像や個人の測定値は保存しません。\nTemperatures are checked for infection control; no images or individual readings are kept."
+    package static let defaultNotice = "検温は感染症対策のために行っています。画像や個人の測定値は保存しません。\nTemperatures are checked for infection control; no images or individual readings are kept."
 }
 
 /// Where a sensor's readings come from.
@@ -128,7 +128,7 @@ public enum SensorSource: Sendable, Equatable {
     /// the module's bytes through a pseudo-terminal to the same serial reader.
     case simulated(scenario: String?, seed: UInt64)
 
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .gyMCU90614: "gy-mcu90614"
         case .simulated: "simulated"
@@ -143,18 +143,18 @@ public struct DisplayConfig: Sendable, Equatable {
     public var profile: DisplayProfile
     public var output: OutputConfig
     /// Where the frame's top-left corner sits on the output (LED walls on a sending card's input).
-    public var region: PixelRegion
+    package var region: PixelRegion
     /// Frames per second while something moves; default 60 on LCD and kiosk profiles, 30 on LED.
     public var fps: Int
-    public var transition: Transition
+    package var transition: Transition
     /// LED walls: brightness by time of day (first matching window wins; 100 % outside all).
-    public var brightness: [BrightnessWindow]
+    package var brightness: [BrightnessWindow]
     /// LED walls: CIE 1931 lightness mapping (default true).
-    public var cieGamma: Bool
+    package var cieGamma: Bool
     /// LED walls: when tickers stand still instead of scrolling (nil: never).
-    public var staticTickers: TimeWindow?
+    package var staticTickers: TimeWindow?
     /// When the screen is on; nil: always.
-    public var power: PowerSchedule?
+    package var power: PowerSchedule?
 
     public init(name: String, profile: DisplayProfile, output: OutputConfig, region: PixelRegion = .origin,
                 fps: Int? = nil, transition: Transition = .cut, brightness: [BrightnessWindow] = [],
@@ -174,13 +174,13 @@ public struct DisplayConfig: Sendable, Equatable {
 
 extension DisplayConfig {
     /// Whether the power schedule has the screen on at `time` (always, without one).
-    public func isPoweredOn(at time: Date, calendar: Calendar) -> Bool {
+    package func isPoweredOn(at time: Date, calendar: Calendar) -> Bool {
         power.map { Schedule(days: $0.days, time: $0.window).matches(time, calendar: calendar) } ?? true
     }
 
     /// An LED wall's brightness at `time`: the first matching window's percent, else
     /// ``LightOutput/defaultPercent``; nil on other displays.
-    public func brightnessPercent(at time: Date, calendar: Calendar) -> Double? {
+    package func brightnessPercent(at time: Date, calendar: Calendar) -> Double? {
         guard profile.kind == .led else { return nil }
         let window = brightness.first { Schedule(time: $0.window).matches(time, calendar: calendar) }
         return window?.percent ?? LightOutput.defaultPercent
@@ -191,7 +191,7 @@ extension DisplayConfig {
 public struct PixelRegion: Sendable, Equatable {
     public var x: Int
     public var y: Int
-    public init(x: Int, y: Int) {
+    package init(x: Int, y: Int) {
         self.x = x
         self.y = y
     }
@@ -212,7 +212,7 @@ public enum OutputConfig: Sendable, Equatable {
     /// Frames kept in memory only (tests, the preview page).
     case memory
 
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .drm: "drm"
         case .fbdev: "fbdev"
@@ -231,10 +231,10 @@ public enum Transition: Sendable, Equatable {
 
 /// LED brightness for a time window, e.g. 30 % from 19:00 to 06:00.
 public struct BrightnessWindow: Sendable, Equatable {
-    public var window: TimeWindow
+    package var window: TimeWindow
     /// 0…100.
-    public var percent: Double
-    public init(window: TimeWindow, percent: Double) {
+    package var percent: Double
+    package init(window: TimeWindow, percent: Double) {
         self.window = window
         self.percent = percent
     }
@@ -242,10 +242,10 @@ public struct BrightnessWindow: Sendable, Equatable {
 
 /// When a display is on: daily from `on` to `off` (may wrap midnight), on the given weekdays.
 public struct PowerSchedule: Sendable, Equatable {
-    public var window: TimeWindow
+    package var window: TimeWindow
     /// Days the screen comes on at all; nil: every day.
-    public var days: Set<Weekday>?
-    public init(window: TimeWindow, days: Set<Weekday>? = nil) {
+    package var days: Set<Weekday>?
+    package init(window: TimeWindow, days: Set<Weekday>? = nil) {
         self.window = window
         self.days = days
     }
@@ -256,7 +256,7 @@ public struct APIConfig: Sendable, Equatable {
     public var host: String
     public var port: Int
     /// Bearer tokens accepted for reads; required (non-empty) when `host` is not a loopback address.
-    public var tokens: [String]
+    package var tokens: [String]
     public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [String] = []) {
         self.host = host
         self.port = port
@@ -265,7 +265,7 @@ public struct APIConfig: Sendable, Equatable {
 
     /// True for an IPv4 address in 127.0.0.0/8, ::1 and `localhost`; any other name is taken
     /// to be reachable from the network (`127.example.lan` is a name, not a loopback address).
-    public var isLoopback: Bool {
+    package var isLoopback: Bool {
         if host == "localhost" || host == "::1" { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "127" else { return false }

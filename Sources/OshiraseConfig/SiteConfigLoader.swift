@@ -14,7 +14,7 @@ public struct SiteConfigLoader: Sendable {
     public init() {}
 
     /// Config files above this size are refused before they are read; a real one is a few KiB.
-    public static let maxFileBytes = 1024 * 1024
+    package static let maxFileBytes = 1024 * 1024
 
     static let fileKind = YAMLFileKind(noun: "config", maxBytes: maxFileBytes, tooLargeAdvice: "; is this the right file?")
 

@@ -2,10 +2,10 @@
 public struct SourceError: Error, Sendable, Equatable, CustomStringConvertible {
     public let file: String
     public let line: Int
-    public let column: Int
+    package let column: Int
     public let message: String
 
-    public init(file: String, line: Int, column: Int, message: String) {
+    package init(file: String, line: Int, column: Int, message: String) {
         self.file = file
         self.line = line
         self.column = column

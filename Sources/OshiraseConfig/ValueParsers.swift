@@ -1,5 +1,5 @@
 import Foundation
-public import OshiraseCore
+package import OshiraseCore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -3,7 +3,7 @@ import Foundation
 /// An emergency message as a display draws it: one language of it, its colours, and whether it
 /// takes the screen or a band (docs/alerts.md). The daemon turns active CAP alerts into this.
 public struct AlertOverlay: Sendable, Equatable {
-    public var presentation: AlertPresentation
+    package var presentation: AlertPresentation
     /// The CAP `event`, e.g. 土砂災害.
     public var event: String
     /// The headline, e.g. 避難指示（警戒レベル4）; the event when the message has none.
@@ -13,16 +13,16 @@ public struct AlertOverlay: Sendable, Equatable {
     /// The info block's language, e.g. ja-JP.
     public var language: String
     /// Who says so: the CAP `senderName`, e.g. 札幌市危機管理局.
-    public var senderName: String?
+    package var senderName: String?
     /// An Exercise: drawn with a 訓練 / EXERCISE band, always.
-    public var isExercise: Bool
+    package var isExercise: Bool
     /// The alert level colours (level 5 black, 4 purple, 3 red, 2 yellow, by default).
-    public var background: RGB
+    package var background: RGB
     public var text: RGB
     /// A takeover on a kiosk covers its temperature panel too (by default the panel keeps working).
-    public var coversPanel = false
+    package var coversPanel = false
 
-    public init(presentation: AlertPresentation, event: String, headline: String, body: String, language: String,
+    package init(presentation: AlertPresentation, event: String, headline: String, body: String, language: String,
                 senderName: String? = nil, isExercise: Bool = false, background: RGB, text: RGB) {
         self.presentation = presentation
         self.event = event
@@ -40,11 +40,11 @@ extension AlertOverlay {
     /// What a takeover and a banner cover, decided here for the renderer, the frame loop and
     /// proof of play alike: a takeover covers the playlists (nothing of them is drawn, animates
     /// or counts as shown) and switches a screen on whatever its power schedule says.
-    public var coversPlaylists: Bool { presentation == .takeover }
+    package var coversPlaylists: Bool { presentation == .takeover }
     /// Both cover the ticker zone: a banner is drawn over it.
-    public var coversTicker: Bool { true }
+    package var coversTicker: Bool { true }
     /// A takeover covers a kiosk's temperature panel only when the config says so.
-    public var coversTemperaturePanel: Bool { presentation == .takeover && coversPanel }
+    package var coversTemperaturePanel: Bool { presentation == .takeover && coversPanel }
 }
 
 /// How an alert appears on a display; `AlertPolicy.presentation(of:)` decides which.

@@ -5,19 +5,19 @@ public struct Rect: Sendable, Hashable, CustomStringConvertible {
     public var width: Double
     public var height: Double
 
-    public init(x: Double, y: Double, width: Double, height: Double) {
+    package init(x: Double, y: Double, width: Double, height: Double) {
         self.x = x
         self.y = y
         self.width = width
         self.height = height
     }
 
-    public var maxX: Double { x + width }
-    public var maxY: Double { y + height }
+    package var maxX: Double { x + width }
+    package var maxY: Double { y + height }
     public var description: String { "\(Int(x)),\(Int(y)) \(Int(width))×\(Int(height))" }
 
     /// The rectangle shrunk by `d` on every side.
-    public func inset(by d: Double) -> Rect {
+    package func inset(by d: Double) -> Rect {
         Rect(x: x + d, y: y + d, width: max(0, width - 2 * d), height: max(0, height - 2 * d))
     }
 
@@ -42,15 +42,15 @@ public struct DisplayProfile: Sendable, Hashable {
     public let name: String
     public let width: Int
     public let height: Int
-    public let kind: ScreenKind
+    package let kind: ScreenKind
     /// Smallest text size, in pixels, that stays legible at the viewing distance.
-    public let minimumTextSize: Double
+    package let minimumTextSize: Double
     /// The default ticker speed, in pixels per second.
-    public let tickerSpeed: Double
+    package let tickerSpeed: Double
 
     /// Smallest size for secondary text (category labels, footers, dates, the ticker's date line):
     /// three quarters of the minimum on LCDs, never below the minimum on LED walls.
-    public var minimumSecondaryTextSize: Double {
+    package var minimumSecondaryTextSize: Double {
         kind == .led ? minimumTextSize : (minimumTextSize * 0.75).rounded()
     }
 
@@ -67,7 +67,7 @@ public struct DisplayProfile: Sendable, Hashable {
                                                 minimumTextSize: 32, tickerSpeed: 180)
     public static let dsignClean = DisplayProfile(name: "dsign-clean", width: 1080, height: 1920, kind: .kiosk,
                                                   minimumTextSize: 32, tickerSpeed: 150)
-    public static let ledVision = DisplayProfile(name: "led-vision", width: 384, height: 216, kind: .led,
+    package static let ledVision = DisplayProfile(name: "led-vision", width: 384, height: 216, kind: .led,
                                                  minimumTextSize: 16, tickerSpeed: 48)
 
     public static let builtIn: [DisplayProfile] = [lcd1080p, dsignClean, ledVision]
@@ -85,7 +85,7 @@ public struct DisplayProfile: Sendable, Hashable {
     }
 
     /// The rectangles of the zones for a layout.
-    public func zones(for layout: Layout) -> (main: Rect, ticker: Rect?) {
+    package func zones(for layout: Layout) -> (main: Rect, ticker: Rect?) {
         let contentHeight = temperaturePanel.map { $0.y } ?? Double(height)
         switch layout {
         case .full:

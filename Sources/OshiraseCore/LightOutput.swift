@@ -5,31 +5,31 @@ import Foundation
 /// ``forDisplay(_:percent:cieGamma:)``.
 public struct LightOutput: Sendable, Equatable {
     /// 0…1 of full brightness.
-    public var brightness: Double
+    package var brightness: Double
     /// Map sRGB code values through CIE 1931 lightness, as LED sending cards expect linear PWM duty.
-    public var cieGamma: Bool
+    package var cieGamma: Bool
 
     /// Brightness outside every `brightness` window of the config, and `render`'s without
     /// `--brightness`: full.
-    public static let defaultPercent = 100.0
+    package static let defaultPercent = 100.0
     /// The curve unless the config says `gamma: none` (or `render --gamma none`).
     public static let defaultCIEGamma = true
 
-    public init(brightness: Double = LightOutput.defaultPercent / 100, cieGamma: Bool = LightOutput.defaultCIEGamma) {
+    package init(brightness: Double = LightOutput.defaultPercent / 100, cieGamma: Bool = LightOutput.defaultCIEGamma) {
         self.brightness = brightness
         self.cieGamma = cieGamma
     }
 
     /// What a display of `profile` sends: nil on LCDs and kiosks, which send what is drawn; on an
     /// LED wall, `percent` (default full) through the curve (default CIE 1931).
-    public static func forDisplay(_ profile: DisplayProfile, percent: Double? = nil, cieGamma: Bool? = nil) -> LightOutput? {
+    package static func forDisplay(_ profile: DisplayProfile, percent: Double? = nil, cieGamma: Bool? = nil) -> LightOutput? {
         guard profile.kind == .led else { return nil }
         return LightOutput(brightness: (percent ?? defaultPercent) / 100, cieGamma: cieGamma ?? defaultCIEGamma)
     }
 
     /// The lookup table from a drawn code value to the value sent: CIE 1931 lightness to PWM duty
     /// (with `cieGamma`), times the brightness.
-    public var table: [UInt8] {
+    package var table: [UInt8] {
         var table = [UInt8](repeating: 0, count: 256)
         let scale = max(0, min(1, brightness))
         for i in 0..<256 {

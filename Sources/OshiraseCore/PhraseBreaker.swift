@@ -31,7 +31,7 @@ public struct PhraseModel: Sendable {
     /// Where the model is looked for: `$OSHIRASE_BUDOUX_MODEL`, then beside the executable
     /// (`share/oshirase/budoux-ja.json` or a `.data/budoux/ja.json` in a folder above it), then the
     /// system's share folders.
-    public static func defaultLocations(executablePath: String = CommandLine.arguments.first ?? "") -> [String] {
+    package static func defaultLocations(executablePath: String = CommandLine.arguments.first ?? "") -> [String] {
         var paths: [String] = []
         if let env = ProcessInfo.processInfo.environment["OSHIRASE_BUDOUX_MODEL"], !env.isEmpty {
             paths.append(env)
@@ -48,7 +48,7 @@ public struct PhraseModel: Sendable {
     }
 
     /// The first model found in `defaultLocations()`, or nil.
-    public static func loadDefault() -> PhraseModel? {
+    package static func loadDefault() -> PhraseModel? {
         try? loadDefaultOrExplain()
     }
 
@@ -75,7 +75,7 @@ public struct PhraseModel: Sendable {
 
     /// For each gap between scalars i-1 and i (i in 1..<count), whether it is a phrase boundary.
     /// Index 0 of the result is always false.
-    public func boundaries(_ scalars: [Unicode.Scalar]) -> [Bool] {
+    package func boundaries(_ scalars: [Unicode.Scalar]) -> [Bool] {
         let s = scalars.map { String($0) }
         var result = [Bool](repeating: false, count: s.count)
         guard s.count > 1 else { return result }
@@ -101,7 +101,7 @@ public struct PhraseModel: Sendable {
     }
 
     /// The text cut into phrases.
-    public func phrases(_ text: String) -> [String] {
+    package func phrases(_ text: String) -> [String] {
         let scalars = Array(text.unicodeScalars)
         let cuts = boundaries(scalars)
         var out: [String] = []

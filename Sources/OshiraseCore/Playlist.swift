@@ -30,13 +30,13 @@ public enum ImageFit: String, Sendable, CaseIterable {
 /// A municipal announcement card.
 public struct Announcement: Sendable, Equatable {
     public var category: Category
-    public var title: String
+    package var title: String
     public var body: String
-    public var footer: String?
+    package var footer: String?
     /// A URL drawn as a QR code, typically an online application form.
-    public var qr: String?
+    package var qr: String?
 
-    public init(category: Category, title: String, body: String, footer: String? = nil, qr: String? = nil) {
+    package init(category: Category, title: String, body: String, footer: String? = nil, qr: String? = nil) {
         self.category = category
         self.title = title
         self.body = body
@@ -56,7 +56,7 @@ public enum Content: Sendable, Equatable {
     case clock(format: String)
 
     /// A short word for the kind of content, used in timelines and logs.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .announcement: "announcement"
         case .image: "image"
@@ -69,17 +69,17 @@ public enum Content: Sendable, Equatable {
 /// One entry of a playlist.
 public struct Item: Sendable, Equatable {
     public var id: String
-    public var content: Content
+    package var content: Content
     /// How long the item plays each time round the loop, in seconds (> 0).
     public var duration: Int
-    public var priority: Int
-    public var schedule: Schedule
+    package var priority: Int
+    package var schedule: Schedule
     public var zone: Zone
     /// Played when the box's clock cannot be trusted (before the build date, no RTC or NTP yet):
     /// then only fallback items play, in file order, ignoring their schedules.
-    public var fallback: Bool
+    package var fallback: Bool
 
-    public init(id: String, content: Content, duration: Int, priority: Int = 0,
+    package init(id: String, content: Content, duration: Int, priority: Int = 0,
                 schedule: Schedule = .always, zone: Zone = .main, fallback: Bool = false) {
         self.id = id
         self.content = content
@@ -120,7 +120,7 @@ public struct Playlist: Sendable, Equatable {
     }
 
     /// Whether this playlist feeds displays of the given profile.
-    public func serves(profile: String) -> Bool {
+    package func serves(profile: String) -> Bool {
         displays.map { $0.contains(profile) } ?? true
     }
 }

@@ -15,7 +15,7 @@ public struct Scene: Sendable, Equatable {
     public let main: ZoneContent
     /// Present when the layout has a ticker zone.
     public let ticker: ZoneContent?
-    public let siteName: String
+    package let siteName: String
     public let time: Date
     public let timeZone: TimeZone
     /// What the temperature-check panel shows, on profiles that have one.
@@ -23,13 +23,13 @@ public struct Scene: Sendable, Equatable {
     /// A short privacy notice at the foot of the temperature-check panel, in every state: why
     /// temperatures are taken and that nothing is kept, as Japan's Personal Information Protection
     /// Commission asks of such devices. Nil shows none; ignored on profiles without a panel.
-    public var panelNotice: String?
+    package var panelNotice: String?
     /// An emergency message over everything else (a takeover) or over the ticker zone (a banner).
     public var alert: AlertOverlay?
 
     /// A scene of `profile` at `time`; `panel` and `panelNotice` matter only on profiles with a
     /// temperature-check panel.
-    public init(profile: DisplayProfile, layout: Layout, main: ZoneContent, ticker: ZoneContent?,
+    package init(profile: DisplayProfile, layout: Layout, main: ZoneContent, ticker: ZoneContent?,
                 siteName: String, time: Date, timeZone: TimeZone, panel: ScreeningPanel = .idle,
                 panelNotice: String? = nil, alert: AlertOverlay? = nil) {
         self.profile = profile
@@ -51,7 +51,7 @@ public struct ZoneSlots: Sendable, Equatable {
     /// Present when the layout has a ticker zone.
     public var ticker: Slot?
 
-    public init(main: Slot, ticker: Slot?) {
+    package init(main: Slot, ticker: Slot?) {
         self.main = main
         self.ticker = ticker
     }
@@ -59,7 +59,7 @@ public struct ZoneSlots: Sendable, Equatable {
 
 extension ScheduleEngine {
     /// The slot of each zone the layout has at `time`.
-    public func slots(at time: Date) -> ZoneSlots {
+    package func slots(at time: Date) -> ZoneSlots {
         ZoneSlots(main: slot(in: .main, at: time), ticker: layout == .mainTicker ? slot(in: .ticker, at: time) : nil)
     }
 

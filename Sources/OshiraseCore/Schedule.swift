@@ -5,7 +5,7 @@ public enum Weekday: String, Sendable, CaseIterable {
     case sun, mon, tue, wed, thu, fri, sat
 
     /// Foundation's numbering: 1 = Sunday … 7 = Saturday.
-    public init?(calendarWeekday: Int) {
+    package init?(calendarWeekday: Int) {
         guard (1...7).contains(calendarWeekday) else { return nil }
         self = Weekday.allCases[calendarWeekday - 1]
     }
@@ -14,15 +14,15 @@ public enum Weekday: String, Sendable, CaseIterable {
 /// A wall-clock time of day, to the minute.
 public struct TimeOfDay: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Minutes since midnight, 0 ..< 1440.
-    public let minutes: Int
+    package let minutes: Int
 
-    public init?(hour: Int, minute: Int) {
+    package init?(hour: Int, minute: Int) {
         guard (0...23).contains(hour), (0...59).contains(minute) else { return nil }
         minutes = hour * 60 + minute
     }
 
-    public var hour: Int { minutes / 60 }
-    public var minute: Int { minutes % 60 }
+    package var hour: Int { minutes / 60 }
+    package var minute: Int { minutes % 60 }
     public var description: String { String(format: "%02d:%02d", hour, minute) }
     public static func < (a: TimeOfDay, b: TimeOfDay) -> Bool { a.minutes < b.minutes }
 }
@@ -32,23 +32,23 @@ public struct TimeWindow: Sendable, Hashable, CustomStringConvertible {
     public let start: TimeOfDay
     public let end: TimeOfDay
 
-    public init(start: TimeOfDay, end: TimeOfDay) {
+    package init(start: TimeOfDay, end: TimeOfDay) {
         self.start = start
         self.end = end
     }
 
-    public var wrapsMidnight: Bool { end < start }
+    package var wrapsMidnight: Bool { end < start }
     public var description: String { "\(start)-\(end)" }
 }
 
 /// A calendar date without a time zone.
 public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+    package let year: Int
+    package let month: Int
+    package let day: Int
 
     /// A valid Gregorian date, or nil (2026-02-30 is nil).
-    public init?(year: Int, month: Int, day: Int) {
+    package init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
               (1...CivilDate.daysIn(month: month, year: year)).contains(day) else { return nil }
         self.year = year
@@ -67,7 +67,7 @@ public struct DateRange: Sendable, Hashable {
     public let first: LocalDate?
     public let last: LocalDate?
 
-    public init(first: LocalDate?, last: LocalDate?) {
+    package init(first: LocalDate?, last: LocalDate?) {
         self.first = first
         self.last = last
     }
@@ -84,20 +84,20 @@ public struct DateRange: Sendable, Hashable {
 /// The part of a window that wraps past midnight belongs to the day it started on:
 /// `days: [fri]`, `time: "22:00-06:00"` plays from Friday 22:00 to Saturday 06:00.
 public struct Schedule: Sendable, Hashable {
-    public var days: Set<Weekday>?
+    package var days: Set<Weekday>?
     public var time: TimeWindow?
-    public var dates: DateRange?
+    package var dates: DateRange?
 
-    public init(days: Set<Weekday>? = nil, time: TimeWindow? = nil, dates: DateRange? = nil) {
+    package init(days: Set<Weekday>? = nil, time: TimeWindow? = nil, dates: DateRange? = nil) {
         self.days = days
         self.time = time
         self.dates = dates
     }
 
     /// No restriction: the item always plays.
-    public static let always = Schedule()
+    package static let always = Schedule()
 
-    public var isAlways: Bool { days == nil && time == nil && dates == nil }
+    package var isAlways: Bool { days == nil && time == nil && dates == nil }
 
     /// Whether the schedule matches a local wall-clock moment.
     /// - Parameters:
@@ -105,7 +105,7 @@ public struct Schedule: Sendable, Hashable {
     ///   - weekday: the local weekday of `date`.
     ///   - minute: minutes since local midnight.
     ///   - previous: the date and weekday of the day before, for the after-midnight part of a wrapping window.
-    public func matches(date: LocalDate, weekday: Weekday, minute: Int,
+    package func matches(date: LocalDate, weekday: Weekday, minute: Int,
                         previous: (date: LocalDate, weekday: Weekday)) -> Bool {
         var owningDate = date
         var owningWeekday = weekday

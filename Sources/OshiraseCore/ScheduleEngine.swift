@@ -2,11 +2,11 @@ public import Foundation
 
 /// An item together with the playlist it came from, in merge order.
 public struct Entry: Sendable, Equatable {
-    public let playlistIndex: Int
-    public let itemIndex: Int
-    public let item: Item
+    package let playlistIndex: Int
+    package let itemIndex: Int
+    package let item: Item
 
-    public init(playlistIndex: Int, itemIndex: Int, item: Item) {
+    package init(playlistIndex: Int, itemIndex: Int, item: Item) {
         self.playlistIndex = playlistIndex
         self.itemIndex = itemIndex
         self.item = item
@@ -19,9 +19,9 @@ public struct Rotation: Sendable, Equatable {
     public let start: Date
     public let end: Date
     /// The items that play, in order; empty when the zone is idle.
-    public let entries: [Entry]
+    package let entries: [Entry]
 
-    public init(zone: Zone, start: Date, end: Date, entries: [Entry]) {
+    package init(zone: Zone, start: Date, end: Date, entries: [Entry]) {
         self.zone = zone
         self.start = start
         self.end = end
@@ -35,9 +35,9 @@ public struct Slot: Sendable, Equatable {
     public let start: Date
     public let end: Date
     /// nil when nothing is eligible: the main zone then shows the idle screen.
-    public let entry: Entry?
+    package let entry: Entry?
 
-    public init(zone: Zone, start: Date, end: Date, entry: Entry?) {
+    package init(zone: Zone, start: Date, end: Date, entry: Entry?) {
         self.zone = zone
         self.start = start
         self.end = end
@@ -91,13 +91,13 @@ public struct ScheduleEngine: Sendable {
     }
 
     /// The name shown on the idle screen.
-    public var siteName: String { playlists.first?.name ?? "Oshirase" }
+    package var siteName: String { playlists.first?.name ?? "Oshirase" }
 
     /// Every item of a zone, in merge order.
-    public func entries(in zone: Zone) -> [Entry] { entriesByZone[zone] ?? [] }
+    package func entries(in zone: Zone) -> [Entry] { entriesByZone[zone] ?? [] }
 
     /// The items that play in a zone at `time`: eligible and of the highest priority, in merge order.
-    public func playing(in zone: Zone, at time: Date) -> [Entry] {
+    package func playing(in zone: Zone, at time: Date) -> [Entry] {
         let all = entries(in: zone)
         guard !all.isEmpty else { return [] }
         var localByPlaylist: [Int: LocalMoment] = [:]
@@ -117,25 +117,25 @@ public struct ScheduleEngine: Sendable {
     }
 
     /// The slot a zone shows at `time`.
-    public func slot(in zone: Zone, at time: Date) -> Slot {
+    package func slot(in zone: Zone, at time: Date) -> Slot {
         let r = rotation(in: zone, at: time, candidates: candidates(in: zone, around: time, through: time))
         return slot(of: r, at: time)
     }
 
     /// Every slot of a zone between two instants, clipped to them; consecutive idle spans are merged.
-    public func timeline(in zone: Zone, from: Date, to: Date) -> [Slot] {
+    package func timeline(in zone: Zone, from: Date, to: Date) -> [Slot] {
         Array(slots(in: zone, from: from, to: to))
     }
 
     /// The same slots as `timeline`, produced one at a time: a month of one-second items is
     /// millions of slots, which a signage box need not hold in memory to print or draw them.
-    public func slots(in zone: Zone, from: Date, to: Date) -> SlotSequence {
+    package func slots(in zone: Zone, from: Date, to: Date) -> SlotSequence {
         SlotSequence(engine: self, zone: zone, from: from, to: to,
                      known: candidates(in: zone, around: from, through: to))
     }
 
     /// Slots of one zone in time order; see `ScheduleEngine.slots(in:from:to:)`.
-    public struct SlotSequence: Sequence, IteratorProtocol {
+    package struct SlotSequence: Sequence, IteratorProtocol {
         let engine: ScheduleEngine
         let zone: Zone
         let from: Date
@@ -200,7 +200,7 @@ public struct ScheduleEngine: Sendable {
 
     /// The spans between two instants over which a zone's playing set stays the same, clipped to
     /// them; a span that continues past midnight (where the loop restarts) is one span.
-    public func rotations(in zone: Zone, from: Date, to: Date) -> [Rotation] {
+    package func rotations(in zone: Zone, from: Date, to: Date) -> [Rotation] {
         let known = candidates(in: zone, around: from, through: to)
         var spans: [Rotation] = []
         var t = from
@@ -365,7 +365,7 @@ extension Calendar {
 extension Schedule {
     /// Whether the schedule matches the instant `time` on the wall clock of `calendar`'s zone
     /// (power and brightness windows use it as items do).
-    public func matches(_ time: Date, calendar: Calendar) -> Bool {
+    package func matches(_ time: Date, calendar: Calendar) -> Bool {
         let m = LocalMoment(time, calendar: calendar)
         return matches(date: m.date, weekday: m.weekday, minute: m.minute, previous: m.previous)
     }

@@ -31,7 +31,7 @@ public enum ScreeningResult: Sendable, Equatable {
     case retry(RetryReason)
 
     /// The class name used in counts and metrics: `normal`, `fever`, `retry`.
-    public var className: String {
+    package var className: String {
         switch self {
         case .normal: "normal"
         case .fever: "fever"
@@ -43,24 +43,24 @@ public enum ScreeningResult: Sendable, Equatable {
 /// The rules of a temperature check, all configurable (docs/sensors.md).
 public struct ScreeningPolicy: Sendable, Equatable {
     /// An object temperature above this means someone stands at the sensor.
-    public var presenceThreshold: Double
+    package var presenceThreshold: Double
     /// …and it must be this much warmer than the air, or a warm room would be a visitor.
-    public var presenceAboveAmbient: Double
+    package var presenceAboveAmbient: Double
     /// At or above this the result is a fever.
-    public var feverThreshold: Double
+    package var feverThreshold: Double
     /// Stable values outside this range ask for a retry.
-    public var plausibleRange: ClosedRange<Double>
+    package var plausibleRange: ClosedRange<Double>
     /// Below this ambient temperature every result is a retry.
-    public var minimumAmbient: Double
+    package var minimumAmbient: Double
     /// Readings in the stable window, and how far apart they may be at most.
-    public var stableCount: Int
-    public var stableSpread: Double
+    package var stableCount: Int
+    package var stableSpread: Double
     /// A visitor present this long without a stable window gets a retry.
-    public var settleTimeout: Double
+    package var settleTimeout: Double
     /// How long a result stays on screen.
     public var resultHold: Double
     /// A sensor silent this long is offline.
-    public var offlineAfter: Double
+    package var offlineAfter: Double
 
     public init(presenceThreshold: Double = 32.0, feverThreshold: Double = 37.5,
                 plausibleRange: ClosedRange<Double> = 34.0...42.0, minimumAmbient: Double = 10.0,
@@ -183,7 +183,7 @@ public struct Screening: Sendable, Equatable {
     }
 
     /// Lets time pass without a valid reading: results expire, and a silent sensor goes offline.
-    public mutating func tick(at time: Date) {
+    package mutating func tick(at time: Date) {
         if let last = lastValid, time < last.addingTimeInterval(-1) {
             // Set back: the silence is timed from now on.
             restart()
@@ -202,14 +202,14 @@ public struct Screening: Sendable, Equatable {
 
     /// The next instant at which the panel changes with no reading at all: a result's hold ends,
     /// or a sensor that stays silent goes offline (nil: nothing is pending).
-    public var nextChange: Date? {
+    package var nextChange: Date? {
         var next = lastValid.map { $0.addingTimeInterval(policy.offlineAfter) }
         if case .result(_, let until) = panel { next = min(next ?? until, until) }
         return next
     }
 
     /// The sensor is gone (unplugged, I/O error): nothing it said before may stay on screen.
-    public mutating func goOffline() {
+    package mutating func goOffline() {
         panel = .offline
         window = []
         ambients = []

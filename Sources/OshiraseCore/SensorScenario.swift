@@ -32,16 +32,16 @@ public struct SensorScenario: Sendable, Equatable {
     /// The air temperature the sensor reports, °C.
     public var ambient: Double
     /// Each object reading is off by a uniform random amount within ± this many °C.
-    public var noise: Double
+    package var noise: Double
     /// The fraction (0…1) of frame bytes replaced by a different random byte.
-    public var corruption: Double
+    package var corruption: Double
     /// Seeds every random choice.
     public var seed: UInt64
     public var steps: [Step]
     /// Play the steps again from the start when they end.
-    public var repeats: Bool
+    package var repeats: Bool
     /// After the listed steps, seeded random visitors forever.
-    public var randomVisitors: Bool
+    package var randomVisitors: Bool
 
     /// The GY-MCU90614's continuous output rate, frames per second.
     public static let defaultRate = 14.0
@@ -50,7 +50,7 @@ public struct SensorScenario: Sendable, Equatable {
     public static let defaultStand = 1.5
     /// How long an unstable visitor stands unless told: longer than the screening policy's
     /// settle timeout (4 s), so the kiosk has time to give up and ask for a retry.
-    public static let defaultUnstableStand = 5.0
+    package static let defaultUnstableStand = 5.0
 
     public init(name: String, rate: Double = SensorScenario.defaultRate, ambient: Double = SensorScenario.defaultAmbient,
                 noise: Double = 0, corruption: Double = 0, seed: UInt64 = 1, steps: [Step], repeats: Bool = false,
@@ -69,7 +69,7 @@ public struct SensorScenario: Sendable, Equatable {
     /// Endless seeded random visitors with a little sensor noise: mostly normal (35.8–37.2 °C),
     /// about 1 in 12 with a fever (37.5–38.6 °C), about 1 in 15 moving, with 1.5–6 s of nobody
     /// between them.
-    public static func random(seed: UInt64, rate: Double = SensorScenario.defaultRate) -> SensorScenario {
+    package static func random(seed: UInt64, rate: Double = SensorScenario.defaultRate) -> SensorScenario {
         SensorScenario(name: "random visitors (seed \(seed))", rate: rate, noise: 0.05, seed: seed, steps: [],
                        randomVisitors: true)
     }

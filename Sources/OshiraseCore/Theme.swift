@@ -4,14 +4,14 @@ public struct RGB: Sendable, Hashable, CustomStringConvertible {
     public let g: UInt8
     public let b: UInt8
 
-    public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) {
+    package init(_ r: UInt8, _ g: UInt8, _ b: UInt8) {
         self.r = r
         self.g = g
         self.b = b
     }
 
     /// From `0xRRGGBB`.
-    public init(hex: UInt32) {
+    package init(hex: UInt32) {
         self.init(UInt8((hex >> 16) & 0xFF), UInt8((hex >> 8) & 0xFF), UInt8(hex & 0xFF))
     }
 
@@ -20,7 +20,7 @@ public struct RGB: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// WCAG 2 relative luminance.
-    public var relativeLuminance: Double {
+    package var relativeLuminance: Double {
         func linear(_ c: UInt8) -> Double {
             let s = Double(c) / 255
             return s <= 0.04045 ? s / 12.92 : pow((s + 0.055) / 1.055, 2.4)
@@ -29,7 +29,7 @@ public struct RGB: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// WCAG 2 contrast ratio between two colours, 1…21.
-    public func contrast(with other: RGB) -> Double {
+    package func contrast(with other: RGB) -> Double {
         let a = relativeLuminance, b = other.relativeLuminance
         return (max(a, b) + 0.05) / (min(a, b) + 0.05)
     }

@@ -1,11 +1,11 @@
 import Crypto
 public import Foundation
-public import Logging
-public import OshiraseCAP
-public import OshiraseCore
+package import Logging
+package import OshiraseCAP
+package import OshiraseCore
 public import OshiraseConfig
 import OshiraseSigning
-public import OshiraseStore
+package import OshiraseStore
 import Synchronization
 
 /// One alert as `GET /v1/alerts` lists it.
@@ -19,7 +19,7 @@ public struct AlertListing: Sendable, Codable, Equatable {
     public var headline: String
     /// `active` (on screen now) or `scheduled` (effective later).
     public var state: String
-    public var presentation: String
+    package var presentation: String
     public var from: Date
     public var until: Date
 }
@@ -37,7 +37,7 @@ public final class AlertCenter: Sendable {
 
     /// - Parameter store: where messages, the audit and seen signatures go; nil keeps them in
     ///   memory only (tests).
-    public init(config: AlertsConfig, store: StateStore?, clock: any WallClock, logger: Logger) {
+    package init(config: AlertsConfig, store: StateStore?, clock: any WallClock, logger: Logger) {
         self.config = config
         self.clock = clock
         // Every line of the alert path says so as metadata: `component=alerts`.
@@ -72,7 +72,7 @@ public final class AlertCenter: Sendable {
 
     /// Reads back what the store kept, in the order received: active alerts survive a restart.
     /// Blocks the caller until done (once, at start, before the displays run).
-    public func restore() { waitForIntake { intake in await intake.restore() } }
+    package func restore() { waitForIntake { intake in await intake.restore() } }
 
     // MARK: Intake
 
@@ -85,7 +85,7 @@ public final class AlertCenter: Sendable {
     /// envelope (as response headers), or came over https from a sender the feed lists. A
     /// document fetched again with the same signature is simply already known. Blocks until
     /// done: the feed poller runs on a thread of its own.
-    public func ingestFeedMessage(body: [UInt8], headers: [String: String], url: String, httpsSenders: [String]) -> AlertIntakeOutcome {
+    package func ingestFeedMessage(body: [UInt8], headers: [String: String], url: String, httpsSenders: [String]) -> AlertIntakeOutcome {
         let https = url.lowercased().hasPrefix("https://")
         return waitForIntake { intake in
             await intake.take(body: body, headers: headers, source: url, trust: .feed(https: https, senders: httpsSenders))
@@ -94,7 +94,7 @@ public final class AlertCenter: Sendable {
 
     /// Takes a message without an envelope, as if received at `time`, into the book in memory
     /// (tests; `oshirase render --alert` keeps a book of its own). Blocks until done.
-    public func preview(_ alert: CAPAlert, at time: Date) -> AlertAdmission {
+    package func preview(_ alert: CAPAlert, at time: Date) -> AlertAdmission {
         waitForIntake { intake in await intake.admitUnsigned(alert, at: time) }
     }
 
@@ -142,7 +142,7 @@ public final class AlertCenter: Sendable {
     // MARK: What displays show
 
     /// The overlay `display` draws at `time`, and when that next changes by itself.
-    public func overlay(for display: DisplayConfig, at time: Date) -> (overlay: AlertOverlay?, nextChange: Date?) {
+    package func overlay(for display: DisplayConfig, at time: Date) -> (overlay: AlertOverlay?, nextChange: Date?) {
         // Every display asks on every frame; the answer only changes when the book does or its
         // next change comes (an edge of an alert's window, a rotation), so it is kept till then.
         let version = book.currentVersion
@@ -162,7 +162,7 @@ public final class AlertCenter: Sendable {
     }
 
     /// Active and scheduled alerts, for `GET /v1/alerts`.
-    public func listing() -> [AlertListing] {
+    package func listing() -> [AlertListing] {
         let now = clock.now()
         return book.read { b in
             var result: [AlertListing] = b.active(at: now).map { a in

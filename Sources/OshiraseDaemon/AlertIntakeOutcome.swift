@@ -10,7 +10,7 @@ public enum AlertIntakeOutcome: Sendable, Equatable {
 
     /// True when the box could not keep the message for a reason of its own (a failing disk):
     /// the same message may come again.
-    public var isUnavailable: Bool {
+    package var isUnavailable: Bool {
         if case .refused(let refusal) = self { return refusal.kind == .unavailable }
         return false
     }
@@ -22,11 +22,11 @@ public struct KeptAlert: Sendable, Equatable {
     /// `active`, `scheduled`, `not-shown`, `cancelled` or `expired`.
     public var state: String
     /// Why it is not shown, or what a Cancel did not withdraw.
-    public var reason: String?
+    package var reason: String?
     /// The same message was kept before.
-    public var isDuplicate: Bool
+    package var isDuplicate: Bool
 
-    public init(identifier: String, state: String, reason: String?, isDuplicate: Bool) {
+    package init(identifier: String, state: String, reason: String?, isDuplicate: Bool) {
         self.identifier = identifier
         self.state = state
         self.reason = reason
@@ -36,7 +36,7 @@ public struct KeptAlert: Sendable, Equatable {
 
 /// Why a message was refused, in a stable code and words for the sender.
 public struct AlertRefusal: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// The body is over the limit.
         case tooLarge
         /// Nothing this box trusts vouches for it (envelope, key, signature, time, feed sender).
@@ -50,16 +50,16 @@ public struct AlertRefusal: Sendable, Equatable {
         /// The box cannot keep it now (its disk, its replay memory): try again later.
         case unavailable
     }
-    public var kind: Kind
+    package var kind: Kind
     /// A stable code, e.g. `bad-signature`, `replayed`, `invalid-cap`, `store-unavailable`.
-    public var code: String
-    public var reason: String?
+    package var code: String
+    package var reason: String?
     /// The CAP element the first problem is at, for `invalid-cap`.
-    public var element: String?
+    package var element: String?
     /// Seconds to wait before trying again, when the box knows.
-    public var retryAfterSeconds: Int?
+    package var retryAfterSeconds: Int?
 
-    public init(_ kind: Kind, _ code: String, _ reason: String?, element: String? = nil, retryAfterSeconds: Int? = nil) {
+    package init(_ kind: Kind, _ code: String, _ reason: String?, element: String? = nil, retryAfterSeconds: Int? = nil) {
         self.kind = kind
         self.code = code
         self.reason = reason
@@ -70,7 +70,7 @@ public struct AlertRefusal: Sendable, Equatable {
 
 extension AlertRefusal.Kind {
     /// The HTTP status the API answers for it, and the audit records (docs/http-api.md).
-    public var httpStatus: Int {
+    package var httpStatus: Int {
         switch self {
         case .tooLarge: 413
         case .unauthenticated: 401

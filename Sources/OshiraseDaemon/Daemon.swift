@@ -14,15 +14,15 @@ import Prometheus
 /// the HTTP API reads. `services` go into the process's `ServiceGroup`.
 public final class Daemon: DaemonInspecting {
     public let config: SiteConfig
-    public let library: PlaylistLibrary
-    public let metrics: DaemonMetrics
+    package let library: PlaylistLibrary
+    package let metrics: DaemonMetrics
     public let displays: [DisplayService]
-    public let watcher: PlaylistWatcher
+    package let watcher: PlaylistWatcher
     public let sensors: [SensorService]
     /// Emergency messages: pushes, the active set, what each display draws.
     public let alerts: AlertCenter
     /// Polls the configured alert feeds.
-    public let feeds: FeedService
+    package let feeds: FeedService
     private let clock: any WallClock
     private let clockNotBefore: Date
     private let startedAt: Date
@@ -110,7 +110,7 @@ public final class Daemon: DaemonInspecting {
     }
 
     /// The output a display's config names.
-    public static func defaultOpener(for display: DisplayConfig) -> OutputOpener {
+    package static func defaultOpener(for display: DisplayConfig) -> OutputOpener {
         let frame = (display.profile.width, display.profile.height)
         switch display.output {
         case .drm(let device, let connector):
@@ -129,7 +129,7 @@ public final class Daemon: DaemonInspecting {
     }
 
     /// The day this binary was built (00:00 UTC): a clock reading before it cannot be right.
-    public static let buildDate: Date = {
+    package static let buildDate: Date = {
         let text = String(cString: oshirase_build_date())  // "Nov 27 2026", day space-padded
         let parts = text.split(separator: " ")
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -181,7 +181,7 @@ package struct ProofOfPlayTooLarge: Error, CustomStringConvertible, Sendable {
 extension Daemon {
     /// Reads proof of play for the API on a thread of its own (a long read must not occupy one of
     /// the few threads the HTTP server runs on), answering at most `ProofOfPlayTooLarge.limit` records.
-    public static func proofOfPlayQuery(_ store: StateStore) -> @Sendable (Date, Date) async throws -> [PlayRecord] {
+    package static func proofOfPlayQuery(_ store: StateStore) -> @Sendable (Date, Date) async throws -> [PlayRecord] {
         { from, to in
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<[PlayRecord], any Error>) in
                 DispatchQueue.global(qos: .utility).async {

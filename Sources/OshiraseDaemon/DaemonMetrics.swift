@@ -1,15 +1,20 @@
-public import Prometheus
+package import Prometheus
 
 /// The daemon's Prometheus metrics (`GET /metrics`).
 public final class DaemonMetrics: Sendable {
-    public let registry: PrometheusCollectorRegistry
+    package let registry: PrometheusCollectorRegistry
     let reloadErrors: Counter
     /// Proof-of-play records and screening counts that were not stored.
-    public let proofOfPlayLost: Counter
+    package let proofOfPlayLost: Counter
     /// 1 while the proof-of-play database cannot be written and records wait in memory.
-    public let proofOfPlayStalled: Gauge
+    package let proofOfPlayStalled: Gauge
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    /// The metrics on a registry of their own.
+    public convenience init() {
+        self.init(registry: PrometheusCollectorRegistry())
+    }
+
+    package init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         reloadErrors = Self.counter(in: registry, "playlist_reload_errors",
                                     "Playlist file versions that failed to load (the previous version kept playing).", labels: [])

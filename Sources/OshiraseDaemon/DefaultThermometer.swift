@@ -1,13 +1,13 @@
 import Foundation
-public import OshiraseCore
-public import OshiraseDevices
-public import OshiraseConfig
+package import OshiraseCore
+package import OshiraseDevices
+package import OshiraseConfig
 
 extension Daemon {
     /// The thermometer a sensor's config names: the GY-MCU90614 on its serial line, or the
     /// simulator, which plays its scenario (or random visitors) into a pseudo-terminal that the
     /// very same serial reader reads. Readings carry the daemon clock's time.
-    public static func defaultThermometer(for sensor: SensorConfig, clock: any WallClock) throws -> any Thermometer {
+    package static func defaultThermometer(for sensor: SensorConfig, clock: any WallClock) throws -> any Thermometer {
         let now: @Sendable () -> Date = { clock.now() }
         switch sensor.source {
         case .gyMCU90614(let device, let baud):

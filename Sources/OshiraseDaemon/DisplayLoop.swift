@@ -1,11 +1,11 @@
-public import Foundation
-public import Logging
-public import OshiraseCore
+package import Foundation
+package import Logging
+package import OshiraseCore
 import OshiraseDevices
 import OshiraseConfig
 import OshiraseImaging
 import OshiraseRender
-public import OshiraseStore
+package import OshiraseStore
 import Prometheus
 
 /// What every display loop shares.

@@ -51,5 +51,5 @@ public final class DisplayService: Service, Sendable {
     }
 
     /// Makes the loop look again now (a reload, a power or alert change).
-    public func wake() { wakeup.signal() }
+    package func wake() { wakeup.signal() }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import OshiraseCore
 import OshiraseDevices
-public import OshiraseImaging
+package import OshiraseImaging
 import Synchronization
 
 /// What one display's loop shares with the rest of the daemon: its status and, for
@@ -48,7 +48,7 @@ public final class DisplayState: Sendable {
 
     /// A copy of the frame last presented. When no copy is kept, asks the loop (through `wake`)
     /// to publish one and waits for it up to `timeout` seconds; nil when none comes (no frame yet).
-    public func requestFrame(wake: () -> Void, timeout: Double = 2) async -> Bitmap? {
+    package func requestFrame(wake: () -> Void, timeout: Double = 2) async -> Bitmap? {
         if let frame = state.withLock({ $0.frame }) { return frame }
         let id = state.withLock { s -> UInt64 in
             s.nextWaiter += 1

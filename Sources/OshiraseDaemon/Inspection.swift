@@ -11,23 +11,23 @@ public struct DisplayStatus: Sendable, Codable, Equatable {
     public var width: Int
     public var height: Int
     /// False while the power schedule has the screen off.
-    public var powered: Bool
+    package var powered: Bool
     /// Item id per zone (`main`, `ticker`); `idle` when nothing is scheduled.
     public var items: [String: String]
-    public var framesPresented: Int
+    package var framesPresented: Int
     /// Frames presented per second over the last few seconds.
-    public var frameRate: Double
-    public var configuredFrameRate: Int
+    package var frameRate: Double
+    package var configuredFrameRate: Int
     /// LED walls: the brightness now applied, 0…100.
-    public var brightnessPercent: Double?
-    public var lastFrameAt: Date?
+    package var brightnessPercent: Double?
+    package var lastFrameAt: Date?
     /// The last output error, if presenting currently fails.
     public var error: String?
     /// Render-and-present time of the last (up to) 600 frames, in milliseconds: median and 99th percentile.
-    public var renderMillisecondsMedian: Double?
-    public var renderMillisecondsP99: Double?
+    package var renderMillisecondsMedian: Double?
+    package var renderMillisecondsP99: Double?
 
-    public init(name: String, profile: String, output: String, width: Int, height: Int, powered: Bool,
+    package init(name: String, profile: String, output: String, width: Int, height: Int, powered: Bool,
                 items: [String: String], framesPresented: Int, frameRate: Double, configuredFrameRate: Int,
                 brightnessPercent: Double? = nil, lastFrameAt: Date? = nil, error: String? = nil) {
         self.name = name
@@ -54,12 +54,12 @@ public struct PlaylistStatus: Sendable, Codable, Equatable {
     public var name: String?
     /// Items of the version now playing.
     public var items: Int
-    public var loadedAt: Date?
+    package var loadedAt: Date?
     /// When the file on disk is invalid: its problems as `FILE:LINE:COL: error: …` lines; the
     /// previous version (if any) keeps playing.
     public var errors: [String]
 
-    public init(file: String, name: String?, items: Int, loadedAt: Date?, errors: [String]) {
+    package init(file: String, name: String?, items: Int, loadedAt: Date?, errors: [String]) {
         self.file = file
         self.name = name
         self.items = items
@@ -71,10 +71,10 @@ public struct PlaylistStatus: Sendable, Codable, Equatable {
 /// The whole daemon at a glance, for `/v1/status`.
 public struct DaemonStatus: Sendable, Codable, Equatable {
     public var site: String
-    public var startedAt: Date
-    public var uptimeSeconds: Double
+    package var startedAt: Date
+    package var uptimeSeconds: Double
     /// False when the system clock is before the build date and fallback items play.
-    public var clockTrusted: Bool
+    package var clockTrusted: Bool
     public var displays: [DisplayStatus]
     public var playlists: [PlaylistStatus]
     /// Temperature sensors: health and counts, never a reading.
@@ -82,7 +82,7 @@ public struct DaemonStatus: Sendable, Codable, Equatable {
     /// Emergency messages on screen now, and those scheduled.
     public var alerts: [AlertListing]
 
-    public init(site: String, startedAt: Date, uptimeSeconds: Double, clockTrusted: Bool,
+    package init(site: String, startedAt: Date, uptimeSeconds: Double, clockTrusted: Bool,
                 displays: [DisplayStatus], playlists: [PlaylistStatus], sensors: [SensorStatus] = [],
                 alerts: [AlertListing] = []) {
         self.site = site

@@ -1,6 +1,6 @@
 import Foundation
-public import Logging
-public import OshiraseCore
+package import Logging
+package import OshiraseCore
 import OshiraseDevices
 import OshiraseConfig
 import OshiraseRender
@@ -41,9 +41,9 @@ public final class PlaylistLibrary: Sendable {
     ///   - onReloadError: called once per file version that fails to load (for metrics).
     /// Seconds a playlist file may be missing before its items stop: an editor that moves the
     /// old file away before writing the new one (vim) leaves a gap, which must not show idle.
-    public let deletionGrace: Double
+    package let deletionGrace: Double
 
-    public init(directory: String, profiles: [String], clock: any WallClock, logger: Logger,
+    package init(directory: String, profiles: [String], clock: any WallClock, logger: Logger,
                 deletionGrace: Double = 2, onReloadError: @escaping @Sendable () -> Void = {}) {
         self.directory = directory
         self.deletionGrace = deletionGrace
@@ -59,13 +59,13 @@ public final class PlaylistLibrary: Sendable {
 
     /// Whether a file name in the folder is a playlist: `*.yaml` or `*.yml`, not hidden (editors'
     /// swap and backup files are hidden or end otherwise).
-    public static func isPlaylistFile(_ name: String) -> Bool {
+    package static func isPlaylistFile(_ name: String) -> Bool {
         !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml"))
     }
 
     /// The generation of the playing set: it changes whenever the set does. Display loops read
     /// it at every frame, and take a `snapshot()` only when it moved.
-    public var generation: Int {
+    package var generation: Int {
         state.withLock { $0.generation }
     }
 
@@ -74,13 +74,13 @@ public final class PlaylistLibrary: Sendable {
     /// This and `statuses()` hold the lock only to take the files (a copy-on-write reference),
     /// and sort them after: `/v1/status` can ask thousands of times a second, and the display
     /// loops must not wait behind it.
-    public func snapshot() -> (generation: Int, playlists: [Playlist]) {
+    package func snapshot() -> (generation: Int, playlists: [Playlist]) {
         let (generation, files) = state.withLock { s in (s.generation, s.files) }
         return (generation, files.keys.sorted().compactMap { files[$0]?.playlist })
     }
 
     /// Every playlist file known, for `/v1/status`.
-    public func statuses() -> [PlaylistStatus] {
+    package func statuses() -> [PlaylistStatus] {
         let files = state.withLock { $0.files }
         return files.keys.sorted().map { name in
             let f = files[name] ?? FileState()
@@ -90,12 +90,12 @@ public final class PlaylistLibrary: Sendable {
     }
 
     /// Calls `listener` (on the reloading thread) after every change of the playing set.
-    public func onChange(_ listener: @escaping @Sendable () -> Void) {
+    package func onChange(_ listener: @escaping @Sendable () -> Void) {
         state.withLock { $0.listeners.append(listener) }
     }
 
     /// Reads every playlist file in the folder and forgets files that are gone.
-    public func rescan() {
+    package func rescan() {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory).filter(Self.isPlaylistFile)
@@ -125,7 +125,7 @@ public final class PlaylistLibrary: Sendable {
     /// has been missing for `deletionGrace` seconds.
     /// - Returns: when the file is missing but still playing, the seconds after which to look again.
     @discardableResult
-    public func reload(file name: String) -> Double? {
+    package func reload(file name: String) -> Double? {
         guard Self.isPlaylistFile(name), !name.contains("/") else { return nil }
         let path = (directory as NSString).appendingPathComponent(name)
         var info = stat()

@@ -1,6 +1,6 @@
 import CLinuxDevices
 import Foundation
-public import Logging
+package import Logging
 import OshiraseCore
 import OshiraseDevices
 public import ServiceLifecycle
@@ -23,9 +23,9 @@ public final class PlaylistWatcher: Service, Sendable {
     private let watching = Mutex(false)
 
     /// True once inotify watches the folder (tests wait for it before they save files).
-    public var isWatching: Bool { watching.withLock { $0 } }
+    package var isWatching: Bool { watching.withLock { $0 } }
 
-    public init(library: PlaylistLibrary, logger: Logger, settle: Double = 0.25, rescanInterval: Double = 60) {
+    package init(library: PlaylistLibrary, logger: Logger, settle: Double = 0.25, rescanInterval: Double = 60) {
         self.library = library
         var logger = logger
         logger[metadataKey: "component"] = "playlists"

@@ -1,7 +1,7 @@
-public import Foundation
-public import Logging
-public import OshiraseCore
-public import OshiraseStore
+package import Foundation
+package import Logging
+package import OshiraseCore
+package import OshiraseStore
 import Prometheus
 
 /// Proof of play as the running daemon keeps it: a ``ProofOfPlayWriter`` whose losses and stalls

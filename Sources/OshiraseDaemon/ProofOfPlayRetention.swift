@@ -1,8 +1,8 @@
-public import Foundation
-public import Logging
-public import OshiraseCore
-public import OshiraseStore
-public import ServiceLifecycle
+package import Foundation
+package import Logging
+package import OshiraseCore
+package import OshiraseStore
+package import ServiceLifecycle
 
 /// Deletes proof-of-play records older than the configured number of days: at start, then once
 /// a day, so a box that runs for years keeps a bounded database.

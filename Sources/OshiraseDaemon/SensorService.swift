@@ -12,9 +12,9 @@ import Prometheus
 public struct SensorStatus: Sendable, Codable, Equatable {
     public var name: String
     /// `gy-mcu90614` or `simulated`.
-    public var kind: String
+    package var kind: String
     /// The serial device it reads (for the simulator, the pseudo-terminal's link).
-    public var device: String?
+    package var device: String?
     /// The displays whose panel shows it.
     public var displays: [String]
     /// The device is open; whether frames arrive shows in `panel` (offline after 3 s of silence).
@@ -28,9 +28,9 @@ public struct SensorStatus: Sendable, Codable, Equatable {
     public var checksumErrors: Int
     public var skippedBytes: Int
     /// Times the device went away.
-    public var disconnects: Int
+    package var disconnects: Int
     /// When the last valid frame arrived.
-    public var lastFrameAt: Date?
+    package var lastFrameAt: Date?
     /// Why the device is not connected, while it is not.
     public var problem: String?
 }
@@ -53,7 +53,7 @@ public final class SensorState: Sendable {
     }
     private let inner: Mutex<Inner>
 
-    public init(config: SensorConfig) {
+    package init(config: SensorConfig) {
         self.config = config
         inner = Mutex(Inner(screening: Screening(policy: config.policy)))
     }

@@ -1,6 +1,6 @@
 import Dispatch
-public import Foundation
-public import OshiraseCore
+package import Foundation
+package import OshiraseCore
 import OshiraseDevices
 import Synchronization
 

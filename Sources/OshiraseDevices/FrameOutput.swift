@@ -8,7 +8,7 @@ public struct PixelPoint: Sendable, Hashable {
         self.x = x
         self.y = y
     }
-    public static let zero = PixelPoint(x: 0, y: 0)
+    package static let zero = PixelPoint(x: 0, y: 0)
 }
 
 /// Why an output could not open or present; the message names the device and what to do.

@@ -1,5 +1,5 @@
-public import OshiraseCore
-public import OshiraseImaging
+package import OshiraseCore
+package import OshiraseImaging
 
 /// Frames on a Linux framebuffer (`/dev/fbN`), or on any `FramebufferDevice`.
 ///

@@ -1,4 +1,4 @@
-public import OshiraseImaging
+package import OshiraseImaging
 import Synchronization
 
 /// Frames kept in memory: the latest screen for the preview page and screenshots, and, when asked,

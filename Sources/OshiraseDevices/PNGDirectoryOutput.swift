@@ -1,5 +1,5 @@
-public import OshiraseCore
-public import OshiraseImaging
+package import OshiraseCore
+package import OshiraseImaging
 
 /// An output that may hold a presented screen back and needs a later call to write it.
 ///

@@ -1,4 +1,4 @@
-public import OshiraseImaging
+package import OshiraseImaging
 
 /// The memory layout of one screen buffer (size, stride, pixel format), and the copy of frame rows
 /// into it: placed at an origin, clipped to the screen, converted to the format.

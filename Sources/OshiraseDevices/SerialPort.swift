@@ -1,5 +1,5 @@
 import CLinuxDevices
-public import Glibc
+package import Glibc
 import OshiraseCore
 
 /// Why a serial device could not be opened, configured or read; the message names the device.

@@ -33,9 +33,9 @@ public final class SimulatedThermometer: Thermometer {
     public let scenario: SensorScenario
     /// Where the symlink to the pseudo-terminal is, as udev names a USB adapter; the reader
     /// opens this path.
-    public let linkPath: String
+    package let linkPath: String
     /// Time scale: 2 plays the scenario twice as fast.
-    public let speed: Double
+    package let speed: Double
     /// True when `linkPath` is in a folder made for this simulator, removed when it stops.
     private let ownsFolder: Bool
     private let observer: (@Sendable (SimulatorEvent) -> Void)?

@@ -18,7 +18,7 @@ public struct Bitmap: Sendable, Equatable {
     /// The sizes are the caller's program logic, not input data: a negative size, a stride
     /// below `width * 4` or a `pixels` count other than `stride * height` is a programming
     /// error and traps.
-    public init(width: Int, height: Int, stride: Int, pixels: [UInt8]) {
+    package init(width: Int, height: Int, stride: Int, pixels: [UInt8]) {
         precondition(width >= 0 && height >= 0, "Bitmap size must not be negative")
         precondition(stride >= width * 4, "Bitmap stride \(stride) is below width*4 = \(width * 4)")
         precondition(pixels.count == stride * height,
@@ -32,7 +32,7 @@ public struct Bitmap: Sendable, Equatable {
     /// Makes a bitmap of one colour, with `stride == width * 4`.
     ///
     /// The colour is stored as given, so pass premultiplied values when alpha is below 255.
-    public init(width: Int, height: Int, fill: (r: UInt8, g: UInt8, b: UInt8, a: UInt8)) {
+    package init(width: Int, height: Int, fill: (r: UInt8, g: UInt8, b: UInt8, a: UInt8)) {
         precondition(width >= 0 && height >= 0, "Bitmap size must not be negative")
         var word = [UInt8](repeating: 0, count: 4)
         word[PixelLayout.red] = fill.r
@@ -76,7 +76,7 @@ public struct PixelView {
     /// Bytes per row, ≥ width × 4.
     public let stride: Int
     /// Bytes readable from `base`, ≥ stride × height.
-    public let byteCount: Int
+    package let byteCount: Int
 
     public init(base: UnsafeRawPointer, width: Int, height: Int, stride: Int, byteCount: Int) {
         self.base = base
@@ -89,7 +89,7 @@ public struct PixelView {
 
 extension Bitmap {
     /// Lends the pixels as a `PixelView` for the duration of `body`.
-    public func withPixelView<T, E: Error>(_ body: (PixelView) throws(E) -> T) throws(E) -> T {
+    package func withPixelView<T, E: Error>(_ body: (PixelView) throws(E) -> T) throws(E) -> T {
         let result: Result<T, E> = pixels.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else {
                 // An empty bitmap: hand out a view of a single zero byte that nothing will read.
@@ -109,14 +109,14 @@ extension Bitmap {
 
 extension Bitmap {
     /// A packed copy (`stride == width × 4`) of the pixels a view lends.
-    public init(copying view: PixelView) {
+    package init(copying view: PixelView) {
         self.init(width: view.width, height: view.height, stride: view.width * 4,
                   pixels: [UInt8](repeating: 0, count: view.width * view.height * 4))
         copyRows(0..<view.height, from: view)
     }
 
     /// Copies rows `rows` of `view` over the same rows of this bitmap (clipped to both).
-    public mutating func copyRows(_ rows: Range<Int>, from view: PixelView) {
+    package mutating func copyRows(_ rows: Range<Int>, from view: PixelView) {
         let rows = rows.clamped(to: 0..<min(view.height, height))
         let rowBytes = min(view.width, width) * 4
         let stride = self.stride

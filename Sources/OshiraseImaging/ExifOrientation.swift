@@ -17,17 +17,17 @@ public struct ExifOrientation: RawRepresentable, Sendable, Equatable, Hashable, 
     /// 1: stored upright.
     public static let up = ExifOrientation(1)
     /// 2: mirrored left to right.
-    public static let upMirrored = ExifOrientation(2)
+    package static let upMirrored = ExifOrientation(2)
     /// 3: turned 180°.
-    public static let down = ExifOrientation(3)
+    package static let down = ExifOrientation(3)
     /// 4: mirrored top to bottom.
-    public static let downMirrored = ExifOrientation(4)
+    package static let downMirrored = ExifOrientation(4)
     /// 5: transposed (mirrored about the top-left to bottom-right diagonal).
-    public static let leftMirrored = ExifOrientation(5)
+    package static let leftMirrored = ExifOrientation(5)
     /// 6: must be turned 90° clockwise to show upright (a phone held upright).
-    public static let right = ExifOrientation(6)
+    package static let right = ExifOrientation(6)
     /// 7: transversed (mirrored about the top-right to bottom-left diagonal).
-    public static let rightMirrored = ExifOrientation(7)
+    package static let rightMirrored = ExifOrientation(7)
     /// 8: must be turned 90° counter-clockwise to show upright.
     public static let left = ExifOrientation(8)
 
@@ -35,7 +35,7 @@ public struct ExifOrientation: RawRepresentable, Sendable, Equatable, Hashable, 
     public static let allCases: [ExifOrientation] = (1...8).map(ExifOrientation.init)
 
     /// Whether showing the picture upright swaps its width and height (orientations 5...8).
-    public var swapsWidthAndHeight: Bool { rawValue >= 5 }
+    package var swapsWidthAndHeight: Bool { rawValue >= 5 }
 
     /// "orientation N".
     public var description: String { "orientation \(rawValue)" }
@@ -43,7 +43,7 @@ public struct ExifOrientation: RawRepresentable, Sendable, Equatable, Hashable, 
 
 extension DecodedImage {
     /// The bitmap turned and mirrored so the picture is upright; `bitmap` itself when already `.up`.
-    public func oriented() -> Bitmap {
+    package func oriented() -> Bitmap {
         bitmap.applying(orientation)
     }
 }

@@ -40,7 +40,7 @@ public enum ImageDecoder {
     ///
     /// Refuses files above 64 MiB with `tooLarge` before reading them, and refuses a file whose
     /// name's extension disagrees with its content with `wrongExtension`.
-    public static func decodeFile(atPath path: String, maxPixels: Int = defaultMaxPixels) throws(ImageError) -> DecodedImage {
+    package static func decodeFile(atPath path: String, maxPixels: Int = defaultMaxPixels) throws(ImageError) -> DecodedImage {
         let data = try FileIO.readAll(path: path, limit: ImageLimits.maxFileBytes)
         guard !data.isEmpty else {
             throw ImageError(.empty, "file is empty (0 bytes)")

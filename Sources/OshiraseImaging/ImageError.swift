@@ -4,7 +4,7 @@
 /// callers put the path (or `FILE:LINE:COL` of the playlist entry) in front.
 public struct ImageError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The kind of failure, stable for programs and tests to match on.
-    public enum Code: String, Sendable {
+    package enum Code: String, Sendable {
         /// The file could not be opened or read.
         case unreadable
         /// The file or data has no bytes.
@@ -24,12 +24,12 @@ public struct ImageError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     /// The kind of failure.
-    public let code: Code
+    package let code: Code
     /// One line describing the failure and, where possible, what to do about it.
     public let message: String
 
     /// Makes an error from a code and a message.
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }

@@ -18,7 +18,7 @@ public enum ImageFormat: String, Sendable {
     }
 
     /// The format a path's extension names (`.jpg`, `.jpeg`, `.png`, any case), or `nil`.
-    public static func fromExtension(of path: String) -> ImageFormat? {
+    package static func fromExtension(of path: String) -> ImageFormat? {
         switch pathExtension(of: path)?.lowercased() {
         case "jpg", "jpeg": .jpeg
         case "png": .png

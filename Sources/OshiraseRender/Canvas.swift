@@ -102,5 +102,5 @@ final class Canvas {
 /// A rendering failure that is not the input's fault (out of memory, a broken library).
 public struct RenderError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    public init(_ message: String) { description = message }
+    package init(_ message: String) { description = message }
 }

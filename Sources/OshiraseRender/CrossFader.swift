@@ -1,6 +1,6 @@
-public import Foundation
+package import Foundation
 import OshiraseCore
-public import OshiraseImaging
+package import OshiraseImaging
 
 /// A cross-fade from the frame on screen to the frames drawn after it: the old frame is kept, and
 /// each new one is blended into a buffer of this fader's own until the fade's time is up. Each

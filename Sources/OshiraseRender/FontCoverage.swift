@@ -6,7 +6,7 @@ import CPangoCairo
 public enum FontCoverage {
     /// The characters of `text` that Noto Sans CJK JP has no glyph for, each once, in order.
     /// White space, controls, joiners and variation selectors are not drawn and never count.
-    public static func missingCharacters(in text: String) -> [Unicode.Scalar] {
+    package static func missingCharacters(in text: String) -> [Unicode.Scalar] {
         guard let charset = characterSet.charset else { return [] }
         var seen = Set<Unicode.Scalar>()
         var missing: [Unicode.Scalar] = []

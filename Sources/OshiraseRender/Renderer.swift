@@ -6,15 +6,15 @@ public import OshiraseImaging
 /// Where a block of text ended up, for checks and tests.
 public struct TextPlacement: Sendable, Equatable {
     /// What the text is: title, body, footer, label, ticker, clock, prompt…
-    public let role: String
+    package let role: String
     /// The box the text had to stay in.
     public let box: Rect
     /// The pixels its ink and logical extents cover.
-    public let extents: Rect
+    package let extents: Rect
     /// The text of each line, as laid out.
     public let lines: [String]
     public let size: Double
-    public let isEllipsized: Bool
+    package let isEllipsized: Bool
 }
 
 /// A rendered frame and the report of how its text was set.
@@ -22,7 +22,7 @@ public struct RenderResult: Sendable {
     public let frame: Bitmap
     public let texts: [TextPlacement]
     /// Problems met while rendering (an image that could not be shown…), already worked around.
-    public let problems: [String]
+    package let problems: [String]
 }
 
 /// The parts of a display that can be redrawn on their own.
@@ -67,7 +67,7 @@ public final class Renderer {
     }
 
     /// Renders a scene and reports where each text went.
-    public func renderWithReport(_ scene: Scene, light: LightOutput? = nil) throws(RenderError) -> RenderResult {
+    package func renderWithReport(_ scene: Scene, light: LightOutput? = nil) throws(RenderError) -> RenderResult {
         let canvas = try draw(scene, light: light)
         return RenderResult(frame: canvas.bitmap(), texts: placements, problems: problems)
     }
@@ -109,7 +109,7 @@ public final class Renderer {
 
     /// Lends the pixels of the frame last drawn for `profile`, as they are (nil when none was
     /// drawn, or the last drawing failed halfway).
-    public func withLastFrame<T>(of profile: DisplayProfile, _ body: (PixelView) throws -> T) throws -> T? {
+    package func withLastFrame<T>(of profile: DisplayProfile, _ body: (PixelView) throws -> T) throws -> T? {
         guard let canvas = canvases[profile.name], canvasLayouts[profile.name] != nil else { return nil }
         return try canvas.withPixelView(body)
     }

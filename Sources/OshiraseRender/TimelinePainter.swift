@@ -1,7 +1,7 @@
 import CPangoCairo
-public import Foundation
-public import OshiraseCore
-public import OshiraseImaging
+package import Foundation
+package import OshiraseCore
+package import OshiraseImaging
 
 /// Draws a schedule as a picture: one row per zone, a block per slot labelled with its item and
 /// coloured by category, hours marked along the top. Where slots are too short to read (a day of

@@ -11,7 +11,7 @@ import Foundation
 /// ```
 public struct SigningKey: Sendable {
     /// The first line of every private key file; the version lets the format change later.
-    public static let fileHeader = "oshirase-ed25519-private-v1"
+    package static let fileHeader = "oshirase-ed25519-private-v1"
 
     /// The id boxes know this key by; sent as `Oshirase-Key`.
     public let keyID: String
@@ -38,7 +38,7 @@ public struct SigningKey: Sendable {
     }
 
     /// The text of the `NAME.key` file.
-    public var fileText: String {
+    package var fileText: String {
         "\(Self.fileHeader)\nid: \(keyID)\nkey: \(privateKey.rawRepresentation.base64EncodedString())\n"
     }
 
@@ -114,7 +114,7 @@ public struct SigningKey: Sendable {
 /// and each entry of the box's `alerts.keys` config.
 public struct TrustedKey: Sendable, Equatable {
     /// The first word of the one-line form.
-    public static let linePrefix = "oshirase-ed25519"
+    package static let linePrefix = "oshirase-ed25519"
 
     /// The id senders name this key by in `Oshirase-Key`.
     public let keyID: String
@@ -122,7 +122,7 @@ public struct TrustedKey: Sendable, Equatable {
     public let publicKey: Curve25519.Signing.PublicKey
 
     /// Makes a trusted key; throws when the id is not a valid key id.
-    public init(keyID: String, publicKey: Curve25519.Signing.PublicKey) throws(KeyFileError) {
+    package init(keyID: String, publicKey: Curve25519.Signing.PublicKey) throws(KeyFileError) {
         if let problem = KeyID.problem(keyID) {
             throw KeyFileError(.badKeyID, problem)
         }
@@ -176,7 +176,7 @@ public struct TrustedKey: Sendable, Equatable {
     }
 
     /// Whether a line is one of a private key file's (its header, `id:` or `key:`).
-    public static func looksPrivate(_ line: String) -> Bool {
+    package static func looksPrivate(_ line: String) -> Bool {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.hasPrefix(SigningKey.fileHeader) || trimmed.hasPrefix("key:") || trimmed.hasPrefix("id:")
     }
@@ -218,7 +218,7 @@ package enum KeyID {
 /// A key file or key line that cannot be used, with where and why.
 public struct KeyFileError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What kind of problem, for code that reacts to it (and for tests).
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// The first line or word is not the expected format marker.
         case wrongHeader
         /// A public key was given where a private key is expected.
@@ -244,7 +244,7 @@ public struct KeyFileError: Error, CustomStringConvertible, Sendable, Equatable 
     }
 
     /// What kind of problem.
-    public var kind: Kind
+    package var kind: Kind
     /// What is wrong and what to do, for a person.
     public var message: String
     /// The file concerned, when there is one.
@@ -253,7 +253,7 @@ public struct KeyFileError: Error, CustomStringConvertible, Sendable, Equatable 
     public var line: Int?
 
     /// Makes an error.
-    public init(_ kind: Kind, _ message: String, file: String? = nil, line: Int? = nil) {
+    package init(_ kind: Kind, _ message: String, file: String? = nil, line: Int? = nil) {
         self.kind = kind
         self.message = message
         self.file = file

@@ -61,7 +61,7 @@ public struct SignedHeaders: Sendable, Equatable {
     public var signature: String
 
     /// Makes the headers from their three values.
-    public init(keyID: String, timestamp: Int64, signature: String) {
+    package init(keyID: String, timestamp: Int64, signature: String) {
         self.keyID = keyID
         self.timestamp = timestamp
         self.signature = signature

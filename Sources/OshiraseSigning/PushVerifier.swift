@@ -16,10 +16,10 @@ public struct PushVerifier: Sendable {
     /// city hall rotates); a signature by any of them is accepted.
     private let keys: [String: [TrustedKey]]
     /// How far a timestamp may be from the box's clock, in seconds, either way.
-    public let maxSkew: TimeInterval
+    package let maxSkew: TimeInterval
     /// The memory of accepted signatures, written here and nowhere else; shared by copies of this
     /// verifier. Nil: no replay check (a feed, which serves one signed document for hours).
-    public let replayMemory: (any ReplayMemory)?
+    package let replayMemory: (any ReplayMemory)?
     /// The largest body accepted.
     public let maximumBodySize: Int
 
@@ -120,9 +120,9 @@ public struct Verified: Sendable, Equatable {
     public var timestamp: Int64
     /// The SHA-256 of the signature, as the replay guard remembers it; persist it with
     /// `replayExpires` to keep replay protection across restarts.
-    public var signatureDigest: [UInt8]
+    package var signatureDigest: [UInt8]
     /// Until when the replay guard remembers this signature.
-    public var replayExpires: Date
+    package var replayExpires: Date
 }
 
 /// Why a push was refused, with the HTTP status to answer and a reason for the JSON body.
@@ -163,7 +163,7 @@ public enum PushRejection: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A short stable code for the JSON body and the audit table.
-    public var code: String {
+    package var code: String {
         switch self {
         case .bodyTooLarge: "body-too-large"
         case .missingHeaders: "missing-headers"
@@ -180,7 +180,7 @@ public enum PushRejection: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// What is wrong and what the sender can do, for a person.
-    public var reason: String {
+    package var reason: String {
         switch self {
         case let .bodyTooLarge(size, limit):
             "the body is \(size) bytes; the limit is \(limit) bytes (1 MiB)"

@@ -66,7 +66,7 @@ public final class ReplayGuard: ReplayMemory {
     }
 
     /// What `record(signature:now:)` found.
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         /// Not seen before; now remembered until `expires`. `digest` is what to persist.
         case fresh(digest: [UInt8], expires: Date)
         /// Seen before and still remembered: a replay.
@@ -77,7 +77,7 @@ public final class ReplayGuard: ReplayMemory {
 
     /// Checks a signature and remembers it when it is new, in one step (so two concurrent
     /// copies of one push cannot both be fresh).
-    public func record(signature: [UInt8], now: Date) -> Outcome {
+    package func record(signature: [UInt8], now: Date) -> Outcome {
         let digest = Array(SHA256.hash(data: signature))
         let expires = now.addingTimeInterval(retention)
         switch remember(digest: digest, until: expires, now: now) {
@@ -128,7 +128,7 @@ public final class ReplayGuard: ReplayMemory {
     }
 
     /// Every remembered signature digest with its expiry, for persisting; sorted by expiry.
-    public func entries() -> [(digest: [UInt8], expires: Date)] {
+    package func entries() -> [(digest: [UInt8], expires: Date)] {
         state.withLock { state in
             state.expiries.map { (digest: $0.key, expires: $0.value) }.sorted { $0.expires < $1.expires }
         }
@@ -137,7 +137,7 @@ public final class ReplayGuard: ReplayMemory {
     /// Adds persisted entries (from `entries()` or from `.fresh` outcomes), dropping expired
     /// ones and any that are not 32-byte digests. Past `capacity`, the entries expiring last
     /// are kept, as they guard the longest.
-    public func restore(_ entries: [(digest: [UInt8], expires: Date)], now: Date) {
+    package func restore(_ entries: [(digest: [UInt8], expires: Date)], now: Date) {
         let capacity = self.capacity
         let retention = self.retention
         state.withLock { state in

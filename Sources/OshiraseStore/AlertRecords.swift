@@ -7,12 +7,12 @@ public struct StoredAlertMessage: Sendable, Equatable {
     public var identifier: String
     /// The message's `sent`, as written in it.
     public var sent: String
-    public var receivedAt: Date
+    package var receivedAt: Date
     /// The key that signed it (nil for a feed trusted by its https sender).
     public var keyID: String?
     public var body: [UInt8]
 
-    public init(sender: String, identifier: String, sent: String, receivedAt: Date, keyID: String?, body: [UInt8]) {
+    package init(sender: String, identifier: String, sent: String, receivedAt: Date, keyID: String?, body: [UInt8]) {
         self.sender = sender
         self.identifier = identifier
         self.sent = sent
@@ -38,11 +38,11 @@ public struct AlertAuditEntry: Sendable, Equatable, Codable {
     /// The client's address.
     public var source: String
     /// `accepted`, `duplicate`, or why it was refused (`bad-signature`, `replayed`, …).
-    public var outcome: String
+    package var outcome: String
     /// The HTTP status answered.
     public var status: Int
     public var identifier: String?
-    public var reason: String?
+    package var reason: String?
 
     /// As `report --alerts --format json` writes it: `key` for the key id, and `null` for a key,
     /// identifier or reason there was none of.
@@ -63,7 +63,7 @@ public struct AlertAuditEntry: Sendable, Equatable, Codable {
         try c.encode(reason, forKey: .reason)
     }
 
-    public init(time: Date, keyID: String?, source: String, outcome: String, status: Int, identifier: String?, reason: String?) {
+    package init(time: Date, keyID: String?, source: String, outcome: String, status: Int, identifier: String?, reason: String?) {
         self.time = time
         self.keyID = keyID
         self.source = source

@@ -9,7 +9,7 @@ public struct PlayRecord: Sendable, Equatable, Codable {
     /// The playlist file's name (e.g. `01-city-hall-lobby.yaml`).
     public var playlist: String
     /// The item's id in that playlist.
-    public var item: String
+    package var item: String
     /// When the item appeared on the screen (stored to the millisecond).
     public var start: Date
     /// When it gave way to the next item, or the display stopped; not before `start`.
@@ -39,7 +39,7 @@ public struct PlayRecord: Sendable, Equatable, Codable {
     }
 
     /// A record of `item` from `playlist` shown in `zone` of `display` from `start` to `end`.
-    public init(display: String, zone: String, playlist: String, item: String, start: Date, end: Date) {
+    package init(display: String, zone: String, playlist: String, item: String, start: Date, end: Date) {
         self.display = display
         self.zone = zone
         self.playlist = playlist

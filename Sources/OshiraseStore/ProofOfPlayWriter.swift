@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// Writes play records and screening counts on a thread of its own, so a frame loop or a
 /// screening loop hands an item over and moves on.

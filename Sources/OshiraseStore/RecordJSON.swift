@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import OshiraseCore
 
 /// How proof of play, screening counts and the push audit are written as JSON, by

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// How many visitors one sensor classed one way during one hour: the only trace a temperature
 /// check leaves (docs/sensors.md). It has no field for a reading, a time finer than the hour, or
@@ -7,14 +7,14 @@ public struct ScreeningCount: Sendable, Equatable, Codable {
     /// The sensor's name in the config.
     public var sensor: String
     /// The start of the hour, on a whole hour of UTC (and so of Japan time).
-    public var hourStart: Date
+    package var hourStart: Date
     /// `normal`, `fever` or `retry`.
-    public var className: String
+    package var className: String
     /// Visitors of that class in that hour.
     public var count: Int
 
     /// `count` visitors classed `className` by `sensor` in the hour starting at `hourStart`.
-    public init(sensor: String, hourStart: Date, className: String, count: Int) {
+    package init(sensor: String, hourStart: Date, className: String, count: Int) {
         self.sensor = sensor
         self.hourStart = hourStart
         self.className = className
@@ -25,7 +25,7 @@ public struct ScreeningCount: Sendable, Equatable, Codable {
     ///
     /// Anything else is refused, so no free text (a reading written into a class name by
     /// mistake) can reach the database.
-    public static let classNames: Set<String> = ["normal", "fever", "retry"]
+    package static let classNames: Set<String> = ["normal", "fever", "retry"]
 
     /// Length of the counting period, in milliseconds.
     static let hourMilliseconds: Int64 = 3_600_000

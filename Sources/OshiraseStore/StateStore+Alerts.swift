@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import GRDB
 
 /// Emergency messages as received, their audit and the signatures seen: the `alert_message`,
@@ -7,7 +7,7 @@ extension StateStore {
     /// Stores a message durably: when this returns `.stored`, it survives a power cut (the
     /// transaction is synced: the store's writer runs with `synchronous=FULL`), not only a kill -9. Same identity and bytes is
     /// `.duplicate`, other bytes `.conflict`; neither changes anything.
-    public func storeAlertMessage(_ message: StoredAlertMessage) throws(StateStoreError) -> AlertStoreOutcome {
+    package func storeAlertMessage(_ message: StoredAlertMessage) throws(StateStoreError) -> AlertStoreOutcome {
         try checkWritable("store an alert")
         do {
             return try database.writeWithoutTransaction { db in
@@ -36,7 +36,7 @@ extension StateStore {
     }
 
     /// Every stored message received at or after `since`, oldest first: what a restart replays.
-    public func alertMessages(receivedSince since: Date = .distantPast) throws(StateStoreError) -> [StoredAlertMessage] {
+    package func alertMessages(receivedSince since: Date = .distantPast) throws(StateStoreError) -> [StoredAlertMessage] {
         do {
             return try database.read { db in
                 guard try db.tableExists("alert_message") else { return [] }
@@ -55,7 +55,7 @@ extension StateStore {
 
     /// Deletes messages received before `cutoff`; returns how many went.
     @discardableResult
-    public func deleteAlertMessages(receivedBefore cutoff: Date) throws(StateStoreError) -> Int {
+    package func deleteAlertMessages(receivedBefore cutoff: Date) throws(StateStoreError) -> Int {
         try checkWritable("delete alerts")
         do {
             return try database.write { db in
@@ -68,7 +68,7 @@ extension StateStore {
     }
 
     /// Appends one line to the push audit.
-    public func audit(_ entry: AlertAuditEntry) throws(StateStoreError) {
+    package func audit(_ entry: AlertAuditEntry) throws(StateStoreError) {
         try checkWritable("audit a push")
         do {
             try database.write { db in
@@ -84,7 +84,7 @@ extension StateStore {
 
     /// Deletes audit lines before `cutoff`; returns how many went.
     @discardableResult
-    public func deleteAuditEntries(before cutoff: Date) throws(StateStoreError) -> Int {
+    package func deleteAuditEntries(before cutoff: Date) throws(StateStoreError) -> Int {
         try checkWritable("delete audit lines")
         do {
             return try database.write { db in
@@ -97,7 +97,7 @@ extension StateStore {
     }
 
     /// The audit lines in `[from, to)`, oldest first.
-    public func auditEntries(from: Date, to: Date) throws(StateStoreError) -> [AlertAuditEntry] {
+    package func auditEntries(from: Date, to: Date) throws(StateStoreError) -> [AlertAuditEntry] {
         var entries: [AlertAuditEntry] = []
         try forEachAuditEntry(from: from, to: to) { entries.append($0) }
         return entries
@@ -105,7 +105,7 @@ extension StateStore {
 
     /// Calls `body` with each audit line from `from` (inclusive) to `to` (exclusive), in order,
     /// one at a time: a flood of forged pushes can leave millions, and a report streams them.
-    public func forEachAuditEntry(from: Date, to: Date, _ body: (AlertAuditEntry) throws -> Void) throws(StateStoreError) {
+    package func forEachAuditEntry(from: Date, to: Date, _ body: (AlertAuditEntry) throws -> Void) throws(StateStoreError) {
         do {
             try database.read { db in
                 guard try db.tableExists("alert_audit") else { return }
@@ -124,7 +124,7 @@ extension StateStore {
 
     /// Remembers a signature's digest until `expires`; false when it is already remembered
     /// (a replay). Expired digests are dropped on the way.
-    public func rememberSignature(digest: [UInt8], expires: Date, now: Date) throws(StateStoreError) -> Bool {
+    package func rememberSignature(digest: [UInt8], expires: Date, now: Date) throws(StateStoreError) -> Bool {
         try checkWritable("remember a signature")
         do {
             return try database.write { db in
@@ -139,7 +139,7 @@ extension StateStore {
     }
 
     /// Whether a signature's digest is remembered and unexpired at `now`, without remembering it.
-    public func remembersSignature(digest: [UInt8], now: Date) throws(StateStoreError) -> Bool {
+    package func remembersSignature(digest: [UInt8], now: Date) throws(StateStoreError) -> Bool {
         do {
             return try database.read { db in
                 try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM alert_signature WHERE digest = ? AND expires_ms > ?)",
@@ -152,7 +152,7 @@ extension StateStore {
 
     /// Forgets a signature remembered by `rememberSignature`: the push it came with could not be
     /// stored, and the same request may come again.
-    public func forgetSignature(digest: [UInt8]) throws(StateStoreError) {
+    package func forgetSignature(digest: [UInt8]) throws(StateStoreError) {
         try checkWritable("forget a signature")
         do {
             try database.write { db in

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import GRDB
 
 /// Proof of play: the `play` table, one row per item shown (docs/proof-of-play.md).
@@ -7,7 +7,7 @@ extension StateStore {
     ///
     /// Takes a few milliseconds (an fsync-free WAL append): call it through ``ProofOfPlayWriter``
     /// from a frame loop, never on it.
-    public func record(_ record: PlayRecord) throws(StateStoreError) {
+    package func record(_ record: PlayRecord) throws(StateStoreError) {
         guard !isReadOnly else {
             throw StateStoreError(code: .readOnly, path: databasePath,
                                         message: "cannot record play in \(databasePath): the store was opened for reading only")
@@ -38,7 +38,7 @@ extension StateStore {
     /// The records overlapping `[from, to)`: those with `start < to` and `end > from`, so an item
     /// that began before `from` or ends after `to` is included whole. Ordered by start, display,
     /// zone, then the order they were written. `display` limits the result to one display.
-    public func records(from: Date, to: Date, display: String? = nil) throws(StateStoreError) -> [PlayRecord] {
+    package func records(from: Date, to: Date, display: String? = nil) throws(StateStoreError) -> [PlayRecord] {
         var result: [PlayRecord] = []
         try forEachRecord(from: from, to: to, display: display) { result.append($0) }
         return result
@@ -47,7 +47,7 @@ extension StateStore {
     /// Like ``records(from:to:display:)``, one record at a time, for reports too long to hold in memory.
     ///
     /// The whole walk reads one snapshot; the daemon keeps writing meanwhile.
-    public func forEachRecord(from: Date, to: Date, display: String? = nil,
+    package func forEachRecord(from: Date, to: Date, display: String? = nil,
                               _ body: (PlayRecord) throws -> Void) throws(StateStoreError) {
         let lower = Self.clampedMilliseconds(from), upper = Self.clampedMilliseconds(to)
         var sql = "SELECT display, zone, playlist, item, start_ms, end_ms FROM play WHERE end_ms > ? AND start_ms < ?"
@@ -77,7 +77,7 @@ extension StateStore {
     /// setting bounds the whole database.
     /// Freed pages are reused by later records, so the file stops growing rather than shrinking.
     @discardableResult
-    public func deleteRecords(before cutoff: Date) throws(StateStoreError) -> Int {
+    package func deleteRecords(before cutoff: Date) throws(StateStoreError) -> Int {
         guard !isReadOnly else {
             throw StateStoreError(code: .readOnly, path: databasePath,
                                         message: "cannot delete old records from \(databasePath): the store was opened for reading only")

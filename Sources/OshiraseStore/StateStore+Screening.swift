@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import GRDB
 
 /// The kiosks' hourly screening counts: the `screening` table (docs/sensors.md).
@@ -10,7 +10,7 @@ extension StateStore {
     /// Like ``record(_:)`` it takes a few milliseconds; call it through ``ProofOfPlayWriter``
     /// from the screening loop, never on it. A class name other than the three, an empty sensor
     /// name or a count below 1 is refused with `.invalidRecord` and nothing changes.
-    public func countScreening(sensor: String, className: String, at: Date, by count: Int = 1) throws(StateStoreError) {
+    package func countScreening(sensor: String, className: String, at: Date, by count: Int = 1) throws(StateStoreError) {
         guard !isReadOnly else {
             throw StateStoreError(code: .readOnly, path: databasePath,
                                         message: "cannot count a screening in \(databasePath): the store was opened for reading only")
@@ -52,7 +52,7 @@ extension StateStore {
 
     /// The hourly counts of the hours starting in `[from, to)`, ordered by hour, sensor, then
     /// class; `sensor` limits them to one sensor. Hours with no visitor of a class have no entry.
-    public func screeningCounts(from: Date, to: Date, sensor: String? = nil) throws(StateStoreError) -> [ScreeningCount] {
+    package func screeningCounts(from: Date, to: Date, sensor: String? = nil) throws(StateStoreError) -> [ScreeningCount] {
         var sql = "SELECT sensor, hour_ms, class, count FROM screening WHERE hour_ms >= ? AND hour_ms < ?"
         var arguments: StatementArguments = [Self.clampedMilliseconds(from), Self.clampedMilliseconds(to)]
         if let sensor {
@@ -74,7 +74,7 @@ extension StateStore {
 
     /// Visitors per class (`normal`, `fever`, `retry`) over every hour kept, for status pages;
     /// `sensor` limits them to one sensor. A class nobody was counted in has no entry.
-    public func screeningTotals(sensor: String? = nil) throws(StateStoreError) -> [String: Int] {
+    package func screeningTotals(sensor: String? = nil) throws(StateStoreError) -> [String: Int] {
         var sql = "SELECT class, SUM(count) FROM screening"
         var arguments: StatementArguments = []
         if let sensor {

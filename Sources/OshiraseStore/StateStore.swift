@@ -20,14 +20,14 @@ import Synchronization
 /// `docs/proof-of-play.md` describes the play table.
 public final class StateStore: Sendable {
     /// The database file's name inside the state directory.
-    public static let fileName = "oshirase.sqlite"
+    package static let fileName = "oshirase.sqlite"
 
     /// The state directory.
     public let directory: String
     /// `<directory>/oshirase.sqlite`.
-    public let databasePath: String
+    package let databasePath: String
     /// True when opened with ``init(readingFrom:)``.
-    public let isReadOnly: Bool
+    package let isReadOnly: Bool
 
     /// The open database; replaced by ``reopen()``.
     var database: any DatabaseWriter { connection.withLock { $0 } }
@@ -37,7 +37,7 @@ public final class StateStore: Sendable {
     /// When ``reopenIfDue(after:)`` last tried (or first saw a failure it could help with).
     private let lastReopen = Mutex<ContinuousClock.Instant?>(nil)
     /// How often ``reopenIfDue(after:)`` tries.
-    public static let reopenInterval: Duration = .seconds(10)
+    package static let reopenInterval: Duration = .seconds(10)
 
     /// Opens the store for writing, creating the state directory and the database when missing and
     /// bringing the schema up to date.
@@ -85,7 +85,7 @@ public final class StateStore: Sendable {
     /// Only an existing database is opened: while the disk is away (unmounted for its check), the
     /// bare mount point has no database, and a new empty one there would take the records and
     /// alerts that belong on the disk. On failure the store keeps the connection it had.
-    public func reopen() throws(StateStoreError) {
+    package func reopen() throws(StateStoreError) {
         guard !isReadOnly else { return }
         guard FileManager.default.fileExists(atPath: databasePath) else {
             throw StateStoreError(code: .missing, path: databasePath,
@@ -105,7 +105,7 @@ public final class StateStore: Sendable {
     /// unwritable file) and ``reopenInterval`` has passed since the last try; the first such
     /// failure only starts the clock. True when it reopened.
     @discardableResult
-    public func reopenIfDue(after error: any Error) -> Bool {
+    package func reopenIfDue(after error: any Error) -> Bool {
         guard let error = error as? StateStoreError, error.code == .ioError || error.code == .permissionDenied else {
             return false
         }
@@ -176,7 +176,7 @@ public final class StateStore: Sendable {
         }
     }
 
-    public func integrityCheck() throws(StateStoreError) -> String {
+    package func integrityCheck() throws(StateStoreError) -> String {
         do {
             let lines = try database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
             return lines.joined(separator: "\n")
@@ -186,7 +186,7 @@ public final class StateStore: Sendable {
     }
 
     /// The journal mode SQLite reports for the file: `wal` once the daemon has opened it.
-    public func journalMode() throws(StateStoreError) -> String {
+    package func journalMode() throws(StateStoreError) -> String {
         do {
             return try database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } ?? ""
         } catch {

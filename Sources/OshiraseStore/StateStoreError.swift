@@ -4,7 +4,7 @@ import GRDB
 /// Why the proof-of-play database could not be opened, read or written, in words an operator can act on.
 public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, for callers that react differently (the report says "not run yet" for `.missing`).
-    public enum Code: Sendable, Equatable {
+    package enum Code: Sendable, Equatable {
         /// The state directory cannot be created or is not a directory.
         case directoryUnusable
         /// The process's user may not create, read or write a file or folder.
@@ -28,13 +28,13 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case database
     }
 
-    public let code: Code
+    package let code: Code
     /// The file or folder concerned.
     public let path: String
     /// One line, naming the path and what to do.
     public let message: String
 
-    public init(code: Code, path: String, message: String) {
+    package init(code: Code, path: String, message: String) {
         self.code = code
         self.path = path
         self.message = message

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import OshiraseCore
+public import OshiraseCore
 import OshiraseConfig
 import OshiraseRender
 

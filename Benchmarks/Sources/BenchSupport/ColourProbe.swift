@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import OshiraseCore
-import OshiraseDevices
-import OshiraseImaging
+public import OshiraseDevices
+public import OshiraseImaging
 import Synchronization
 
 /// A memory-only output for the benchmarks: it counts the frames presented and notes each time

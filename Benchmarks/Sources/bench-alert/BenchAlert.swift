@@ -56,7 +56,7 @@ struct BenchAlert: AsyncParsableCommand {
             site: "札幌市役所 本庁舎", playlistsDirectory: folder + "/playlists", stateDirectory: folder + "/state",
             displays: [DisplayConfig(name: "lobby", profile: .lcd1080p, output: .memory, fps: 60)],
             api: APIConfig(host: "127.0.0.1", port: port),
-            alerts: AlertsConfig(keys: [PublicKeyLine(id: "bench", publicKey: [UInt8](key.privateKey.publicKey.rawRepresentation))]))
+            alerts: AlertsConfig(keys: [PublicKeyLine(id: "bench", publicKey: key.trustedKey.publicKeyBytes)]))
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let store = try StateStore(directory: folder + "/state")

@@ -232,12 +232,14 @@ actor AlertIntake {
                 logger.error("cannot write the audit: \(error)")
             }
         }
-        let line = "\(audit.isFeed ? "feed document" : "push from") \(audit.source) key \(audit.keyID ?? "-") → \(status) \(code)\(reason.map { ": \($0)" } ?? "")"
+        let line = "\(audit.isFeed ? "feed document" : "push") \(status) \(code)\(reason.map { ": \($0)" } ?? "")"
+        let context: Logger.Metadata = ["source": "\(audit.source)", "key": "\(audit.keyID ?? "-")"]
         if status < 400 {
-            logger.notice("\(line)")
+            logger.notice("\(line)", metadata: context)
         } else if let quieted = rejectionLog.shouldLog(at: monotonicSeconds()) {
             // A flood of forged pushes must not flood the journal: the audit has every one.
-            logger.warning("\(line)\(quieted > 0 ? " (and \(quieted) other rejected message(s) in the last 10 s, all in the audit)" : "")")
+            logger.warning("\(line)\(quieted > 0 ? " (and \(quieted) other rejected message(s) in the last 10 s, all in the audit)" : "")",
+                           metadata: context)
         }
     }
 }

@@ -92,7 +92,7 @@ public final class Daemon: DaemonInspecting {
         }
         for display in config.displays where display.profile.temperaturePanel != nil
             && !config.sensors.contains(where: { $0.displays.contains(display.name) }) {
-            logger.warning("a temperature panel but no sensor feeds it: the panel says the thermometer is offline (add one under sensors:)",
+            logger.warning("has a temperature panel but no sensor feeds it: the panel says the thermometer is offline (add one under sensors:)",
                            metadata: ["display": "\(display.name)"])
         }
     }

@@ -106,13 +106,14 @@ public final class PlaylistLibrary: Sendable {
                 return s.listingProblem != reason
             }
             if first {
-                logger.error("cannot read the playlists folder \(directory): \(reason); \(state.withLock { $0.files.isEmpty } ? "the displays show their idle screen until it can be read" : "the playlists loaded before keep playing")")
+                logger.error("cannot read the playlists folder: \(reason); \(state.withLock { $0.files.isEmpty } ? "the displays show their idle screen until it can be read" : "the playlists loaded before keep playing")",
+                             metadata: ["directory": "\(directory)"])
             }
             return
         }
         let known = state.withLock { s -> Set<String> in
             if s.listingProblem != nil {
-                logger.notice("the playlists folder \(directory) can be read again")
+                logger.notice("the playlists folder can be read again", metadata: ["directory": "\(directory)"])
                 s.listingProblem = nil
             }
             return Set(s.files.keys)
@@ -163,7 +164,7 @@ public final class PlaylistLibrary: Sendable {
                 return (true, newProblems)
             }
             // The folder is read again every minute: say each problem once, not every minute.
-            if newProblems { for problem in problems { logger.error("\(problem)") } }
+            if newProblems { for problem in problems { logger.error("\(problem)", metadata: ["file": "\(path)"]) } }
             if changed {
                 logger.notice("loaded \(playlist.items.count) items of \(playlist.name)", metadata: ["file": "\(path)"])
                 notify()
@@ -181,7 +182,7 @@ public final class PlaylistLibrary: Sendable {
             }
             guard isNew else { return nil }
             onReloadError()
-            for line in lines { logger.error("\(line)") }
+            for line in lines { logger.error("\(line)", metadata: ["file": "\(path)"]) }
             logger.error("not loaded; \(hadVersion ? "the previous version keeps playing" : "it plays nothing until it is fixed")",
                          metadata: ["file": "\(path)"])
             return nil

@@ -29,6 +29,7 @@ public final class PlaylistWatcher: Service, Sendable {
         self.library = library
         var logger = logger
         logger[metadataKey: "component"] = "playlists"
+        logger[metadataKey: "directory"] = "\(library.directory)"
         self.logger = logger
         self.settle = settle
         self.rescanInterval = rescanInterval
@@ -37,14 +38,14 @@ public final class PlaylistWatcher: Service, Sendable {
     public func run() async throws {
         let inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard inotify >= 0 else {
-            logger.error("cannot watch \(library.directory): inotify_init1: \(systemErrorText(errno)); rescanning every \(Int(rescanInterval)) s instead")
+            logger.error("cannot watch the folder: inotify_init1: \(systemErrorText(errno)); rescanning every \(Int(rescanInterval)) s instead")
             try await rescanForever()
             return
         }
         let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_MODIFY
             | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB)
         if inotify_add_watch(inotify, library.directory, mask) < 0 {
-            logger.error("cannot watch \(library.directory): \(systemErrorText(errno)); rescanning every \(Int(rescanInterval)) s instead")
+            logger.error("cannot watch the folder: \(systemErrorText(errno)); rescanning every \(Int(rescanInterval)) s instead")
             close(inotify)
             try await rescanForever()
             return
@@ -130,7 +131,7 @@ public final class PlaylistWatcher: Service, Sendable {
                         nextRescan = monotonicSeconds() + settle
                     }
                     if selfGone {
-                        logger.error("the playlists folder \(library.directory) was removed or moved; the playlists loaded keep playing")
+                        logger.error("the playlists folder was removed or moved; the playlists loaded keep playing")
                     }
                 }
             }

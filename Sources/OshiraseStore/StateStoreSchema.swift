@@ -28,8 +28,8 @@ extension StateStore {
             try db.execute(sql: version1Schema)
         }
         // Temperature-check kiosks keep only how many visitors of each class an hour saw: no
-        // column for a reading, a finer time or anything about a person (docs/sensors.md, the
-        // privacy point of issue 4); a test checks the columns. Some thousands of rows a year
+        // column for a reading, a finer time or anything about a person (docs/sensors.md,
+        // "Privacy"); a test checks the columns. Some thousands of rows a year
         // per sensor, so the primary key is the only index needed.
         migrator.registerMigration("v2: screening") { db in
             try db.execute(sql: """

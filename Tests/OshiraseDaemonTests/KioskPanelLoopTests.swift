@@ -167,7 +167,6 @@ final class ScriptedThermometer: Thermometer, Sendable {
     func send(_ event: ThermometerEvent) { continuation.yield(event) }
 }
 
-/// Log lines, kept for the privacy test.
 @Suite("Sensor service in the daemon")
 struct SensorServiceTests {
     @Test func resultsAreCountedPerClassShownInStatusAndMetricsAndNoReadingLeavesThePanel() async throws {
@@ -228,7 +227,7 @@ struct SensorServiceTests {
 
         // Privacy: no reading in the status, the metrics or the log.
         let json = String(decoding: try JSONEncoder().encode(await daemon.status()), as: UTF8.self)
-        let said = capture.lines.map(\.message).joined(separator: "\n") + json + (await daemon.metricsText())
+        let said = capture.lines.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n") + json + (await daemon.metricsText())
         for value in ["36.4", "38.2", "36,4", "38,2"] { #expect(!said.contains(value), "\(value) leaked") }
         #expect(said.contains("thermometer offline"))
 

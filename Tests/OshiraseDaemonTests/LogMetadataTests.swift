@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import OshiraseConfig
 import OshiraseCore
+import OshiraseSigning
 @testable import OshiraseDaemon
 import OshiraseStore
 import OshiraseTestSupport
@@ -62,12 +63,47 @@ struct LogMetadataTests {
                                        start: jst(9, 0, second), end: jst(9, 0, second + 1)))
         }
         #expect(await eventually { capture.lines.contains { $0.level == .error } })
+        #expect(Self.stalled(metrics) == 1, "the stall is in /metrics as it begins")
         try await other.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
         #expect(await eventually { capture.lines.contains { $0.message.hasPrefix("writing again after") } })
+        #expect(Self.stalled(metrics) == 0)
         let lines = capture.lines
         #expect(lines.filter { $0.level == .error }.count == 1, "one line when the stall begins, not one per record")
         #expect(lines.allSatisfy { $0.metadata["component"] == "proof-of-play" })
         #expect(lines.allSatisfy { !$0.message.hasPrefix("proof of play") })
         #expect(await eventually { (try? store.records(from: .distantPast, to: .distantFuture).count) == 3 })
+        #expect(!metrics.text().contains("oshirase_proof_of_play_lost_total 1"), "nothing lost: the queue held the three")
+    }
+
+    /// `oshirase_proof_of_play_stalled`'s value in the metrics text.
+    static func stalled(_ metrics: DaemonMetrics) -> Double? {
+        metrics.text().split(separator: "\n").first { $0.hasPrefix("oshirase_proof_of_play_stalled ") }
+            .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+    }
+
+    @Test func aFeedThatDoesNotAnswerIsNamedAsMetadata() throws {
+        let box = try TrustingCenter()
+        let capture = LogCapture()
+        // Port 1 on loopback: nothing listens, the connection is refused at once.
+        var poller = FeedPoller(feed: FeedConfig(url: "http://127.0.0.1:1/index.atom", interval: 60))
+        poller.poll(into: box.center, logger: capture.logger)
+        let line = try #require(capture.lines.first { $0.level == .warning })
+        #expect(line.metadata["feed"] == "http://127.0.0.1:1/index.atom")
+        #expect(!line.message.contains("127.0.0.1"), "the feed is named once, as metadata: \(line.message)")
+        #expect(line.message.contains("trying again in"))
+    }
+
+    @Test func eachPushIsLoggedWithItsSourceAndKeyAsMetadata() async throws {
+        let box = try TrustingCenter()
+        let capture = LogCapture()
+        let center = AlertCenter(config: box.center.config, store: box.store, clock: box.clock, logger: capture.logger)
+        let alert = freshAlert(identifier: "log-metadata", sent: box.clock.now())
+        let headers = try box.envelope(alert, at: box.clock.now())
+        let outcome = await center.push(body: alert, headers: headers, source: "192.0.2.10")
+        #expect(outcome.status == 202)
+        let line = try #require(capture.lines.first { $0.message.hasPrefix("push 202") })
+        #expect(line.metadata["component"] == "alerts")
+        #expect(line.metadata["source"] == "192.0.2.10")
+        #expect(line.metadata["key"] == box.key.keyID)
     }
 }

@@ -102,7 +102,7 @@ struct KioskPanelTests {
 struct KioskPanelNoticeTests {
     static let profile = DisplayProfile.dsignClean
 
-    /// The notice the city shows, in Japanese and English (what issue 4, point 6 asks for).
+    /// The notice the city shows, in Japanese and English (docs/sensors.md).
     static let notice = "検温は感染症対策のためです。画像・個人の測定値は保存しません。/ "
         + "Temperature is checked for infection control; no images or individual readings are kept."
 

@@ -63,7 +63,7 @@ package struct ActiveAlert: Sendable, Equatable {
 }
 
 /// What became of one message given to the book.
-public enum AlertAdmission: Sendable, Equatable {
+package enum AlertAdmission: Sendable, Equatable {
     /// Stored; it (or what it changes) counts from now on.
     case stored
     /// The same message was stored before.

@@ -7,11 +7,11 @@
 /// and no entity expansion), any other `&name;`, processing instructions, encodings other than
 /// UTF-8, and input past the ``CAPLimits`` on size, depth, element count, value length and time.
 /// It reads only the bytes it is given.
-public enum XMLReader {
+package enum XMLReader {
     /// A place in the document: 1-based line and column, the column counted in characters.
-    public struct Position: Sendable, Equatable, CustomStringConvertible {
+    package struct Position: Sendable, Equatable, CustomStringConvertible {
         /// 1-based line.
-        public var line: Int
+        package var line: Int
         /// 1-based column, in characters.
         package var column: Int
         /// A position at `line`:`column`.
@@ -20,27 +20,27 @@ public enum XMLReader {
             self.column = column
         }
         /// `line L, column C`.
-        public var description: String { "line \(line), column \(column)" }
+        package var description: String { "line \(line), column \(column)" }
     }
 
     /// One attribute of an element; namespace declarations (`xmlns…`) are not listed.
     package struct Attribute: Sendable, Equatable {
         /// The name as written, prefix included.
-        public var name: String
+        package var name: String
         /// The name without its prefix.
         package var localName: String
         /// The namespace of a prefixed attribute; unprefixed attributes have none, as XML says.
         package var namespaceURI: String?
         /// The value with references decoded and literal whitespace turned into spaces.
-        public var value: String
+        package var value: String
         /// Where the attribute's name starts.
-        public var position: Position
+        package var position: Position
     }
 
     /// One element with its attributes, child elements and the character data directly inside it.
-    public struct Element: Sendable, Equatable {
+    package struct Element: Sendable, Equatable {
         /// The name as written, prefix included.
-        public var name: String
+        package var name: String
         /// The name without its prefix.
         package var localName: String
         /// Resolved from the `xmlns` declarations in scope; nil when none applies.
@@ -50,9 +50,9 @@ public enum XMLReader {
         /// The child elements in document order.
         package var children: [Element]
         /// All character data directly inside this element (text, references, CDATA), joined.
-        public var text: String
+        package var text: String
         /// Where the start tag's `<` is.
-        public var position: Position
+        package var position: Position
         /// Where the first character data inside starts, if there is any.
         package var textPosition: Position?
     }
@@ -63,7 +63,7 @@ public enum XMLReader {
     /// Reads a whole document and returns its root element.
     ///
     /// - Throws: a ``CAPError`` naming the first problem and where it is; reading stops there.
-    public static func read(_ bytes: [UInt8], limits: CAPLimits = .standard) throws(CAPError) -> Element {
+    package static func read(_ bytes: [UInt8], limits: CAPLimits = .standard) throws(CAPError) -> Element {
         if bytes.count > limits.bodyBytes {
             throw CAPError(code: .bodyTooLarge, path: "", line: 0, column: 0,
                            message: "the body is \(bytes.count) bytes; at most \(limits.bodyBytes) are accepted")

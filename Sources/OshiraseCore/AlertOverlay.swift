@@ -48,7 +48,7 @@ extension AlertOverlay {
 }
 
 /// How an alert appears on a display; `AlertPolicy.presentation(of:)` decides which.
-public enum AlertPresentation: String, Sendable, Equatable {
+package enum AlertPresentation: String, Sendable, Equatable {
     /// The whole screen (above a kiosk's temperature panel, which keeps working unless the config
     /// says otherwise). Extreme and Severe by default.
     case takeover

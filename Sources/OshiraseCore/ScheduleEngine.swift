@@ -155,7 +155,7 @@ public struct ScheduleEngine: Sendable {
             t = from
         }
 
-        public mutating func next() -> Slot? {
+        package mutating func next() -> Slot? {
             guard var slot = pending ?? nextClipped() else { return nil }
             pending = nil
             // Consecutive idle spans are one.

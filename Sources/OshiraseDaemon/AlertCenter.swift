@@ -3,7 +3,7 @@ public import Foundation
 package import Logging
 package import OshiraseCAP
 package import OshiraseCore
-public import OshiraseConfig
+package import OshiraseConfig
 import OshiraseSigning
 package import OshiraseStore
 import Synchronization
@@ -27,8 +27,8 @@ public struct AlertListing: Sendable, Codable, Equatable {
 /// Emergency messages in the daemon: the book of what is active, which every display asks what to
 /// draw, and the way in for pushes and feed documents (`AlertIntake`, which checks, stores and
 /// audits each one, one at a time, on a thread of its own).
-public final class AlertCenter: Sendable {
-    public let config: AlertsConfig
+package final class AlertCenter: Sendable {
+    package let config: AlertsConfig
     private let clock: any WallClock
     private let book: AlertBookCell
     private let intake: AlertIntake
@@ -77,7 +77,7 @@ public final class AlertCenter: Sendable {
     // MARK: Intake
 
     /// Handles one `POST /v1/alerts`: every request, kept or not, ends in the audit.
-    public func push(body: [UInt8], headers: [String: String], source: String) async -> AlertIntakeOutcome {
+    package func push(body: [UInt8], headers: [String: String], source: String) async -> AlertIntakeOutcome {
         await intake.take(body: body, headers: headers, source: source, trust: .envelope)
     }
 

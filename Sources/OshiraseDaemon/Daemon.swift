@@ -13,14 +13,14 @@ import Prometheus
 /// The signage daemon: one frame loop per configured display, the playlist watcher, and what
 /// the HTTP API reads. `services` go into the process's `ServiceGroup`.
 public final class Daemon: DaemonInspecting {
-    public let config: SiteConfig
+    package let config: SiteConfig
     package let library: PlaylistLibrary
     package let metrics: DaemonMetrics
-    public let displays: [DisplayService]
+    package let displays: [DisplayService]
     package let watcher: PlaylistWatcher
-    public let sensors: [SensorService]
+    package let sensors: [SensorService]
     /// Emergency messages: pushes, the active set, what each display draws.
-    public let alerts: AlertCenter
+    package let alerts: AlertCenter
     /// Polls the configured alert feeds.
     package let feeds: FeedService
     private let clock: any WallClock

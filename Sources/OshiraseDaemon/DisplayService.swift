@@ -1,16 +1,16 @@
 import Foundation
 public import OshiraseDevices
-public import OshiraseConfig
-public import ServiceLifecycle
+package import OshiraseConfig
+import ServiceLifecycle
 import OshiraseCore
 
 /// Opens a display's output; called on the display's own thread, again after a failure.
 public typealias OutputOpener = @Sendable () throws(OutputError) -> FrameOutput
 
 /// One display as a service: its frame loop on its own thread, ended by graceful shutdown.
-public final class DisplayService: Service, Sendable {
-    public let config: DisplayConfig
-    public let state: DisplayState
+package final class DisplayService: Service, Sendable {
+    package let config: DisplayConfig
+    package let state: DisplayState
     let context: DisplayContext
     let metrics: DisplayMetrics
     /// The loop runs alone on its own thread (see `run`), so its waits block that thread.
@@ -32,7 +32,7 @@ public final class DisplayService: Service, Sendable {
             configuredFrameRate: config.fps))
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let executor = ThreadExecutor(name: "display-\(config.name)")
         defer { executor.shutdown() }
         let (config, context, state, metrics, wakeup, openOutput, sensor) =

@@ -13,7 +13,7 @@ import Synchronization
 /// forgotten at the first change: keeping it up to date would mean copying all 8 MB of a 1080p
 /// frame at every changed frame, on the display's own thread, as long as anyone kept polling.
 /// So a display makes at most one copy per screenshot taken and holds at most one at a time.
-public final class DisplayState: Sendable {
+package final class DisplayState: Sendable {
     private struct State {
         var status: DisplayStatus
         var frame: Bitmap?
@@ -34,7 +34,7 @@ public final class DisplayState: Sendable {
     /// The lock is held only to take the figures; the sorting and counting happen after it is
     /// released. The frame loop takes the same lock at every frame, and `/v1/status` polled
     /// thousands of times a second must not keep it waiting.
-    public var status: DisplayStatus {
+    package var status: DisplayStatus {
         let (current, presents, renders) = state.withLock { s in (s.status, s.presentTimes, s.renderTimes) }
         var status = current
         status.frameRate = Self.rate(presents)

@@ -6,7 +6,7 @@ import OshiraseCore
 import OshiraseDevices
 import OshiraseConfig
 import OshiraseHTTPClient
-public import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 
 /// Polls the configured alert feeds (docs/alerts.md): an Atom index whose entries link to CAP
@@ -14,7 +14,7 @@ import Synchronization
 /// unchanged feed to a 304; failures back off exponentially to an hour. Every document goes
 /// through `AlertCenter.ingestFeedMessage`, which trusts it only when it is signed, or came
 /// over https from a sender the feed lists. Requests block, so they run on a thread of their own.
-public final class FeedService: Service, Sendable {
+package final class FeedService: Service, Sendable {
     let feeds: [FeedConfig]
     let alerts: AlertCenter
     let logger: Logger
@@ -29,7 +29,7 @@ public final class FeedService: Service, Sendable {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         guard !feeds.isEmpty else { return try await gracefulShutdown() }
         let stop = Atomic<Bool>(false)
         let (feeds, alerts, logger) = (self.feeds, self.alerts, self.logger)

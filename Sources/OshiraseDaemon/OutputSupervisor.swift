@@ -38,7 +38,7 @@ final class OutputSupervisor {
             lastError = nil
             logger.notice("showing \(profile.name) \(profile.width)×\(profile.height) on \(opened.description)")
             if let framebuffer = opened as? FramebufferOutput {
-                for warning in framebuffer.warnings { logger.warning("\(warning)", metadata: ["output": "\(opened.description)"]) }
+                for warning in framebuffer.warnings { logger.warning("\(warning)") }
             }
             state.update {
                 $0.output = opened.description

@@ -12,7 +12,7 @@ import Synchronization
 /// Display loops read `generation` at each frame boundary; a changed one tells them to take a
 /// `snapshot()` and rebuild their schedule. Loading (YAML, image checks) happens on the caller's
 /// thread: the watcher's, never a display's.
-public final class PlaylistLibrary: Sendable {
+package final class PlaylistLibrary: Sendable {
     private struct FileState {
         var playlist: Playlist?
         var loadedAt: Date?
@@ -29,7 +29,7 @@ public final class PlaylistLibrary: Sendable {
     }
 
     /// The folder watched, absolute.
-    public let directory: String
+    package let directory: String
     private let loader: PlaylistLoader
     private let clock: any WallClock
     private let logger: Logger

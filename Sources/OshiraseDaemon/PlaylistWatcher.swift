@@ -3,7 +3,7 @@ import Foundation
 package import Logging
 import OshiraseCore
 import OshiraseDevices
-public import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 
 /// Watches the playlists folder with inotify and reloads a file once it has been quiet for a
@@ -12,7 +12,7 @@ import Synchronization
 ///
 /// Runs on its own thread: loading a playlist decodes its images, which must not hold up the
 /// HTTP server or a display.
-public final class PlaylistWatcher: Service, Sendable {
+package final class PlaylistWatcher: Service, Sendable {
     private let library: PlaylistLibrary
     private let logger: Logger
     /// Seconds a file must be quiet before it is read.
@@ -35,7 +35,7 @@ public final class PlaylistWatcher: Service, Sendable {
         self.rescanInterval = rescanInterval
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard inotify >= 0 else {
             logger.error("cannot watch the folder: inotify_init1: \(systemErrorText(errno)); rescanning every \(Int(rescanInterval)) s instead")

@@ -2,7 +2,7 @@ package import Foundation
 package import Logging
 package import OshiraseCore
 package import OshiraseStore
-package import ServiceLifecycle
+import ServiceLifecycle
 
 /// Deletes proof-of-play records older than the configured number of days: at start, then once
 /// a day, so a box that runs for years keeps a bounded database.
@@ -23,24 +23,28 @@ package final class ProofOfPlayRetention: Service, Sendable {
     @discardableResult
     package func trim(now: Date) -> Int {
         let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
+        var deleted = 0
         do {
-            let deleted = try store.deleteRecords(before: cutoff)
+            deleted = try store.deleteRecords(before: cutoff)
             if deleted > 0 {
                 logger.notice("deleted \(deleted) records older than \(days) days", metadata: ["component": "proof-of-play"])
             }
-            // Alert messages and the push audit age out with the same setting: a flood of forged
-            // pushes cannot grow the audit for ever.
+        } catch {
+            logger.error("could not delete records older than \(days) days: \(error)", metadata: ["component": "proof-of-play"])
+        }
+        // Alert messages and the push audit age out with the same setting: a flood of forged
+        // pushes cannot grow the audit for ever.
+        do {
             let messages = try store.deleteAlertMessages(receivedBefore: cutoff)
             let audit = try store.deleteAuditEntries(before: cutoff)
             if messages + audit > 0 {
                 logger.notice("deleted \(messages) alert message(s) and \(audit) alert audit line(s) older than \(days) days",
                               metadata: ["component": "alerts"])
             }
-            return deleted
         } catch {
-            logger.error("could not delete records older than \(days) days: \(error)", metadata: ["component": "proof-of-play"])
-            return 0
+            logger.error("could not delete alert messages older than \(days) days: \(error)", metadata: ["component": "alerts"])
         }
+        return deleted
     }
 
     package func run() async throws {

@@ -1,9 +1,9 @@
-public import Foundation
+package import Foundation
 import Logging
-public import OshiraseCore
+package import OshiraseCore
 public import OshiraseDevices
 public import OshiraseConfig
-public import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 import Prometheus
 
@@ -38,8 +38,8 @@ public struct SensorStatus: Sendable, Codable, Equatable {
 /// The live state of one sensor, shared between the task that reads it and the display loops that
 /// show it: the screening state machine, health and counts. All access goes through a mutex and
 /// takes microseconds, so a display loop never waits on the device.
-public final class SensorState: Sendable {
-    public let config: SensorConfig
+package final class SensorState: Sendable {
+    package let config: SensorConfig
     private struct Inner {
         var screening: Screening
         var connected = false
@@ -60,7 +60,7 @@ public final class SensorState: Sendable {
 
     /// What the panel shows at `time` (results expire, silence goes offline) and when that next
     /// changes without a reading.
-    public func panel(at time: Date) -> (panel: ScreeningPanel, nextChange: Date?) {
+    package func panel(at time: Date) -> (panel: ScreeningPanel, nextChange: Date?) {
         inner.withLock { s in
             s.screening.tick(at: time)
             return (s.screening.panel, s.screening.nextChange)
@@ -107,7 +107,7 @@ public final class SensorState: Sendable {
         }
     }
 
-    public func status(at time: Date) -> SensorStatus {
+    package func status(at time: Date) -> SensorStatus {
         inner.withLock { s in
             s.screening.tick(at: time)
             let panel = switch s.screening.panel {
@@ -132,8 +132,8 @@ public typealias ThermometerOpener = @Sendable (SensorConfig) throws -> any Ther
 ///
 /// Privacy (docs/sensors.md): a reading lives only in the screening state machine and on screen;
 /// it is never logged, stored or exposed. What leaves this type is a class name and a count.
-public final class SensorService: Service, Sendable {
-    public let state: SensorState
+package final class SensorService: Service, Sendable {
+    package let state: SensorState
     private let makeThermometer: @Sendable () throws -> any Thermometer
     private let wake: @Sendable () -> Void
     private let count: @Sendable (String, ScreeningResult, Date) -> Void
@@ -160,7 +160,7 @@ public final class SensorService: Service, Sendable {
         self.onResult = onResult
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let thermometer: any Thermometer
         do {
             thermometer = try makeThermometer()

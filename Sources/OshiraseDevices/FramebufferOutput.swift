@@ -1,4 +1,4 @@
-package import OshiraseCore
+import OshiraseCore
 package import OshiraseImaging
 
 /// Frames on a Linux framebuffer (`/dev/fbN`), or on any `FramebufferDevice`.

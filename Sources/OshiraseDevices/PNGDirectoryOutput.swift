@@ -1,4 +1,4 @@
-package import OshiraseCore
+import OshiraseCore
 package import OshiraseImaging
 
 /// An output that may hold a presented screen back and needs a later call to write it.

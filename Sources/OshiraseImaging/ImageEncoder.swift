@@ -50,7 +50,7 @@ package enum ImageEncoder {
         try FileIO.writeAtomically(data, toPath: path)
     }
 
-    /// The kinds of JPEG the encoder can make; only `.color420` is public, the rest serve tests.
+    /// The kinds of JPEG the encoder can make; the encoder itself uses `.color420`, the rest serve tests.
     enum JPEGVariant {
         /// YCbCr with 4:2:0 chroma from Cairo-layout pixels.
         case color420

@@ -4,23 +4,23 @@ public import OshiraseCore
 public import OshiraseImaging
 
 /// Where a block of text ended up, for checks and tests.
-public struct TextPlacement: Sendable, Equatable {
+package struct TextPlacement: Sendable, Equatable {
     /// What the text is: title, body, footer, label, ticker, clock, prompt…
     package let role: String
     /// The box the text had to stay in.
-    public let box: Rect
+    package let box: Rect
     /// The pixels its ink and logical extents cover.
     package let extents: Rect
     /// The text of each line, as laid out.
-    public let lines: [String]
-    public let size: Double
+    package let lines: [String]
+    package let size: Double
     package let isEllipsized: Bool
 }
 
 /// A rendered frame and the report of how its text was set.
-public struct RenderResult: Sendable {
-    public let frame: Bitmap
-    public let texts: [TextPlacement]
+package struct RenderResult: Sendable {
+    package let frame: Bitmap
+    package let texts: [TextPlacement]
     /// Problems met while rendering (an image that could not be shown…), already worked around.
     package let problems: [String]
 }

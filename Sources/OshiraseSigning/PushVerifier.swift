@@ -24,7 +24,7 @@ public struct PushVerifier: Sendable {
     public let maximumBodySize: Int
 
     /// Makes a verifier trusting `keys` that remembers signatures in `replayMemory` (nil: no replay check).
-    public init(keys: [TrustedKey], maxSkew: TimeInterval = PushVerifier.defaultMaximumSkew,
+    package init(keys: [TrustedKey], maxSkew: TimeInterval = PushVerifier.defaultMaximumSkew,
                 replayMemory: (any ReplayMemory)?, maximumBodySize: Int = PushEnvelope.maximumBodySize) {
         self.keys = Dictionary(grouping: keys, by: \.keyID)
         self.maxSkew = maxSkew

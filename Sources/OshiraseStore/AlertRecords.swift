@@ -1,16 +1,16 @@
-public import Foundation
+package import Foundation
 import GRDB
 
 /// One emergency message as received: its CAP identity, the exact bytes, and who signed it.
-public struct StoredAlertMessage: Sendable, Equatable {
-    public var sender: String
-    public var identifier: String
+package struct StoredAlertMessage: Sendable, Equatable {
+    package var sender: String
+    package var identifier: String
     /// The message's `sent`, as written in it.
-    public var sent: String
+    package var sent: String
     package var receivedAt: Date
     /// The key that signed it (nil for a feed trusted by its https sender).
-    public var keyID: String?
-    public var body: [UInt8]
+    package var keyID: String?
+    package var body: [UInt8]
 
     package init(sender: String, identifier: String, sent: String, receivedAt: Date, keyID: String?, body: [UInt8]) {
         self.sender = sender
@@ -23,7 +23,7 @@ public struct StoredAlertMessage: Sendable, Equatable {
 }
 
 /// What storing a message did.
-public enum AlertStoreOutcome: Sendable, Equatable {
+package enum AlertStoreOutcome: Sendable, Equatable {
     case stored
     /// The same identity with the same bytes: nothing changed.
     case duplicate
@@ -32,16 +32,16 @@ public enum AlertStoreOutcome: Sendable, Equatable {
 }
 
 /// One line of the push audit: every request, accepted or not.
-public struct AlertAuditEntry: Sendable, Equatable, Codable {
-    public var time: Date
-    public var keyID: String?
+package struct AlertAuditEntry: Sendable, Equatable, Codable {
+    package var time: Date
+    package var keyID: String?
     /// The client's address.
-    public var source: String
+    package var source: String
     /// `accepted`, `duplicate`, or why it was refused (`bad-signature`, `replayed`, …).
     package var outcome: String
     /// The HTTP status answered.
-    public var status: Int
-    public var identifier: String?
+    package var status: Int
+    package var identifier: String?
     package var reason: String?
 
     /// As `report --alerts --format json` writes it: `key` for the key id, and `null` for a key,
@@ -52,7 +52,7 @@ public struct AlertAuditEntry: Sendable, Equatable, Codable {
         case source, outcome, status, identifier, reason
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(time, forKey: .time)
         try c.encode(keyID, forKey: .keyID)

@@ -3,15 +3,15 @@ package import Foundation
 /// How many visitors one sensor classed one way during one hour: the only trace a temperature
 /// check leaves (docs/sensors.md). It has no field for a reading, a time finer than the hour, or
 /// anything else about a person, so nothing individual can be kept through it.
-public struct ScreeningCount: Sendable, Equatable, Codable {
+package struct ScreeningCount: Sendable, Equatable, Codable {
     /// The sensor's name in the config.
-    public var sensor: String
+    package var sensor: String
     /// The start of the hour, on a whole hour of UTC (and so of Japan time).
     package var hourStart: Date
     /// `normal`, `fever` or `retry`.
     package var className: String
     /// Visitors of that class in that hour.
-    public var count: Int
+    package var count: Int
 
     /// `count` visitors classed `className` by `sensor` in the hour starting at `hourStart`.
     package init(sensor: String, hourStart: Date, className: String, count: Int) {

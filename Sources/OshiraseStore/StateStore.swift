@@ -23,7 +23,7 @@ public final class StateStore: Sendable {
     package static let fileName = "oshirase.sqlite"
 
     /// The state directory.
-    public let directory: String
+    package let directory: String
     /// `<directory>/oshirase.sqlite`.
     package let databasePath: String
     /// True when opened with ``init(readingFrom:)``.
@@ -132,7 +132,7 @@ public final class StateStore: Sendable {
     /// writing: nothing is created, migrated or changed, and the daemon is never blocked.
     ///
     /// Throws `.missing` when there is no database in `directory` (the daemon has not run with it yet).
-    public init(readingFrom directory: String) throws(StateStoreError) {
+    package init(readingFrom directory: String) throws(StateStoreError) {
         self.directory = directory
         self.databasePath = (directory as NSString).appendingPathComponent(Self.fileName)
         self.isReadOnly = true

@@ -1,5 +1,5 @@
 package import Foundation
-package import OshiraseCore
+import OshiraseCore
 import OshiraseDaemon
 import Synchronization
 

@@ -60,7 +60,8 @@ func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (Strin
                         proofQuery: Daemon.proofOfPlayQuery(store),
                         countScreening: proof.countScreening,
                         store: store)
-    logger.notice("oshirase \(config.site): \(config.displays.count) display(s), \(config.sensors.count) sensor(s), playlists in \(config.playlistsDirectory), state in \(config.stateDirectory)")
+    logger.notice("starting: \(config.displays.count) display(s), \(config.sensors.count) sensor(s), playlists in \(config.playlistsDirectory), state in \(config.stateDirectory)",
+                  metadata: ["site": "\(config.site)"])
     daemon.loadPlaylists()
     let host = config.api.host.contains(":") ? "[\(config.api.host)]" : config.api.host
     let api = makeAPI(inspecting: daemon, config: config.api, logger: logger, onListening: { port in

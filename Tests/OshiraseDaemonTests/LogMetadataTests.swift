@@ -28,6 +28,9 @@ struct LogMetadataTests {
         let refused = try #require(lines.first { $0.message.hasPrefix("not loaded;") })
         #expect(refused.level == .error)
         #expect(refused.metadata["file"]?.hasSuffix("/broken.yaml") == true)
+        // The positioned error itself (FILE:LINE:COL: error: …) keeps its form and has the file too.
+        let positioned = try #require(lines.first { $0.message.contains("broken.yaml:") && $0.message.contains(": error: ") })
+        #expect(positioned.metadata["file"]?.hasSuffix("/broken.yaml") == true)
         #expect(lines.allSatisfy { $0.metadata["component"] == "playlists" })
     }
 
@@ -72,12 +75,17 @@ struct LogMetadataTests {
         #expect(lines.allSatisfy { $0.metadata["component"] == "proof-of-play" })
         #expect(lines.allSatisfy { !$0.message.hasPrefix("proof of play") })
         #expect(await eventually { (try? store.records(from: .distantPast, to: .distantFuture).count) == 3 })
-        #expect(!metrics.text().contains("oshirase_proof_of_play_lost_total 1"), "nothing lost: the queue held the three")
+        #expect(Self.value("oshirase_proof_of_play_lost_total", in: metrics) == 0, "nothing lost: the queue held the three")
     }
 
     /// `oshirase_proof_of_play_stalled`'s value in the metrics text.
     static func stalled(_ metrics: DaemonMetrics) -> Double? {
-        metrics.text().split(separator: "\n").first { $0.hasPrefix("oshirase_proof_of_play_stalled ") }
+        value("oshirase_proof_of_play_stalled", in: metrics)
+    }
+
+    /// A metric's value in the metrics text; nil when it is not there.
+    static func value(_ name: String, in metrics: DaemonMetrics) -> Double? {
+        metrics.text().split(separator: "\n").first { $0.hasPrefix(name + " ") }
             .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
     }
 
@@ -105,5 +113,16 @@ struct LogMetadataTests {
         #expect(line.metadata["component"] == "alerts")
         #expect(line.metadata["source"] == "192.0.2.10")
         #expect(line.metadata["key"] == box.key.keyID)
+
+        // A forged one: refused, and said with the same context.
+        var forged = headers
+        forged["Oshirase-Signature"] = String(repeating: "A", count: 86) + "=="
+        let refused = await center.push(body: freshAlert(identifier: "forged", sent: box.clock.now()), headers: forged,
+                                        source: "198.51.100.7")
+        #expect(refused.status == 401)
+        let warning = try #require(capture.lines.first { $0.level == .warning && $0.message.hasPrefix("push 401") })
+        #expect(warning.metadata["source"] == "198.51.100.7")
+        #expect(warning.metadata["key"] == box.key.keyID)
+        #expect(warning.metadata["component"] == "alerts")
     }
 }

@@ -75,6 +75,9 @@ public final class SimulatedThermometer: Thermometer {
         continuation.onTermination = { _ in
             player.stop()
             stopReader()
+            // The player notices within 50 ms; waiting for its tidy-up here means a daemon that
+            // exits right after its services stop leaves no link or folder behind in /tmp.
+            player.waitUntilFinished(seconds: 1)
         }
         let thread = Thread { player.run { continuation.yield($0) } }
         thread.name = "thermometer-sim"
@@ -111,6 +114,14 @@ private final class ScenarioPlayer: @unchecked Sendable {
     }
 
     func stop() { stopped.store(true, ordering: .relaxed) }
+
+    /// Signalled once `run` has unplugged and removed its folder.
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Waits until `run` has tidied up, at most `seconds`.
+    func waitUntilFinished(seconds: Double) {
+        if finished.wait(timeout: .now() + seconds) == .success { finished.signal() }
+    }
     private var isStopped: Bool { stopped.load(ordering: .relaxed) }
 
     /// Plays until stopped, then unplugs and tidies up. `report` passes the simulator's own
@@ -119,6 +130,7 @@ private final class ScenarioPlayer: @unchecked Sendable {
         defer {
             unplug()
             if ownsFolder { rmdir((linkPath as NSString).deletingLastPathComponent) }
+            finished.signal()
         }
         guard plugInPatiently(report: report), waitForCommand() else { return }
         // The real moment the scenario's time 0 happened; moved on while the reader reconnects,

@@ -97,10 +97,16 @@ final class OshiraseProcess: @unchecked Sendable {
         exitFlag.whileRunning { Glibc.kill(process.processIdentifier, signal) }
     }
 
-    /// SIGKILL and wait (a few seconds at most) for the process to be gone.
+    /// Stops it as systemd does: SIGTERM, so it tidies up after itself (a simulated
+    /// thermometer's pseudo-terminal link and folder), then SIGKILL if it is still running after
+    /// 5 s; waits (a few seconds at most) for it to be gone.
     func kill() {
+        send(SIGTERM)
+        var deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { usleep(2_000) }
+        guard process.isRunning else { return }
         send(SIGKILL)
-        let deadline = Date().addingTimeInterval(5)
+        deadline = Date().addingTimeInterval(5)
         while process.isRunning, Date() < deadline { usleep(2_000) }
     }
 

@@ -84,6 +84,26 @@ struct SimulatedThermometerTests {
         #expect(try await eventually { cleanFrames() == expected.count }, "the observer hears of every frame written")
     }
 
+    @Test func whenItsReaderStopsTheSimulatorHasRemovedItsLinkAndFolder() async throws {
+        let scenario = SensorScenario(name: "終わりなき列", rate: 14, steps: [.visitor(celsius: 36.5, stand: 60)])
+        let thermometer = SimulatedThermometer(scenario: scenario)
+        let folder = (thermometer.linkPath as NSString).deletingLastPathComponent
+        let stream = thermometer.events()
+        let readingsSeen = Mutex(0)
+        let consumer = Task {
+            for await event in stream {
+                if case .reading = event { readingsSeen.withLock { $0 += 1 } }
+            }
+        }
+        #expect(try await eventually { readingsSeen.withLock { $0 } >= 2 })
+        #expect(FileManager.default.fileExists(atPath: thermometer.linkPath))
+        // The consumer stops, as the daemon's sensor service does on SIGTERM: once that is done,
+        // so is the tidy-up, and a process that exits at once leaves nothing in /tmp.
+        consumer.cancel()
+        await consumer.value
+        #expect(!FileManager.default.fileExists(atPath: folder), "\(folder) is left behind")
+    }
+
     @Test func aDisconnectIsSeenAndTheReaderComesBack() async throws {
         let scenario = SensorScenario(name: "抜き差し", rate: 14, steps: [
             .empty(seconds: 0.3), .disconnect(seconds: 1), .visitor(celsius: 36.6, stand: 0.3),

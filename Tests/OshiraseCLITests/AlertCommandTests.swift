@@ -50,7 +50,7 @@ struct AlertCommandTests {
         let displays = DaemonCommandTests.lobbyOnly + "\nalerts:\n  keys:\n    - \"\(pub)\"\n"
 
         var (daemon, port) = try await DaemonCommandTests.startDaemon(in: ws, displays: displays, label: "alerts")
-        defer { daemon.kill() }
+        defer { daemon.stop() }
         func screenIsBlack() throws -> Bool? {
             let shot = try httpGet(port: port, "/v1/screenshot?display=lobby")
             guard shot.status == 200 else { return nil }

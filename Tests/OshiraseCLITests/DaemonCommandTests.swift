@@ -196,7 +196,7 @@ struct DaemonCommandTests {
                 profile: led-vision
                 output: { kind: memory }
             """)
-        defer { daemon.kill() }
+        defer { daemon.stop() }
         let shot = try await poll("a frame of the wall", timeout: .seconds(15), context: { daemon.output }) {
             let answer = try httpGet(port: port, "/v1/screenshot?display=led-wall")
             return answer.status == 200 ? answer.body : nil
@@ -231,7 +231,7 @@ struct DaemonCommandTests {
         let ws = try Workspace()
         try ws.write("playlists/01-lobby.yaml", Self.lobbyPlaylist)
         let (daemon, port) = try await Self.startDaemon(in: ws, displays: Self.lobbyAndLEDWall)
-        defer { daemon.kill() }
+        defer { daemon.stop() }
 
         let status = try await poll("both displays presenting frames", timeout: .seconds(15), context: { daemon.output }) {
             () throws -> StatusSnapshot? in
@@ -278,7 +278,7 @@ struct DaemonCommandTests {
         let ws = try Workspace()
         try ws.write("playlists/01-lobby.yaml", Self.lobbyPlaylist)
         let (daemon, port) = try await Self.startDaemon(in: ws, displays: Self.lobbyAndLEDWall)
-        defer { daemon.kill() }
+        defer { daemon.stop() }
         // One answer: the server's threads have taken requests.
         _ = try fetchStatus(port: port)
         // NIO's event-loop threads lower themselves when they run their first job after start.
@@ -428,7 +428,7 @@ struct DaemonCommandTests {
         for (round, offset) in offsets.enumerated() {
             let started = Date()
             let (daemon, port) = try await Self.startDaemon(in: ws, displays: Self.lobbyOnly, label: "run-\(round)")
-            defer { daemon.kill() }
+            defer { daemon.stop() }
             if round > 0 { restarts.append(started) }
             let wanted = round == 0 ? 4 : 2
             _ = try await poll("\(wanted) records in round \(round + 1)", timeout: .seconds(12), every: .milliseconds(100),
@@ -454,7 +454,7 @@ struct DaemonCommandTests {
         let restarted = Date()
         restarts.append(restarted)
         let (daemon, port) = try await Self.startDaemon(in: ws, displays: Self.lobbyOnly, label: "run-last")
-        defer { daemon.kill() }
+        defer { daemon.stop() }
         _ = try await poll("records after the last restart", timeout: .seconds(10), every: .milliseconds(100),
                            context: { daemon.output }) { () throws -> Int? in
             let count = try Self.recordsFromAPI(port: port, since: restarted)
@@ -476,7 +476,7 @@ struct DaemonCommandTests {
         try ws.write("playlists/lobby.yaml", Self.threeSecondsPlaylist)
         let from = Date().addingTimeInterval(-60)
         let (daemon, port) = try await Self.startDaemon(in: ws, displays: Self.lobbyOnly)
-        defer { daemon.kill() }
+        defer { daemon.stop() }
         // The daemon logs how long after the process started its first frame was presented; the
         // process started after `launchedAt`, so the frame was presented after launchedAt + that.
         let line = try await daemon.waitForStdout(#"first frame presented [0-9]+ ms after the process started"#,
@@ -586,7 +586,7 @@ struct DaemonCommandTests {
         let file = ws.path("playlists/lobby.yaml")
         try ws.write("playlists/lobby.yaml", Self.reloadPlaylist(id: "kaichou", title: "本日は8時45分から開庁しています"))
         let (daemon, port) = try await Self.startDaemon(in: ws, displays: Self.lobbyOnly)
-        defer { daemon.kill() }
+        defer { daemon.stop() }
         _ = try await poll("the first item on screen", timeout: .seconds(15), context: { daemon.output }) { () throws -> Bool? in
             try fetchStatus(port: port).display("lobby")?.items["main"] == "kaichou" ? true : nil
         }
@@ -679,7 +679,7 @@ struct DaemonCommandTests {
     func demoIsLiveAndStopsOnSIGINT() async throws {
         let ws = try Workspace()
         let (demo, port) = try await Self.startDemo(in: ws)
-        defer { demo.kill() }
+        defer { demo.stop() }
         let status = try await Self.waitForDemoFrames(demo, port: port)
         #expect(status.displays.map(\.name) == Self.demoDisplays.map(\.0))
         #expect(status.playlists.allSatisfy { $0.errors.isEmpty }, "the sample playlists have errors: \(status.playlists)")
@@ -715,7 +715,7 @@ struct DaemonCommandTests {
     func demoPreviewInChromium() async throws {
         let ws = try Workspace()
         let (demo, port) = try await Self.startDemo(in: ws)
-        defer { demo.kill() }
+        defer { demo.stop() }
         _ = try await Self.waitForDemoFrames(demo, port: port)
 
         let pageSeconds = 6

@@ -97,16 +97,22 @@ final class OshiraseProcess: @unchecked Sendable {
         exitFlag.whileRunning { Glibc.kill(process.processIdentifier, signal) }
     }
 
-    /// Stops it as systemd does: SIGTERM, so it tidies up after itself (a simulated
-    /// thermometer's pseudo-terminal link and folder), then SIGKILL if it is still running after
-    /// 5 s; waits (a few seconds at most) for it to be gone.
+    /// SIGKILL and wait (a few seconds at most) for the process to be gone: no graceful shutdown.
     func kill() {
-        send(SIGTERM)
-        var deadline = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < deadline { usleep(2_000) }
-        guard process.isRunning else { return }
         send(SIGKILL)
-        deadline = Date().addingTimeInterval(5)
+        waitUntilGone(seconds: 5)
+    }
+
+    /// Stops it as systemd does: SIGTERM, so it tidies up after itself (a simulated
+    /// thermometer's pseudo-terminal link and folder), then `kill()` if it still runs after 5 s.
+    func stop() {
+        send(SIGTERM)
+        waitUntilGone(seconds: 5)
+        if process.isRunning { kill() }
+    }
+
+    private func waitUntilGone(seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning, Date() < deadline { usleep(2_000) }
     }
 

@@ -59,7 +59,7 @@ struct KioskCommandTests {
         try ws.write("visitors.yaml", Self.scenario)
         let started = Date()
         let (daemon, port) = try await DaemonCommandTests.startDaemon(in: ws, displays: Self.kiosk, label: "kiosk")
-        defer { daemon.kill() }
+        defer { daemon.stop() }
 
         let sensor = try await poll("four results", timeout: .seconds(60), context: { daemon.output }) { () throws -> SensorSnapshot.Sensor? in
             let answer = try httpGet(port: port, "/v1/status")

@@ -103,7 +103,7 @@ struct PushCommandTests {
         let ws = try Workspace()
         let pub = try Self.keygen("city", in: ws)
         let (daemon, port) = try await Self.startDaemon(in: ws, trusting: [pub])
-        defer { daemon.kill() }
+        defer { daemon.stop() }
         let journal = ws.path("state-home/sent.jsonl")
 
         let push = try Self.oshirase(["push", "--to", "http://127.0.0.1:\(port)", "--key", "city.key",
@@ -147,7 +147,7 @@ struct PushCommandTests {
         let ws = try Workspace()
         let pub = try Self.keygen("city", in: ws)
         let (daemon, port) = try await Self.startDaemon(in: ws, trusting: [pub])
-        defer { daemon.kill() }
+        defer { daemon.stop() }
         let journal = ws.path("sent.jsonl")
         let push = try Self.oshirase(["push", "--to", "http://127.0.0.1:\(port)", "--key", "city.key",
                                       "--sender", "bousai@city.sapporo.jp", "--title", "避難指示",
@@ -170,7 +170,7 @@ struct PushCommandTests {
         let ws = try Workspace()
         let pub = try Self.keygen("city", in: ws)
         let (daemon, port) = try await Self.startDaemon(in: ws, trusting: [pub])
-        defer { daemon.kill() }
+        defer { daemon.stop() }
         let push = try Self.oshirase(["push", "--to", "http://127.0.0.1:\(port)", "--key", "city.key",
                                       "--sender", "bousai@city.sapporo.jp", "--title", "避難指示", "--body", "中央区に避難指示",
                                       "--expires", "2h", "--journal", ws.path("sent.jsonl")], in: ws)
@@ -203,7 +203,7 @@ struct PushCommandTests {
         let ws = try Workspace()
         let pub = try Self.keygen("city", in: ws)
         let (daemon, port) = try await Self.startDaemon(in: ws, trusting: [pub])
-        defer { daemon.kill() }
+        defer { daemon.stop() }
         let dead = try Self.deadPort()
 
         let push = try Self.oshirase(["push", "--to", "http://127.0.0.1:\(port)", "http://127.0.0.1:\(dead)/",
@@ -227,7 +227,7 @@ struct PushCommandTests {
         let pub = try Self.keygen("city", in: ws)
         _ = try Self.keygen("stranger", in: ws)
         let (daemon, port) = try await Self.startDaemon(in: ws, trusting: [pub])
-        defer { daemon.kill() }
+        defer { daemon.stop() }
 
         let push = try Self.oshirase(["push", "--to", "http://127.0.0.1:\(port)", "--key", "stranger.key",
                                       "--title", "避難指示", "--body", "全域に避難指示を発令しました。",
@@ -269,7 +269,7 @@ struct PushCommandTests {
         let ws = try Workspace()
         let pub = try Self.keygen("city", in: ws)
         let (daemon, port) = try await Self.startDaemon(in: ws, trusting: [pub])
-        defer { daemon.kill() }
+        defer { daemon.stop() }
 
         // The box's name does not resolve: only the proxy (here the box itself, which takes the
         // absolute-URI request) can deliver it.

@@ -38,7 +38,7 @@ struct ScreenshotMatchesRenderTests {
         let displays = Self.displays.map { "      - name: \($0.name)\n        profile: \($0.profile)\n        output: { kind: memory }" }
             .joined(separator: "\n") + "\nalerts:\n  keys:\n    - \"\(pub)\"\n"
         let (daemon, port) = try await DaemonCommandTests.startDaemon(in: ws, displays: displays, label: "same-as-render")
-        defer { daemon.kill() }
+        defer { daemon.stop() }
 
         func screenshot(_ display: String, unlike old: Bitmap? = nil) async throws -> Bitmap {
             try await poll("a frame of \(display)", timeout: .seconds(20), context: { daemon.output }) {

@@ -66,21 +66,16 @@ struct LogMetadataTests {
                                        start: jst(9, 0, second), end: jst(9, 0, second + 1)))
         }
         #expect(await eventually { capture.lines.contains { $0.level == .error } })
-        #expect(Self.stalled(metrics) == 1, "the stall is in /metrics as it begins")
+        #expect(Self.value("oshirase_proof_of_play_stalled", in: metrics) == 1, "the stall is in /metrics as it begins")
         try await other.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
         #expect(await eventually { capture.lines.contains { $0.message.hasPrefix("writing again after") } })
-        #expect(Self.stalled(metrics) == 0)
+        #expect(Self.value("oshirase_proof_of_play_stalled", in: metrics) == 0)
         let lines = capture.lines
         #expect(lines.filter { $0.level == .error }.count == 1, "one line when the stall begins, not one per record")
         #expect(lines.allSatisfy { $0.metadata["component"] == "proof-of-play" })
         #expect(lines.allSatisfy { !$0.message.hasPrefix("proof of play") })
         #expect(await eventually { (try? store.records(from: .distantPast, to: .distantFuture).count) == 3 })
         #expect(Self.value("oshirase_proof_of_play_lost_total", in: metrics) == 0, "nothing lost: the queue held the three")
-    }
-
-    /// `oshirase_proof_of_play_stalled`'s value in the metrics text.
-    static func stalled(_ metrics: DaemonMetrics) -> Double? {
-        value("oshirase_proof_of_play_stalled", in: metrics)
     }
 
     /// A metric's value in the metrics text; nil when it is not there.

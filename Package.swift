@@ -54,6 +54,8 @@ let package = Package(
                        providers: [.apt(["libdrm-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto",
+                       providers: [.apt(["libmosquitto-dev"])]),
         // Linux kernel interfaces Swift cannot import directly: fbdev and console ioctls, inotify.
         .systemLibrary(name: "CLinuxDevices"),
         // The build date, the earliest instant the daemon believes its clock.
@@ -82,6 +84,8 @@ let package = Package(
         .target(name: "OshiraseSigning", dependencies: ["OshiraseCore", .product(name: "Crypto", package: "swift-crypto")]),
         // HTTP requests on libcurl: the push client's fan-out to many boxes, feed polling.
         .target(name: "OshiraseHTTPClient", dependencies: ["CCurl"]),
+        // MQTT 5 on libmosquitto: the fleet link's clients, driven by one poll thread.
+        .target(name: "OshiraseMQTT", dependencies: ["CMosquitto"]),
         // SQLite storage: proof of play.
         .target(name: "OshiraseStore", dependencies: [
             "OshiraseCore", .product(name: "GRDB", package: "GRDB.swift"),
@@ -167,6 +171,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "OshiraseMQTTTests", dependencies: ["OshiraseMQTT", "OshiraseTestSupport"]),
         .testTarget(name: "OshiraseStoreTests", dependencies: [
             "OshiraseStore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),

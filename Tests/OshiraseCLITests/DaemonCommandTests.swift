@@ -1,5 +1,6 @@
 import Foundation
 import OshiraseImaging
+import OshiraseTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -217,26 +217,7 @@ func poll<T>(_ what: String, timeout: Duration, every interval: Duration = .mill
 
 // MARK: Ports
 
-/// A TCP port on 127.0.0.1 that was free a moment ago: the kernel picks it for a socket bound to
-/// port 0, which is then closed. (`api.listen` needs a port from 1 up, so the daemon cannot be
-/// asked for port 0 itself.) Another program may take it in between; callers retry.
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw DaemonTestFailure("socket: \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    var address = loopbackAddress(port: 0)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw DaemonTestFailure("bind 127.0.0.1:0: \(String(cString: strerror(errno)))") }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    guard named == 0 else { throw DaemonTestFailure("getsockname: \(String(cString: strerror(errno)))") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
+/// 127.0.0.1:`port` as a socket address.
 private func loopbackAddress(port: Int) -> sockaddr_in {
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)

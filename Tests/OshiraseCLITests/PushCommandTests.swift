@@ -1,4 +1,5 @@
 import Foundation
+import OshiraseTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -1,0 +1,86 @@
+package import Foundation
+
+/// A Mosquitto broker of the test's own on a free loopback port, with a config the test writes:
+/// started tied to the test process (it dies with it), stopped by `stop()` or `kill()`.
+package final class MosquittoBroker: @unchecked Sendable {
+    package static let executable = "/usr/sbin/mosquitto"
+
+    /// The folder holding the config, the log and the persistence file.
+    package let directory: URL
+    /// The plain listener's port on 127.0.0.1.
+    package let port: Int
+    /// Config lines added after the listener's (TLS listeners, ACLs).
+    private let extraConfig: String
+    private let persistence: Bool
+    private var process: Process?
+
+    /// `mqtt://127.0.0.1:PORT`.
+    package var url: String { "mqtt://127.0.0.1:\(port)" }
+
+    /// Writes the config; `start()` runs the broker. With `persistence`, retained messages and
+    /// sessions are saved after every change, so they survive `kill -9`.
+    package init(persistence: Bool = false, extraConfig: String = "", port: Int? = nil) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-broker-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.port = try port ?? freeLoopbackPort()
+        self.extraConfig = extraConfig
+        self.persistence = persistence
+        try config.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+    }
+
+    deinit {
+        if let process, process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private var config: String {
+        var lines = [
+            "listener \(port) 127.0.0.1",
+            "allow_anonymous true",
+            "log_dest file \(directory.path)/mosquitto.log",
+            "log_type error", "log_type warning", "log_type notice", "log_type information",
+            "connection_messages true",
+        ]
+        // Run as root, Mosquitto would switch to the user mosquitto, which cannot write here.
+        if getuid() == 0 { lines.append("user root") }
+        if persistence {
+            lines += ["persistence true", "persistence_location \(directory.path)/",
+                      "autosave_on_changes true", "autosave_interval 1"]
+        }
+        return (lines + [extraConfig]).joined(separator: "\n") + "\n"
+    }
+
+    /// Starts the broker and waits (at most 10 s) until its listener answers.
+    package func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["-c", directory.appendingPathComponent("mosquitto.conf").path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.runTiedToTestProcess()
+        self.process = process
+        let deadline = Date().addingTimeInterval(10)
+        while !loopbackPortAnswers(port) {
+            guard process.isRunning else { throw LoopbackPortError("mosquitto exited at start:\n\(log)") }
+            guard Date() < deadline else { throw LoopbackPortError("mosquitto did not listen on \(port) within 10 s:\n\(log)") }
+            usleep(20_000)
+        }
+    }
+
+    /// Ends the broker with SIGKILL, as a crash or a power cut would, and waits for it.
+    package func kill() { signal(SIGKILL) }
+
+    /// Ends the broker with SIGTERM, as systemd does, and waits for it.
+    package func stop() { signal(SIGTERM) }
+
+    private func signal(_ number: Int32) {
+        guard let process, process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, number)
+        process.waitUntilExit()
+    }
+
+    /// The broker's log so far, for failure messages.
+    package var log: String {
+        (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? "(no log)"
+    }
+}

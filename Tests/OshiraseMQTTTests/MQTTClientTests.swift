@@ -1,0 +1,227 @@
+import Foundation
+import OshiraseMQTT
+import OshiraseTestSupport
+import Testing
+
+/// The client against a real Mosquitto on loopback.
+@Suite(.timeLimit(.minutes(2))) struct MQTTClientTests {
+    func settings(_ id: String, _ broker: MosquittoBroker, subscriptions: [String] = []) throws -> MQTTSettings {
+        var settings = MQTTSettings(clientID: id, endpoints: [try MQTTEndpoint.parse(broker.url)])
+        settings.subscriptions = subscriptions.map { MQTTSubscription($0) }
+        settings.reconnectBase = .milliseconds(300)
+        return settings
+    }
+
+    @Test func deliversAMessageFromOneClientToAnotherAndReportsTheAcknowledgement() async throws {
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let loop = try MQTTLoop()
+        defer { loop.shutdown() }
+        let received = EventLog(), sent = EventLog()
+        let subscriber = try MQTTClient(settings: try settings("札幌-ロビー-1", broker, subscriptions: ["oshirase/v1/alerts/#"]),
+                                        loop: loop, onEvent: received.handler)
+        subscriber.start()
+        let connection = try await received.waitForConnection()
+        #expect(connection.refusedSubscriptions.isEmpty)
+        #expect(!connection.sessionPresent)
+
+        let publisher = try MQTTClient(settings: try settings("cityhall", broker), loop: loop, onEvent: sent.handler)
+        publisher.start()
+        _ = try await sent.waitForConnection()
+        let body = Array("<alert>避難指示 豊平川</alert>".utf8)
+        publisher.publish(MQTTOutgoing(topic: "oshirase/v1/alerts/bousai/JP-1", payload: body, qos: 1, token: 7))
+        try await sent.wait("the acknowledgement") { events in
+            events.contains(.delivered(token: 7, refusal: nil)) ? true : nil
+        }
+        let message = try await received.waitForMessage(on: "oshirase/v1/alerts/bousai/JP-1")
+        #expect(message.payload == body)
+        #expect(!message.retained)
+    }
+
+    @Test func aRetainedMessageReachesALaterSubscriberAndExpiresOnTime() async throws {
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let loop = try MQTTLoop()
+        defer { loop.shutdown() }
+        let sent = EventLog()
+        let publisher = try MQTTClient(settings: try settings("cityhall", broker), loop: loop, onEvent: sent.handler)
+        publisher.start()
+        _ = try await sent.waitForConnection()
+        publisher.publish(MQTTOutgoing(topic: "t/kept", payload: Array("残る".utf8), retain: true, token: 1))
+        publisher.publish(MQTTOutgoing(topic: "t/brief", payload: Array("消える".utf8), retain: true, expiry: 1, token: 2))
+        try await sent.wait("both acknowledgements") { events in
+            events.contains(.delivered(token: 1, refusal: nil)) && events.contains(.delivered(token: 2, refusal: nil)) ? true : nil
+        }
+        try await Task.sleep(for: .milliseconds(2100))
+        let later = EventLog()
+        let subscriber = try MQTTClient(settings: try settings("box-1", broker, subscriptions: ["t/#"]), loop: loop,
+                                        onEvent: later.handler)
+        subscriber.start()
+        let kept = try await later.waitForMessage(on: "t/kept")
+        #expect(kept.retained && kept.payload == Array("残る".utf8))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!later.messages.contains { $0.topic == "t/brief" }, "the message past its expiry was delivered")
+    }
+
+    @Test func aDurableSessionGetsWhatWasPublishedWhileAway() async throws {
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let loop = try MQTTLoop()
+        defer { loop.shutdown() }
+        var boxSettings = try settings("box-durable", broker, subscriptions: ["oshirase/v1/alerts/#"])
+        boxSettings.sessionExpiry = 3 * 86400
+        let first = EventLog()
+        let box = try MQTTClient(settings: boxSettings, loop: loop, onEvent: first.handler)
+        box.start()
+        _ = try await first.waitForConnection()
+        box.stop()
+        try await first.wait("the stop") { $0.contains(.stopped) ? true : nil }
+
+        let sent = EventLog()
+        let publisher = try MQTTClient(settings: try settings("cityhall", broker), loop: loop, onEvent: sent.handler)
+        publisher.start()
+        _ = try await sent.waitForConnection()
+        publisher.publish(MQTTOutgoing(topic: "oshirase/v1/alerts/bousai/queued", payload: Array("留守中".utf8), token: 1))
+        try await sent.wait("the acknowledgement") { $0.contains(.delivered(token: 1, refusal: nil)) ? true : nil }
+
+        let second = EventLog()
+        let back = try MQTTClient(settings: boxSettings, loop: loop, onEvent: second.handler)
+        back.start()
+        let connection = try await second.waitForConnection()
+        #expect(connection.sessionPresent, "the broker kept no session: the session expiry was not sent")
+        let queued = try await second.waitForMessage(on: "oshirase/v1/alerts/bousai/queued")
+        #expect(queued.payload == Array("留守中".utf8) && !queued.retained)
+    }
+
+    @Test func aCleanSessionGetsNothingFromWhileAway() async throws {
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let loop = try MQTTLoop()
+        defer { loop.shutdown() }
+        let boxSettings = try settings("box-clean", broker, subscriptions: ["a/#"])
+        let first = EventLog()
+        let box = try MQTTClient(settings: boxSettings, loop: loop, onEvent: first.handler)
+        box.start()
+        _ = try await first.waitForConnection()
+        box.stop()
+        try await first.wait("the stop") { $0.contains(.stopped) ? true : nil }
+        let sent = EventLog()
+        let publisher = try MQTTClient(settings: try settings("cityhall", broker), loop: loop, onEvent: sent.handler)
+        publisher.start()
+        _ = try await sent.waitForConnection()
+        publisher.publish(MQTTOutgoing(topic: "a/b", payload: [1], token: 1))
+        try await sent.wait("the acknowledgement") { $0.contains(.delivered(token: 1, refusal: nil)) ? true : nil }
+        let second = EventLog()
+        let back = try MQTTClient(settings: boxSettings, loop: loop, onEvent: second.handler)
+        back.start()
+        #expect(try await second.waitForConnection().sessionPresent == false)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(second.messages.isEmpty)
+    }
+
+    @Test func theWillIsPublishedWhenAClientStopsWithIt() async throws {
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let loop = try MQTTLoop()
+        defer { loop.shutdown() }
+        let watcher = EventLog()
+        let watch = try MQTTClient(settings: try settings("watch", broker, subscriptions: ["box/+/status"]), loop: loop,
+                                   onEvent: watcher.handler)
+        watch.start()
+        _ = try await watcher.waitForConnection()
+        var boxSettings = try settings("box-7", broker)
+        boxSettings.will = MQTTOutgoing(topic: "box/7/status", payload: Array("offline".utf8), retain: true)
+        let boxEvents = EventLog()
+        let box = try MQTTClient(settings: boxSettings, loop: loop, onEvent: boxEvents.handler)
+        box.start()
+        _ = try await boxEvents.waitForConnection()
+        box.publish(MQTTOutgoing(topic: "box/7/status", payload: Array("online".utf8), retain: true, token: 1))
+        try await watcher.wait("online") { _ in watcher.messages.first { $0.payload == Array("online".utf8) } }
+        box.stop(publishingWill: true)
+        try await watcher.wait("the will") { _ in watcher.messages.first { $0.payload == Array("offline".utf8) } }
+    }
+
+    @Test func movesToTheNextBrokerWhenTheFirstDoesNotAnswer() async throws {
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let dead = try freeLoopbackPort()
+        let loop = try MQTTLoop()
+        defer { loop.shutdown() }
+        var failover = try settings("box-failover", broker)
+        failover.endpoints.insert(try MQTTEndpoint.parse("mqtt://127.0.0.1:\(dead)"), at: 0)
+        let events = EventLog()
+        let box = try MQTTClient(settings: failover, loop: loop, onEvent: events.handler)
+        box.start()
+        let connection = try await events.waitForConnection()
+        #expect(connection.endpoint.port == broker.port)
+        let failures = events.all.compactMap { if case .disconnected(let endpoint, let reason, _) = $0 { (endpoint, reason) } else { nil } }
+        #expect(failures.first?.0.port == dead)
+        #expect(failures.first?.1.lowercased().contains("refused") == true, "\(failures)")
+    }
+
+    @Test func reconnectsAfterTheBrokerIsKilledAndComesBack() async throws {
+        let broker = try MosquittoBroker(persistence: true)
+        try broker.start()
+        let loop = try MQTTLoop()
+        defer { loop.shutdown() }
+        var boxSettings = try settings("box-reconnect", broker, subscriptions: ["a/#"])
+        boxSettings.sessionExpiry = 86400
+        let events = EventLog()
+        let box = try MQTTClient(settings: boxSettings, loop: loop, onEvent: events.handler)
+        box.start()
+        _ = try await events.waitForConnection()
+        broker.kill()
+        try await events.wait("the disconnection") { events in
+            events.contains { if case .disconnected = $0 { true } else { false } } ? true : nil
+        }
+        try broker.start()
+        let again = try await events.waitForConnection(number: 2, timeout: .seconds(20))
+        #expect(again.sessionPresent, "the persisted session was lost across kill -9")
+    }
+
+    @Test func worksWithDescriptorNumbersAbove1024() async throws {
+        // libmosquitto's own loops use select(2), which fails from descriptor 1024 on.
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        guard limit.rlim_cur >= 1200 || { limit.rlim_cur = min(limit.rlim_max, 4096); return setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 }() else {
+            Issue.record("cannot raise the descriptor limit to 1200 (hard limit \(limit.rlim_max))")
+            return
+        }
+        var held: [Int32] = []
+        defer { held.forEach { close($0) } }
+        while held.last.map({ $0 < 1100 }) ?? true {
+            let fd = open("/dev/null", O_RDONLY)
+            guard fd >= 0 else { Issue.record("open: \(String(cString: strerror(errno)))"); return }
+            held.append(fd)
+        }
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let loop = try MQTTLoop()
+        defer { loop.shutdown() }
+        let events = EventLog()
+        let box = try MQTTClient(settings: try settings("box-high-fd", broker, subscriptions: ["x"]), loop: loop, onEvent: events.handler)
+        box.start()
+        _ = try await events.waitForConnection()
+        box.publish(MQTTOutgoing(topic: "x", payload: Array("高い番号".utf8), token: 1))
+        #expect(try await events.waitForMessage(on: "x").payload == Array("高い番号".utf8))
+    }
+
+    @Test func refusesSettingsItCannotUse() throws {
+        let loop = try MQTTLoop()
+        defer { loop.shutdown() }
+        let tls = try MQTTEndpoint.parse("mqtts://broker.example")
+        let plain = try MQTTEndpoint.parse("mqtt://127.0.0.1:1883")
+        func error(_ settings: MQTTSettings) -> String? {
+            #expect(throws: MQTTError.self) { _ = try MQTTClient(settings: settings, loop: loop) { _ in } }?.description
+        }
+        #expect(error(MQTTSettings(clientID: "a", endpoints: []))?.contains("no broker") == true)
+        #expect(error(MQTTSettings(clientID: "a", endpoints: [tls, plain]))?.contains("same scheme") == true)
+        #expect(error(MQTTSettings(clientID: "a", endpoints: [tls]))?.contains("certificate authority") == true)
+        var missing = MQTTSettings(clientID: "a", endpoints: [tls])
+        missing.tls = MQTTTLSFiles(certificateAuthority: "/nonexistent/ca.pem")
+        #expect(error(missing) == "/nonexistent/ca.pem: cannot be read (no such file)")
+        var keepalive = MQTTSettings(clientID: "a", endpoints: [plain])
+        keepalive.keepalive = 2
+        #expect(error(keepalive)?.contains("from 5 to 65535") == true)
+    }
+}

@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "OshiraseImaging", dependencies: ["OshiraseCore", "CTurboJPEG", "CPNG"]),
         // YAML playlists → core values, with positions for every error.
         .target(name: "OshiraseConfig", dependencies: [
-            "OshiraseCore", "OshiraseImaging", "OshiraseCAP", "OshiraseSigning", .product(name: "Yams", package: "Yams"),
+            "OshiraseCore", "OshiraseImaging", "OshiraseCAP", "OshiraseSigning", "OshiraseMQTT", .product(name: "Yams", package: "Yams"),
         ]),
         // Scene → frame, on Cairo and Pango.
         .target(name: "OshiraseRender", dependencies: [
@@ -86,6 +86,8 @@ let package = Package(
         .target(name: "OshiraseHTTPClient", dependencies: ["CCurl"]),
         // MQTT 5 on libmosquitto: the fleet link's clients, driven by one poll thread.
         .target(name: "OshiraseMQTT", dependencies: ["CMosquitto"]),
+        // The fleet's topics and documents, for the box and city hall's tools alike: pure.
+        .target(name: "OshiraseFleet", dependencies: ["OshiraseCore"]),
         // SQLite storage: proof of play.
         .target(name: "OshiraseStore", dependencies: [
             "OshiraseCore", .product(name: "GRDB", package: "GRDB.swift"),
@@ -94,7 +96,7 @@ let package = Package(
         .target(name: "OshiraseDaemon", dependencies: [
             "OshiraseCore", "OshiraseConfig", "OshiraseImaging", "OshiraseRender", "OshiraseDevices",
             "OshiraseDRM", "OshiraseStore", "CLinuxDevices", "COshiraseBuild", "OshiraseCAP", "OshiraseSigning",
-            "OshiraseHTTPClient",
+            "OshiraseHTTPClient", "OshiraseMQTT", "OshiraseFleet",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -131,7 +133,8 @@ let package = Package(
         // The thin command-line shell: only what operators and city hall run.
         .executableTarget(name: "oshirase", dependencies: [
             "OshiraseCommandLine", "OshiraseCore", "OshiraseConfig", "OshiraseImaging", "OshiraseRender", "OshiraseStore",
-            "OshiraseDaemon", "OshiraseAPI", "OshiraseCAP", "OshiraseSigning", "OshiraseHTTPClient",
+            "OshiraseDaemon", "OshiraseAPI", "OshiraseCAP", "OshiraseSigning", "OshiraseHTTPClient", "OshiraseMQTT",
+            "OshiraseFleet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -147,7 +150,7 @@ let package = Package(
 
         // Each test target declares exactly the modules its files import.
         .testTarget(name: "OshiraseCoreTests", dependencies: ["OshiraseCore"]),
-        .testTarget(name: "OshiraseConfigTests", dependencies: ["OshiraseConfig", "OshiraseCAP", "OshiraseCore"],
+        .testTarget(name: "OshiraseConfigTests", dependencies: ["OshiraseConfig", "OshiraseCAP", "OshiraseCore", "OshiraseMQTT"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OshiraseImagingTests", dependencies: ["OshiraseImaging"]),
         .testTarget(name: "OshiraseFrameComparisonTests", dependencies: ["OshiraseFrameComparison", "OshiraseImaging"]),
@@ -171,6 +174,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "OshiraseFleetTests", dependencies: ["OshiraseFleet"]),
         .testTarget(name: "OshiraseMQTTTests", dependencies: ["OshiraseMQTT", "OshiraseTestSupport"]),
         .testTarget(name: "OshiraseStoreTests", dependencies: [
             "OshiraseStore", .product(name: "GRDB", package: "GRDB.swift"),

@@ -226,6 +226,7 @@ package struct AlertBook: Sendable, Equatable {
                                    senderName: info.senderName, isExercise: first.isExercise,
                                    background: colours.background, text: colours.text)
         overlay.coversPanel = !policy.kioskKeepsPanel
+        overlay.identity = AlertIdentity(sender: first.alert.sender, identifier: first.alert.identifier, sent: first.alert.sent.text)
         return (overlay, change)
     }
 

@@ -25,6 +25,8 @@ public struct SiteConfig: Sendable, Equatable {
     public var sensors: [SensorConfig]
     /// Emergency messages: who may push them, where the box is, how they show.
     public var alerts: AlertsConfig
+    /// The fleet broker this box dials out to; nil: none (docs/fleet.md).
+    package var fleet: FleetConfig?
 
     public init(site: String, timeZone: TimeZone = .tokyo, playlistsDirectory: String, stateDirectory: String,
                 clockNotBefore: Date? = nil, displays: [DisplayConfig], api: APIConfig = APIConfig(),
@@ -41,6 +43,7 @@ public struct SiteConfig: Sendable, Equatable {
         self.proofOfPlayDays = proofOfPlayDays
         self.sensors = sensors
         self.alerts = alerts
+        self.fleet = nil
     }
 }
 

@@ -55,7 +55,7 @@ struct ConfigWalker: NodeWalker {
     }
 
     static let topKeys = ["site", "timezone", "playlists", "state", "clock-not-before", "proof-of-play-days", "api",
-                          "profiles", "displays", "sensors", "alerts"]
+                          "profiles", "displays", "sensors", "alerts", "fleet"]
     static let displayKeys = ["name", "profile", "output", "fps", "transition", "region", "power", "brightness",
                               "gamma", "static-tickers"]
     /// Keys that only mean something on an LED wall.
@@ -128,10 +128,15 @@ struct ConfigWalker: NodeWalker {
         var alerts = AlertsConfig()
         if let a = f["alerts"], let value = self.alerts(a.value) { alerts = value }
 
+        var fleet: FleetConfig?
+        if let f = f["fleet"] { fleet = self.fleet(f.value) }
+
         guard let site, let playlists, let state, errors.isEmpty else { return nil }
-        return SiteConfig(site: site, timeZone: zone, playlistsDirectory: playlists, stateDirectory: state,
-                          clockNotBefore: clockNotBefore, displays: displays, api: api, profiles: profiles,
-                          proofOfPlayDays: proofOfPlayDays, sensors: sensors, alerts: alerts)
+        var config = SiteConfig(site: site, timeZone: zone, playlistsDirectory: playlists, stateDirectory: state,
+                                clockNotBefore: clockNotBefore, displays: displays, api: api, profiles: profiles,
+                                proofOfPlayDays: proofOfPlayDays, sensors: sensors, alerts: alerts)
+        config.fleet = fleet
+        return config
     }
 
     /// The site name: shown on idle screens, so it must fit one and be drawable.

@@ -21,6 +21,8 @@ public struct AlertOverlay: Sendable, Equatable {
     public var text: RGB
     /// A takeover on a kiosk covers its temperature panel too (by default the panel keeps working).
     package var coversPanel = false
+    /// Which message this is, for the receipt of its first frame on a display (docs/fleet.md).
+    package var identity: AlertIdentity?
 
     package init(presentation: AlertPresentation, event: String, headline: String, body: String, language: String,
                 senderName: String? = nil, isExercise: Bool = false, background: RGB, text: RGB) {
@@ -33,6 +35,19 @@ public struct AlertOverlay: Sendable, Equatable {
         self.isExercise = isExercise
         self.background = background
         self.text = text
+    }
+}
+
+/// A CAP message's identity: its sender, identifier and sent time as written.
+package struct AlertIdentity: Sendable, Hashable {
+    package var sender: String
+    package var identifier: String
+    package var sent: String
+
+    package init(sender: String, identifier: String, sent: String) {
+        self.sender = sender
+        self.identifier = identifier
+        self.sent = sent
     }
 }
 

@@ -34,6 +34,8 @@ package final class AlertCenter: Sendable {
     private let intake: AlertIntake
     private let intakeExecutor: ThreadExecutor
     private let overlayCache = Mutex<OverlayCache?>(nil)
+    /// The alerts each display has presented a frame of, and who is told of a first one.
+    private let firstFrames = Mutex<FirstFrames>(FirstFrames())
 
     /// - Parameter store: where messages, the audit and seen signatures go; nil keeps them in
     ///   memory only (tests).
@@ -90,6 +92,12 @@ package final class AlertCenter: Sendable {
         return waitForIntake { intake in
             await intake.take(body: body, headers: headers, source: url, trust: .feed(https: https, senders: httpsSenders))
         }
+    }
+
+    /// Takes one message a fleet broker delivered (docs/fleet.md): the envelope line and the CAP
+    /// bytes, checked by the feed rule (any age; the CAP times decide).
+    package func ingestBrokerMessage(payload: [UInt8], source: String) async -> AlertIntakeOutcome {
+        await intake.take(payload: payload, source: source)
     }
 
     /// Takes a message without an envelope, as if received at `time`, into the book in memory
@@ -153,6 +161,31 @@ package final class AlertCenter: Sendable {
         let result = book.read { $0.overlay(at: time) }
         overlayCache.withLock { $0 = OverlayCache(version: version, from: time, result: result) }
         return result
+    }
+
+    /// Told once per alert and display, on the first frame presented with it: the fleet's receipt.
+    package func setOnFirstFrame(_ action: @escaping @Sendable (AlertIdentity, String, Date) -> Void) {
+        firstFrames.withLock { $0.observer = action }
+    }
+
+    /// A display presented a frame showing `alert` at `time` (every such frame; only the first counts).
+    func presented(_ alert: AlertIdentity, on display: String, at time: Date) {
+        let observer = firstFrames.withLock { frames -> (@Sendable (AlertIdentity, String, Date) -> Void)? in
+            guard frames.seen.insert(FirstFrames.Key(alert: alert, display: display)).inserted else { return nil }
+            // Bounded: a box up for years forgets the oldest alerts' frames all at once.
+            if frames.seen.count > 10_000 { frames.seen = [FirstFrames.Key(alert: alert, display: display)] }
+            return frames.observer
+        }
+        observer?(alert, display, time)
+    }
+
+    private struct FirstFrames {
+        struct Key: Hashable {
+            var alert: AlertIdentity
+            var display: String
+        }
+        var seen: Set<Key> = []
+        var observer: (@Sendable (AlertIdentity, String, Date) -> Void)?
     }
 
     private struct OverlayCache {

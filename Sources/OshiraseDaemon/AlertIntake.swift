@@ -38,6 +38,12 @@ actor AlertIntake {
         /// A feed: the envelope if present (any age: a feed serves a document for hours), else
         /// https and a listed sender.
         case feed(https: Bool, senders: [String])
+        /// A fleet broker's message: the envelope, always, of any age (a queued or retained
+        /// message can be hours old; its CAP times decide), and the same signature seen again
+        /// is the same document.
+        case broker
+
+        var isBroker: Bool { if case .broker = self { true } else { false } }
     }
 
     init(keys: [TrustedKey], sendersByKey: [String: Set<String>], store: StateStore?, clock: any WallClock,
@@ -92,7 +98,7 @@ actor AlertIntake {
     /// Checks one message, keeps it when it may be kept, and audits it.
     func take(body: [UInt8], headers: [String: String], source: String, trust: Trust) -> AlertIntakeOutcome {
         let now = clock.now()
-        var audit = Audit(now: now, source: source, isFeed: { if case .feed = trust { true } else { false } }())
+        var audit = Audit(now: now, source: source, channel: Audit.Channel(trust))
         // The key a request claims, for the audit even when its signature does not hold; only as
         // the characters a key id may hold, so a CSV of the audit in a spreadsheet runs nothing.
         audit.keyID = headers.first { $0.key.caseInsensitiveCompare(PushEnvelope.keyHeader) == .orderedSame }
@@ -102,10 +108,39 @@ actor AlertIntake {
         return outcome
     }
 
+    /// Checks one fleet broker message: the envelope line, then as ``take(body:headers:source:trust:)``.
+    func take(payload: [UInt8], source: String) -> AlertIntakeOutcome {
+        switch PushEnvelope.unwrap(payload: payload) {
+        case .failure(let problem):
+            let outcome = AlertIntakeOutcome.refused(AlertRefusal(.unauthenticated, "no-envelope", problem.description))
+            record(outcome, Audit(now: clock.now(), source: source, channel: .broker))
+            return outcome
+        case .success(let (headers, body)):
+            return take(body: Array(body), headers: headers, source: source, trust: .broker)
+        }
+    }
+
     private struct Audit {
+        enum Channel {
+            case push, feed, broker
+            var noun: String {
+                switch self {
+                case .push: "push"
+                case .feed: "feed document"
+                case .broker: "broker message"
+                }
+            }
+            init(_ trust: Trust) {
+                switch trust {
+                case .envelope: self = .push
+                case .feed: self = .feed
+                case .broker: self = .broker
+                }
+            }
+        }
         var now: Date
         var source: String
-        var isFeed: Bool
+        var channel: Channel
         var keyID: String?
         var identifier: String?
     }
@@ -136,16 +171,16 @@ actor AlertIntake {
                 audit.keyID = verified.keyID
                 consumed = verified
             }
-        case .feed(let https, let senders):
+        case .feed, .broker:
             let signed = headers.keys.contains { $0.caseInsensitiveCompare(PushEnvelope.signatureHeader) == .orderedSame }
-            if signed {
+            if signed || trust.isBroker {
                 switch feedVerifier.verify(headers: headers, body: body, now: now) {
                 case .failure(let rejection):
                     return refused(rejection)
                 case .success(let verified):
                     audit.keyID = verified.keyID
                 }
-            } else if https {
+            } else if case .feed(true, let senders) = trust {
                 // Nobody's key vouches for an unsigned document, whatever header it carries.
                 audit.keyID = nil
                 feedSenders = senders
@@ -212,7 +247,9 @@ actor AlertIntake {
 
     private func kept(_ alert: CAPAlert, in book: AlertBook, at now: Date, duplicate: Bool) -> AlertIntakeOutcome {
         let (state, reason) = AlertCenter.outcome(of: alert, in: book, at: now)
-        return .kept(KeptAlert(identifier: alert.identifier, state: state, reason: reason, isDuplicate: duplicate))
+        var kept = KeptAlert(identifier: alert.identifier, state: state, reason: reason, isDuplicate: duplicate)
+        kept.identity = AlertIdentity(sender: alert.sender, identifier: alert.identifier, sent: alert.sent.text)
+        return .kept(kept)
     }
 
     /// The audit row and the log line of one message.
@@ -232,9 +269,12 @@ actor AlertIntake {
                 logger.error("cannot write the audit: \(error)")
             }
         }
-        let line = "\(audit.isFeed ? "feed document" : "push") \(status) \(code)\(reason.map { ": \($0)" } ?? "")"
+        let line = "\(audit.channel.noun) \(status) \(code)\(reason.map { ": \($0)" } ?? "")"
         let context: Logger.Metadata = ["source": "\(audit.source)", "key": "\(audit.keyID ?? "-")"]
-        if status < 400 {
+        if case .kept(let kept) = outcome, kept.isDuplicate, audit.channel == .broker {
+            // Every start of the daemon brings the retained alerts again: known, so quietly.
+            logger.info("\(line)", metadata: context)
+        } else if status < 400 {
             logger.notice("\(line)", metadata: context)
         } else if let quieted = rejectionLog.shouldLog(at: monotonicSeconds()) {
             // A flood of forged pushes must not flood the journal: the audit has every one.

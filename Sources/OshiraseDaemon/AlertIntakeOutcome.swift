@@ -1,3 +1,4 @@
+package import OshiraseCore
 import Foundation
 
 /// What became of one message given to the box (a push or a feed document). The API turns it
@@ -25,6 +26,8 @@ public struct KeptAlert: Sendable, Equatable {
     package var reason: String?
     /// The same message was kept before.
     package var isDuplicate: Bool
+    /// Its sender, identifier and sent time.
+    package var identity: AlertIdentity?
 
     package init(identifier: String, state: String, reason: String?, isDuplicate: Bool) {
         self.identifier = identifier

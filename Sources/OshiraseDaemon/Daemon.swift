@@ -23,6 +23,8 @@ public final class Daemon: DaemonInspecting {
     package let alerts: AlertCenter
     /// Polls the configured alert feeds.
     package let feeds: FeedService
+    /// The connection to the fleet broker, when the config has `fleet:`.
+    package let fleet: FleetLink?
     private let clock: any WallClock
     private let clockNotBefore: Date
     private let startedAt: Date
@@ -78,6 +80,8 @@ public final class Daemon: DaemonInspecting {
         library.onChange { for display in wakers { display.service?.wake() } }
         alerts.setOnChange { for display in wakers { display.service?.wake() } }
         feeds = FeedService(feeds: config.alerts.feeds, alerts: alerts, logger: logger)
+        fleet = config.fleet.map { FleetLink(config: $0, site: config.site, alerts: alerts, clock: clock, logger: logger,
+                                              metrics: metrics.fleet()) }
         let open: ThermometerOpener = openThermometer ?? { sensor in try Daemon.defaultThermometer(for: sensor, clock: clock) }
         sensors = sensorStates.map { state in
             let fed = services.filter { state.config.displays.contains($0.config.name) }
@@ -107,6 +111,7 @@ public final class Daemon: DaemonInspecting {
     /// The services to run: the watcher, every display and every sensor.
     public var services: [any Service] {
         [watcher] + displays.map { $0 as any Service } + sensors.map { $0 as any Service } + [feeds]
+            + (fleet.map { [$0 as any Service] } ?? [])
     }
 
     /// The output a display's config names.

@@ -69,6 +69,21 @@ public final class DaemonMetrics: Sendable {
                                        "Bytes from the thermometer that were not part of a valid frame.", labels: labels))
     }
 
+    /// The fleet link's metrics.
+    func fleet() -> FleetMetrics {
+        FleetMetrics(
+            connected: registry.makeGauge(descriptor: MetricNameDescriptor(
+                namespace: "oshirase", metricName: "fleet_connected", unitName: "",
+                helpText: "1 while the box is connected to a fleet broker, else 0."), labels: []),
+            connects: Self.counter(in: registry, "fleet_connects", "Connections made to a fleet broker.", labels: []),
+            disconnects: Self.counter(in: registry, "fleet_disconnects", "Connections to a fleet broker that ended.", labels: []),
+            messages: { [registry] outcome in
+                Self.counter(in: registry, "fleet_alert_messages",
+                             "Alert messages from the fleet broker, per outcome (accepted, duplicate, refused: unsigned, unknown key, bad signature, invalid CAP).",
+                             labels: [("outcome", outcome)])
+            })
+    }
+
     /// Every metric in the Prometheus text exposition format.
     public func text() -> String { registry.emitToString() }
 }

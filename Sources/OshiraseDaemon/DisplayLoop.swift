@@ -195,7 +195,9 @@ final class DisplayLoop {
                 s.brightnessPercent = brightness
             }
             try present(scene, look: look, light: light, output: output, now: now)
-            showings.frameShown(at: context.clock.now())
+            let shownAt = context.clock.now()
+            showings.frameShown(at: shownAt)
+            if let alert = scene.alert?.identity { context.alerts?.presented(alert, on: config.name, at: shownAt) }
         }
         // Proof of play counts only what could be seen: nothing under a takeover, no ticker
         // under a banner.

@@ -36,7 +36,7 @@ struct Cancel: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        try checkTargets(sending.targets, required: false)
+        try checkTargets(sending, required: false)
         if (sender == nil) != (sent == nil) {
             throw ValidationError("give both --sender and --sent of the original, or neither (then the journal is used)")
         }
@@ -46,7 +46,7 @@ struct Cancel: ParsableCommand {
     }
 
     func run() throws {
-        let options = try sending.fanOutOptions()
+        _ = try sending.fanOutOptions()
         let key = try KeyFiles.loadSigningKey(path: sending.key)
         let journalPath = try sending.journalPath()
         var original: JournalEntry?
@@ -80,13 +80,15 @@ struct Cancel: ParsableCommand {
             print(String(decoding: document, as: UTF8.self), terminator: "")
             return
         }
-        // Without --to, the boxes the original went to.
-        let targets = sending.targets.isEmpty ? original?.targets ?? [] : sending.targets
-        if targets.isEmpty {
-            throw ValidationError("no boxes to send to: give --to URL (the journal has no targets for '\(id)')")
+        // Without --to or --broker, the boxes and brokers the original went to.
+        let given = !sending.targets.isEmpty || !sending.brokers.isEmpty
+        let targets = given ? sending.targets : original?.targets ?? []
+        let brokers = given ? sending.brokers : original?.brokers ?? []
+        if targets.isEmpty && brokers.isEmpty {
+            throw ValidationError("no boxes to send to: give --to URL or --broker URL (the journal has no targets for '\(id)')")
         }
         let entry = JournalEntry(alert: alert, keyID: key.keyID)
-        try sendSigned(document, entry: entry, key: key, options: options, targets: targets,
-                       journalPath: journalPath, what: "cancel")
+        try sendSigned(document, alert: alert, entry: entry, key: key, sending: sending, targets: targets,
+                       brokers: brokers, journalPath: journalPath, what: "cancel")
     }
 }

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import OshiraseCommandLine
+import OshiraseCore
 
 @main
 struct Oshirase: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oshirase",
         abstract: "Digital signage content controller for municipal displays (お知らせ).",
+        version: OshiraseVersion.current,
         subcommands: [Validate.self, Render.self, ScheduleCommand.self, Run.self, Demo.self, Report.self, Keygen.self, Push.self, Cancel.self]
     )
 

@@ -69,7 +69,7 @@ struct Push: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        try checkTargets(sending.targets, required: !dryRun)
+        try checkTargets(sending, required: !dryRun)
         let composing = !(title.isEmpty && body.isEmpty && lang.isEmpty)
         if capFile != nil && composing {
             throw ValidationError("give either CAP_FILE or --title/--body, not both")
@@ -94,7 +94,7 @@ struct Push: ParsableCommand {
     }
 
     func run() throws {
-        let options = try sending.fanOutOptions()
+        _ = try sending.fanOutOptions()
         let key = try KeyFiles.loadSigningKey(path: sending.key)
         let document: [UInt8]
         if let capFile {
@@ -114,8 +114,8 @@ struct Push: ParsableCommand {
             return
         }
         let entry = JournalEntry(alert: alert, keyID: key.keyID)
-        try sendSigned(document, entry: entry, key: key, options: options, targets: sending.targets,
-                       journalPath: try sending.journalPath(), what: "alert")
+        try sendSigned(document, alert: alert, entry: entry, key: key, sending: sending, targets: sending.targets,
+                       brokers: sending.brokers, journalPath: try sending.journalPath(), what: "alert")
     }
 
     /// The alert the options describe, as CAP 1.2 XML.

@@ -15,6 +15,8 @@ struct JournalEntry: Codable, Equatable {
     var pushedAt: String
     var targets: [String] = []
     var accepted: [String] = []
+    /// The fleet brokers it was published on.
+    var brokers: [String]?
 
     init(alert: CAPAlert, keyID: String) {
         identifier = alert.identifier

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import OshiraseCommandLine
 import OshiraseConfig
+import OshiraseCAP
 import OshiraseHTTPClient
+import OshiraseMQTT
 import OshiraseSigning
 
 // What `push` and `cancel` share: the sending options, the fan-out, the result table.
@@ -30,9 +32,61 @@ struct SendingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Further attempts when a box cannot be reached or answers 5xx (0–5).", valueName: "N"))
     var retries = 2
 
-    @Option(help: ArgumentHelp("For https:// boxes: trust the CA certificates in this PEM file (e.g. the city's own CA) instead of the system's.",
+    @Option(help: ArgumentHelp("For https:// boxes and mqtts:// brokers: trust the CA certificates in this PEM file (e.g. the city's own CA) instead of the system's.",
                                valueName: "FILE"))
     var cacert: String?
+
+    @Option(name: .customLong("broker"), parsing: .upToNextOption,
+            help: ArgumentHelp("Fleet brokers to publish on: mqtts://HOST:8883 (mqtt:// on this machine only). Every box subscribed gets it, now or when it returns.",
+                               valueName: "URL"))
+    var brokers: [String] = []
+
+    @Option(help: ArgumentHelp("With --broker: how long to collect the boxes' receipts.", valueName: "DURATION"))
+    var wait = "10s"
+
+    @Option(help: ArgumentHelp("With --broker: the box ids expected to answer, comma-separated; default the boxes online on the brokers.",
+                               valueName: "ID,..."))
+    var boxes: String?
+
+    @Option(help: ArgumentHelp("With mqtts:// brokers: city hall's client certificate (PEM), which the brokers' ACL lets publish alerts.",
+                               valueName: "FILE"))
+    var cert: String?
+
+    @Option(name: .customLong("cert-key"), help: ArgumentHelp("The private key of --cert (PEM, without a pass phrase).", valueName: "FILE"))
+    var certKey: String?
+
+    /// The --broker URLs, checked.
+    func brokerEndpoints() throws -> [MQTTEndpoint] {
+        var endpoints: [MQTTEndpoint] = []
+        for text in brokers {
+            do {
+                let endpoint = try MQTTEndpoint.parse(text.trimmingCharacters(in: .whitespaces))
+                if !endpoints.contains(endpoint) { endpoints.append(endpoint) }
+            } catch {
+                throw ValidationError("--broker \(error)")
+            }
+        }
+        return endpoints
+    }
+
+    /// The TLS files for an mqtts:// broker: --cacert, --cert and --cert-key, checked; nil for mqtt://.
+    func brokerTLS(for endpoint: MQTTEndpoint) throws -> MQTTTLSFiles? {
+        guard endpoint.usesTLS else { return nil }
+        guard let cacert else { throw ValidationError("--broker \(endpoint) needs --cacert FILE: the CA that signed the broker's certificate") }
+        guard let cert, let certKey else {
+            throw ValidationError("--broker \(endpoint) needs --cert FILE and --cert-key FILE: city hall's client certificate, which the broker lets publish alerts")
+        }
+        for (option, problem) in [("--cacert", CertificateFile.problem(cacert)), ("--cert", CertificateFile.certificateProblem(cert)),
+                                  ("--cert-key", CertificateFile.keyProblem(certKey))] {
+            if let problem { throw ValidationError("\(option): \(problem)") }
+        }
+        return MQTTTLSFiles(certificateAuthority: cacert, certificate: cert, key: certKey)
+    }
+
+    /// The --boxes list, or nil when not given.
+    func expectedBoxes() -> [String]? {
+        boxes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.uniqued() }
+    }
 
     /// The fan-out limits from the options.
     func fanOutOptions() throws -> HTTPFanOutOptions {
@@ -63,11 +117,41 @@ struct SendingOptions: ParsableArguments {
     }
 }
 
-/// Signs and sends `document` to every target, prints the table, records the journal; throws
-/// exit status 1 when any box did not answer 2xx.
-func sendSigned(_ document: [UInt8], entry: JournalEntry, key: SigningKey, options: HTTPFanOutOptions,
-                        targets given: [String], journalPath: String, what: String) throws {
-    let targets = try given.map(alertsURL(for:)).uniqued()
+/// Signs and sends `document` to every box target (HTTP) and publishes it on every broker,
+/// prints the tables, records the journal; throws exit status 1 when any box did not accept it
+/// or, through a broker, did not answer.
+func sendSigned(_ document: [UInt8], alert: CAPAlert, entry: JournalEntry, key: SigningKey, sending: SendingOptions,
+                targets given: [String], brokers: [String], journalPath: String, what: String) throws {
+    var recorded = entry
+    var failures = 0
+    if !given.isEmpty {
+        let targets = try given.map(alertsURL(for:)).uniqued()
+        let results = try sendToBoxes(document, entry: entry, key: key, options: try sending.fanOutOptions(), targets: targets)
+        recorded.targets = targets
+        recorded.accepted = results.filter(\.isSuccess).map(\.url)
+        let failed = results.filter { !$0.isSuccess }.count
+        if failed > 0 {
+            printError("oshirase: error: \(failed) of \(results.count) \(results.count == 1 ? "box" : "boxes") did not accept the \(what); see the table above")
+            failures += failed
+        }
+    }
+    if !brokers.isEmpty {
+        var publishing = sending
+        publishing.brokers = brokers
+        failures += try publishToBrokers(document, alert: alert, key: key, sending: publishing, what: what)
+        recorded.brokers = try publishing.brokerEndpoints().map(\.description)
+    }
+    do {
+        try PushJournal(path: journalPath).append(recorded)
+    } catch {
+        printError("oshirase: warning: \(error); to cancel this \(what) later give --sender \(entry.sender) --sent \(entry.sent)")
+    }
+    if failures > 0 { throw ExitCode.failure }
+}
+
+/// Signs `document` afresh for each attempt and sends it to every box at once; prints the table.
+private func sendToBoxes(_ document: [UInt8], entry: JournalEntry, key: SigningKey, options: HTTPFanOutOptions,
+                         targets: [String]) throws -> [HTTPResult] {
     let posts = targets.map { url in
         HTTPPost(url: url, body: document) { _ in
             // A fresh timestamp and signature per attempt: a retry after a wait is still within
@@ -77,31 +161,16 @@ func sendSigned(_ document: [UInt8], entry: JournalEntry, key: SigningKey, optio
                 + [(name: "Content-Type", value: "application/common-alerting-protocol+xml")]
         }
     }
-    print("\(what) \(entry.identifier) (sender \(entry.sender), sent \(entry.sent))")
+    print("\(entry.msgType == "Cancel" ? "cancel" : "alert") \(entry.identifier) (sender \(entry.sender), sent \(entry.sent))")
     let progress = ProgressLine(total: posts.count)
     progress.start()
     let results = HTTPFanOut(options: options).sendAndWait(posts) { done, total in progress.update(done) }
     progress.finish()
-
     let rows = results.map { result -> [String] in
         [result.url, result.status.map(String.init) ?? "-", resultText(result)]
     }
     print(resultTable(header: ["TARGET", "STATUS", "RESULT"], rows: rows), terminator: "")
-
-    var recorded = entry
-    recorded.targets = targets
-    recorded.accepted = results.filter(\.isSuccess).map(\.url)
-    do {
-        try PushJournal(path: journalPath).append(recorded)
-    } catch {
-        printError("oshirase: warning: \(error); to cancel this \(what) later give --sender \(entry.sender) --sent \(entry.sent)")
-    }
-
-    let failed = results.filter { !$0.isSuccess }.count
-    if failed > 0 {
-        printError("oshirase: error: \(failed) of \(results.count) \(results.count == 1 ? "box" : "boxes") did not accept the \(what); see the table above")
-        throw ExitCode.failure
-    }
+    return results
 }
 
 /// The RESULT column: the box's JSON answer in a few words, or why there was none.
@@ -188,9 +257,19 @@ func alertsURL(for target: String) throws -> String {
     return trimmed
 }
 
-func checkTargets(_ targets: [String], required: Bool) throws {
-    if required && targets.isEmpty { throw ValidationError("give at least one box with --to http://HOST:PORT") }
-    for target in targets { _ = try alertsURL(for: target) }
+func checkTargets(_ sending: SendingOptions, required: Bool) throws {
+    if required && sending.targets.isEmpty && sending.brokers.isEmpty {
+        throw ValidationError("give at least one box with --to http://HOST:PORT, or a fleet broker with --broker mqtts://HOST:8883")
+    }
+    for target in sending.targets { _ = try alertsURL(for: target) }
+    _ = try sending.brokerEndpoints()
+    if sending.brokers.isEmpty {
+        for (option, given) in [("--wait", sending.wait != "10s"), ("--boxes", sending.boxes != nil), ("--cert", sending.cert != nil),
+                                ("--cert-key", sending.certKey != nil)] where given {
+            throw ValidationError("\(option) applies to fleet brokers only: add --broker URL")
+        }
+    }
+    _ = try parseDuration(sending.wait, option: "--wait", range: 0...3600)
 }
 
 extension Array where Element: Hashable {

@@ -3,23 +3,21 @@ import OshiraseImaging
 import OshiraseSigning
 import Testing
 
-/// An evacuation order for 札幌市中央区, sent now and expiring in two hours.
-func freshEvacuationOrder(identifier: String) -> [UInt8] {
+/// A CAP date-time in Japan's offset, as city hall writes it: `2026-11-27T09:00:00+09:00`.
+func capDateTime(_ date: Date) -> String {
     let formatter = DateFormatter()
     formatter.locale = Locale(identifier: "en_US_POSIX")
     formatter.timeZone = TimeZone(identifier: "Asia/Tokyo")
     formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
-    let now = Date()
-    let sent = formatter.string(from: now.addingTimeInterval(-5)), expires = formatter.string(from: now.addingTimeInterval(7200))
-    return Array("""
-        <?xml version="1.0" encoding="UTF-8"?>
-        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
-          <identifier>\(identifier)</identifier>
-          <sender>bousai@city.sapporo.jp</sender>
-          <sent>\(sent)</sent>
-          <status>Actual</status>
-          <msgType>Alert</msgType>
-          <scope>Public</scope>
+    return formatter.string(from: date)
+}
+
+/// A CAP 1.2 message of bousai@city.sapporo.jp: by default an evacuation order for 札幌市南区,
+/// sent a moment ago and expiring in two hours. A Cancel has no info block.
+func capMessage(identifier: String, msgType: String = "Alert", references: String? = nil,
+                headline: String = "緊急安全確保（警戒レベル5）南区全域", sent: Date = Date().addingTimeInterval(-5),
+                expiresAfter: TimeInterval = 7200) -> [UInt8] {
+    let info = msgType == "Cancel" ? "" : """
           <info>
             <language>ja-JP</language>
             <category>Geo</category>
@@ -27,15 +25,30 @@ func freshEvacuationOrder(identifier: String) -> [UInt8] {
             <urgency>Immediate</urgency>
             <severity>Extreme</severity>
             <certainty>Observed</certainty>
-            <expires>\(expires)</expires>
+            <expires>\(capDateTime(sent.addingTimeInterval(expiresAfter)))</expires>
             <senderName>札幌市危機管理局</senderName>
-            <headline>緊急安全確保（警戒レベル5）南区全域</headline>
+            <headline>\(headline)</headline>
             <description>南区全域に緊急安全確保を発令しました。</description>
             <instruction>命の危険があります。直ちに身の安全を確保してください。</instruction>
           </info>
+        """
+    return Array("""
+        <?xml version="1.0" encoding="UTF-8"?>
+        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+          <identifier>\(identifier)</identifier>
+          <sender>bousai@city.sapporo.jp</sender>
+          <sent>\(capDateTime(sent))</sent>
+          <status>Actual</status>
+          <msgType>\(msgType)</msgType>
+          <scope>Public</scope>
+        \(references.map { "  <references>\($0)</references>" } ?? "")
+        \(info)
         </alert>
         """.utf8)
 }
+
+/// An evacuation order for 札幌市南区, sent now and expiring in two hours.
+func freshEvacuationOrder(identifier: String) -> [UInt8] { capMessage(identifier: identifier) }
 
 @Suite("oshirase run with pushed alerts", .serialized)
 struct AlertCommandTests {

@@ -133,26 +133,9 @@ struct DaemonCommandTests {
             output: { kind: memory }
         """
 
-    /// Writes the config with a free port and starts `oshirase run` on it; the port the API
-    /// announced. Tries another port when the one picked was taken in between.
+    /// Writes the config with a free port and starts `oshirase run` on it; the port the API announced.
     static func startDaemon(in ws: Workspace, displays: String, label: String = "run") async throws -> (OshiraseProcess, Int) {
-        var lastFailure: Error?
-        for _ in 0..<3 {
-            let port = try freeLoopbackPort()
-            try ws.write("config.yaml", config(port: port, displays: displays))
-            let daemon = try OshiraseProcess(["run", "--config", ws.path("config.yaml")], in: ws, label: label)
-            do {
-                let announced = try await daemon.waitForAPIPort(timeout: .seconds(20))
-                #expect(announced == port, "the daemon announced port \(announced), the config says \(port)")
-                return (daemon, announced)
-            } catch {
-                daemon.kill()
-                let text = daemon.stdout + daemon.stderr
-                guard text.localizedCaseInsensitiveContains("address already in use") else { throw error }
-                lastFailure = error
-            }
-        }
-        throw lastFailure ?? DaemonTestFailure("the daemon did not start")
+        try await startDaemonOnFreePort(in: ws, config: "config.yaml", label: label) { port in config(port: port, displays: displays) }
     }
 
     /// The announcement playlist used where the content does not matter much: a main item and a

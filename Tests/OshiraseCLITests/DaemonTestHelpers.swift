@@ -217,6 +217,29 @@ func poll<T>(_ what: String, timeout: Duration, every interval: Duration = .mill
 
 // MARK: Ports
 
+/// Writes `config` (a path in `ws`) as `makeConfig` makes it for a free API port and starts
+/// `oshirase run` with it; the daemon and the port its API announced. Tries another port (three
+/// attempts in all) when the one picked was taken in between.
+func startDaemonOnFreePort(in ws: Workspace, config: String, label: String,
+                           _ makeConfig: (Int) -> String) async throws -> (OshiraseProcess, Int) {
+    var lastFailure: Error?
+    for _ in 0..<3 {
+        let port = try freeLoopbackPort()
+        try ws.write(config, makeConfig(port))
+        let daemon = try OshiraseProcess(["run", "--config", ws.path(config)], in: ws, label: label)
+        do {
+            let announced = try await daemon.waitForAPIPort(timeout: .seconds(20))
+            #expect(announced == port, "the daemon announced port \(announced), the config says \(port)")
+            return (daemon, announced)
+        } catch {
+            daemon.kill()
+            guard (daemon.stdout + daemon.stderr).localizedCaseInsensitiveContains("address already in use") else { throw error }
+            lastFailure = error
+        }
+    }
+    throw lastFailure ?? DaemonTestFailure("the daemon did not start")
+}
+
 /// 127.0.0.1:`port` as a socket address.
 private func loopbackAddress(port: Int) -> sockaddr_in {
     var address = sockaddr_in()

@@ -36,38 +36,31 @@ struct PushCommandTests {
         return try #require(made.stdoutLines.first { $0.hasPrefix("oshirase-ed25519 ") })
     }
 
-    /// Starts `oshirase run` trusting `keys`, with the API on a free port; the port.
-    static func startDaemon(in ws: Workspace, trusting keys: [String]) async throws -> (OshiraseProcess, Int) {
-        try FileManager.default.createDirectory(atPath: ws.path("playlists"), withIntermediateDirectories: true)
-        var lastFailure: Error?
-        for _ in 0..<3 {
-            let port = try freeLoopbackPort()
-            try ws.write("config.yaml", """
-                site: 札幌市役所 本庁舎
-                timezone: Asia/Tokyo
-                playlists: playlists
-                state: state
-                api:
-                  listen: 127.0.0.1:\(port)
-                displays:
-                  - name: lobby
-                    profile: lcd-1080p
-                    output: { kind: memory }
-                alerts:
-                  keys:
-                \(keys.map { "    - \"\($0)\"" }.joined(separator: "\n"))
-
-                """)
-            let daemon = try OshiraseProcess(["run", "--config", ws.path("config.yaml")], in: ws, label: "push-box")
-            do {
-                return (daemon, try await daemon.waitForAPIPort(timeout: .seconds(20)))
-            } catch {
-                daemon.kill()
-                guard (daemon.stdout + daemon.stderr).localizedCaseInsensitiveContains("address already in use") else { throw error }
-                lastFailure = error
-            }
+    /// Starts `oshirase run` trusting `keys`, with the API on a free port; the port. The config
+    /// (`config`, a path in `ws`; its playlists and state beside it) ends with `more`.
+    static func startDaemon(in ws: Workspace, trusting keys: [String], config: String = "config.yaml", label: String = "push-box",
+                            more: String = "") async throws -> (OshiraseProcess, Int) {
+        let folder = (config as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: ws.path(folder.isEmpty ? "playlists" : "\(folder)/playlists"),
+                                                withIntermediateDirectories: true)
+        return try await startDaemonOnFreePort(in: ws, config: config, label: label) { port in
+            """
+            site: 札幌市役所 本庁舎
+            timezone: Asia/Tokyo
+            playlists: playlists
+            state: state
+            api:
+              listen: 127.0.0.1:\(port)
+            displays:
+              - name: lobby
+                profile: lcd-1080p
+                output: { kind: memory }
+            alerts:
+              keys:
+            \(keys.map { "    - \"\($0)\"" }.joined(separator: "\n"))
+            \(more)
+            """
         }
-        throw lastFailure ?? DaemonTestFailure("the daemon did not start")
     }
 
     /// The identifiers and states `GET /v1/alerts` lists.

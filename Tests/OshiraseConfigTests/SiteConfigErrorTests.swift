@@ -95,7 +95,7 @@ struct SiteConfigErrorTests {
     @Test func unknownTopLevelKeySuggestsTheNearestKey() throws {
         let e = try configProblem("timezon: Asia/Tokyo\n" + configHead + Self.lobby)
         expect(e, at: 1, 1, "unknown key 'timezon' in the config; did you mean 'timezone'?",
-               "(allowed: site, timezone, playlists, state, clock-not-before, proof-of-play-days, api, profiles, displays, sensors, alerts)")
+               "(allowed: site, timezone, playlists, state, clock-not-before, proof-of-play-days, api, profiles, displays, sensors, alerts, fleet)")
     }
 
     @Test func emptySiteIsAnError() throws {

@@ -2,7 +2,8 @@ import Foundation
 import FuzzSupport
 import OshiraseSigning
 
-// The signed push envelope: three headers and a body through PushVerifier.
+// The signed push envelope: three headers and a body through PushVerifier; and the same bytes as
+// a fleet broker's message, whose envelope is a line before the body (PushEnvelope.unwrap).
 //
 // Input layout: byte 0 holds flags, byte 1 a clock offset; then the `Oshirase-Key`,
 // `Oshirase-Timestamp` and `Oshirase-Signature` values, one per line; the rest is the body.
@@ -59,6 +60,17 @@ enum PushHarness {
            let signed = try? PushEnvelope.sign(body: body, key: flags.signsWithRotatedKey ? rotated : signer,
                                                timestamp: timestamp) {
             signature = signed.signature
+            // As one broker message, the same signed headers come back out of the line.
+            guard case .success(let unwrapped) = PushEnvelope.unwrap(payload: PushEnvelope.payload(body: body, headers: signed)) else {
+                fatalError("a signed body wrapped as one message could not be unwrapped")
+            }
+            require(unwrapped.headers == signed.httpHeaders && Array(unwrapped.body) == body,
+                    "the envelope line did not give back the headers and body it was made of")
+        }
+        // The input itself as a broker message: any bytes, read without a crash.
+        if case .success(let unwrapped) = PushEnvelope.unwrap(payload: Array(bytes[2...])) {
+            _ = PushVerifier(keys: [signer.trustedKey], maxSkew: 30 * 86_400)
+                .verify(headers: unwrapped.headers, body: Array(unwrapped.body), now: now)
         }
         var headers = [PushEnvelope.keyHeader: keyID, PushEnvelope.timestampHeader: timestampText,
                        PushEnvelope.signatureHeader: signature, "Content-Type": "application/cap+xml"]

@@ -104,7 +104,7 @@ let package = Package(
         ]),
         // The HTTP API on Hummingbird: preview page, status, screenshots, metrics.
         .target(name: "OshiraseAPI", dependencies: [
-            "OshiraseDaemon", "OshiraseConfig", "OshiraseStore", "OshiraseImaging", "OshiraseCore",
+            "OshiraseDaemon", "OshiraseConfig", "OshiraseStore", "OshiraseImaging", "OshiraseCore", "OshiraseFleet",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -120,7 +120,7 @@ let package = Package(
         // certificates, loopback servers stopped by graceful shutdown, child processes that die
         // with the test process.
         .target(name: "OshiraseTestSupport", dependencies: [
-            "OshiraseCore", "OshiraseDaemon", "OshiraseDevices",
+            "OshiraseCore", "OshiraseDaemon", "OshiraseDevices", "OshiraseMQTT",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -174,7 +174,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "OshiraseFleetTests", dependencies: ["OshiraseFleet"]),
+        .testTarget(name: "OshiraseFleetTests", dependencies: ["OshiraseFleet", "OshiraseCore"]),
         .testTarget(name: "OshiraseMQTTTests", dependencies: ["OshiraseMQTT", "OshiraseTestSupport"]),
         .testTarget(name: "OshiraseStoreTests", dependencies: [
             "OshiraseStore", .product(name: "GRDB", package: "GRDB.swift"),

@@ -96,8 +96,8 @@ package final class AlertCenter: Sendable {
 
     /// Takes one message a fleet broker delivered (docs/fleet.md): the envelope line and the CAP
     /// bytes, checked by the feed rule (any age; the CAP times decide).
-    package func ingestBrokerMessage(payload: [UInt8], source: String) async -> AlertIntakeOutcome {
-        await intake.take(payload: payload, source: source)
+    package func ingestBrokerMessage(payload: [UInt8], topic: String) async -> AlertIntakeOutcome {
+        await intake.take(payload: payload, topic: topic)
     }
 
     /// Takes a message without an envelope, as if received at `time`, into the book in memory

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OshiraseCAP
 import OshiraseCore
+import OshiraseFleet
 import OshiraseSigning
 import OshiraseStore
 import Synchronization
@@ -38,10 +39,10 @@ actor AlertIntake {
         /// A feed: the envelope if present (any age: a feed serves a document for hours), else
         /// https and a listed sender.
         case feed(https: Bool, senders: [String])
-        /// A fleet broker's message: the envelope, always, of any age (a queued or retained
-        /// message can be hours old; its CAP times decide), and the same signature seen again
-        /// is the same document.
-        case broker
+        /// A fleet broker's message on `topic`: the envelope, always, of any age (a queued or
+        /// retained message can be hours old; its CAP times decide), and the same signature seen
+        /// again is the same document. The topic must be the message's own.
+        case broker(topic: String)
 
         var isBroker: Bool { if case .broker = self { true } else { false } }
     }
@@ -108,15 +109,17 @@ actor AlertIntake {
         return outcome
     }
 
-    /// Checks one fleet broker message: the envelope line, then as ``take(body:headers:source:trust:)``.
-    func take(payload: [UInt8], source: String) -> AlertIntakeOutcome {
+    /// Checks one fleet broker message on `topic`: the envelope line, then as
+    /// ``take(body:headers:source:trust:)``.
+    func take(payload: [UInt8], topic: String) -> AlertIntakeOutcome {
+        let source = "broker \(topic)"
         switch PushEnvelope.unwrap(payload: payload) {
         case .failure(let problem):
             let outcome = AlertIntakeOutcome.refused(AlertRefusal(.unauthenticated, "no-envelope", problem.description))
             record(outcome, Audit(now: clock.now(), source: source, channel: .broker))
             return outcome
         case .success(let (headers, body)):
-            return take(body: Array(body), headers: headers, source: source, trust: .broker)
+            return take(body: Array(body), headers: headers, source: source, trust: .broker(topic: topic))
         }
     }
 
@@ -208,6 +211,11 @@ actor AlertIntake {
             return .refused(AlertRefusal(.unauthenticated, "untrusted-sender", feedSenders.isEmpty
                 ? "this feed lists no senders, so only signed documents are taken from it (sender \(alert.sender.prefix(100)) did not sign)"
                 : "sender \(alert.sender.prefix(100)) is not listed for this feed (senders: \(feedSenders.joined(separator: ", ")))"))
+        }
+        // A signed message moved to another topic (to hide it from a box, or to outlive the
+        // clearing of its own) is not the message city hall published there.
+        if case .broker(let topic) = trust, topic != FleetTopic.alert(sender: alert.sender, identifier: alert.identifier) {
+            return .refused(AlertRefusal(.unprocessable, "topic-mismatch", "a message of \(alert.sender.prefix(100)) with identifier \(alert.identifier.prefix(100)) belongs on \(FleetTopic.alert(sender: alert.sender, identifier: alert.identifier).prefix(300)), not on \(topic.prefix(300))"))
         }
         // Only now is the message vouched for: a stranger's identifier never reaches the audit.
         audit.identifier = alert.identifier

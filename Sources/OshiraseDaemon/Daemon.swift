@@ -80,8 +80,8 @@ public final class Daemon: DaemonInspecting {
         library.onChange { for display in wakers { display.service?.wake() } }
         alerts.setOnChange { for display in wakers { display.service?.wake() } }
         feeds = FeedService(feeds: config.alerts.feeds, alerts: alerts, logger: logger)
-        fleet = config.fleet.map { FleetLink(config: $0, site: config.site, alerts: alerts, clock: clock, logger: logger,
-                                              metrics: metrics.fleet()) }
+        fleet = config.fleet.map { FleetLink(config: $0, site: config.site, alerts: alerts, displays: services, clock: clock,
+                                              logger: logger, metrics: metrics.fleet()) }
         let open: ThermometerOpener = openThermometer ?? { sensor in try Daemon.defaultThermometer(for: sensor, clock: clock) }
         sensors = sensorStates.map { state in
             let fed = services.filter { state.config.displays.contains($0.config.name) }

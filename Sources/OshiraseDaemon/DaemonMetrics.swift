@@ -79,7 +79,7 @@ public final class DaemonMetrics: Sendable {
             disconnects: Self.counter(in: registry, "fleet_disconnects", "Connections to a fleet broker that ended.", labels: []),
             messages: { [registry] outcome in
                 Self.counter(in: registry, "fleet_alert_messages",
-                             "Alert messages from the fleet broker, per outcome (accepted, duplicate, refused: unsigned, unknown key, bad signature, invalid CAP).",
+                             "Alert messages from the fleet broker, per outcome: accepted, duplicate, refused (unsigned, unknown key, bad signature, invalid CAP, another topic), dropped (more than 10,000 waiting).",
                              labels: [("outcome", outcome)])
             })
     }

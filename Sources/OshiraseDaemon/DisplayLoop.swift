@@ -192,6 +192,7 @@ final class DisplayLoop {
             state.update { s in
                 s.items = ["main": slots.main.entry?.item.id ?? "idle"]
                 if let ticker = slots.ticker { s.items["ticker"] = ticker.entry?.item.id ?? "idle" }
+                s.alert = scene.alert?.identity?.identifier
                 s.brightnessPercent = brightness
             }
             try present(scene, look: look, light: light, output: output, now: now)
@@ -232,6 +233,7 @@ final class DisplayLoop {
                 state.update {
                     $0.powered = false
                     $0.items = [:]
+                    $0.alert = nil
                 }
             }
             return false

@@ -3,6 +3,7 @@ package import Logging
 package import OshiraseConfig
 package import OshiraseCore
 import OshiraseFleet
+import OshiraseImaging
 import OshiraseMQTT
 import Prometheus
 import ServiceLifecycle
@@ -19,6 +20,7 @@ package final class FleetLink: Service, Sendable {
     private let clock: any WallClock
     private let logger: Logger
     private let metrics: FleetMetrics
+    private let displays: [DisplayService]
     /// A new random id per start of the daemon: city hall sees a restart as a changed boot id.
     package let bootID = UUID().uuidString.lowercased()
     private let state = Mutex<LinkState>(LinkState())
@@ -28,17 +30,33 @@ package final class FleetLink: Service, Sendable {
         var connected = false
         /// When each alert taken from the broker was received, for its receipts.
         var received: [AlertIdentity: Date] = [:]
-        /// Receipts not yet acknowledged by a broker, by token, sent again on each connect.
-        var pendingReceipts: [UInt64: MQTTOutgoing] = [:]
+        /// Receipts not yet acknowledged by a broker, by token. Those handed to the client are
+        /// sent again by libmosquitto after a reconnect; the others on the next connect.
+        var pendingReceipts: [UInt64: (message: MQTTOutgoing, handedOver: Bool)] = [:]
         var nextToken: UInt64 = 1
+        /// Set on each connect: the state and thumbnails are published again (a broker that
+        /// restarted without persistence has lost them).
+        var republish = false
+        /// The last receipt made, carried in the state.
+        var lastReceipt: AlertReceipt?
     }
+
+    /// The state is published at most this often, and at least this often while connected.
+    static let stateInterval: (least: Double, most: Double) = (2, 300)
+    /// A display's thumbnail is published at most this often, and only when its frame changed.
+    static let thumbnailInterval: Double = 10
+    /// The largest thumbnail, in pixels, and its JPEG quality: a few KiB.
+    static let thumbnailSize = (width: 320, height: 320, quality: 60)
 
     /// The most receipts kept while no broker can be reached; the oldest go first.
     static let maximumPendingReceipts = 1000
+    /// The most events from the broker waiting to be handled.
+    static let maximumQueuedEvents = 10_000
 
-    package init(config: FleetConfig, site: String, alerts: AlertCenter, clock: any WallClock, logger: Logger,
-                 metrics: FleetMetrics) {
+    package init(config: FleetConfig, site: String, alerts: AlertCenter, displays: [DisplayService], clock: any WallClock,
+                 logger: Logger, metrics: FleetMetrics) {
         self.config = config
+        self.displays = displays
         self.site = site
         self.alerts = alerts
         self.clock = clock
@@ -69,12 +87,28 @@ package final class FleetLink: Service, Sendable {
     }
 
     package func run() async throws {
-        let (events, sink) = AsyncStream.makeStream(of: MQTTEvent.self)
+        // Bounded: a flood on the broker cannot grow the box's memory without end. What does not
+        // fit is dropped and counted; a dropped alert still comes as its retained copy.
+        let (events, sink) = AsyncStream.makeStream(of: MQTTEvent.self, bufferingPolicy: .bufferingOldest(Self.maximumQueuedEvents))
         let loop: MQTTLoop
         let client: MQTTClient
+        let metrics = self.metrics
         do {
             loop = try MQTTLoop(name: "fleet")
-            client = try MQTTClient(settings: settings, loop: loop) { sink.yield($0) }
+            do {
+                client = try MQTTClient(settings: settings, loop: loop) { event in
+                    guard case .dropped = sink.yield(event) else { return }
+                    switch event {
+                    case .message: metrics.messages("dropped").increment()
+                    // The end must not be lost: the stream ends after what it holds.
+                    case .stopped: sink.finish()
+                    default: break
+                    }
+                }
+            } catch {
+                loop.shutdown()
+                throw error
+            }
         } catch {
             // The config was checked; what is left (a file removed since) is said, and the
             // screens go on without the fleet.
@@ -85,9 +119,13 @@ package final class FleetLink: Service, Sendable {
         logger.notice("connecting to \(config.brokers.map(\.description).joined(separator: ", ")) as \(config.id)")
         client.start()
         await withGracefulShutdownHandler {
-            for await event in events {
-                await handle(event, client: client)
-                if case .stopped = event { break }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.report(on: client) }
+                for await event in events {
+                    await handle(event, client: client)
+                    if case .stopped = event { break }
+                }
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             // Stopping says so: the broker publishes the will (offline) at once.
@@ -111,7 +149,10 @@ package final class FleetLink: Service, Sendable {
                                         payload: FleetJSON.encode(status(.online, since: clock.now())), qos: 1, retain: true))
             let pending = state.withLock { state in
                 state.connected = true
-                return state.pendingReceipts.keys.sorted().compactMap { state.pendingReceipts[$0] }
+                state.republish = true
+                let waiting = state.pendingReceipts.filter { !$0.value.handedOver }.keys.sorted()
+                for token in waiting { state.pendingReceipts[token]?.handedOver = true }
+                return waiting.compactMap { state.pendingReceipts[$0]?.message }
             }
             pending.forEach(client.publish)
         case .disconnected(let endpoint, let reason, let retryIn):
@@ -123,35 +164,100 @@ package final class FleetLink: Service, Sendable {
         case .message(let message):
             // An empty retained message clears a topic: nothing to take.
             guard !message.payload.isEmpty, message.topic.hasPrefix("\(FleetTopic.root)/alerts/") else { return }
-            let outcome = await alerts.ingestBrokerMessage(payload: message.payload, source: "broker \(message.topic)")
+            let outcome = await alerts.ingestBrokerMessage(payload: message.payload, topic: message.topic)
             switch outcome {
             case .kept(let kept):
                 metrics.messages(kept.isDuplicate ? "duplicate" : "accepted").increment()
-                if !kept.isDuplicate, let identity = kept.identity {
-                    let now = clock.now()
-                    state.withLock { state in
-                        if state.received.count > 10_000 { state.received = [:] }
-                        state.received[identity] = state.received[identity] ?? now
-                    }
-                    var receipt = AlertReceipt(box: config.id, sender: identity.sender, identifier: identity.identifier,
-                                               sent: identity.sent, received: now)
-                    receipt.state = kept.state
-                    receipt.reason = kept.reason
-                    send(receipt)
+                // A receipt for what is new, and for a message published again (city hall asks
+                // who has it), but not for the retained copies every start brings again.
+                guard let identity = kept.identity, !kept.isDuplicate || !message.retained else { break }
+                let now = clock.now()
+                let received = state.withLock { state in
+                    if state.received.count > 10_000 { state.received = [:] }
+                    if state.received[identity] == nil { state.received[identity] = now }
+                    return state.received[identity] ?? now
                 }
+                var receipt = AlertReceipt(box: config.id, sender: identity.sender, identifier: identity.identifier,
+                                           sent: identity.sent, received: received)
+                receipt.state = kept.state
+                receipt.reason = kept.reason
+                if kept.isDuplicate { receipt.duplicate = true }
+                send(receipt)
             case .refused:
                 metrics.messages("refused").increment()
             }
         case .delivered(let token, let refusal):
             state.withLock { _ = $0.pendingReceipts.removeValue(forKey: token) }
             if let refusal { logger.error("the broker refused a message of this box: \(refusal); check its ACL") }
-        case .notSent:
-            // Kept in the pending receipts (if one) and sent again on the next connect.
-            break
+        case .notSent(let token, _):
+            // A receipt (if it is one) goes again on the next connect.
+            state.withLock { $0.pendingReceipts[token]?.handedOver = false }
         case .stopped:
             metrics.connected.set(Int64(0))
             logger.notice("disconnected; the broker now shows this box offline")
         }
+    }
+
+    // MARK: State and thumbnails
+
+    /// Publishes the box's state on a change and the displays' thumbnails, once a second at most,
+    /// until cancelled.
+    private func report(on client: MQTTClient) async {
+        var lastState: BoxState?
+        var lastStateAt = -Double.infinity
+        var thumbnails: [String: (frames: Int, at: Double, bytes: [UInt8])] = [:]
+        while !Task.isCancelled {
+            let (connected, republish) = state.withLock { state in
+                defer { state.republish = false }
+                return (state.connected, state.republish)
+            }
+            if connected {
+                let now = monotonicSeconds()
+                var current = boxState()
+                let changed = current.displays != lastState?.displays || current.alerts != lastState?.alerts
+                    || current.lastReceipt != lastState?.lastReceipt
+                if republish || (changed && now - lastStateAt >= Self.stateInterval.least) || now - lastStateAt >= Self.stateInterval.most {
+                    current.at = Instant.formatUTC(clock.now())
+                    client.publish(MQTTOutgoing(topic: FleetTopic.state(box: config.id), payload: FleetJSON.encode(current),
+                                                qos: 1, retain: true))
+                    lastState = current
+                    lastStateAt = now
+                }
+                for display in displays {
+                    let name = display.config.name
+                    let frames = display.state.status.framesPresented
+                    let last = thumbnails[name]
+                    guard republish || last == nil || (last?.frames != frames && now - (last?.at ?? 0) >= Self.thumbnailInterval),
+                          frames > 0 else { continue }
+                    var bytes = last?.bytes ?? []
+                    if last?.frames != frames, let frame = await display.state.requestFrame(wake: { display.wake() }) {
+                        let small = frame.scaledDown(toFit: Self.thumbnailSize.width, Self.thumbnailSize.height)
+                        bytes = (try? ImageEncoder.jpeg(small, quality: Self.thumbnailSize.quality)) ?? bytes
+                    }
+                    thumbnails[name] = (frames, now, bytes)
+                    guard !bytes.isEmpty, republish || bytes != last?.bytes else { continue }
+                    client.publish(MQTTOutgoing(topic: FleetTopic.thumbnail(box: config.id, display: name), payload: bytes,
+                                                qos: 0, retain: true))
+                }
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// What each display shows now and the alerts the box holds (`at` left empty).
+    private func boxState() -> BoxState {
+        let shown = displays.map { display in
+            let status = display.state.status
+            return BoxState.Display(name: status.name, profile: status.profile, powered: status.powered, items: status.items,
+                                    brightness: status.brightnessPercent, alert: status.alert, error: status.error)
+        }
+        let alerts = alerts.listing().map { listing in
+            BoxState.Alert(sender: listing.sender, identifier: listing.identifier, sent: listing.sent, headline: listing.headline,
+                           severity: listing.severity, state: listing.state)
+        }
+        var document = BoxState(box: config.id, boot: bootID, at: "", displays: shown, alerts: alerts)
+        document.lastReceipt = state.withLock { $0.lastReceipt }
+        return document
     }
 
     /// The first frame with `alert` reached `display`: a receipt, now or on the next connect.
@@ -166,11 +272,12 @@ package final class FleetLink: Service, Sendable {
     /// Publishes a receipt now when connected, and keeps it until a broker acknowledges it.
     private func send(_ receipt: AlertReceipt) {
         let (message, client) = state.withLock { state -> (MQTTOutgoing, MQTTClient?) in
+            state.lastReceipt = receipt
             let token = state.nextToken
             state.nextToken += 1
             let message = MQTTOutgoing(topic: FleetTopic.receipt(box: config.id), payload: FleetJSON.encode(receipt),
                                        qos: 1, token: token)
-            state.pendingReceipts[token] = message
+            state.pendingReceipts[token] = (message, state.connected)
             if state.pendingReceipts.count > Self.maximumPendingReceipts, let oldest = state.pendingReceipts.keys.min() {
                 state.pendingReceipts[oldest] = nil
             }

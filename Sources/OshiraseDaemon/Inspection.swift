@@ -20,6 +20,8 @@ public struct DisplayStatus: Sendable, Codable, Equatable {
     package var configuredFrameRate: Int
     /// LED walls: the brightness now applied, 0…100.
     package var brightnessPercent: Double?
+    /// The identifier of the alert on screen, if any.
+    package var alert: String?
     package var lastFrameAt: Date?
     /// The last output error, if presenting currently fails.
     public var error: String?

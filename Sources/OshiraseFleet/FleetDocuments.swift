@@ -37,6 +37,8 @@ package struct AlertReceipt: Codable, Sendable, Equatable {
     /// What the box made of it: active, scheduled, not-shown (with `reason`), cancelled, expired.
     package var state: String?
     package var reason: String?
+    /// True when the box had the message already (published again, or sent to it by push too).
+    package var duplicate: Bool?
     /// The display, and when the first frame with the alert was presented on it.
     package var display: String?
     package var shown: String?
@@ -47,6 +49,72 @@ package struct AlertReceipt: Codable, Sendable, Equatable {
         self.identifier = identifier
         self.sent = sent
         self.received = received.map { Instant.formatUTC($0, milliseconds: true) }
+    }
+}
+
+/// `oshirase/v1/box/<id>/state`, retained: what each display shows and the alerts the box holds,
+/// published on a change (at most every 2 s) and every 5 minutes.
+package struct BoxState: Codable, Sendable, Equatable {
+    package var box: String
+    package var boot: String
+    /// When it was published, UTC ISO 8601: the box was alive then.
+    package var at: String
+    package var displays: [Display]
+    package var alerts: [Alert]
+    /// The last receipt the box sent, so a view started later still sees it.
+    package var lastReceipt: AlertReceipt?
+
+    package struct Display: Codable, Sendable, Equatable {
+        package var name: String
+        package var profile: String
+        /// False while the power schedule has the screen off.
+        package var powered: Bool
+        /// Item id per zone (`main`, `ticker`); `idle` when nothing is scheduled.
+        package var items: [String: String]
+        /// LED walls: the brightness applied, 0…100.
+        package var brightness: Double?
+        /// The alert on screen now (its identifier), if any.
+        package var alert: String?
+        /// The output's error while presenting fails.
+        package var error: String?
+
+        package init(name: String, profile: String, powered: Bool, items: [String: String], brightness: Double?,
+                     alert: String?, error: String?) {
+            self.name = name
+            self.profile = profile
+            self.powered = powered
+            self.items = items
+            self.brightness = brightness
+            self.alert = alert
+            self.error = error
+        }
+    }
+
+    package struct Alert: Codable, Sendable, Equatable {
+        package var sender: String
+        package var identifier: String
+        package var sent: String
+        package var headline: String
+        package var severity: String
+        /// `active` or `scheduled`.
+        package var state: String
+
+        package init(sender: String, identifier: String, sent: String, headline: String, severity: String, state: String) {
+            self.sender = sender
+            self.identifier = identifier
+            self.sent = sent
+            self.headline = headline
+            self.severity = severity
+            self.state = state
+        }
+    }
+
+    package init(box: String, boot: String, at: String, displays: [Display], alerts: [Alert]) {
+        self.box = box
+        self.boot = boot
+        self.at = at
+        self.displays = displays
+        self.alerts = alerts
     }
 }
 

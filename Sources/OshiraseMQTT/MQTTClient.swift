@@ -33,6 +33,10 @@ package final class MQTTClient: @unchecked Sendable {
     private var hasSubscribedBefore = false
     private var inflight: [Int32: UInt64] = [:]
     private var lastRefusal: String?
+    /// When the connection now up was made: the failure count starts again only after it has
+    /// held for a keepalive, so two boxes configured with one id do not push each other off
+    /// the broker every second for ever.
+    private var connectedAt: ContinuousClock.Instant?
     private var random = SystemRandomNumberGenerator()
 
     /// Makes the client and checks its settings and files; nothing connects before ``start()``.
@@ -112,17 +116,20 @@ package final class MQTTClient: @unchecked Sendable {
             if rc == MOSQ_ERR_SUCCESS.rawValue { properties = nil }
             try check(rc, "the will on \(will.topic)")
         }
+        // libmosquitto 2.0 keeps CONNECT properties only through mosquitto_connect_bind_v5, which
+        // connects blocking. Given no host, it stores the properties and stops before connecting
+        // (MOSQ_ERR_INVAL); every later non-blocking connect sends them. The durable-session
+        // tests fail if a library version stops doing so.
+        var properties: OpaquePointer? = nil
+        defer { mosquitto_property_free_all(&properties) }
         if let expiry = settings.sessionExpiry {
-            // libmosquitto 2.0 keeps CONNECT properties only through mosquitto_connect_bind_v5,
-            // which connects blocking. Given no host, it stores the properties and stops before
-            // connecting (MOSQ_ERR_INVAL); every later non-blocking connect sends them. The
-            // durable-session tests fail if a library version stops doing so.
-            var properties: OpaquePointer? = nil
-            defer { mosquitto_property_free_all(&properties) }
             try check(mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), expiry), "the session expiry")
-            let rc = mosquitto_connect_bind_v5(handle, nil, 0, Int32(settings.keepalive), nil, properties)
-            guard rc == MOSQ_ERR_INVAL.rawValue else { throw MQTTError("cannot set the session expiry: \(Self.describe(rc))") }
         }
+        // The broker sends nothing larger: one huge message cannot exhaust a small box's memory.
+        try check(mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_MAXIMUM_PACKET_SIZE.rawValue), settings.maximumPacketSize),
+                  "the maximum packet size")
+        let stored = mosquitto_connect_bind_v5(handle, nil, 0, Int32(settings.keepalive), nil, properties)
+        guard stored == MOSQ_ERR_INVAL.rawValue else { throw MQTTError("cannot set the CONNECT properties: \(Self.describe(stored))") }
         mosquitto_connect_v5_callback_set(handle) { _, user, rc, flags, _ in
             MQTTClient.from(user)?.connected(rc: rc, flags: flags)
         }
@@ -144,7 +151,10 @@ package final class MQTTClient: @unchecked Sendable {
         }
         mosquitto_disconnect_v5_callback_set(handle) { _, user, rc, _ in
             guard let client = MQTTClient.from(user), rc != 0 else { return }
-            client.lastRefusal = client.lastRefusal ?? MQTTClient.describe(rc)
+            // A DISCONNECT from the broker carries an MQTT 5 reason code (0x80 and up), a local
+            // failure one of libmosquitto's error numbers.
+            client.lastRefusal = client.lastRefusal ?? (rc >= 0x80
+                ? "the broker ended the connection: \(String(cString: mosquitto_reason_string(rc)))" : MQTTClient.describe(rc))
         }
     }
 
@@ -188,13 +198,31 @@ package final class MQTTClient: @unchecked Sendable {
         let fd = mosquitto_socket(handle)
         guard fd >= 0 else { return nil }
         var events = Int16(POLLIN)
-        if mosquitto_want_write(handle) || !transportUp { events |= Int16(POLLOUT) }
+        if !transportUp {
+            // TCP is still connecting: writable means connected (or failed).
+            events |= Int16(POLLOUT)
+        } else if case let ssl = mosquitto_ssl_get(handle), oshirase_tls_handshaking(ssl) != 0 {
+            if oshirase_tls_wants_write(ssl) != 0 { events |= Int16(POLLOUT) }
+        } else if mosquitto_want_write(handle) {
+            events |= Int16(POLLOUT)
+        }
         return (fd, events)
     }
 
     func handle(revents: Int16) {
         guard let handle else { return }
         let connecting = if case .connecting = phase { true } else { false }
+        if connecting, revents & Int16(POLLERR | POLLHUP) != 0 {
+            // A refused or reset connection; during a TLS handshake libmosquitto would take it
+            // for "try again" and wait for the timeout.
+            var error: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            let fd = mosquitto_socket(handle)
+            if fd >= 0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error != 0 {
+                return lost(String(cString: strerror(error)))
+            }
+            if revents & Int16(POLLHUP) != 0 { return lost(lastRefusal ?? "the broker closed the connection") }
+        }
         if revents & Int16(POLLOUT) != 0 { transportUp = true }
         // While TLS shakes hands, libmosquitto advances the handshake in loop_read only.
         if revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 || (connecting && revents & Int16(POLLOUT) != 0) {
@@ -227,7 +255,7 @@ package final class MQTTClient: @unchecked Sendable {
             let rc = mosquitto_loop_misc(handle)
             if rc != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle) < 0 {
                 lost(rc == MOSQ_ERR_KEEPALIVE.rawValue || rc == MOSQ_ERR_SUCCESS.rawValue
-                     ? "no answer to keepalive pings for \(settings.keepalive * 3 / 2) s" : Self.describe(rc))
+                     ? "no answer to a keepalive ping within \(settings.keepalive) s" : Self.describe(rc))
             }
             return nil
         case .stopped:
@@ -263,7 +291,7 @@ package final class MQTTClient: @unchecked Sendable {
 
     private func ready(_ endpoint: MQTTEndpoint) {
         phase = .connected(endpoint)
-        failures = 0
+        connectedAt = .now
         hasSubscribedBefore = true
         onEvent(.connected(MQTTConnection(endpoint: endpoint, sessionPresent: sessionPresent,
                                           refusedSubscriptions: refusedSubscriptions)))
@@ -283,6 +311,8 @@ package final class MQTTClient: @unchecked Sendable {
         }
         // Ends the connection now (libmosquitto closes the descriptor at the next attempt).
         if let handle, case let fd = mosquitto_socket(handle), fd >= 0 { _ = shutdown(fd, Int32(SHUT_RDWR)) }
+        if let connectedAt, ContinuousClock.now - connectedAt >= .seconds(settings.keepalive) { failures = 0 }
+        connectedAt = nil
         failures += 1
         nextEndpoint += 1
         let delay = Self.backoff(failures: failures, base: settings.reconnectBase, cap: settings.reconnectCap,

@@ -48,11 +48,12 @@ package final class MQTTLoop: Sendable {
     }
 
     /// Stops every client (without their wills: a clean DISCONNECT) and ends the thread; waits
-    /// for it. Further calls return at once.
+    /// for it, at most 5 s (the thread may be inside a host name lookup that takes longer; it
+    /// ends after). Further calls return at once.
     package func shutdown() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
         send(.shutdown)
-        finished.wait()
+        _ = finished.wait(timeout: .now() + 5)
     }
 
     func start(_ client: MQTTClient) { send(.start(client)) }

@@ -25,6 +25,8 @@ package struct MQTTSettings: Sendable {
     package var reconnectCap: Duration = .seconds(60)
     /// The longest a connection attempt (TCP, TLS, CONNECT, CONNACK, SUBACK) may take.
     package var connectTimeout: Duration = .seconds(10)
+    /// The largest packet the broker may send this client (MQTT 5): 2 MiB holds a 1 MiB alert.
+    package var maximumPacketSize: UInt32 = 2 << 20
 
     package init(clientID: String, endpoints: [MQTTEndpoint]) {
         self.clientID = clientID

@@ -1,4 +1,6 @@
 package import Foundation
+import OshiraseMQTT
+import Synchronization
 
 /// A Mosquitto broker of the test's own on a free loopback port, with a config the test writes:
 /// started tied to the test process (it dies with it), stopped by `stop()` or `kill()`.
@@ -82,5 +84,36 @@ package final class MosquittoBroker: @unchecked Sendable {
     /// The broker's log so far, for failure messages.
     package var log: String {
         (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? "(no log)"
+    }
+}
+
+extension MosquittoBroker {
+    /// The retained messages under `filter`, by topic: what a client subscribing now gets first.
+    /// (Not `mosquitto_sub -W`: its timeout is a signal the test process's children may have
+    /// blocked.)
+    package func retained(_ filter: String, timeout: Duration = .seconds(5)) async throws -> [String: [UInt8]] {
+        let loop = try MQTTLoop(name: "test-retained")
+        defer { loop.shutdown() }
+        let found = Mutex<(connected: Bool, messages: [String: [UInt8]], last: ContinuousClock.Instant)>((false, [:], .now))
+        let client = try MQTTClient(settings: {
+            var settings = MQTTSettings(clientID: "test-\(UUID().uuidString.prefix(8))", endpoints: [try MQTTEndpoint.parse(url)])
+            settings.subscriptions = [MQTTSubscription(filter, qos: 0)]
+            return settings
+        }(), loop: loop) { event in
+            switch event {
+            case .connected: found.withLock { $0.connected = true; $0.last = .now }
+            case .message(let message) where message.retained:
+                found.withLock { $0.messages[message.topic] = message.payload; $0.last = .now }
+            default: break
+            }
+        }
+        client.start()
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let state = found.withLock { $0 }
+            if state.connected && ContinuousClock.now - state.last > .milliseconds(300) { return state.messages }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw LoopbackPortError("no answer from the broker on \(port) within \(timeout)")
     }
 }

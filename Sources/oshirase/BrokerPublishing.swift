@@ -20,15 +20,17 @@ struct BoxReport {
     var received: Date?
     var state: String?
     var reason: String?
+    /// The box had it already.
+    var duplicate = false
     /// Each display's first frame with the alert.
     var shown: [String: Date] = [:]
 }
 
-/// Publishes `document` (already checked) to every broker and collects receipts for `wait`;
-/// returns the number of failures (brokers that did not take it, expected boxes that did not
-/// answer).
+/// Publishes `document` (already checked) to every broker, calls `published` once it is out,
+/// and collects receipts for `wait`; returns the number of failures (brokers that did not take
+/// it, expected boxes that did not answer).
 func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sending: SendingOptions,
-                      what: String) throws -> Int {
+                      what: String, published: () -> Void) throws -> Int {
     let endpoints = try sending.brokerEndpoints()
     let wait = try parseDuration(sending.wait, option: "--wait", range: 0...3600)
     let connectTimeout = try parseDuration(sending.connectTimeout, option: "--connect-timeout", range: 0.1...300)
@@ -46,14 +48,15 @@ func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sen
                                retain: true, expiry: UInt32(min(retention.rounded(.up), Double(UInt32.max))))
 
     let watch = FleetWatch(identity: AlertIdentity(sender: alert.sender, identifier: alert.identifier, sent: alert.sent.text))
-    let loop = try MQTTLoop(name: "push")
-    defer { loop.shutdown() }
+    // A loop per broker: one whose host name takes long to look up does not hold up the others.
+    let loops = try endpoints.map { _ in try MQTTLoop(name: "push") }
+    defer { loops.forEach { $0.shutdown() } }
     let clients = try endpoints.enumerated().map { index, endpoint in
         var settings = MQTTSettings(clientID: "oshirase-push-\(UInt64.random(in: 0...UInt64.max))", endpoints: [endpoint])
         settings.tls = try sending.brokerTLS(for: endpoint)
         settings.subscriptions = [MQTTSubscription(FleetTopic.allReceipts), MQTTSubscription(FleetTopic.allStatuses)]
         settings.connectTimeout = connectTimeout
-        return try MQTTClient(settings: settings, loop: loop) { watch.take($0, broker: index) }
+        return try MQTTClient(settings: settings, loop: loops[index]) { watch.take($0, broker: index) }
     }
     printError("connecting to \(endpoints.count) \(endpoints.count == 1 ? "broker" : "brokers")…")
     clients.forEach { $0.start() }
@@ -61,10 +64,18 @@ func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sen
 
     print("\(what) \(alert.identifier) (sender \(alert.sender), sent \(alert.sent.text)) on \(topic)")
     let publishedAt = Date()
+    // An Update or a Cancel also clears the retained copies of what it references: a box that
+    // comes new (or after its session expired) must not get the original alone. Boxes take an
+    // empty message as nothing.
+    let referenced = alert.msgType == .update || alert.msgType == .cancel
+        ? alert.references.map { FleetTopic.alert(sender: $0.sender, identifier: $0.identifier) }.filter { $0 != topic } : []
     for (index, client) in clients.enumerated() where watch.isConnected(index) {
         var copy = message
         copy.token = UInt64(index)
         client.publish(copy)
+        for cleared in referenced {
+            client.publish(MQTTOutgoing(topic: cleared, payload: [], qos: 1, retain: true, token: FleetWatch.clearingToken))
+        }
     }
     watch.waitForAcknowledgements(count: clients.count, timeout: .seconds(10))
     var failures = 0
@@ -75,6 +86,7 @@ func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sen
         brokerRows.append([endpoint.description, outcome])
     }
     print(resultTable(header: ["BROKER", "RESULT"], rows: brokerRows), terminator: "")
+    published()
     guard failures < endpoints.count else {
         printError("oshirase: error: no broker took the \(what); nothing was published")
         return failures
@@ -95,7 +107,8 @@ func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sen
     let rows = names.map { box -> [String] in
         let report = reports[box]
         let shown = (report?.shown ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \(time($0.value))" }
-        let state = [report?.state, report?.reason.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+        let state = [report?.state, report?.reason.map { "(\($0))" }, report?.duplicate == true ? "(had it already)" : nil]
+            .compactMap { $0 }.joined(separator: " ")
         return [box, time(report?.received)] + (showsOnScreen ? [shown.isEmpty ? "-" : shown.joined(separator: ", ")] : [])
             + [state.isEmpty ? "-" : state]
     }
@@ -128,6 +141,9 @@ final class FleetWatch: Sendable {
 
     init(identity: AlertIdentity) { self.identity = identity }
 
+    /// The token of the messages that clear referenced topics, which nobody waits for.
+    static let clearingToken: UInt64 = 1 << 40
+
     func take(_ event: MQTTEvent, broker: Int) {
         state.withLock { state in
             switch event {
@@ -136,9 +152,9 @@ final class FleetWatch: Sendable {
             case .disconnected(_, let reason, _):
                 if !state.connected.contains(broker) { state.failed[broker] = reason }
             case .delivered(let token, let refusal):
-                state.acknowledged[Int(token)] = refusal
+                if token < Self.clearingToken { state.acknowledged[Int(token)] = refusal }
             case .notSent(let token, let reason):
-                state.acknowledged[Int(token)] = .some(reason)
+                if token < Self.clearingToken { state.acknowledged[Int(token)] = .some(reason) }
             case .message(let message):
                 take(message, into: &state)
             case .stopped:
@@ -166,6 +182,7 @@ final class FleetWatch: Sendable {
             if receipt.display == nil {
                 report.state = receipt.state ?? report.state
                 report.reason = receipt.reason ?? report.reason
+                report.duplicate = report.duplicate || receipt.duplicate == true
             }
             if let display = receipt.display, let shown = receipt.shown.flatMap(Instant.parse) {
                 report.shown[display] = min(report.shown[display] ?? shown, shown)
@@ -209,7 +226,7 @@ final class FleetWatch: Sendable {
         let complete = waitUntil(timeout) { state in
             boxes.allSatisfy { box in
                 guard let report = state.reports[box], report.received != nil else { return false }
-                return !onScreen || !report.shown.isEmpty || (report.state != nil && report.state != "active")
+                return !onScreen || !report.shown.isEmpty || report.duplicate || (report.state != nil && report.state != "active")
             }
         }
         if complete { waitUntil(.milliseconds(500)) { _ in false } }

@@ -56,31 +56,11 @@ struct SendingOptions: ParsableArguments {
     var certKey: String?
 
     /// The --broker URLs, checked.
-    func brokerEndpoints() throws -> [MQTTEndpoint] {
-        var endpoints: [MQTTEndpoint] = []
-        for text in brokers {
-            do {
-                let endpoint = try MQTTEndpoint.parse(text.trimmingCharacters(in: .whitespaces))
-                if !endpoints.contains(endpoint) { endpoints.append(endpoint) }
-            } catch {
-                throw ValidationError("--broker \(error)")
-            }
-        }
-        return endpoints
-    }
+    func brokerEndpoints() throws -> [MQTTEndpoint] { try parseBrokerURLs(brokers) }
 
     /// The TLS files for an mqtts:// broker: --cacert, --cert and --cert-key, checked; nil for mqtt://.
     func brokerTLS(for endpoint: MQTTEndpoint) throws -> MQTTTLSFiles? {
-        guard endpoint.usesTLS else { return nil }
-        guard let cacert else { throw ValidationError("--broker \(endpoint) needs --cacert FILE: the CA that signed the broker's certificate") }
-        guard let cert, let certKey else {
-            throw ValidationError("--broker \(endpoint) needs --cert FILE and --cert-key FILE: city hall's client certificate, which the broker lets publish alerts")
-        }
-        for (option, problem) in [("--cacert", CertificateFile.problem(cacert)), ("--cert", CertificateFile.certificateProblem(cert)),
-                                  ("--cert-key", CertificateFile.keyProblem(certKey))] {
-            if let problem { throw ValidationError("\(option): \(problem)") }
-        }
-        return MQTTTLSFiles(certificateAuthority: cacert, certificate: cert, key: certKey)
+        try brokerTLSFiles(for: endpoint, cacert: cacert, cert: cert, certKey: certKey)
     }
 
     /// The --boxes list, or nil when not given.
@@ -117,11 +97,44 @@ struct SendingOptions: ParsableArguments {
     }
 }
 
+/// `--broker` values as broker endpoints, each once, in order.
+func parseBrokerURLs(_ urls: [String]) throws -> [MQTTEndpoint] {
+    var endpoints: [MQTTEndpoint] = []
+    for text in urls {
+        do {
+            let endpoint = try MQTTEndpoint.parse(text.trimmingCharacters(in: .whitespaces))
+            if !endpoints.contains(endpoint) { endpoints.append(endpoint) }
+        } catch {
+            throw ValidationError("--broker \(error)")
+        }
+    }
+    if Set(endpoints.map(\.usesTLS)).count > 1 {
+        throw ValidationError("--broker: the brokers mix mqtts:// and mqtt://; mqtt:// is for a broker on this machine only")
+    }
+    return endpoints
+}
+
+/// City hall's TLS files for an mqtts:// broker, checked before connecting; nil for mqtt://.
+func brokerTLSFiles(for endpoint: MQTTEndpoint, cacert: String?, cert: String?, certKey: String?) throws -> MQTTTLSFiles? {
+    guard endpoint.usesTLS else { return nil }
+    guard let cacert else { throw ValidationError("--broker \(endpoint) needs --cacert FILE: the CA that signed the broker's certificate") }
+    guard let cert, let certKey else {
+        throw ValidationError("--broker \(endpoint) needs --cert FILE and --cert-key FILE: city hall's client certificate and its key")
+    }
+    for (option, problem) in [("--cacert", CertificateFile.problem(cacert)), ("--cert", CertificateFile.certificateProblem(cert)),
+                              ("--cert-key", CertificateFile.keyProblem(certKey))] {
+        if let problem { throw ValidationError("\(option): \(problem)") }
+    }
+    return MQTTTLSFiles(certificateAuthority: cacert, certificate: cert, key: certKey)
+}
+
 /// Signs and sends `document` to every box target (HTTP) and publishes it on every broker,
 /// prints the tables, records the journal; throws exit status 1 when any box did not accept it
 /// or, through a broker, did not answer.
 func sendSigned(_ document: [UInt8], alert: CAPAlert, entry: JournalEntry, key: SigningKey, sending: SendingOptions,
                 targets given: [String], brokers: [String], journalPath: String, what: String) throws {
+    // Every broker's files are checked before anything is sent anywhere (the journal's brokers too).
+    for endpoint in try parseBrokerURLs(brokers) { _ = try sending.brokerTLS(for: endpoint) }
     var recorded = entry
     var failures = 0
     if !given.isEmpty {
@@ -135,16 +148,22 @@ func sendSigned(_ document: [UInt8], alert: CAPAlert, entry: JournalEntry, key: 
             failures += failed
         }
     }
-    if !brokers.isEmpty {
+    // Recorded as soon as it is out, before the wait for receipts: a later cancel finds it even
+    // when this command is interrupted while it waits.
+    func record() {
+        do {
+            try PushJournal(path: journalPath).append(recorded)
+        } catch {
+            printError("oshirase: warning: \(error); to cancel this \(what) later give --sender \(entry.sender) --sent \(entry.sent)")
+        }
+    }
+    if brokers.isEmpty {
+        record()
+    } else {
         var publishing = sending
         publishing.brokers = brokers
-        failures += try publishToBrokers(document, alert: alert, key: key, sending: publishing, what: what)
         recorded.brokers = try publishing.brokerEndpoints().map(\.description)
-    }
-    do {
-        try PushJournal(path: journalPath).append(recorded)
-    } catch {
-        printError("oshirase: warning: \(error); to cancel this \(what) later give --sender \(entry.sender) --sent \(entry.sent)")
+        failures += try publishToBrokers(document, alert: alert, key: key, sending: publishing, what: what, published: record)
     }
     if failures > 0 { throw ExitCode.failure }
 }
@@ -262,7 +281,7 @@ func checkTargets(_ sending: SendingOptions, required: Bool) throws {
         throw ValidationError("give at least one box with --to http://HOST:PORT, or a fleet broker with --broker mqtts://HOST:8883")
     }
     for target in sending.targets { _ = try alertsURL(for: target) }
-    _ = try sending.brokerEndpoints()
+    for endpoint in try sending.brokerEndpoints() { _ = try sending.brokerTLS(for: endpoint) }
     if sending.brokers.isEmpty {
         for (option, given) in [("--wait", sending.wait != "10s"), ("--boxes", sending.boxes != nil), ("--cert", sending.cert != nil),
                                 ("--cert-key", sending.certKey != nil)] where given {

@@ -40,7 +40,7 @@ struct FleetCommandTests {
         return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
     }
 
-    /// Runs a Mosquitto command-line client (`mosquitto_pub`, `mosquitto_sub`); its stdout.
+    /// Runs a Mosquitto command-line client (`mosquitto_pub`); its stdout.
     @discardableResult
     static func mosquittoClient(_ tool: String, _ arguments: [String]) throws -> String {
         let process = Process()
@@ -93,13 +93,34 @@ struct FleetCommandTests {
                                                    "-f", ws.path("stranger.payload")])
         try Self.mosquittoClient("mosquitto_pub", ["-p", "\(broker.port)", "-q", "1", "-t", "oshirase/v1/alerts/bousai@city.sapporo.jp/forged-2",
                                                    "-f", ws.path("forged.xml")])
+        // City hall's own signed message, moved to another topic.
+        let cityhall = try KeyFiles.loadSigningKey(path: ws.path("cityhall.key"))
+        let moved = PushEnvelope.payload(
+            body: Array(forged), headers: try PushEnvelope.sign(body: Array(forged), key: cityhall, timestamp: Int64(Date().timeIntervalSince1970)))
+        try Data(moved).write(to: URL(fileURLWithPath: ws.path("moved.payload")))
+        try Self.mosquittoClient("mosquitto_pub", ["-p", "\(broker.port)", "-q", "1", "-t", "oshirase/v1/alerts/bousai@city.sapporo.jp/elsewhere",
+                                                   "-f", ws.path("moved.payload")])
         for port in [port1, port2] {
-            _ = try await poll("both forgeries refused", timeout: .seconds(10)) {
-                try Self.metric("oshirase_fleet_alert_messages_total{outcome=\"refused\"}", port: port) == 2 ? true : nil
+            _ = try await poll("the three refused", timeout: .seconds(10)) {
+                try Self.metric("oshirase_fleet_alert_messages_total{outcome=\"refused\"}", port: port) == 3 ? true : nil
             }
             #expect(try PushCommandTests.listedAlerts(port: port).map(\.identifier) == [identifier])
         }
-        #expect(box1.stdout.contains("broker message 401 unknown-key") || box1.stdout.contains("broker message 401"), "\(box1.stdout)")
+        let audit = try PushCommandTests.oshirase(["report", "--alerts", "--config", ws.path("box-1/config.yaml"),
+                                                   "--from", commandLineInstant(Date().addingTimeInterval(-600)),
+                                                   "--to", commandLineInstant(Date().addingTimeInterval(600))], in: ws)
+        #expect(audit.status == 0, "\(audit)")
+        for code in ["unknown-key", "no-envelope", "topic-mismatch"] {
+            #expect(audit.stdoutLines.contains { $0.contains(",\(code),") && $0.contains("broker oshirase/v1/alerts/") }, "\(code): \(audit.stdout)")
+        }
+
+        // Published again, the same alert: each box says it had it already.
+        let again = try PushCommandTests.oshirase(["push", "forged.xml", "--key", "cityhall.key", "--broker", broker.url, "--journal", ws.path("sent.jsonl"),
+                                                   "--boxes", "box-1,box-2", "--wait", "10s"], in: ws)
+        #expect(again.status == 0, "\(again)")
+        let twice = try PushCommandTests.oshirase(["push", "forged.xml", "--key", "cityhall.key", "--broker", broker.url, "--journal", ws.path("sent.jsonl"),
+                                                   "--boxes", "box-1,box-2", "--wait", "10s"], in: ws)
+        #expect(twice.status == 0 && twice.stdoutLines.filter { $0.hasPrefix("box-") && $0.hasSuffix("(had it already)") }.count == 2, "\(twice)")
     }
 
     @Test func aBoxAwayWhileAnAlertItsUpdateAndACancelArePublishedEndsInTheRightState() async throws {
@@ -111,8 +132,8 @@ struct FleetCommandTests {
         var (box2, _) = try await Self.startBox("box-2", broker: broker, trusting: [pub], in: ws)
         defer { box1.stop(); box2.stop() }
         box2.stop()
-        let offline = try Self.mosquittoClient("mosquitto_sub", ["-p", "\(broker.port)", "-t", "oshirase/v1/box/box-2/status", "-C", "1", "-W", "5"])
-        #expect(offline.contains("\"state\":\"offline\""), "the stopped box's will: \(offline)")
+        let offline = try await broker.retained("oshirase/v1/box/box-2/status").values.first.map { String(decoding: $0, as: UTF8.self) }
+        #expect(offline?.contains("\"state\":\"offline\"") == true, "the stopped box's will: \(offline ?? "none")")
 
         let sent = Date().addingTimeInterval(-5)
         let sentText = capDateTime(sent)
@@ -126,6 +147,10 @@ struct FleetCommandTests {
                                                       "--boxes", "box-1", "--wait", "5s"], in: ws)
             #expect(push.status == 0, "\(push)")
         }
+        // The Update cleared the original's retained copy: a box new to the broker gets the Update alone.
+        let retained = try await broker.retained("oshirase/v1/alerts/#").keys.sorted()
+        #expect(retained == ["oshirase/v1/alerts/bousai@city.sapporo.jp/JP-2026-002", "oshirase/v1/alerts/bousai@city.sapporo.jp/JP-2026-003"],
+                "\(retained)")
         let cancel = try PushCommandTests.oshirase(["cancel", "--id", "JP-2026-002", "--sender", "bousai@city.sapporo.jp", "--sent", sentText,
                                                     "--key", "cityhall.key", "--broker", broker.url, "--journal", ws.path("sent.jsonl"),
                                                     "--boxes", "box-1", "--wait", "5s"], in: ws)
@@ -164,5 +189,66 @@ struct FleetCommandTests {
         }
         #expect(try PushCommandTests.listedAlerts(port: port).isEmpty)
         #expect(box.stdout.contains("expired"), "\(box.stdout)")
+    }
+}
+
+extension FleetCommandTests {
+    @Test func fleetStatusAndTheFleetPageShowEveryBoxOfflineFirst() async throws {
+        let ws = try Workspace()
+        let pub = try PushCommandTests.keygen("cityhall", in: ws)
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let (box1, port1) = try await Self.startBox("box-1", broker: broker, trusting: [pub], in: ws)
+        let (box2, _) = try await Self.startBox("box-2", broker: broker, trusting: [pub], in: ws)
+        defer { box1.stop(); box2.stop() }
+        let push = try PushCommandTests.oshirase(
+            ["push", "--key", "cityhall.key", "--broker", broker.url, "--journal", ws.path("sent.jsonl"), "--title", "大雪警報",
+             "--body", "不要不急の外出は控えてください。", "--severity", "Severe", "--expires", "1h", "--boxes", "box-1,box-2"], in: ws)
+        #expect(push.status == 0, "\(push)")
+        // Both boxes publish their state and a thumbnail of the takeover (at most once per second).
+        let deadline = ContinuousClock.now + .seconds(10)
+        var state = ""
+        while ContinuousClock.now < deadline && !state.contains("\"alert\":\"cityhall-") {
+            state = try await broker.retained("oshirase/v1/box/box-1/state").values.first.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(state.contains("\"alert\":\"cityhall-"), "box-1's state: \(state)")
+        box2.stop()
+
+        let json = try PushCommandTests.oshirase(["fleet", "status", "--broker", broker.url, "--format", "json"], in: ws)
+        #expect(json.status == 0, "\(json)")
+        let boxes = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]], "\(json.stdout)")
+        #expect(boxes.compactMap { $0["box"] as? String } == ["box-2", "box-1"], "offline first: \(json.stdout)")
+        #expect(boxes.compactMap { $0["status"] as? String } == ["offline", "online"])
+        let displays = try #require(boxes.last?["displays"] as? [[String: Any]])
+        #expect(displays.first?["name"] as? String == "lobby")
+        #expect((displays.first?["alert"] as? String)?.hasPrefix("cityhall-") == true)
+        #expect((boxes.last?["alerts"] as? [Any])?.count == 1)
+        #expect(((boxes.last?["lastReceipt"] as? [String: Any])?["display"] as? String) == "lobby")
+        #expect((boxes.last?["thumbnails"] as? [String]) == ["lobby"])
+
+        let text = try PushCommandTests.oshirase(["fleet", "status", "--broker", broker.url], in: ws)
+        #expect(text.status == 0, "\(text)")
+        #expect(text.stdoutLines.count == 3 && text.stdoutLines[1].hasPrefix("box-2") && text.stdoutLines[1].contains("offline"), "\(text.stdout)")
+
+        // The page, in headless Chromium: both boxes, the offline one first, each thumbnail loaded.
+        let listen = try freeLoopbackPort()
+        let serve = try OshiraseProcess(["fleet", "serve", "--broker", broker.url, "--listen", "127.0.0.1:\(listen)"], in: ws, label: "fleet-serve")
+        defer { serve.stop() }
+        _ = try await serve.waitForStdout("fleet page on http://127.0.0.1:\(listen)/", timeout: .seconds(20))
+        _ = try await poll("the page lists both boxes", timeout: .seconds(10)) {
+            try httpGet(port: listen, "/fleet.json").text.contains("box-2") ? true : nil
+        }
+        let dom = try await chromiumDOM(of: "http://127.0.0.1:\(listen)/", pageMilliseconds: 2000, workspace: ws, timeout: .seconds(60))
+        let order = ["data-box=\"box-2\"", "data-box=\"box-1\""].map { dom.range(of: $0)?.lowerBound }
+        #expect(order.allSatisfy { $0 != nil } && order[0]! < order[1]!, "offline first: \(dom.prefix(3000))")
+        #expect(dom.contains("data-status=\"offline\""))
+        let images = dom.components(separatedBy: "<img").dropFirst()
+        #expect(images.count == 2 && images.allSatisfy { $0.contains("data-natural-width=\"320\"") && $0.contains("data-natural-height=\"180\"") },
+                "\(dom.prefix(4000))")
+        let thumb = try httpGet(port: listen, "/thumb?box=box-1&display=lobby")
+        #expect(thumb.status == 200 && thumb.headers["content-type"] == "image/jpeg" && thumb.body.count < 16_384, "\(thumb.body.count) bytes")
+        #expect(try httpGet(port: listen, "/thumb?box=box-9&display=lobby").status == 404)
+        _ = port1
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+import OshiraseCore
 import OshiraseFleet
 import Testing
 
@@ -42,5 +44,40 @@ import Testing
         var receipt = AlertReceipt(box: "b", sender: "s", identifier: "i", sent: "2026-12-07T09:00:00+09:00", received: nil)
         receipt.display = "lobby"
         #expect(FleetJSON.decode(AlertReceipt.self, from: FleetJSON.encode(receipt)) == receipt)
+    }
+}
+
+@Suite struct FleetDirectoryTests {
+    func json<T: Encodable>(_ value: T) -> [UInt8] { FleetJSON.encode(value) }
+    let t0 = Date(timeIntervalSince1970: 1_796_000_000)
+
+    @Test func buildsEachBoxFromItsTopicsOfflineFirst() {
+        var directory = FleetDirectory()
+        directory.take(topic: FleetTopic.status(box: "b"), payload: json(BoxStatus(box: "b", state: .online, boot: "1", version: "0.14.0", site: "本庁舎", since: "2026-12-07T00:00:00Z")), at: t0)
+        directory.take(topic: FleetTopic.status(box: "a"), payload: json(BoxStatus(box: "a", state: .online, boot: "1", version: "0.14.0", site: nil, since: nil)), at: t0)
+        directory.take(topic: FleetTopic.status(box: "c"), payload: json(BoxStatus(box: "c", state: .offline, boot: "2", version: "0.14.0", site: nil, since: nil)), at: t0)
+        let state = BoxState(box: "c", boot: "2", at: "2026-12-06T23:00:00Z",
+                             displays: [BoxState.Display(name: "lobby", profile: "lcd-1080p", powered: true, items: ["main": "mynumber"],
+                                                         brightness: nil, alert: nil, error: nil)], alerts: [])
+        directory.take(topic: FleetTopic.state(box: "c"), payload: json(state), at: t0)
+        directory.take(topic: FleetTopic.thumbnail(box: "a", display: "lobby"), payload: [0xff, 0xd8], at: t0)
+        let taken = directory.take(topic: "oshirase/v1/alerts/x/y", payload: [1], at: t0)
+        #expect(!taken)
+        #expect(directory.sorted.map(\.id) == ["c", "a", "b"])
+        let c = directory.sorted[0]
+        #expect(!c.isOnline && c.since == Instant.parse("2026-12-06T23:00:00Z"), "offline: last heard of at its state's time")
+        #expect(c.summary.displays.first?.items == ["main": "mynumber"])
+        #expect(directory.boxes["b"]?.since == Instant.parse("2026-12-07T00:00:00Z"))
+        #expect(directory.boxes["a"]?.since == t0, "no since from the box: when the watcher saw it")
+        #expect(directory.boxes["a"]?.summary.thumbnails == ["lobby"])
+    }
+
+    @Test func ignoresDocumentsThatDoNotMatchTheirTopicAndForgetsAClearedBox() {
+        var directory = FleetDirectory()
+        directory.take(topic: FleetTopic.status(box: "a"), payload: json(BoxStatus(box: "someone-else", state: .online, boot: "1", version: "1", site: nil, since: nil)), at: t0)
+        directory.take(topic: FleetTopic.status(box: "a"), payload: Array("{broken".utf8), at: t0)
+        #expect(directory.boxes["a"]?.status == nil)
+        directory.take(topic: FleetTopic.status(box: "a"), payload: [], at: t0)
+        #expect(directory.boxes["a"] == nil)
     }
 }

@@ -1,0 +1,97 @@
+package import Foundation
+import OshiraseCore
+
+/// City hall's picture of the fleet, built from the retained box topics (`oshirase/v1/box/#`):
+/// each box's status, state, last receipt and thumbnails. Pure: fed messages with the time they
+/// arrived, it reads no clock and does no I/O. `oshirase fleet status` and the fleet page read it.
+package struct FleetDirectory: Sendable {
+    package private(set) var boxes: [String: FleetBox] = [:]
+
+    package init() {}
+
+    /// Takes one message; false when the topic is not a box's.
+    @discardableResult
+    package mutating func take(topic: String, payload: [UInt8], at now: Date) -> Bool {
+        guard let parsed = FleetTopic.boxTopic(topic) else { return false }
+        var box = boxes[parsed.box] ?? FleetBox(id: parsed.box)
+        switch parsed.kind {
+        case .status:
+            if payload.isEmpty {
+                boxes[parsed.box] = nil
+                return true
+            }
+            guard let status = FleetJSON.decode(BoxStatus.self, from: payload), status.box == parsed.box else { return true }
+            if box.status?.state != status.state || box.status?.boot != status.boot { box.statusSeenAt = now }
+            box.status = status
+        case .state:
+            guard let state = FleetJSON.decode(BoxState.self, from: payload), state.box == parsed.box else { return true }
+            box.state = state
+            if box.lastReceipt == nil { box.lastReceipt = state.lastReceipt }
+        case .receipt:
+            guard let receipt = FleetJSON.decode(AlertReceipt.self, from: payload), receipt.box == parsed.box else { return true }
+            box.lastReceipt = receipt
+        case .thumbnail(let display):
+            box.thumbnails[display] = payload.isEmpty ? nil : payload
+        }
+        boxes[parsed.box] = box
+        return true
+    }
+
+    /// Every box known, offline (and never seen online) first, then by id.
+    package var sorted: [FleetBox] {
+        boxes.values.sorted { a, b in
+            if a.isOnline != b.isOnline { return !a.isOnline }
+            return a.id < b.id
+        }
+    }
+}
+
+/// One box as the fleet sees it.
+package struct FleetBox: Sendable, Equatable {
+    package var id: String
+    package var status: BoxStatus?
+    /// When this watcher saw the status change (or first saw it).
+    package var statusSeenAt: Date?
+    package var state: BoxState?
+    package var lastReceipt: AlertReceipt?
+    /// JPEG bytes per display.
+    package var thumbnails: [String: [UInt8]] = [:]
+
+    package init(id: String) { self.id = id }
+
+    package var isOnline: Bool { status?.state == .online }
+
+    /// Since when it is online (the box's own word) or, offline, when it was last heard of: its
+    /// last state's time, else when this watcher saw it go.
+    package var since: Date? {
+        if isOnline { return status?.since.flatMap(Instant.parse) ?? statusSeenAt }
+        return state.flatMap { Instant.parse($0.at) } ?? statusSeenAt
+    }
+
+    /// The box as JSON for `fleet status --format json` and the fleet page (thumbnails as paths).
+    package var summary: FleetBoxSummary {
+        FleetBoxSummary(box: id, status: status?.state.rawValue ?? "unknown", since: since.map { Instant.formatUTC($0) },
+                        boot: status?.boot, version: status?.version, site: status?.site,
+                        displays: state?.displays ?? [], alerts: state?.alerts ?? [], stateAt: state?.at,
+                        lastReceipt: lastReceipt, thumbnails: thumbnails.keys.sorted())
+    }
+}
+
+/// What `fleet status --format json` prints for each box.
+package struct FleetBoxSummary: Codable, Sendable, Equatable {
+    package var box: String
+    /// `online`, `offline`, or `unknown` (a state or receipt seen, no status yet).
+    package var status: String
+    /// Online: since it connected. Offline: when it was last heard of.
+    package var since: String?
+    package var boot: String?
+    package var version: String?
+    package var site: String?
+    package var displays: [BoxState.Display]
+    package var alerts: [BoxState.Alert]
+    /// When its state was published.
+    package var stateAt: String?
+    package var lastReceipt: AlertReceipt?
+    /// The displays with a thumbnail.
+    package var thumbnails: [String]
+}

@@ -3,7 +3,7 @@ package import Logging
 package import OshiraseConfig
 package import OshiraseCore
 import OshiraseFleet
-import OshiraseImaging
+package import OshiraseImaging
 import OshiraseMQTT
 import Prometheus
 import ServiceLifecycle
@@ -231,8 +231,7 @@ package final class FleetLink: Service, Sendable {
                           frames > 0 else { continue }
                     var bytes = last?.bytes ?? []
                     if last?.frames != frames, let frame = await display.state.requestFrame(wake: { display.wake() }) {
-                        let small = frame.scaledDown(toFit: Self.thumbnailSize.width, Self.thumbnailSize.height)
-                        bytes = (try? ImageEncoder.jpeg(small, quality: Self.thumbnailSize.quality)) ?? bytes
+                        bytes = Self.thumbnail(of: frame, profile: display.config.profile) ?? bytes
                     }
                     thumbnails[name] = (frames, now, bytes)
                     guard !bytes.isEmpty, republish || bytes != last?.bytes else { continue }
@@ -242,6 +241,26 @@ package final class FleetLink: Service, Sendable {
             }
             try? await Task.sleep(for: .seconds(1))
         }
+    }
+
+    /// The JPEG thumbnail of `frame`. A kiosk's temperature panel is painted over with its empty
+    /// background first: a visitor's result never leaves the box.
+    package static func thumbnail(of frame: Bitmap, profile: DisplayProfile) -> [UInt8]? {
+        var frame = frame
+        if let panel = profile.temperaturePanel, frame.width == profile.width, frame.height == profile.height {
+            let background = Theme.temperaturePanel.background
+            let top = max(0, min(frame.height, Int(panel.y))), bottom = max(top, min(frame.height, Int(panel.y + panel.height)))
+            // Cairo's layout in memory: blue, green, red, alpha.
+            let pixel: [UInt8] = [background.b, background.g, background.r, 0xff]
+            for row in top..<bottom {
+                for x in 0..<frame.width {
+                    let i = row * frame.stride + x * 4
+                    frame.pixels.replaceSubrange(i..<(i + 4), with: pixel)
+                }
+            }
+        }
+        let small = frame.scaledDown(toFit: thumbnailSize.width, thumbnailSize.height)
+        return try? ImageEncoder.jpeg(small, quality: thumbnailSize.quality)
     }
 
     /// What each display shows now and the alerts the box holds (`at` left empty).

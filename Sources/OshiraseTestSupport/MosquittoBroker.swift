@@ -11,21 +11,23 @@ package final class MosquittoBroker: @unchecked Sendable {
     package let directory: URL
     /// The plain listener's port on 127.0.0.1.
     package let port: Int
-    /// Config lines added after the listener's (TLS listeners, ACLs).
-    private let extraConfig: String
+    /// Config lines for the listener: its TLS files, ACL (``FleetCertificates/brokerConfig(boxGroups:)``).
+    private let tls: String?
     private let persistence: Bool
     private var process: Process?
 
-    /// `mqtt://127.0.0.1:PORT`.
-    package var url: String { "mqtt://127.0.0.1:\(port)" }
+    /// `mqtt://127.0.0.1:PORT`, or `mqtts://127.0.0.1:PORT` with TLS.
+    package var url: String { "\(tls == nil ? "mqtt" : "mqtts")://127.0.0.1:\(port)" }
 
     /// Writes the config; `start()` runs the broker. With `persistence`, retained messages and
-    /// sessions are saved after every change, so they survive `kill -9`.
-    package init(persistence: Bool = false, extraConfig: String = "", port: Int? = nil) throws {
+    /// sessions are saved after every change, so they survive `kill -9`. With `tls` (the lines
+    /// `FleetCertificates.brokerConfig` writes), the listener takes only TLS clients with a
+    /// certificate, and its ACL applies.
+    package init(persistence: Bool = false, tls: String? = nil, port: Int? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.port = try port ?? freeLoopbackPort()
-        self.extraConfig = extraConfig
+        self.tls = tls
         self.persistence = persistence
         try config.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
     }
@@ -38,7 +40,8 @@ package final class MosquittoBroker: @unchecked Sendable {
     private var config: String {
         var lines = [
             "listener \(port) 127.0.0.1",
-            "allow_anonymous true",
+            tls ?? "",
+            "allow_anonymous \(tls == nil)",
             "log_dest file \(directory.path)/mosquitto.log",
             "log_type error", "log_type warning", "log_type notice", "log_type information",
             "connection_messages true",
@@ -49,7 +52,7 @@ package final class MosquittoBroker: @unchecked Sendable {
             lines += ["persistence true", "persistence_location \(directory.path)/",
                       "autosave_on_changes true", "autosave_interval 1"]
         }
-        return (lines + [extraConfig]).joined(separator: "\n") + "\n"
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Starts the broker and waits (at most 10 s) until its listener answers.

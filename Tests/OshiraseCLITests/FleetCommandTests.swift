@@ -18,14 +18,18 @@ struct FleetCommandTests {
 
     /// Starts `oshirase run` as fleet box `id` on `broker`, trusting `keys`, and waits until it
     /// is connected; the daemon and its API port.
-    static func startBox(_ id: String, broker: MosquittoBroker, trusting keys: [String], in ws: Workspace) async throws
-        -> (OshiraseProcess, Int) {
+    static func startBox(_ id: String, broker: MosquittoBroker, trusting keys: [String], in ws: Workspace,
+                         certificates: FleetCertificates? = nil) async throws -> (OshiraseProcess, Int) {
+        let tls = try certificates.map { pki in
+            let (certificate, key) = try pki.client(id)
+            return "\n  ca: \(pki.certificateAuthority)\n  cert: \(certificate)\n  key: \(key)"
+        } ?? ""
         let (daemon, port) = try await PushCommandTests.startDaemon(in: ws, trusting: keys, config: "\(id)/config.yaml", label: id, more: """
             fleet:
               brokers: [\(broker.url)]
               id: \(id)
               groups: [honcho]
-              keepalive: 5s
+              keepalive: 5s\(tls)
             """)
         _ = try await poll("\(id) connected to the broker", timeout: .seconds(10), context: { daemon.stdout + daemon.stderr }) {
             (daemon.stdout + daemon.stderr).contains("connected to \(broker.url)") ? true : nil
@@ -166,6 +170,35 @@ struct FleetCommandTests {
             try PushCommandTests.listedAlerts(port: port2).map(\.identifier) == ["JP-2026-003"] ? true : nil
         }
         #expect(box2.stdout.contains("the broker kept this box's session"), "\(box2.stdout)")
+    }
+
+    @Test func overTLSWithCertificatesAndTheACLABoxTakesCityHallsAlert() async throws {
+        let ws = try Workspace()
+        let pub = try PushCommandTests.keygen("cityhall", in: ws)
+        let pki = try FleetCertificates()
+        let cityhall = try pki.client("cityhall")
+        let broker = try MosquittoBroker(tls: try pki.brokerConfig())
+        try broker.start()
+        let (box, port) = try await Self.startBox("box-1", broker: broker, trusting: [pub], in: ws, certificates: pki)
+        defer { box.stop() }
+        let tls = ["--cacert", pki.certificateAuthority, "--cert", cityhall.certificate, "--cert-key", cityhall.key]
+        let push = try PushCommandTests.oshirase(
+            ["push", "--key", "cityhall.key", "--broker", broker.url, "--journal", ws.path("sent.jsonl"), "--title", "避難指示",
+             "--body", "豊平川の水位が上がっています。", "--severity", "Extreme", "--expires", "1h", "--boxes", "box-1"] + tls, in: ws)
+        #expect(push.status == 0, "\(push)")
+        #expect(push.stdoutLines.contains { $0.hasPrefix("box-1") && $0.contains("lobby ") }, "\(push.stdout)")
+        #expect(try PushCommandTests.listedAlerts(port: port).count == 1)
+        let status = try PushCommandTests.oshirase(["fleet", "status", "--broker", broker.url] + tls, in: ws)
+        #expect(status.status == 0 && status.stdoutLines.contains { $0.hasPrefix("box-1") && $0.contains("online") }, "\(status)")
+        // A box's certificate does not let it publish alerts: the broker refuses, the tool says so.
+        let fromBox = try PushCommandTests.oshirase(
+            ["push", "--key", "cityhall.key", "--broker", broker.url, "--journal", ws.path("sent.jsonl"), "--title", "訓練",
+             "--body", "これは訓練です。", "--status", "Exercise", "--expires", "1h", "--boxes", "box-1",
+             "--cacert", pki.certificateAuthority, "--cert", pki.path("box-1.pem"), "--cert-key", pki.path("box-1.key")], in: ws)
+        #expect(fromBox.status == 1 && fromBox.stdout.contains("refused: Not authorized"), "\(fromBox)")
+        // Without the certificate files, nothing is sent at all.
+        let missing = try PushCommandTests.oshirase(["push", "--key", "cityhall.key", "--broker", broker.url, "--title", "t", "--body", "b"], in: ws)
+        #expect(missing.status != 0 && missing.stderr.contains("needs --cacert FILE"), "\(missing)")
     }
 
     @Test func aReplayOfAnExpiredSignedAlertShowsNothing() async throws {

@@ -6,13 +6,15 @@ package import Foundation
 package final class FleetCertificates: Sendable {
     package let directory: URL
 
-    /// Makes the CA and the broker's certificate in a new temporary folder.
-    package init() throws {
+    /// Makes the CA and the broker's certificate (for 127.0.0.1, localhost and `brokerAddresses`)
+    /// in a new temporary folder.
+    package init(brokerAddresses: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-pki-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30",
                      "-subj", "/CN=Oshirase test fleet CA", "-keyout", "ca.key", "-out", "ca.pem"])
-        try issue("broker", extensions: "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+        let names = (["IP:127.0.0.1", "DNS:localhost"] + brokerAddresses.map { "IP:\($0)" }).joined(separator: ",")
+        try issue("broker", extensions: "subjectAltName=\(names)\nextendedKeyUsage=serverAuth\n")
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }

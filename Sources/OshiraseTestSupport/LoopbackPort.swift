@@ -27,14 +27,17 @@ package func freeLoopbackPort() throws -> Int {
 }
 
 /// True when something accepts TCP connections on 127.0.0.1:`port`.
-package func loopbackPortAnswers(_ port: Int) -> Bool {
+package func loopbackPortAnswers(_ port: Int) -> Bool { tcpPortAnswers("127.0.0.1", port) }
+
+/// True when something accepts TCP connections on the IPv4 address `host`, port `port`.
+package func tcpPortAnswers(_ host: String, _ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return false }
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
+    guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return false }
     return withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     } == 0

@@ -9,7 +9,8 @@ package final class MosquittoBroker: @unchecked Sendable {
 
     /// The folder holding the config, the log and the persistence file.
     package let directory: URL
-    /// The plain listener's port on 127.0.0.1.
+    /// The listener's address (127.0.0.1 unless given) and port.
+    package let host: String
     package let port: Int
     /// Config lines for the listener: its TLS files, ACL (``FleetCertificates/brokerConfig(boxGroups:)``).
     private let tls: String?
@@ -17,13 +18,14 @@ package final class MosquittoBroker: @unchecked Sendable {
     private var process: Process?
 
     /// `mqtt://127.0.0.1:PORT`, or `mqtts://127.0.0.1:PORT` with TLS.
-    package var url: String { "\(tls == nil ? "mqtt" : "mqtts")://127.0.0.1:\(port)" }
+    package var url: String { "\(tls == nil ? "mqtt" : "mqtts")://\(host):\(port)" }
 
     /// Writes the config; `start()` runs the broker. With `persistence`, retained messages and
     /// sessions are saved after every change, so they survive `kill -9`. With `tls` (the lines
     /// `FleetCertificates.brokerConfig` writes), the listener takes only TLS clients with a
     /// certificate, and its ACL applies.
-    package init(persistence: Bool = false, tls: String? = nil, port: Int? = nil) throws {
+    package init(persistence: Bool = false, tls: String? = nil, host: String = "127.0.0.1", port: Int? = nil) throws {
+        self.host = host
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.port = try port ?? freeLoopbackPort()
@@ -39,7 +41,7 @@ package final class MosquittoBroker: @unchecked Sendable {
 
     private var config: String {
         var lines = [
-            "listener \(port) 127.0.0.1",
+            "listener \(port) \(host)",
             tls ?? "",
             "allow_anonymous \(tls == nil)",
             "log_dest file \(directory.path)/mosquitto.log",
@@ -65,7 +67,7 @@ package final class MosquittoBroker: @unchecked Sendable {
         try process.runTiedToTestProcess()
         self.process = process
         let deadline = Date().addingTimeInterval(10)
-        while !loopbackPortAnswers(port) {
+        while !tcpPortAnswers(host, port) {
             guard process.isRunning else { throw LoopbackPortError("mosquitto exited at start:\n\(log)") }
             guard Date() < deadline else { throw LoopbackPortError("mosquitto did not listen on \(port) within 10 s:\n\(log)") }
             usleep(20_000)

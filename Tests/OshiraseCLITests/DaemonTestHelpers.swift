@@ -35,7 +35,9 @@ final class OshiraseProcess: @unchecked Sendable {
     let launchedAt: Date
 
     /// Starts `oshirase arguments…` in `workingDirectory` (by default the workspace).
-    init(_ arguments: [String], in workspace: Workspace, workingDirectory: String? = nil, label: String = "daemon") throws {
+    /// With a `wrapper` (e.g. `ip netns exec NAME`), that command runs oshirase.
+    init(_ arguments: [String], in workspace: Workspace, workingDirectory: String? = nil, label: String = "daemon",
+         wrapper: [String] = []) throws {
         try #require(FileManager.default.isExecutableFile(atPath: oshiraseBinary),
                      "no executable at \(oshiraseBinary): build first or set OSHIRASE_BIN")
         self.workspace = workspace
@@ -53,8 +55,13 @@ final class OshiraseProcess: @unchecked Sendable {
             try? err.close()
         }
         launchedAt = Date()
-        process.executableURL = URL(fileURLWithPath: oshiraseBinary)
-        process.arguments = arguments
+        if let command = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(wrapper.dropFirst()) + [oshiraseBinary] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: oshiraseBinary)
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory ?? workspace.url.path)
         var environment = ProcessInfo.processInfo.environment
         environment["OSHIRASE_BUDOUX_MODEL"] = repoPath(".data/budoux/ja.json")

@@ -19,14 +19,14 @@ struct FleetCommandTests {
     /// Starts `oshirase run` as fleet box `id` on `broker`, trusting `keys`, and waits until it
     /// is connected; the daemon and its API port.
     static func startBox(_ id: String, broker: MosquittoBroker, trusting keys: [String], in ws: Workspace,
-                         certificates: FleetCertificates? = nil) async throws -> (OshiraseProcess, Int) {
+                         certificates: FleetCertificates? = nil, failover: [MosquittoBroker] = []) async throws -> (OshiraseProcess, Int) {
         let tls = try certificates.map { pki in
             let (certificate, key) = try pki.client(id)
             return "\n  ca: \(pki.certificateAuthority)\n  cert: \(certificate)\n  key: \(key)"
         } ?? ""
         let (daemon, port) = try await PushCommandTests.startDaemon(in: ws, trusting: keys, config: "\(id)/config.yaml", label: id, more: """
             fleet:
-              brokers: [\(broker.url)]
+              brokers: [\(([broker] + failover).map(\.url).joined(separator: ", "))]
               id: \(id)
               groups: [honcho]
               keepalive: 5s\(tls)

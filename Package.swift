@@ -140,6 +140,12 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Thousands of light fleet boxes (the MQTT wrapper, the verifier, receipts; no renderer):
+        // the load of scripts/bench-fleet, a tool beside the product.
+        .executableTarget(name: "fleet-simulator", dependencies: [
+            "OshiraseCommandLine", "OshiraseMQTT", "OshiraseFleet", "OshiraseSigning", "OshiraseCAP", "OshiraseCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Captured screens against reference frames, pixel by pixel or row by row: the
         // emulated box's judge (scripts/e2e-box), a tool beside the product, not in it.
         .target(name: "OshiraseFrameComparison", dependencies: ["OshiraseImaging"]),

@@ -24,13 +24,13 @@ package final class MQTTClient: @unchecked Sendable {
     private var failures = 0
     /// Whether the socket of the attempt under way has been writable once (TCP is up).
     private var transportUp = false
-    private var subscribed = false
+    /// The broker accepted the connection (CONNACK) of the attempt under way: messages may be
+    /// published while the subscriptions are still being acknowledged (a durable session's
+    /// queued messages arrive in that moment, and their receipts must not be lost).
+    private var accepted = false
     private var pendingSubscriptions: [Int32: String] = [:]
     private var refusedSubscriptions: [String] = []
     private var sessionPresent = false
-    /// The first subscription in this process asks for every retained message; later ones only
-    /// when the broker lost the session, so a reconnect does not deliver them all again.
-    private var hasSubscribedBefore = false
     private var inflight: [Int32: UInt64] = [:]
     private var lastRefusal: String?
     /// When the connection now up was made: the failure count starts again only after it has
@@ -179,7 +179,7 @@ package final class MQTTClient: @unchecked Sendable {
         guard let handle else { return }
         let endpoint = settings.endpoints[nextEndpoint % settings.endpoints.count]
         transportUp = false
-        subscribed = false
+        accepted = false
         pendingSubscriptions = [:]
         refusedSubscriptions = []
         lastRefusal = nil
@@ -270,7 +270,12 @@ package final class MQTTClient: @unchecked Sendable {
             return
         }
         sessionPresent = flags & 1 != 0
-        let options = hasSubscribedBefore ? Int32(MQTT_SUB_OPT_SEND_RETAIN_NEW.rawValue) : Int32(MQTT_SUB_OPT_SEND_RETAIN_ALWAYS.rawValue)
+        accepted = true
+        // Every subscription asks for the retained messages again, even with the session kept:
+        // Mosquitto 2.0 restores the session of a client that was connected when it was killed
+        // (kill -9, a power cut) but queues nothing for it, so what was published after the
+        // restart would reach the client only as a retained copy. The client dedupes.
+        let options = Int32(MQTT_SUB_OPT_SEND_RETAIN_ALWAYS.rawValue)
         for subscription in settings.subscriptions {
             var mid: Int32 = 0
             let result = mosquitto_subscribe_v5(handle, &mid, subscription.filter, subscription.qos, options, nil)
@@ -292,7 +297,6 @@ package final class MQTTClient: @unchecked Sendable {
     private func ready(_ endpoint: MQTTEndpoint) {
         phase = .connected(endpoint)
         connectedAt = .now
-        hasSubscribedBefore = true
         onEvent(.connected(MQTTConnection(endpoint: endpoint, sessionPresent: sessionPresent,
                                           refusedSubscriptions: refusedSubscriptions)))
     }
@@ -332,7 +336,12 @@ package final class MQTTClient: @unchecked Sendable {
     }
 
     func send(_ message: MQTTOutgoing) {
-        guard let handle, case .connected = phase else {
+        let canPublish = switch phase {
+        case .connected: true
+        case .connecting: accepted
+        case .waiting, .stopped: false
+        }
+        guard let handle, canPublish else {
             return onEvent(.notSent(token: message.token, reason: "not connected to a broker"))
         }
         var properties: OpaquePointer? = nil

@@ -11,7 +11,7 @@ package final class MosquittoBroker: @unchecked Sendable {
     package let directory: URL
     /// The listener's address (127.0.0.1 unless given) and port.
     package let host: String
-    package let port: Int
+    package private(set) var port: Int
     /// Config lines for the listener: its TLS files, ACL (``FleetCertificates/brokerConfig(boxGroups:)``).
     private let tls: String?
     private let persistence: Bool
@@ -57,6 +57,13 @@ package final class MosquittoBroker: @unchecked Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// Listens on `port` from the next `start()` on (the broker must be stopped): its clients,
+    /// which know the old port, cannot reach it meanwhile.
+    package func move(to port: Int) throws {
+        self.port = port
+        try config.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+    }
+
     /// Starts the broker and waits (at most 10 s) until its listener answers.
     package func start() throws {
         let process = Process()
@@ -77,8 +84,15 @@ package final class MosquittoBroker: @unchecked Sendable {
     /// Ends the broker with SIGKILL, as a crash or a power cut would, and waits for it.
     package func kill() { signal(SIGKILL) }
 
-    /// Ends the broker with SIGTERM, as systemd does, and waits for it.
-    package func stop() { signal(SIGTERM) }
+    /// Ends the broker with SIGTERM, as systemd does (it saves its database), and waits for it;
+    /// SIGKILL after 5 s (a child of the test process may have inherited SIGTERM blocked).
+    package func stop() {
+        guard let process, process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        signal(SIGKILL)
+    }
 
     private func signal(_ number: Int32) {
         guard let process, process.isRunning else { return }

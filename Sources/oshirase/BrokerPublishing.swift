@@ -54,7 +54,9 @@ func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sen
     let clients = try endpoints.enumerated().map { index, endpoint in
         var settings = MQTTSettings(clientID: "oshirase-push-\(UInt64.random(in: 0...UInt64.max))", endpoints: [endpoint])
         settings.tls = try sending.brokerTLS(for: endpoint)
-        settings.subscriptions = [MQTTSubscription(FleetTopic.allReceipts), MQTTSubscription(FleetTopic.allStatuses)]
+        // QoS 0: thousands of receipts arrive at once, and QoS 1 would hold all but a few in the
+        // broker's queue for this client (1000 by default, the rest dropped).
+        settings.subscriptions = [MQTTSubscription(FleetTopic.allReceipts, qos: 0), MQTTSubscription(FleetTopic.allStatuses, qos: 0)]
         settings.connectTimeout = connectTimeout
         return try MQTTClient(settings: settings, loop: loops[index]) { watch.take($0, broker: index) }
     }

@@ -179,6 +179,43 @@ import Testing
         #expect(again.sessionPresent, "the persisted session was lost across kill -9")
     }
 
+    @Test func aClientConnectedWhenTheBrokerIsKilledStillGetsWhatIsPublishedAfterTheRestart() async throws {
+        // Mosquitto 2.0 restores the session of a client that was connected when the broker was
+        // killed, but queues nothing for it: the retained copy, asked for again at every
+        // subscription, is what reaches it.
+        let broker = try MosquittoBroker(persistence: true)
+        try broker.start()
+        let home = broker.port
+        let loop = try MQTTLoop()
+        defer { loop.shutdown() }
+        var boxSettings = try settings("box-crash", broker, subscriptions: ["oshirase/v1/alerts/#"])
+        boxSettings.sessionExpiry = 86400
+        boxSettings.reconnectBase = .milliseconds(300)
+        let events = EventLog()
+        let box = try MQTTClient(settings: boxSettings, loop: loop, onEvent: events.handler)
+        box.start()
+        _ = try await events.waitForConnection()
+        try await Task.sleep(for: .milliseconds(300))
+        broker.kill()
+        // Back on another port, where the box cannot reach it, for the publish.
+        try broker.move(to: try freeLoopbackPort())
+        try broker.start()
+        let sent = EventLog()
+        let publisher = try MQTTClient(settings: try settings("cityhall", broker), loop: loop, onEvent: sent.handler)
+        publisher.start()
+        _ = try await sent.waitForConnection()
+        publisher.publish(MQTTOutgoing(topic: "oshirase/v1/alerts/bousai/after-restart", payload: Array("再起動後".utf8), retain: true, token: 1))
+        try await sent.wait("the acknowledgement") { $0.contains(.delivered(token: 1, refusal: nil)) ? true : nil }
+        publisher.stop()
+        broker.kill()
+        try broker.move(to: home)
+        try broker.start()
+        let again = try await events.waitForConnection(number: 2, timeout: .seconds(20))
+        #expect(again.sessionPresent, "the broker did not keep the session: this test no longer shows what it is for")
+        let message = try await events.waitForMessage(on: "oshirase/v1/alerts/bousai/after-restart", timeout: .seconds(10))
+        #expect(message.payload == Array("再起動後".utf8))
+    }
+
     @Test func worksWithDescriptorNumbersAbove1024() async throws {
         // libmosquitto's own loops use select(2), which fails from descriptor 1024 on.
         var limit = rlimit()

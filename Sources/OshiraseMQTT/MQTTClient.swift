@@ -272,9 +272,8 @@ package final class MQTTClient: @unchecked Sendable {
         sessionPresent = flags & 1 != 0
         accepted = true
         // Every subscription asks for the retained messages again, even with the session kept:
-        // Mosquitto 2.0 restores the session of a client that was connected when it was killed
-        // (kill -9, a power cut) but queues nothing for it, so what was published after the
-        // restart would reach the client only as a retained copy. The client dedupes.
+        // a broker restarted without its database, or one that let the session expire, holds
+        // only the retained copies of what the client missed. The client dedupes.
         let options = Int32(MQTT_SUB_OPT_SEND_RETAIN_ALWAYS.rawValue)
         for subscription in settings.subscriptions {
             var mid: Int32 = 0

@@ -180,9 +180,8 @@ import Testing
     }
 
     @Test func aClientConnectedWhenTheBrokerIsKilledStillGetsWhatIsPublishedAfterTheRestart() async throws {
-        // Mosquitto 2.0 restores the session of a client that was connected when the broker was
-        // killed, but queues nothing for it: the retained copy, asked for again at every
-        // subscription, is what reaches it.
+        // Its session, saved by the broker, is read back at the restart: what is published
+        // while the client cannot reach the broker waits for it there.
         let broker = try MosquittoBroker(persistence: true)
         try broker.start()
         let home = broker.port

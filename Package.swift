@@ -194,7 +194,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "OshiraseAPITests", dependencies: [
-            "OshiraseAPI", "OshiraseDaemon", "OshiraseConfig", "OshiraseImaging", "OshiraseStore", "OshiraseTestSupport",
+            "OshiraseAPI", "OshiraseDaemon", "OshiraseConfig", "OshiraseImaging", "OshiraseStore", "OshiraseTestSupport", "OshiraseFleet",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -278,18 +278,20 @@ struct PreviewPage {
     """#
 }
 
-/// Text safe inside HTML element content and quoted attribute values.
+/// Text safe inside HTML element content and quoted attribute values. Scalar by scalar, not
+/// character by character: a quote followed by a combining mark is one Swift `Character` that
+/// is not `"`, yet the browser still reads the quote.
 func escapeHTML(_ text: String) -> String {
     var escaped = ""
     escaped.reserveCapacity(text.utf8.count)
-    for character in text {
-        switch character {
+    for scalar in text.unicodeScalars {
+        switch scalar {
         case "&": escaped += "&amp;"
         case "<": escaped += "&lt;"
         case ">": escaped += "&gt;"
         case "\"": escaped += "&quot;"
         case "'": escaped += "&#39;"
-        default: escaped.append(character)
+        default: escaped.unicodeScalars.append(scalar)
         }
     }
     return escaped

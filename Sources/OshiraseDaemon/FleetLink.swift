@@ -50,8 +50,13 @@ package final class FleetLink: Service, Sendable {
 
     /// The most receipts kept while no broker can be reached; the oldest go first.
     static let maximumPendingReceipts = 1000
-    /// The most events from the broker waiting to be handled.
+    /// The most messages from the broker waiting to be handled.
     static let maximumQueuedEvents = 10_000
+
+    /// How many messages wait to be handled.
+    private final class WaitingMessages: Sendable {
+        let count = Atomic<Int>(0)
+    }
 
     package init(config: FleetConfig, site: String, alerts: AlertCenter, displays: [DisplayService], clock: any WallClock,
                  logger: Logger, metrics: FleetMetrics) {
@@ -87,9 +92,11 @@ package final class FleetLink: Service, Sendable {
     }
 
     package func run() async throws {
-        // Bounded: a flood on the broker cannot grow the box's memory without end. What does not
-        // fit is dropped and counted; a dropped alert still comes as its retained copy.
-        let (events, sink) = AsyncStream.makeStream(of: MQTTEvent.self, bufferingPolicy: .bufferingOldest(Self.maximumQueuedEvents))
+        // Messages are bounded: a flood on the broker cannot grow the box's memory without end.
+        // What does not fit is dropped and counted (a dropped alert still comes as its retained
+        // copy on the next connect); connections, acknowledgements and the end always pass.
+        let (events, sink) = AsyncStream.makeStream(of: MQTTEvent.self)
+        let waiting = WaitingMessages()
         let loop: MQTTLoop
         let client: MQTTClient
         let metrics = self.metrics
@@ -97,13 +104,14 @@ package final class FleetLink: Service, Sendable {
             loop = try MQTTLoop(name: "fleet")
             do {
                 client = try MQTTClient(settings: settings, loop: loop) { event in
-                    guard case .dropped = sink.yield(event) else { return }
-                    switch event {
-                    case .message: metrics.messages("dropped").increment()
-                    // The end must not be lost: the stream ends after what it holds.
-                    case .stopped: sink.finish()
-                    default: break
+                    if case .message = event {
+                        guard waiting.count.add(1, ordering: .relaxed).newValue <= Self.maximumQueuedEvents else {
+                            waiting.count.subtract(1, ordering: .relaxed)
+                            metrics.messages("dropped").increment()
+                            return
+                        }
                     }
+                    sink.yield(event)
                 }
             } catch {
                 loop.shutdown()
@@ -123,6 +131,7 @@ package final class FleetLink: Service, Sendable {
                 group.addTask { await self.report(on: client) }
                 for await event in events {
                     await handle(event, client: client)
+                    if case .message = event { waiting.count.subtract(1, ordering: .relaxed) }
                     if case .stopped = event { break }
                 }
                 group.cancelAll()
@@ -247,7 +256,9 @@ package final class FleetLink: Service, Sendable {
     /// background first: a visitor's result never leaves the box.
     package static func thumbnail(of frame: Bitmap, profile: DisplayProfile) -> [UInt8]? {
         var frame = frame
-        if let panel = profile.temperaturePanel, frame.width == profile.width, frame.height == profile.height {
+        if let panel = profile.temperaturePanel {
+            // A frame of another size cannot be masked where the panel is: nothing is sent.
+            guard frame.width == profile.width, frame.height == profile.height else { return nil }
             let background = Theme.temperaturePanel.background
             let top = max(0, min(frame.height, Int(panel.y))), bottom = max(top, min(frame.height, Int(panel.y + panel.height)))
             // Cairo's layout in memory: blue, green, red, alpha.

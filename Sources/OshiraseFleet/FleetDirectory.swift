@@ -26,12 +26,20 @@ package struct FleetDirectory: Sendable {
         case .state:
             guard let state = FleetJSON.decode(BoxState.self, from: payload), state.box == parsed.box else { return true }
             box.state = state
+            box.thumbnails = box.thumbnails.filter { name, _ in state.displays.contains { $0.name == name } }
             if box.lastReceipt == nil { box.lastReceipt = state.lastReceipt }
         case .receipt:
             guard let receipt = FleetJSON.decode(AlertReceipt.self, from: payload), receipt.box == parsed.box else { return true }
             box.lastReceipt = receipt
         case .thumbnail(let display):
-            box.thumbnails[display] = payload.isEmpty ? nil : payload
+            // A JPEG of a display the box has, of sensible size: a box cannot fill city hall's
+            // memory with thumbnails of displays it invents.
+            let known = box.state.map { $0.displays.contains { $0.name == display } } ?? (box.thumbnails.count < FleetBox.maximumThumbnails)
+            if payload.isEmpty || !known || payload.count > FleetBox.maximumThumbnailBytes || !payload.starts(with: [0xFF, 0xD8, 0xFF]) {
+                box.thumbnails[display] = nil
+            } else {
+                box.thumbnails[display] = payload
+            }
         }
         boxes[parsed.box] = box
         return true
@@ -58,6 +66,11 @@ package struct FleetBox: Sendable, Equatable {
     package var thumbnails: [String: [UInt8]] = [:]
 
     package init(id: String) { self.id = id }
+
+    /// Thumbnails kept for a box whose state is not known yet.
+    static let maximumThumbnails = 16
+    /// The largest thumbnail kept: the box makes about 3 KiB.
+    static let maximumThumbnailBytes = 256 * 1024
 
     package var isOnline: Bool { status?.state == .online }
 

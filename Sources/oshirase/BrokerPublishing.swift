@@ -75,11 +75,16 @@ func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sen
         var copy = message
         copy.token = UInt64(index)
         client.publish(copy)
+    }
+    watch.waitForAcknowledgements(count: clients.count, timeout: .seconds(10))
+    // Only where the broker took the Update or Cancel: one it refused must not leave boxes with
+    // neither message.
+    for (index, client) in clients.enumerated() where !referenced.isEmpty && watch.brokerOutcome(index) == "published" {
         for cleared in referenced {
             client.publish(MQTTOutgoing(topic: cleared, payload: [], qos: 1, retain: true, token: FleetWatch.clearingToken))
         }
     }
-    watch.waitForAcknowledgements(count: clients.count, timeout: .seconds(10))
+    if !referenced.isEmpty { watch.waitForClearing(count: referenced.count * clients.count, timeout: .seconds(5)) }
     var brokerRows: [[String]] = []
     var taken = 0
     for (index, endpoint) in endpoints.enumerated() {
@@ -142,6 +147,7 @@ final class FleetWatch: Sendable {
         var connected: Set<Int> = []
         var failed: [Int: String] = [:]
         var acknowledged: [Int: String?] = [:]
+        var cleared = 0
         var online: Set<String> = []
         var reports: [String: BoxReport] = [:]
     }
@@ -159,9 +165,9 @@ final class FleetWatch: Sendable {
             case .disconnected(_, let reason, _):
                 if !state.connected.contains(broker) { state.failed[broker] = reason }
             case .delivered(let token, let refusal):
-                if token < Self.clearingToken { state.acknowledged[Int(token)] = refusal }
+                if token < Self.clearingToken { state.acknowledged[Int(token)] = refusal } else { state.cleared += 1 }
             case .notSent(let token, let reason):
-                if token < Self.clearingToken { state.acknowledged[Int(token)] = .some(reason) }
+                if token < Self.clearingToken { state.acknowledged[Int(token)] = .some(reason) } else { state.cleared += 1 }
             case .message(let message):
                 take(message, into: &state)
             case .stopped:
@@ -224,6 +230,11 @@ final class FleetWatch: Sendable {
         waitUntil(timeout) { state in
             (0..<count).allSatisfy { state.acknowledged[$0] != nil || !state.connected.contains($0) }
         }
+    }
+
+    /// Until the brokers have answered `count` clearing messages, or `timeout`.
+    func waitForClearing(count: Int, timeout: Duration) {
+        waitUntil(timeout) { $0.cleared >= count }
     }
 
     /// Until every box in `boxes` has taken the message (and, for what shows, put it on a

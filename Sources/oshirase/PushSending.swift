@@ -214,14 +214,31 @@ private func resultText(_ result: HTTPResult) -> String {
     }
 }
 
+/// `text` with control characters (C0, DEL, C1) and bidirectional controls as `?`.
+func printable(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isUnprintable) else { return text }
+    var out = ""
+    for scalar in text.unicodeScalars { out.unicodeScalars.append(isUnprintable(scalar) ? "?" : scalar) }
+    return out
+}
+
+private func isUnprintable(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0..<0x20, 0x7F..<0xA0, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+    default: false
+    }
+}
+
 private func oneLine(_ text: String) -> String {
     let flat = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     return flat.count > 160 ? String(flat.prefix(159)) + "…" : flat
 }
 
-/// Columns separated by two spaces, each as wide as its widest cell (in characters).
+/// Columns separated by two spaces, each as wide as its widest cell (in characters). Cells come
+/// from boxes (names, states, reasons): control and bidirectional-override characters are shown
+/// as `?`, so no box can forge a row or act on city hall's terminal.
 func resultTable(header: [String], rows: [[String]]) -> String {
-    let all = [header] + rows
+    let all = ([header] + rows).map { row in row.map(printable) }
     var widths = Array(repeating: 0, count: header.count)
     for row in all { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
     return all.map { row in

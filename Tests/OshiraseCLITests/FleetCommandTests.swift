@@ -285,3 +285,21 @@ extension FleetCommandTests {
         _ = port1
     }
 }
+
+extension FleetCommandTests {
+    @Test func whatABoxPublishesCannotForgeARowOrReachTheTerminal() async throws {
+        let ws = try Workspace()
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let state = #"{"alerts":[],"at":"2026-12-07T00:00:00Z","boot":"b","box":"evil","displays":[{"items":{"main":"a\nbox-9  online  forged\u001b[2J"},"name":"lobby\u202e","powered":true,"profile":"lcd-1080p"}]}"#
+        try ws.write("state.json", state)
+        try ws.write("status.json", #"{"boot":"b","box":"evil","state":"online","version":"0.14.0"}"#)
+        try Self.mosquittoClient("mosquitto_pub", ["-p", "\(broker.port)", "-q", "1", "-r", "-t", "oshirase/v1/box/evil/status", "-f", ws.path("status.json")])
+        try Self.mosquittoClient("mosquitto_pub", ["-p", "\(broker.port)", "-q", "1", "-r", "-t", "oshirase/v1/box/evil/state", "-f", ws.path("state.json")])
+        let run = try PushCommandTests.oshirase(["fleet", "status", "--broker", broker.url], in: ws)
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdoutLines.count == 2, "a box forged a row: \(run.stdout)")
+        #expect(!run.stdout.contains("\u{1b}") && !run.stdout.contains("\u{202e}"), "\(run.stdout.debugDescription)")
+        #expect(run.stdout.contains("a?box-9  online  forged?[2J"), "\(run.stdout.debugDescription)")
+    }
+}

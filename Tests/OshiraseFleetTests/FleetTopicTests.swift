@@ -60,7 +60,7 @@ import Testing
                              displays: [BoxState.Display(name: "lobby", profile: "lcd-1080p", powered: true, items: ["main": "mynumber"],
                                                          brightness: nil, alert: nil, error: nil)], alerts: [])
         directory.take(topic: FleetTopic.state(box: "c"), payload: json(state), at: t0)
-        directory.take(topic: FleetTopic.thumbnail(box: "a", display: "lobby"), payload: [0xff, 0xd8], at: t0)
+        directory.take(topic: FleetTopic.thumbnail(box: "a", display: "lobby"), payload: [0xff, 0xd8, 0xff, 0xe0], at: t0)
         let taken = directory.take(topic: "oshirase/v1/alerts/x/y", payload: [1], at: t0)
         #expect(!taken)
         #expect(directory.sorted.map(\.id) == ["c", "a", "b"])

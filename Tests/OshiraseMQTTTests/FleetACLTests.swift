@@ -14,6 +14,7 @@ import Testing
         certificates = try FleetCertificates()
         try certificates.client("cityhall")
         try certificates.client("box-1")
+        try certificates.client("box-2")
         broker = try MosquittoBroker(tls: try certificates.brokerConfig(boxGroups: ["box-1": ["honcho"]]))
         try broker.start()
         loop = try MQTTLoop()
@@ -77,12 +78,17 @@ import Testing
         cityhall.publish(MQTTOutgoing(topic: "oshirase/v1/groups/kuyakusho/manifest", payload: [2], retain: true, token: 2))
         #expect(try await outcome(of: 1, in: cityEvents) == nil)
         #expect(try await outcome(of: 2, in: cityEvents) == nil)
+        let (box2, box2Events) = try client("box-2")
+        _ = try await box2Events.waitForConnection()
+        box2.publish(MQTTOutgoing(topic: "oshirase/v1/box/box-2/status", payload: Array("{\"state\":\"online\"}".utf8), retain: true, token: 3))
+        #expect(try await outcome(of: 3, in: box2Events) == nil)
         let (_, boxEvents) = try client("box-1", subscriptions: ["oshirase/v1/groups/#", "oshirase/v1/box/#"])
         _ = try await boxEvents.waitForConnection()
         let own = try await boxEvents.waitForMessage(on: "oshirase/v1/groups/honcho/manifest")
         #expect(own.payload == [1])
         try await Task.sleep(for: .milliseconds(500))
         #expect(!boxEvents.messages.contains { $0.topic == "oshirase/v1/groups/kuyakusho/manifest" }, "another group's content reached box-1")
+        #expect(!boxEvents.messages.contains { $0.topic == "oshirase/v1/box/box-2/status" }, "box-2's status reached box-1")
     }
 
     @Test func noCertificateOrAnotherCAsCertificateGetsNoConnection() async throws {

@@ -45,6 +45,32 @@ package struct FleetDirectory: Sendable {
         return true
     }
 
+    /// The fleet as several brokers see it, box by box: online if any broker says so (the latest
+    /// connection's status), the newest state, the newest receipt, and the thumbnails of the
+    /// broker whose state is taken. A box that moved to another broker left its will (offline)
+    /// on the first.
+    package static func merged(_ directories: [FleetDirectory]) -> FleetDirectory {
+        guard directories.count > 1 else { return directories.first ?? FleetDirectory() }
+        var result = FleetDirectory()
+        let ids = Set(directories.flatMap { $0.boxes.keys })
+        for id in ids {
+            let seen = directories.compactMap { $0.boxes[id] }
+            var box = FleetBox(id: id)
+            let online = seen.filter(\.isOnline)
+            let statusFrom = (online.isEmpty ? seen : online).max { a, b in
+                (a.status?.since ?? "", a.statusSeenAt ?? .distantPast) < (b.status?.since ?? "", b.statusSeenAt ?? .distantPast)
+            }
+            box.status = statusFrom?.status
+            box.statusSeenAt = statusFrom?.statusSeenAt
+            let stateFrom = seen.filter { $0.state != nil }.max { ($0.state?.at ?? "") < ($1.state?.at ?? "") }
+            box.state = stateFrom?.state
+            box.thumbnails = stateFrom?.thumbnails ?? seen.first { !$0.thumbnails.isEmpty }?.thumbnails ?? [:]
+            box.lastReceipt = seen.compactMap(\.lastReceipt).max { ($0.shown ?? $0.received ?? "") < ($1.shown ?? $1.received ?? "") }
+            result.boxes[id] = box
+        }
+        return result
+    }
+
     /// Every box known, offline (and never seen online) first, then by id.
     package var sorted: [FleetBox] {
         boxes.values.sorted { a, b in

@@ -148,7 +148,9 @@ final class FleetWatch: Sendable {
         var failed: [Int: String] = [:]
         var acknowledged: [Int: String?] = [:]
         var cleared = 0
-        var online: Set<String> = []
+        /// The boxes online on each broker: a box that moved to another broker left its will
+        /// (offline) on the first, and is online if any broker says so.
+        var online: [Int: Set<String>] = [:]
         var reports: [String: BoxReport] = [:]
     }
 
@@ -169,7 +171,7 @@ final class FleetWatch: Sendable {
             case .notSent(let token, let reason):
                 if token < Self.clearingToken { state.acknowledged[Int(token)] = .some(reason) } else { state.cleared += 1 }
             case .message(let message):
-                take(message, into: &state)
+                take(message, from: broker, into: &state)
             case .stopped:
                 break
             }
@@ -177,14 +179,14 @@ final class FleetWatch: Sendable {
         changed.signal()
     }
 
-    private func take(_ message: MQTTMessage, into state: inout State) {
+    private func take(_ message: MQTTMessage, from broker: Int, into state: inout State) {
         guard let topic = FleetTopic.boxTopic(message.topic) else { return }
         switch topic.kind {
         case .status:
             if FleetJSON.decode(BoxStatus.self, from: message.payload)?.state == .online {
-                state.online.insert(topic.box)
+                state.online[broker, default: []].insert(topic.box)
             } else {
-                state.online.remove(topic.box)
+                state.online[broker]?.remove(topic.box)
             }
         case .receipt:
             guard let receipt = FleetJSON.decode(AlertReceipt.self, from: message.payload), receipt.box == topic.box,
@@ -208,7 +210,7 @@ final class FleetWatch: Sendable {
     }
 
     func isConnected(_ broker: Int) -> Bool { state.withLock { $0.connected.contains(broker) } }
-    func onlineBoxes() -> [String] { state.withLock { $0.online.sorted() } }
+    func onlineBoxes() -> [String] { state.withLock { $0.online.values.reduce(into: Set<String>()) { $0.formUnion($1) }.sorted() } }
     func reports() -> [String: BoxReport] { state.withLock { $0.reports } }
 
     /// `published`, or why not.

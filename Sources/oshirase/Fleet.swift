@@ -24,7 +24,7 @@ struct FleetCommand: AsyncParsableCommand {
 /// Where the brokers are and how city hall proves itself to them.
 struct BrokerConnectionOptions: ParsableArguments {
     @Option(name: .customLong("broker"), parsing: .upToNextOption,
-            help: ArgumentHelp("Fleet brokers: mqtts://HOST:8883 (mqtt:// on this machine only); the first that answers is used.",
+            help: ArgumentHelp("Fleet brokers: mqtts://HOST:8883 (mqtt:// on this machine only); each is read and the views merged.",
                                valueName: "URL"))
     var brokers: [String] = []
 
@@ -45,7 +45,7 @@ struct BrokerConnectionOptions: ParsableArguments {
         _ = try settings()
     }
 
-    /// A watcher's client settings: every broker for failover, city hall's TLS files, a clean session.
+    /// A watcher's client settings: every broker (one client each), city hall's TLS files, a clean session.
     func settings() throws -> MQTTSettings {
         let endpoints = try parseBrokerURLs(brokers)
         var settings = MQTTSettings(clientID: "oshirase-fleet-\(UInt64.random(in: 0...UInt64.max))", endpoints: endpoints)
@@ -60,55 +60,67 @@ struct BrokerConnectionOptions: ParsableArguments {
     }
 }
 
-/// One client on `oshirase/v1/box/#`, keeping the fleet's directory up to date.
+/// A client on `oshirase/v1/box/#` on every broker (each on its poll thread of its own), keeping
+/// each broker's directory; the fleet is their merge (`FleetDirectory.merged`).
 final class FleetWatcher: Sendable {
     private final class Shared: Sendable {
-        let directory = Mutex(FleetDirectory())
-        let progress = Mutex<(connected: Bool, failure: String?, lastMessage: ContinuousClock.Instant?)>((false, nil, nil))
+        /// One directory per broker.
+        let directories: Mutex<[FleetDirectory]>
+        let progress = Mutex<(connected: Set<Int>, failed: [Int: String], lastMessage: ContinuousClock.Instant?)>(([], [:], nil))
+        init(brokers: Int) { directories = Mutex(Array(repeating: FleetDirectory(), count: brokers)) }
     }
-    private let shared = Shared()
-    private let loop: MQTTLoop
-    private let client: MQTTClient
+    private let shared: Shared
+    private let loops: [MQTTLoop]
+    private let clients: [MQTTClient]
 
     init(settings: MQTTSettings) throws {
-        loop = try MQTTLoop(name: "fleet-watch")
-        let shared = self.shared
-        client = try MQTTClient(settings: settings, loop: loop) { event in
-            switch event {
-            case .connected:
-                shared.progress.withLock { $0.connected = true; $0.lastMessage = .now }
-            case .disconnected(let endpoint, let reason, _):
-                shared.progress.withLock { $0.failure = "\(endpoint): \(reason)" }
-            case .message(let message):
-                shared.directory.withLock { _ = $0.take(topic: message.topic, payload: message.payload, at: Date()) }
-                shared.progress.withLock { $0.lastMessage = .now }
-            case .delivered, .notSent, .stopped:
-                break
+        let shared = Shared(brokers: settings.endpoints.count)
+        self.shared = shared
+        let loops = try settings.endpoints.map { _ in try MQTTLoop(name: "fleet-watch") }
+        self.loops = loops
+        clients = try settings.endpoints.enumerated().map { index, endpoint in
+            var one = settings
+            one.endpoints = [endpoint]
+            one.clientID += "-\(index)"
+            return try MQTTClient(settings: one, loop: loops[index]) { event in
+                switch event {
+                case .connected:
+                    shared.progress.withLock { _ = $0.connected.insert(index); $0.lastMessage = .now }
+                case .disconnected(let endpoint, let reason, _):
+                    shared.progress.withLock { $0.failed[index] = "\(endpoint): \(reason)" }
+                case .message(let message):
+                    shared.directories.withLock { _ = $0[index].take(topic: message.topic, payload: message.payload, at: Date()) }
+                    shared.progress.withLock { $0.lastMessage = .now }
+                case .delivered, .notSent, .stopped:
+                    break
+                }
             }
         }
-        client.start()
+        clients.forEach { $0.start() }
     }
 
-    var snapshot: FleetDirectory { shared.directory.withLock { $0 } }
+    var snapshot: FleetDirectory { FleetDirectory.merged(shared.directories.withLock { $0 }) }
 
-    /// Waits until connected and the retained messages have stopped coming (300 ms without one),
-    /// at most `timeout`; throws when no broker answered.
-    func waitForRetained(timeout: Duration, brokers: Int) throws {
+    /// Waits until every broker has answered or failed and the retained messages have stopped
+    /// coming (300 ms without one), at most `timeout`; throws when no broker answered.
+    func waitForRetained(timeout: Duration) throws {
         let deadline = ContinuousClock.now + timeout
+        let brokers = clients.count
         while ContinuousClock.now < deadline {
             let state = shared.progress.withLock { $0 }
-            if state.connected, let last = state.lastMessage, ContinuousClock.now - last > .milliseconds(300) { return }
+            let settled = (0..<brokers).allSatisfy { state.connected.contains($0) || state.failed[$0] != nil }
+            if settled, !state.connected.isEmpty, let last = state.lastMessage, ContinuousClock.now - last > .milliseconds(300) { return }
             usleep(20_000)
         }
         let state = shared.progress.withLock { $0 }
-        guard state.connected else {
-            throw PushError("no broker answered within \(timeout)\(state.failure.map { " (last: \($0))" } ?? "")")
+        guard !state.connected.isEmpty else {
+            throw PushError("no broker answered within \(timeout)\(state.failed.values.sorted().first.map { " (\($0))" } ?? "")")
         }
     }
 
     func stop() {
-        client.stop()
-        loop.shutdown()
+        clients.forEach { $0.stop() }
+        loops.forEach { $0.shutdown() }
     }
 }
 
@@ -131,7 +143,7 @@ struct FleetStatus: ParsableCommand {
         let settings = try connection.settings()
         let watcher = try FleetWatcher(settings: settings)
         defer { watcher.stop() }
-        try watcher.waitForRetained(timeout: settings.connectTimeout + .seconds(5), brokers: settings.endpoints.count)
+        try watcher.waitForRetained(timeout: settings.connectTimeout + .seconds(5))
         let boxes = watcher.snapshot.sorted
         if format == "json" {
             let encoder = JSONEncoder()

@@ -77,13 +77,15 @@ struct PreviewInBrowserTests {
         let chromium = try #require(chromiumPath)
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
-        let run = try await runProgram(chromium, [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-default-apps", "--mute-audio", "--no-pings",
-            "--user-data-dir=\(profile.path)", "--virtual-time-budget=\(Self.pageSeconds * 1000)", "--dump-dom", url,
-        ], timeout: .seconds(20))
-        try #require(!run.timedOut, "Chromium did not finish within 20 s; stderr: \(run.stderr.suffix(2000))")
+        let run = try await HeadlessBrowser.gate.exclusively {
+            try await runProgram(chromium, [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-default-apps", "--mute-audio", "--no-pings",
+                "--user-data-dir=\(profile.path)", "--virtual-time-budget=\(Self.pageSeconds * 1000)", "--dump-dom", url,
+            ], timeout: .seconds(60))
+        }
+        try #require(!run.timedOut, "Chromium did not finish within 60 s; stderr: \(run.stderr.suffix(2000))")
         try #require(run.status == 0, "Chromium exited with \(run.status); stderr: \(run.stderr.suffix(2000))")
         return run.stdout
     }

@@ -432,6 +432,12 @@ let chromiumExecutable: String? = {
 /// pending, so seconds of the page's life take little real time and the test never sleeps.
 /// Chromium is killed when it runs past `timeout`.
 func chromiumDOM(of url: String, pageMilliseconds: Int, workspace: Workspace, timeout: Duration) async throws -> String {
+    try await HeadlessBrowser.gate.exclusively {
+        try await chromiumDOMNow(of: url, pageMilliseconds: pageMilliseconds, workspace: workspace, timeout: timeout)
+    }
+}
+
+private func chromiumDOMNow(of url: String, pageMilliseconds: Int, workspace: Workspace, timeout: Duration) async throws -> String {
     let chromium = try #require(chromiumExecutable)
     let profile = workspace.path("chromium-profile")
     let out = workspace.path("chromium.stdout"), err = workspace.path("chromium.stderr")

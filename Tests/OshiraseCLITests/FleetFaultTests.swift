@@ -66,5 +66,8 @@ struct FleetFaultTests {
         #expect(push.stdoutLines.contains { $0.hasPrefix(second.url) && $0.hasSuffix("published") }, "\(push.stdout)")
         #expect(push.stderr.contains("1 of 2 brokers did not take the alert"), "\(push.stderr)")
         #expect(try PushCommandTests.listedAlerts(port: port).count == 1)
+        // City hall's view reads both brokers: the dead one is left out, the box is online.
+        let status = try PushCommandTests.oshirase(["fleet", "status", "--broker", first.url, second.url, "--connect-timeout", "2s"], in: ws)
+        #expect(status.status == 0 && status.stdoutLines.contains { $0.hasPrefix("box-1") && $0.contains("online") }, "\(status)")
     }
 }

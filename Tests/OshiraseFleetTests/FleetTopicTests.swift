@@ -81,3 +81,36 @@ import Testing
         #expect(directory.boxes["a"] == nil)
     }
 }
+
+@Suite struct FleetDirectoryMergeTests {
+    let t0 = Date(timeIntervalSince1970: 1_796_000_000)
+
+    func status(_ box: String, _ state: BoxStatus.State, since: String?) -> [UInt8] {
+        FleetJSON.encode(BoxStatus(box: box, state: state, boot: "1", version: "0.14.0", site: nil, since: since))
+    }
+
+    @Test func aBoxThatMovedToTheSecondBrokerIsOnlineWithItsNewestState() {
+        var first = FleetDirectory(), second = FleetDirectory()
+        // box-1 left its will on the first broker and is online on the second.
+        first.take(topic: FleetTopic.status(box: "box-1"), payload: status("box-1", .offline, since: nil), at: t0)
+        first.take(topic: FleetTopic.state(box: "box-1"), payload: FleetJSON.encode(Self.state("box-1", at: "2026-12-07T09:00:00Z", item: "old")), at: t0)
+        second.take(topic: FleetTopic.status(box: "box-1"), payload: status("box-1", .online, since: "2026-12-07T09:05:00Z"), at: t0)
+        second.take(topic: FleetTopic.state(box: "box-1"), payload: FleetJSON.encode(Self.state("box-1", at: "2026-12-07T09:06:00Z", item: "new")), at: t0)
+        // box-2 is offline everywhere; box-3 known to the first only.
+        first.take(topic: FleetTopic.status(box: "box-2"), payload: status("box-2", .offline, since: nil), at: t0)
+        second.take(topic: FleetTopic.status(box: "box-2"), payload: status("box-2", .offline, since: nil), at: t0)
+        first.take(topic: FleetTopic.status(box: "box-3"), payload: status("box-3", .online, since: "2026-12-07T08:00:00Z"), at: t0)
+        let merged = FleetDirectory.merged([first, second])
+        #expect(merged.sorted.map(\.id) == ["box-2", "box-1", "box-3"])
+        #expect(merged.boxes["box-1"]?.isOnline == true)
+        #expect(merged.boxes["box-1"]?.state?.displays.first?.items["main"] == "new")
+        #expect(merged.boxes["box-3"]?.isOnline == true)
+        #expect(FleetDirectory.merged([first]).boxes["box-1"]?.isOnline == false)
+    }
+
+    static func state(_ box: String, at: String, item: String) -> BoxState {
+        BoxState(box: box, boot: "1", at: at,
+                 displays: [BoxState.Display(name: "lobby", profile: "lcd-1080p", powered: true, items: ["main": item],
+                                             brightness: nil, alert: nil, error: nil)], alerts: [])
+    }
+}

@@ -47,9 +47,9 @@ package final class MQTTLoop: Sendable {
         close(wakeWrite)
     }
 
-    /// Stops every client (without their wills: a clean DISCONNECT) and ends the thread; waits
-    /// for it, at most 5 s (the thread may be inside a host name lookup that takes longer; it
-    /// ends after). Further calls return at once.
+    /// Stops every client still running (with its will, as a stopped box says it is offline) and
+    /// ends the thread; waits for it, at most 5 s (the thread may be inside a host name lookup
+    /// that takes longer; it ends after). Further calls return at once.
     package func shutdown() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
         send(.shutdown)
@@ -88,7 +88,7 @@ package final class MQTTLoop: Sendable {
                     client.finish(publishingWill: will)
                     clients[ObjectIdentifier(client)] = nil
                 case .shutdown:
-                    for client in clients.values { client.finish(publishingWill: false) }
+                    for client in clients.values { client.finish(publishingWill: true) }
                     return
                 }
             }

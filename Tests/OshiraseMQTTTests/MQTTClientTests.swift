@@ -141,6 +141,28 @@ import Testing
         try await watcher.wait("the will") { _ in watcher.messages.first { $0.payload == Array("offline".utf8) } }
     }
 
+    @Test func aLoopShutDownStopsItsClientsWithTheirWills() async throws {
+        // A daemon cancelled rather than stopped gracefully still says its box is offline.
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let watchLoop = try MQTTLoop()
+        defer { watchLoop.shutdown() }
+        let watcher = EventLog()
+        let watch = try MQTTClient(settings: try settings("watch", broker, subscriptions: ["box/+/status"]), loop: watchLoop,
+                                   onEvent: watcher.handler)
+        watch.start()
+        _ = try await watcher.waitForConnection()
+        let boxLoop = try MQTTLoop()
+        var boxSettings = try settings("box-8", broker)
+        boxSettings.will = MQTTOutgoing(topic: "box/8/status", payload: Array("offline".utf8), retain: true)
+        let boxEvents = EventLog()
+        let box = try MQTTClient(settings: boxSettings, loop: boxLoop, onEvent: boxEvents.handler)
+        box.start()
+        _ = try await boxEvents.waitForConnection()
+        boxLoop.shutdown()
+        try await watcher.wait("the will") { _ in watcher.messages.first { $0.payload == Array("offline".utf8) } }
+    }
+
     @Test func movesToTheNextBrokerWhenTheFirstDoesNotAnswer() async throws {
         let broker = try MosquittoBroker()
         try broker.start()

@@ -261,13 +261,10 @@ package final class FleetLink: Service, Sendable {
             guard frame.width == profile.width, frame.height == profile.height else { return nil }
             let background = Theme.temperaturePanel.background
             let top = max(0, min(frame.height, Int(panel.y))), bottom = max(top, min(frame.height, Int(panel.y + panel.height)))
-            // Cairo's layout in memory: blue, green, red, alpha.
-            let pixel: [UInt8] = [background.b, background.g, background.r, 0xff]
-            for row in top..<bottom {
-                for x in 0..<frame.width {
-                    let i = row * frame.stride + x * 4
-                    frame.pixels.replaceSubrange(i..<(i + 4), with: pixel)
-                }
+            // Cairo's layout in memory: blue, green, red, alpha; one row made once, copied per row.
+            let row = [UInt8]((0..<frame.width).flatMap { _ in [background.b, background.g, background.r, 0xff] })
+            for y in top..<bottom {
+                frame.pixels.replaceSubrange((y * frame.stride)..<(y * frame.stride + row.count), with: row)
             }
         }
         let small = frame.scaledDown(toFit: thumbnailSize.width, thumbnailSize.height)

@@ -148,9 +148,8 @@ final class FleetWatch: Sendable {
         var failed: [Int: String] = [:]
         var acknowledged: [Int: String?] = [:]
         var cleared = 0
-        /// The boxes online on each broker: a box that moved to another broker left its will
-        /// (offline) on the first, and is online if any broker says so.
-        var online: [Int: Set<String>] = [:]
+        /// The box statuses each broker holds, merged as `fleet status` merges them.
+        var directories: [Int: FleetDirectory] = [:]
         var reports: [String: BoxReport] = [:]
     }
 
@@ -183,11 +182,7 @@ final class FleetWatch: Sendable {
         guard let topic = FleetTopic.boxTopic(message.topic) else { return }
         switch topic.kind {
         case .status:
-            if FleetJSON.decode(BoxStatus.self, from: message.payload)?.state == .online {
-                state.online[broker, default: []].insert(topic.box)
-            } else {
-                state.online[broker]?.remove(topic.box)
-            }
+            state.directories[broker, default: FleetDirectory()].take(topic: message.topic, payload: message.payload, at: Date())
         case .receipt:
             guard let receipt = FleetJSON.decode(AlertReceipt.self, from: message.payload), receipt.box == topic.box,
                   AlertIdentity(sender: receipt.sender, identifier: receipt.identifier, sent: receipt.sent) == identity
@@ -210,7 +205,9 @@ final class FleetWatch: Sendable {
     }
 
     func isConnected(_ broker: Int) -> Bool { state.withLock { $0.connected.contains(broker) } }
-    func onlineBoxes() -> [String] { state.withLock { $0.online.values.reduce(into: Set<String>()) { $0.formUnion($1) }.sorted() } }
+    func onlineBoxes() -> [String] {
+        state.withLock { FleetDirectory.merged(Array($0.directories.values)).sorted.filter(\.isOnline).map(\.id).sorted() }
+    }
     func reports() -> [String: BoxReport] { state.withLock { $0.reports } }
 
     /// `published`, or why not.

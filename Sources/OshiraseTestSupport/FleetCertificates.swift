@@ -38,18 +38,9 @@ package final class FleetCertificates: Sendable {
     }
 
     private func openssl(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.runTiedToTestProcess()
-        let text = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw LoopbackPortError("openssl \(arguments.prefix(2).joined(separator: " ")) failed: \(String(decoding: text, as: UTF8.self))")
+        let run = try runTool("/usr/bin/openssl", arguments, in: directory)
+        guard run.status == 0 else {
+            throw LoopbackPortError("openssl \(arguments.prefix(2).joined(separator: " ")) failed: \(run.stderr)")
         }
     }
 

@@ -47,16 +47,7 @@ struct FleetCommandTests {
     /// Runs a Mosquitto command-line client (`mosquitto_pub`); its stdout.
     @discardableResult
     static func mosquittoClient(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/\(tool)")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.runTiedToTestProcess()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try runTool("/usr/bin/\(tool)", arguments).stdout
     }
 
     // MARK: Tests

@@ -44,17 +44,9 @@ struct FleetLinkCutTests {
         var wrapper: [String] { ["/usr/sbin/ip", "netns", "exec", name] }
 
         static func ip(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = arguments
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let text = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw DaemonTestFailure("ip \(arguments.joined(separator: " ")): \(String(decoding: text, as: UTF8.self)) (the test needs root and iproute2)")
+            let run = try runTool("/usr/sbin/ip", arguments)
+            guard run.status == 0 else {
+                throw DaemonTestFailure("ip \(arguments.joined(separator: " ")): \(run.stderr) (the test needs root and iproute2)")
             }
         }
     }

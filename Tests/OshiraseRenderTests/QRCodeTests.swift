@@ -7,17 +7,8 @@ import OshiraseTestSupport
 
 /// Runs `zbarimg --quiet --raw` (Debian's zbar-tools) on a PNG; returns the decoded symbols.
 func zbarDecode(_ path: String) throws -> (status: Int32, symbols: [String]) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["zbarimg", "--quiet", "--raw", path]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.runTiedToTestProcess()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    return (process.terminationStatus, text.split(separator: "\n").map(String.init))
+    let run = try runTool("/usr/bin/env", ["zbarimg", "--quiet", "--raw", path])
+    return (run.status, run.stdout.split(separator: "\n").map(String.init))
 }
 
 let zbarAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/zbarimg")

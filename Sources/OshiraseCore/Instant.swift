@@ -78,6 +78,18 @@ public enum Instant {
         return String(rounded[..<cut]) + "." + String(repeating: "0", count: 3 - digits.count) + digits + String(rounded[cut...])
     }
 
+    /// `09:00:10.500`: the time of day in `zone`, always with three digits of milliseconds (rounded),
+    /// for columns that line up.
+    package static func clock(_ date: Date, in zone: TimeZone) -> String {
+        let milliseconds = date.timeIntervalSince1970 * 1000
+        guard milliseconds.isFinite, abs(milliseconds) < 9.2e15 else { return String(format(date, in: zone).dropFirst(11).prefix(8)) + ".000" }
+        let ms = Int64(milliseconds.rounded())
+        let fraction = ((ms % 1000) + 1000) % 1000
+        let whole = format(Date(timeIntervalSince1970: Double(ms - fraction) / 1000), in: zone)
+        let digits = String(fraction)
+        return String(whole.dropFirst(11).prefix(8)) + "." + String(repeating: "0", count: 3 - digits.count) + digits
+    }
+
     /// `2026-11-27T00:00:00Z`: UTC, written with `Z` (milliseconds as in ``format(_:in:milliseconds:)``).
     package static func formatUTC(_ date: Date, milliseconds: Bool = false) -> String {
         let zero = TimeZone(secondsFromGMT: 0) ?? .current

@@ -112,8 +112,7 @@ func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sen
     let zone = TimeZone.current
     func time(_ date: Date?) -> String {
         guard let date else { return "-" }
-        let clock = Instant.format(date, in: zone, milliseconds: true).dropFirst(11).prefix(12)
-        return "\(clock) (+\(String(format: "%.3f", date.timeIntervalSince(publishedAt))) s)"
+        return "\(Instant.clock(date, in: zone)) (+\(String(format: "%.3f", date.timeIntervalSince(publishedAt))) s)"
     }
     let names = (Set(boxes).union(reports.keys)).sorted()
     let rows = names.map { box -> [String] in

@@ -58,4 +58,14 @@ struct InstantTests {
         #expect(Instant.formatUTC(Date(timeIntervalSince1970: -0.25), milliseconds: true) == "1969-12-31T23:59:59.750Z")
         #expect(Instant.formatUTC(Date(timeIntervalSince1970: nine)) == "2026-11-27T00:00:00Z")
     }
+
+    @Test("A clock column always has three digits of milliseconds, also on a whole second")
+    func clockColumn() throws {
+        let tokyo = try #require(TimeZone(identifier: "Asia/Tokyo"))
+        let nine = 1_795_737_600.0  // 2026-11-27T09:00:00+09:00
+        #expect(Instant.clock(Date(timeIntervalSince1970: nine), in: tokyo) == "09:00:00.000")
+        #expect(Instant.clock(Date(timeIntervalSince1970: nine + 10.5), in: tokyo) == "09:00:10.500")
+        #expect(Instant.clock(Date(timeIntervalSince1970: nine + 59.9996), in: tokyo) == "09:01:00.000")
+        #expect(Instant.clock(Date(timeIntervalSince1970: -0.25), in: TimeZone(secondsFromGMT: 0) ?? .current) == "23:59:59.750")
+    }
 }

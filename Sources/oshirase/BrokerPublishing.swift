@@ -26,8 +26,8 @@ struct BoxReport {
     var shown: [String: Date] = [:]
 }
 
-/// Publishes `document` (already checked) to every broker, calls `published` once it is out,
-/// and collects receipts for `wait`; returns the number of failures (brokers that did not take
+/// Publishes `document` (already checked) to every broker, calls `published` once a broker has
+/// it (or may have it), and collects receipts for `wait`; returns the number of failures (brokers that did not take
 /// it, expected boxes that did not answer).
 func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sending: SendingOptions,
                       what: String, published: () -> Void) throws -> Int {
@@ -93,7 +93,10 @@ func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sen
         brokerRows.append([endpoint.description, outcome])
     }
     print(resultTable(header: ["BROKER", "RESULT"], rows: brokerRows), terminator: "")
-    published()
+    // Journalled once a broker has it, or may have it (its acknowledgement did not come): a later
+    // cancel finds it. One that no broker took is not sent, and not recorded as sent.
+    let unknown = endpoints.indices.contains { watch.brokerOutcome($0).hasPrefix("no acknowledgement") }
+    if taken > 0 || unknown { published() }
     guard taken > 0 else {
         printError("oshirase: error: no broker took the \(what); nothing was published")
         return endpoints.count

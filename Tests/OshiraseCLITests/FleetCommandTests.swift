@@ -294,3 +294,26 @@ extension FleetCommandTests {
         #expect(run.stdout.contains("a?box-9  online  forged?[2J"), "\(run.stdout.debugDescription)")
     }
 }
+
+extension FleetCommandTests {
+    /// An alert no broker took was not sent: the command fails and the journal does not record
+    /// it, so a later cancel cannot reference it. One a broker took is recorded.
+    @Test func anAlertNoBrokerTookIsNotJournalled() async throws {
+        let ws = try Workspace()
+        _ = try PushCommandTests.keygen("cityhall", in: ws)
+        let nobody = try freeLoopbackPort()
+        let arguments = ["push", "--key", "cityhall.key", "--journal", ws.path("sent.jsonl"), "--title", "断水のお知らせ",
+                         "--body", "本日14時から16時まで、北区の一部で断水します。", "--expires", "3h", "--connect-timeout", "1s", "--wait", "1s"]
+        let lost = try PushCommandTests.oshirase(arguments + ["--broker", "mqtt://127.0.0.1:\(nobody)"], in: ws)
+        #expect(lost.status == 1, "\(lost)")
+        #expect(lost.stderr.contains("no broker took the alert; nothing was published"), "\(lost.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ws.path("sent.jsonl")), "the journal records an alert nobody has")
+
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let taken = try PushCommandTests.oshirase(arguments + ["--broker", broker.url], in: ws)
+        #expect(taken.status == 0, "\(taken)")
+        let journal = try String(contentsOfFile: ws.path("sent.jsonl"), encoding: .utf8)
+        #expect(journal.split(separator: "\n").count == 1 && journal.contains(broker.url), "\(journal)")
+    }
+}

@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "OshiraseStore", targets: ["OshiraseStore"]),
         .library(name: "OshiraseDaemon", targets: ["OshiraseDaemon"]),
         .library(name: "OshiraseAPI", targets: ["OshiraseAPI"]),
+        .library(name: "OshiraseMQTT", targets: ["OshiraseMQTT"]),
+        .library(name: "OshiraseFleet", targets: ["OshiraseFleet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -139,12 +141,6 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
-        // Thousands of light fleet boxes (the MQTT wrapper, the verifier, receipts; no renderer):
-        // the load of scripts/bench-fleet, a tool beside the product.
-        .executableTarget(name: "fleet-simulator", dependencies: [
-            "OshiraseCommandLine", "OshiraseMQTT", "OshiraseFleet", "OshiraseSigning", "OshiraseCAP", "OshiraseCore",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Captured screens against reference frames, pixel by pixel or row by row: the
         // emulated box's judge (scripts/e2e-box), a tool beside the product, not in it.

@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// The benchmarks behind scripts/bench-render, bench-alert, bench-thermometer and bench-instant
+// The benchmarks behind scripts/bench-render, bench-alert, bench-thermometer, bench-instant and bench-fleet
 // (docs/benchmarks.md): a package of its own that depends on the project, as swift-nio and
 // Hummingbird keep theirs, so the product binary holds only what operators use. The scripts
 // build it with `swift build --package-path Benchmarks --scratch-path .build-bench -c release`.
@@ -40,6 +40,13 @@ let package = Package(
         .executableTarget(name: "bench-thermometer", dependencies: [
             "BenchSupport", oshirase("OshiraseCore"), oshirase("OshiraseConfig"), oshirase("OshiraseDaemon"),
             oshirase("OshiraseDevices"), oshirase("OshiraseImaging"), argumentParser, logging, serviceLifecycle,
+        ]),
+        // Thousands of light fleet boxes on one machine: the real MQTT wrapper, the box's verifier and
+        // CAP reader, receipts, and a box's telemetry (state, thumbnails); no renderer
+        // (scripts/bench-fleet).
+        .executableTarget(name: "fleet-simulator", dependencies: [
+            oshirase("OshiraseMQTT"), oshirase("OshiraseFleet"), oshirase("OshiraseSigning"), oshirase("OshiraseCAP"),
+            oshirase("OshiraseCore"), argumentParser,
         ]),
         // ISO 8601 instants: ours against swift-foundation's (scripts/bench-instant).
         .executableTarget(name: "bench-instant", dependencies: [oshirase("OshiraseCore"), argumentParser]),

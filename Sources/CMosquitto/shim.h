@@ -4,6 +4,7 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <openssl/ssl.h>
+#include <sys/ioctl.h>
 
 // While libmosquitto shakes hands over TLS, its want_write flag can stay set from the first,
 // premature attempt; OpenSSL itself says whether the handshake goes on and what it waits for.
@@ -12,5 +13,10 @@ static inline int oshirase_tls_handshaking(void *ssl) {
 }
 static inline int oshirase_tls_wants_write(void *ssl) {
     return ssl != NULL && SSL_want_write((const SSL *)ssl);
+}
+// Bytes waiting in a socket's receive buffer (0 when none or on error).
+static inline int oshirase_socket_pending(int fd) {
+    int bytes = 0;
+    return ioctl(fd, FIONREAD, &bytes) == 0 ? bytes : 0;
 }
 #endif

@@ -39,12 +39,12 @@ public struct AlertOverlay: Sendable, Equatable {
 }
 
 /// A CAP message's identity: its sender, identifier and sent time as written.
-package struct AlertIdentity: Sendable, Hashable {
-    package var sender: String
-    package var identifier: String
-    package var sent: String
+public struct AlertIdentity: Sendable, Hashable {
+    public var sender: String
+    public var identifier: String
+    public var sent: String
 
-    package init(sender: String, identifier: String, sent: String) {
+    public init(sender: String, identifier: String, sent: String) {
         self.sender = sender
         self.identifier = identifier
         self.sent = sent

@@ -91,7 +91,7 @@ public enum Instant {
     }
 
     /// `2026-11-27T00:00:00Z`: UTC, written with `Z` (milliseconds as in ``format(_:in:milliseconds:)``).
-    package static func formatUTC(_ date: Date, milliseconds: Bool = false) -> String {
+    public static func formatUTC(_ date: Date, milliseconds: Bool = false) -> String {
         let zero = TimeZone(secondsFromGMT: 0) ?? .current
         let text = format(date, in: zero, milliseconds: milliseconds)
         return text.hasSuffix("+00:00") ? String(text.dropLast(6)) + "Z" : text

@@ -1,21 +1,21 @@
-package import Foundation
+public import Foundation
 import OshiraseCore
 
 /// `oshirase/v1/box/<id>/status`, retained: `online` when the box connects, `offline` as its
 /// will (published by the broker when the box vanishes, or when it stops).
-package struct BoxStatus: Codable, Sendable, Equatable {
-    package enum State: String, Codable, Sendable { case online, offline }
-    package var box: String
-    package var state: State
+public struct BoxStatus: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable { case online, offline }
+    public var box: String
+    public var state: State
     /// A new random id at each start of the daemon: a changed boot id means it restarted.
-    package var boot: String
-    package var version: String
+    public var boot: String
+    public var version: String
     /// The site name of the box's config.
-    package var site: String?
+    public var site: String?
     /// When it connected (online only), UTC ISO 8601.
-    package var since: String?
+    public var since: String?
 
-    package init(box: String, state: State, boot: String, version: String, site: String?, since: String?) {
+    public init(box: String, state: State, boot: String, version: String, site: String?, since: String?) {
         self.box = box
         self.state = state
         self.boot = boot
@@ -27,23 +27,23 @@ package struct BoxStatus: Codable, Sendable, Equatable {
 
 /// `oshirase/v1/box/<id>/receipt`, QoS 1: the box took an alert from the broker (no `display`),
 /// or an alert's first frame reached a display's screen (`display` and `shown`).
-package struct AlertReceipt: Codable, Sendable, Equatable {
-    package var box: String
-    package var sender: String
-    package var identifier: String
-    package var sent: String
+public struct AlertReceipt: Codable, Sendable, Equatable {
+    public var box: String
+    public var sender: String
+    public var identifier: String
+    public var sent: String
     /// When the box's intake took the message, UTC ISO 8601 with milliseconds.
-    package var received: String?
+    public var received: String?
     /// What the box made of it: active, scheduled, not-shown (with `reason`), cancelled, expired.
-    package var state: String?
-    package var reason: String?
+    public var state: String?
+    public var reason: String?
     /// True when the box had the message already (published again, or sent to it by push too).
-    package var duplicate: Bool?
+    public var duplicate: Bool?
     /// The display, and when the first frame with the alert was presented on it.
-    package var display: String?
-    package var shown: String?
+    public var display: String?
+    public var shown: String?
 
-    package init(box: String, sender: String, identifier: String, sent: String, received: Date?) {
+    public init(box: String, sender: String, identifier: String, sent: String, received: Date?) {
         self.box = box
         self.sender = sender
         self.identifier = identifier
@@ -54,32 +54,32 @@ package struct AlertReceipt: Codable, Sendable, Equatable {
 
 /// `oshirase/v1/box/<id>/state`, retained: what each display shows and the alerts the box holds,
 /// published on a change (at most every 2 s) and every 5 minutes.
-package struct BoxState: Codable, Sendable, Equatable {
-    package var box: String
-    package var boot: String
+public struct BoxState: Codable, Sendable, Equatable {
+    public var box: String
+    public var boot: String
     /// When it was published, UTC ISO 8601: the box was alive then.
-    package var at: String
-    package var displays: [Display]
-    package var alerts: [Alert]
+    public var at: String
+    public var displays: [Display]
+    public var alerts: [Alert]
     /// The last receipt the box sent, so a view started later still sees it.
-    package var lastReceipt: AlertReceipt?
+    public var lastReceipt: AlertReceipt?
 
-    package struct Display: Codable, Sendable, Equatable {
-        package var name: String
-        package var profile: String
+    public struct Display: Codable, Sendable, Equatable {
+        public var name: String
+        public var profile: String
         /// False while the power schedule has the screen off.
-        package var powered: Bool
+        public var powered: Bool
         /// Item id per zone (`main`, `ticker`); `idle` when nothing is scheduled.
-        package var items: [String: String]
+        public var items: [String: String]
         /// LED walls: the brightness applied, 0…100.
-        package var brightness: Double?
+        public var brightness: Double?
         /// The alert on screen now (its identifier), if any.
-        package var alert: String?
+        public var alert: String?
         /// The output's error while presenting fails.
-        package var error: String?
+        public var error: String?
 
-        package init(name: String, profile: String, powered: Bool, items: [String: String], brightness: Double?,
-                     alert: String?, error: String?) {
+        public init(name: String, profile: String, powered: Bool, items: [String: String], brightness: Double?,
+                    alert: String?, error: String?) {
             self.name = name
             self.profile = profile
             self.powered = powered
@@ -90,16 +90,16 @@ package struct BoxState: Codable, Sendable, Equatable {
         }
     }
 
-    package struct Alert: Codable, Sendable, Equatable {
-        package var sender: String
-        package var identifier: String
-        package var sent: String
-        package var headline: String
-        package var severity: String
+    public struct Alert: Codable, Sendable, Equatable {
+        public var sender: String
+        public var identifier: String
+        public var sent: String
+        public var headline: String
+        public var severity: String
         /// `active` or `scheduled`.
-        package var state: String
+        public var state: String
 
-        package init(sender: String, identifier: String, sent: String, headline: String, severity: String, state: String) {
+        public init(sender: String, identifier: String, sent: String, headline: String, severity: String, state: String) {
             self.sender = sender
             self.identifier = identifier
             self.sent = sent
@@ -109,7 +109,7 @@ package struct BoxState: Codable, Sendable, Equatable {
         }
     }
 
-    package init(box: String, boot: String, at: String, displays: [Display], alerts: [Alert]) {
+    public init(box: String, boot: String, at: String, displays: [Display], alerts: [Alert]) {
         self.box = box
         self.boot = boot
         self.at = at
@@ -120,15 +120,15 @@ package struct BoxState: Codable, Sendable, Equatable {
 
 /// The JSON of the fleet's documents: keys sorted, so equal documents are equal bytes and a
 /// retained message is republished only when it changed.
-package enum FleetJSON {
-    package static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+public enum FleetJSON {
+    public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding these plain structures cannot fail.
         return (try? Array(encoder.encode(value))) ?? []
     }
 
-    package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) -> T? {
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) -> T? {
         try? JSONDecoder().decode(type, from: Data(bytes))
     }
 }

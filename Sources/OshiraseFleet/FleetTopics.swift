@@ -5,28 +5,28 @@
 ///     oshirase/v1/box/<id>/state                   what each display shows, retained
 ///     oshirase/v1/box/<id>/receipt                 an alert's first frame on a display, QoS 1
 ///     oshirase/v1/box/<id>/display/<name>/thumb    a small JPEG, retained
-package enum FleetTopic {
-    package static let root = "oshirase/v1"
+public enum FleetTopic {
+    public static let root = "oshirase/v1"
     /// Every alert, for a box's subscription.
-    package static let allAlerts = "\(root)/alerts/#"
+    public static let allAlerts = "\(root)/alerts/#"
     /// Every box's status, state, receipts and thumbnails, for city hall's view.
-    package static let allBoxes = "\(root)/box/#"
+    public static let allBoxes = "\(root)/box/#"
 
-    package static func alert(sender: String, identifier: String) -> String {
+    public static func alert(sender: String, identifier: String) -> String {
         "\(root)/alerts/\(segment(sender))/\(segment(identifier))"
     }
 
-    package static func status(box: String) -> String { "\(root)/box/\(segment(box))/status" }
-    package static func state(box: String) -> String { "\(root)/box/\(segment(box))/state" }
-    package static func receipt(box: String) -> String { "\(root)/box/\(segment(box))/receipt" }
-    package static let allReceipts = "\(root)/box/+/receipt"
-    package static let allStatuses = "\(root)/box/+/status"
-    package static func thumbnail(box: String, display: String) -> String {
+    public static func status(box: String) -> String { "\(root)/box/\(segment(box))/status" }
+    public static func state(box: String) -> String { "\(root)/box/\(segment(box))/state" }
+    public static func receipt(box: String) -> String { "\(root)/box/\(segment(box))/receipt" }
+    public static let allReceipts = "\(root)/box/+/receipt"
+    public static let allStatuses = "\(root)/box/+/status"
+    public static func thumbnail(box: String, display: String) -> String {
         "\(root)/box/\(segment(box))/display/\(segment(display))/thumb"
     }
 
     /// What a topic under `oshirase/v1/box/` is about, or nil for any other topic.
-    package static func boxTopic(_ topic: String) -> BoxTopic? {
+    public static func boxTopic(_ topic: String) -> BoxTopic? {
         let parts = topic.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count >= 5, parts[0] == "oshirase", parts[1] == "v1", parts[2] == "box",
               let box = unescape(parts[3]) else { return nil }
@@ -48,7 +48,7 @@ package enum FleetTopic {
     /// `text` as one topic level: bytes other than letters, digits and `-._@~` (the level
     /// separator `/`, the wildcards `+` and `#`, `%` itself, anything else) as `%XX`, so no
     /// sender or identifier can reach into another topic or match as a wildcard.
-    package static func segment(_ text: String) -> String {
+    public static func segment(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {
@@ -67,7 +67,7 @@ package enum FleetTopic {
     }
 
     /// The text of a topic level written by ``segment(_:)``; nil when it is not one.
-    package static func unescape(_ level: Substring) -> String? {
+    public static func unescape(_ level: Substring) -> String? {
         var bytes: [UInt8] = []
         var index = level.utf8.startIndex
         let utf8 = level.utf8
@@ -98,16 +98,16 @@ package enum FleetTopic {
 }
 
 /// A topic under `oshirase/v1/box/<id>/`.
-package struct BoxTopic: Sendable, Equatable {
-    package var box: String
-    package var kind: Kind
+public struct BoxTopic: Sendable, Equatable {
+    public var box: String
+    public var kind: Kind
 
-    package init(box: String, kind: Kind) {
+    public init(box: String, kind: Kind) {
         self.box = box
         self.kind = kind
     }
 
-    package enum Kind: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
         case status, state, receipt
         case thumbnail(display: String)
     }

@@ -7,8 +7,8 @@ import Foundation
 ///
 /// Only the loop's thread touches the client's state and its libmosquitto handle once
 /// ``start()`` is called; `publish` and `stop` may be called from any thread.
-package final class MQTTClient: @unchecked Sendable {
-    package let settings: MQTTSettings
+public final class MQTTClient: @unchecked Sendable {
+    public let settings: MQTTSettings
     private let loop: MQTTLoop
     private let onEvent: @Sendable (MQTTEvent) -> Void
 
@@ -40,8 +40,8 @@ package final class MQTTClient: @unchecked Sendable {
     private var random = SystemRandomNumberGenerator()
 
     /// Makes the client and checks its settings and files; nothing connects before ``start()``.
-    package init(settings: MQTTSettings, loop: MQTTLoop,
-                 onEvent: @escaping @Sendable (MQTTEvent) -> Void) throws(MQTTError) {
+    public init(settings: MQTTSettings, loop: MQTTLoop,
+                onEvent: @escaping @Sendable (MQTTEvent) -> Void) throws(MQTTError) {
         self.settings = settings
         self.loop = loop
         self.onEvent = onEvent
@@ -70,15 +70,15 @@ package final class MQTTClient: @unchecked Sendable {
     }
 
     /// Begins connecting, on the loop's thread.
-    package func start() { loop.start(self) }
+    public func start() { loop.start(self) }
 
     /// Publishes `message` if connected; the outcome comes back as ``MQTTEvent/delivered(token:refusal:)``
     /// or ``MQTTEvent/notSent(token:reason:)``.
-    package func publish(_ message: MQTTOutgoing) { loop.publish(message, by: self) }
+    public func publish(_ message: MQTTOutgoing) { loop.publish(message, by: self) }
 
     /// Disconnects and frees the client. With `publishingWill`, the broker publishes the will as
     /// if the client had vanished (MQTT 5 reason 4): a box that stops says it is offline.
-    package func stop(publishingWill: Bool = false) { loop.stop(self, publishingWill: publishingWill) }
+    public func stop(publishingWill: Bool = false) { loop.stop(self, publishingWill: publishingWill) }
 
     private func configure(_ handle: OpaquePointer, first: MQTTEndpoint) throws(MQTTError) {
         func check(_ rc: Int32, _ what: String) throws(MQTTError) {
@@ -209,6 +209,9 @@ package final class MQTTClient: @unchecked Sendable {
         return (fd, events)
     }
 
+    /// Packets read from one client before the loop turns to the others.
+    static let readsPerWake = 256
+
     func handle(revents: Int16) {
         guard let handle else { return }
         let connecting = if case .connecting = phase { true } else { false }
@@ -226,7 +229,17 @@ package final class MQTTClient: @unchecked Sendable {
         if revents & Int16(POLLOUT) != 0 { transportUp = true }
         // While TLS shakes hands, libmosquitto advances the handshake in loop_read only.
         if revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 || (connecting && revents & Int16(POLLOUT) != 0) {
-            let rc = mosquitto_loop_read(handle, 1)
+            var rc = mosquitto_loop_read(handle, 1)
+            // libmosquitto reads one packet a call: read on while the socket holds more, so a
+            // burst (a subscription's retained messages, 2,000 receipts at once) is taken as fast
+            // as it comes. Mosquitto drops QoS 0 messages for a client it already has
+            // max_queued_messages packets waiting for. Bounded, so other clients get their turn.
+            var reads = 1
+            while rc == MOSQ_ERR_SUCCESS.rawValue, reads < Self.readsPerWake, mosquitto_socket(handle) >= 0,
+                  oshirase_socket_pending(mosquitto_socket(handle)) > 0 {
+                rc = mosquitto_loop_read(handle, 1)
+                reads += 1
+            }
             if rc != MOSQ_ERR_SUCCESS.rawValue { return lost(lastRefusal ?? Self.describe(rc)) }
         }
         if revents & Int16(POLLOUT) != 0, mosquitto_socket(handle) >= 0 {
@@ -326,7 +339,7 @@ package final class MQTTClient: @unchecked Sendable {
 
     /// The wait after the `failures`-th failure in a row: uniform between 100 ms and `base`
     /// doubled `failures - 1` times (at most `cap`), `unit` being the uniform draw in 0...1.
-    package static func backoff(failures: Int, base: Duration, cap: Duration, unit: Double) -> Duration {
+    public static func backoff(failures: Int, base: Duration, cap: Duration, unit: Double) -> Duration {
         let doublings = min(max(failures - 1, 0), 30)
         let ceiling = min(cap, base * (1 << doublings))
         let floor = Duration.milliseconds(100)

@@ -1,28 +1,28 @@
 /// One broker a client may connect to: `mqtts://host:8883` (TLS) or, on a loopback address only,
 /// `mqtt://127.0.0.1:1883` (tests and the demo). Parsed once here for the box's config and for
 /// city hall's tools alike.
-package struct MQTTEndpoint: Sendable, Hashable, CustomStringConvertible {
+public struct MQTTEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// The host name or address, without IPv6 brackets.
-    package var host: String
+    public var host: String
     /// The TCP port: 8883 for `mqtts` and 1883 for `mqtt` unless the URL says otherwise.
-    package var port: Int
+    public var port: Int
     /// True for `mqtts://`.
-    package var usesTLS: Bool
+    public var usesTLS: Bool
 
-    package init(host: String, port: Int, usesTLS: Bool) {
+    public init(host: String, port: Int, usesTLS: Bool) {
         self.host = host
         self.port = port
         self.usesTLS = usesTLS
     }
 
     /// The URL, as an operator writes it.
-    package var description: String {
+    public var description: String {
         let shownHost = host.contains(":") ? "[\(host)]" : host
         return "\(usesTLS ? "mqtts" : "mqtt")://\(shownHost):\(port)"
     }
 
     /// True when `host` names this machine: `localhost`, 127.0.0.0/8 or `::1`.
-    package var isLoopback: Bool {
+    public var isLoopback: Bool {
         if host == "localhost" || host == "::1" { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "127" else { return false }
@@ -32,7 +32,7 @@ package struct MQTTEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Reads `mqtts://host[:port][/]` or `mqtt://loopback[:port][/]`.
-    package static func parse(_ text: String) throws(MQTTEndpointError) -> MQTTEndpoint {
+    public static func parse(_ text: String) throws(MQTTEndpointError) -> MQTTEndpoint {
         let usesTLS: Bool
         let rest: Substring
         if text.hasPrefix("mqtts://") {
@@ -82,7 +82,7 @@ package struct MQTTEndpoint: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A broker URL that cannot be used, with the reason.
-package struct MQTTEndpointError: Error, CustomStringConvertible, Sendable {
-    package let description: String
+public struct MQTTEndpointError: Error, CustomStringConvertible, Sendable {
+    public let description: String
     init(_ description: String) { self.description = description }
 }

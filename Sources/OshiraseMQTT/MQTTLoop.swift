@@ -6,7 +6,7 @@ import Synchronization
 /// use `select(2)` and fail once a descriptor number reaches 1024, and a thread per client does
 /// not scale to the simulator's thousands of boxes. Every libmosquitto call for a client happens
 /// on this thread; other threads hand it commands through a queue and wake it through a pipe.
-package final class MQTTLoop: Sendable {
+public final class MQTTLoop: Sendable {
     private enum Command {
         case start(MQTTClient)
         case publish(MQTTClient, MQTTOutgoing)
@@ -21,7 +21,7 @@ package final class MQTTLoop: Sendable {
     private let running = Atomic<Bool>(true)
 
     /// Starts the thread, named `name` in `top -H`.
-    package init(name: String = "mqtt") throws(MQTTError) {
+    public init(name: String = "mqtt") throws(MQTTError) {
         _ = MQTTLibrary.initialised
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else {
@@ -50,7 +50,7 @@ package final class MQTTLoop: Sendable {
     /// Stops every client still running (with its will, as a stopped box says it is offline) and
     /// ends the thread; waits for it, at most 5 s (the thread may be inside a host name lookup
     /// that takes longer; it ends after). Further calls return at once.
-    package func shutdown() {
+    public func shutdown() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
         send(.shutdown)
         _ = finished.wait(timeout: .now() + 5)
@@ -141,7 +141,7 @@ enum MQTTLibrary {
 }
 
 /// A client or loop that cannot be made.
-package struct MQTTError: Error, CustomStringConvertible, Sendable {
-    package let description: String
+public struct MQTTError: Error, CustomStringConvertible, Sendable {
+    public let description: String
     init(_ description: String) { self.description = description }
 }

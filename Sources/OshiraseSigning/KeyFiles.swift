@@ -10,7 +10,7 @@ import OshiraseCore
 
 /// Reading and writing the key files `oshirase keygen` makes: `NAME.key` (private, mode 0600)
 /// and `NAME.pub` (the one line a box's config trusts).
-package enum KeyFiles {
+public enum KeyFiles {
     /// Key files are a few lines; anything bigger is not one, and is not read whole.
     static let maximumFileSize = 4096
 
@@ -62,7 +62,7 @@ package enum KeyFiles {
     }
 
     /// Reads a `.pub` file (one line) into the key it names.
-    package static func loadTrustedKey(path: String) throws(KeyFileError) -> TrustedKey {
+    public static func loadTrustedKey(path: String) throws(KeyFileError) -> TrustedKey {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw KeyFileError(.io, "cannot open the public key: \(systemErrorText(errno))", file: path)

@@ -24,8 +24,8 @@ public struct PushVerifier: Sendable {
     public let maximumBodySize: Int
 
     /// Makes a verifier trusting `keys` that remembers signatures in `replayMemory` (nil: no replay check).
-    package init(keys: [TrustedKey], maxSkew: TimeInterval = PushVerifier.defaultMaximumSkew,
-                replayMemory: (any ReplayMemory)?, maximumBodySize: Int = PushEnvelope.maximumBodySize) {
+    public init(keys: [TrustedKey], maxSkew: TimeInterval = PushVerifier.defaultMaximumSkew,
+               replayMemory: (any ReplayMemory)?, maximumBodySize: Int = PushEnvelope.maximumBodySize) {
         self.keys = Dictionary(grouping: keys, by: \.keyID)
         self.maxSkew = maxSkew
         self.replayMemory = replayMemory

@@ -5,7 +5,7 @@ import Synchronization
 /// Where a box remembers the signatures it accepted, so the same signed push cannot be played
 /// twice: the one replay memory a verifier writes (``PushVerifier``). ``ReplayGuard`` keeps it in
 /// memory; the daemon keeps it in its database, across restarts.
-package protocol ReplayMemory: Sendable {
+public protocol ReplayMemory: Sendable {
     /// How long a signature is remembered after it was accepted.
     var retention: TimeInterval { get }
     /// Checks a signature's digest and, when it is new, remembers it until `expires`, in one step

@@ -66,7 +66,7 @@ final class FleetWatcher: Sendable {
     private final class Shared: Sendable {
         /// One directory per broker.
         let directories: Mutex<[FleetDirectory]>
-        let progress = Mutex<(connected: Set<Int>, failed: [Int: String], lastMessage: ContinuousClock.Instant?)>(([], [:], nil))
+        let progress = Mutex<(connected: Set<Int>, failed: [Int: String], lastRetained: ContinuousClock.Instant?)>(([], [:], nil))
         init(brokers: Int) { directories = Mutex(Array(repeating: FleetDirectory(), count: brokers)) }
     }
     private let shared: Shared
@@ -85,12 +85,14 @@ final class FleetWatcher: Sendable {
             return try MQTTClient(settings: one, loop: loops[index]) { event in
                 switch event {
                 case .connected:
-                    shared.progress.withLock { _ = $0.connected.insert(index); $0.lastMessage = .now }
+                    shared.progress.withLock { _ = $0.connected.insert(index); $0.lastRetained = .now }
                 case .disconnected(let endpoint, let reason, _):
                     shared.progress.withLock { $0.failed[index] = "\(endpoint): \(reason)" }
                 case .message(let message):
                     shared.directories.withLock { _ = $0[index].take(topic: message.topic, payload: message.payload, at: Date()) }
-                    shared.progress.withLock { $0.lastMessage = .now }
+                    // Live messages (thumbnails every few seconds from a large fleet) never pause:
+                    // only the retained ones say whether the broker's copy is still coming.
+                    if message.retained { shared.progress.withLock { $0.lastRetained = .now } }
                 case .delivered, .notSent, .stopped:
                     break
                 }
@@ -102,14 +104,14 @@ final class FleetWatcher: Sendable {
     var snapshot: FleetDirectory { FleetDirectory.merged(shared.directories.withLock { $0 }) }
 
     /// Waits until every broker has answered or failed and the retained messages have stopped
-    /// coming (300 ms without one), at most `timeout`; throws when no broker answered.
+    /// coming (300 ms without a retained one), at most `timeout`; throws when no broker answered.
     func waitForRetained(timeout: Duration) throws {
         let deadline = ContinuousClock.now + timeout
         let brokers = clients.count
         while ContinuousClock.now < deadline {
             let state = shared.progress.withLock { $0 }
             let settled = (0..<brokers).allSatisfy { state.connected.contains($0) || state.failed[$0] != nil }
-            if settled, !state.connected.isEmpty, let last = state.lastMessage, ContinuousClock.now - last > .milliseconds(300) { return }
+            if settled, !state.connected.isEmpty, let last = state.lastRetained, ContinuousClock.now - last > .milliseconds(300) { return }
             usleep(20_000)
         }
         let state = shared.progress.withLock { $0 }

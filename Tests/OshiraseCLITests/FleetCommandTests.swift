@@ -296,6 +296,52 @@ extension FleetCommandTests {
 }
 
 extension FleetCommandTests {
+    /// A large fleet never goes quiet (thumbnails every few seconds from each box): `fleet status`
+    /// takes the broker's retained copy and answers, instead of waiting for a pause that never
+    /// comes until its timeout.
+    @Test func fleetStatusAnswersWhileBoxesKeepPublishing() async throws {
+        let ws = try Workspace()
+        let broker = try MosquittoBroker()
+        try broker.start()
+        for box in ["lobby-1", "lobby-2", "lobby-3"] {
+            try Self.mosquittoClient("mosquitto_pub", ["-p", "\(broker.port)", "-q", "1", "-r", "-t", "oshirase/v1/box/\(box)/status", "-m",
+                                                       #"{"boot":"b","box":"\#(box)","since":"2026-12-07T09:00:00Z","site":"札幌市役所","state":"online","version":"0.14.0"}"#])
+        }
+        // A box that publishes a frame's thumbnail every 50 ms, for as long as the test runs.
+        let live = Process()
+        live.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_pub")
+        live.arguments = ["-p", "\(broker.port)", "-q", "0", "-t", "oshirase/v1/box/lobby-1/display/lobby/thumb", "-l"]
+        let lines = Pipe()
+        live.standardInput = lines
+        try live.run()
+        let feeding = Task.detached {
+            while !Task.isCancelled {
+                try? lines.fileHandleForWriting.write(contentsOf: Data("新しいフレーム\n".utf8))
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        defer {
+            feeding.cancel()
+            try? lines.fileHandleForWriting.close()
+            live.terminate()
+            live.waitUntilExit()
+        }
+        try await Task.sleep(for: .milliseconds(300))
+
+        let started = ContinuousClock.now
+        let status = try PushCommandTests.oshirase(["fleet", "status", "--broker", broker.url, "--format", "json",
+                                                    "--connect-timeout", "30s"], in: ws)
+        let took = ContinuousClock.now - started
+        #expect(status.status == 0, "\(status)")
+        let boxes = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]], "\(status.stdout)")
+        #expect(boxes.compactMap { $0["box"] as? String } == ["lobby-1", "lobby-2", "lobby-3"], "\(status.stdout)")
+        #expect(boxes.allSatisfy { $0["status"] as? String == "online" })
+        // Waiting for a pause would end only at the timeout (30 s + 5 s).
+        #expect(took < .seconds(20), "fleet status took \(took)")
+    }
+}
+
+extension FleetCommandTests {
     /// An alert no broker took was not sent: the command fails and the journal does not record
     /// it, so a later cancel cannot reference it. One a broker took is recorded.
     @Test func anAlertNoBrokerTookIsNotJournalled() async throws {

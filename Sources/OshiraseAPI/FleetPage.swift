@@ -8,13 +8,16 @@ package import OshiraseFleet
 /// brokers know, offline boxes first, each with its displays' thumbnails, what plays and its
 /// alerts; the page reloads itself every 5 s. Routes: `GET /` (the page), `GET /fleet.json`
 /// (every box as `fleet status --format json` prints it), `GET /thumb?box=&display=` (a JPEG).
+/// `brokerProblems` names each broker the page cannot read now, shown above the boxes: what it
+/// last said of its boxes may be stale.
 package func makeFleetPage(host: String, port: Int, logger: Logger, title: String,
                            directory: @escaping @Sendable () -> FleetDirectory,
+                           brokerProblems: @escaping @Sendable () -> [String] = { [] },
                            onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let router = Router(options: .autoGenerateHeadEndpoints)
     router.get("/") { _, _ -> Response in
         let nonce = PreviewPage.makeNonce()
-        let page = FleetPageHTML(title: title, boxes: directory().sorted, nonce: nonce).html
+        let page = FleetPageHTML(title: title, boxes: directory().sorted, nonce: nonce, brokerProblems: brokerProblems()).html
         var response = uncachedResponse(Array(page.utf8), contentType: "text/html; charset=utf-8")
         response.headers[.contentSecurityPolicy] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
             + "script-src 'nonce-\(nonce)'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -42,6 +45,8 @@ struct FleetPageHTML {
     var title: String
     var boxes: [FleetBox]
     var nonce: String
+    /// The brokers not read now, each with why (see ``makeFleetPage``).
+    var brokerProblems: [String] = []
 
     static let script = """
     for (const img of document.querySelectorAll('img')) {
@@ -65,7 +70,7 @@ struct FleetPageHTML {
         </head>
         <body>
         <header><h1>\(escapeHTML(title))</h1>
-        <p id="summary">\(boxes.count) 台 / \(boxes.count) boxes: \(online) online, \(boxes.count - online) offline</p></header>
+        <p id="summary">\(boxes.count) 台 / \(boxes.count) boxes: \(online) online, \(boxes.count - online) offline</p>\(brokerWarning)</header>
         <main id="boxes">
         \(boxes.isEmpty ? #"<p class="note">No box has reported to the brokers yet.</p>"# : cards)
         </main>
@@ -100,6 +105,13 @@ struct FleetPageHTML {
         """
     }
 
+    private var brokerWarning: String {
+        guard !brokerProblems.isEmpty else { return "" }
+        let items = brokerProblems.map { "<li>\(escapeHTML($0))</li>" }.joined()
+        return #"<div id="brokers" class="warning">Not reading \#(brokerProblems.count == 1 ? "this broker" : "these brokers") now; "#
+            + #"what it last said of its boxes may be stale:<ul>\#(items)</ul></div>"#
+    }
+
     private func query(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
     }
@@ -113,6 +125,7 @@ struct FleetPageHTML {
     .status{padding:0 6px;border-radius:3px;background:#2e7d32}.offline .status,.unknown .status{background:#c62828}
     .displays{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0}img,.nothumb{width:320px;max-height:320px;object-fit:contain;background:#000}
     .nothumb{height:180px;display:flex;align-items:center;justify-content:center;color:#777}
+    .warning{margin:6px 0 0;padding:6px 10px;background:#5d1f1f;border-left:4px solid #c62828}.warning ul{margin:4px 0 0}
     figcaption{font-size:12px}.alert{color:#ffb300}.error{color:#ef5350}.alerts{font-size:13px;margin:6px 0 0;padding-left:18px}
     """
 }

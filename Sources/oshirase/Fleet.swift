@@ -67,15 +67,23 @@ final class FleetWatcher: Sendable {
         /// One directory per broker.
         let directories: Mutex<[FleetDirectory]>
         let progress = Mutex<(connected: Set<Int>, failed: [Int: String], lastRetained: ContinuousClock.Instant?)>(([], [:], nil))
-        init(brokers: Int) { directories = Mutex(Array(repeating: FleetDirectory(), count: brokers)) }
+        /// Each broker not connected now: since when and why.
+        let down: Mutex<[Int: (since: Date, reason: String)]>
+        init(brokers: Int) {
+            directories = Mutex(Array(repeating: FleetDirectory(), count: brokers))
+            let started = Date()
+            down = Mutex(Dictionary(uniqueKeysWithValues: (0..<brokers).map { ($0, (since: started, reason: "not connected yet")) }))
+        }
     }
     private let shared: Shared
+    private let endpoints: [MQTTEndpoint]
     private let loops: [MQTTLoop]
     private let clients: [MQTTClient]
 
     init(settings: MQTTSettings) throws {
         let shared = Shared(brokers: settings.endpoints.count)
         self.shared = shared
+        endpoints = settings.endpoints
         let loops = try settings.endpoints.map { _ in try MQTTLoop(name: "fleet-watch") }
         self.loops = loops
         clients = try settings.endpoints.enumerated().map { index, endpoint in
@@ -86,8 +94,14 @@ final class FleetWatcher: Sendable {
                 switch event {
                 case .connected:
                     shared.progress.withLock { _ = $0.connected.insert(index); $0.lastRetained = .now }
+                    shared.down.withLock { $0[index] = nil }
                 case .disconnected(let endpoint, let reason, _):
                     shared.progress.withLock { $0.failed[index] = "\(endpoint): \(reason)" }
+                    shared.down.withLock { down in
+                        // The first failure's time stays: since when it has been unread.
+                        let since = down[index].map(\.since) ?? Date()
+                        down[index] = (since, reason)
+                    }
                 case .message(let message):
                     shared.directories.withLock { _ = $0[index].take(topic: message.topic, payload: message.payload, at: Date()) }
                     // Live messages (thumbnails every few seconds from a large fleet) never pause:
@@ -102,6 +116,13 @@ final class FleetWatcher: Sendable {
     }
 
     var snapshot: FleetDirectory { FleetDirectory.merged(shared.directories.withLock { $0 }) }
+
+    /// Each broker not connected now: `mqtts://b2:8883: connection refused (since 2026-12-07T09:00:00Z)`.
+    var brokerProblems: [String] {
+        shared.down.withLock { $0 }.sorted { $0.key < $1.key }.map { index, down in
+            "\(endpoints[index]): \(down.reason) (since \(Instant.formatUTC(down.since)))"
+        }
+    }
 
     /// Waits until every broker has answered or failed and the retained messages have stopped
     /// coming (300 ms without a retained one), at most `timeout`; throws when no broker answered.
@@ -200,7 +221,7 @@ struct FleetServe: AsyncParsableCommand {
         defer { watcher.stop() }
         let host = address.host.contains(":") ? "[\(address.host)]" : address.host
         let page = makeFleetPage(host: address.host, port: address.port, logger: logger, title: "お知らせ fleet",
-                                 directory: { watcher.snapshot },
+                                 directory: { watcher.snapshot }, brokerProblems: { watcher.brokerProblems },
                                  onListening: { port in logger.notice("fleet page on http://\(host):\(port)/") })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [ServiceGroupConfiguration.ServiceConfiguration(service: page)],

@@ -29,4 +29,13 @@ import Testing
         // Only the page's own script, with its nonce.
         #expect(html.components(separatedBy: "<script").count == 2)
     }
+
+    @Test func aBrokerThePageCannotReadIsNamedAboveTheBoxes() {
+        let none = FleetPageHTML(title: "fleet", boxes: [], nonce: "n").html
+        #expect(!none.contains("id=\"brokers\""))
+        let html = FleetPageHTML(title: "fleet", boxes: [], nonce: "n",
+                                 brokerProblems: ["mqtts://broker-2.city.lan:8883: Connection refused <b> (since 2026-12-07T09:00:00Z)"]).html
+        #expect(html.contains(#"<div id="brokers" class="warning">Not reading this broker now"#))
+        #expect(html.contains("<li>mqtts://broker-2.city.lan:8883: Connection refused &lt;b&gt; (since 2026-12-07T09:00:00Z)</li>"))
+    }
 }

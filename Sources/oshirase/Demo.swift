@@ -4,6 +4,7 @@ import OshiraseCommandLine
 import OshiraseCore
 import OshiraseConfig
 import OshiraseImaging
+import OshiraseMQTT
 import OshiraseRender
 
 struct Demo: AsyncParsableCommand {
@@ -19,6 +20,9 @@ struct Demo: AsyncParsableCommand {
 
     @Option(help: "The preview's port (default: the config's, 8080).")
     var port: Int?
+
+    @Option(help: ArgumentHelp("A broker on this machine (mqtt://127.0.0.1:PORT) the demo box dials out to as 'demo-box', for the fleet page (scripts/demo starts one).", valueName: "URL"))
+    var broker: String?
 
     @Option(help: "Frames mode: the folder of sample playlists.")
     var playlists = "playlists"
@@ -37,7 +41,16 @@ struct Demo: AsyncParsableCommand {
         guard let path = config ?? Demo.findDemoConfig() else {
             throw ValidationError("cannot find docs/config/demo.yaml; run from the repository or pass --config FILE")
         }
-        try await runDaemon(configPath: path, port: port, announce: { url in
+        let fleetBroker = try broker.map { text in
+            do { return try MQTTEndpoint.parse(text) } catch { throw ValidationError("--broker \(error)") }
+        }
+        try await runDaemon(configPath: path, port: port, adjust: { config in
+            // The demo box: one broker, its id, a short keepalive so the page sees it go at once.
+            guard let fleetBroker else { return }
+            var fleet = FleetConfig(brokers: [fleetBroker], id: "demo-box")
+            fleet.keepalive = 10
+            config.fleet = fleet
+        }, announce: { url in
             _ = writeAll(Array("Oshirase demo: open \(url) to watch every display. Ctrl-C stops it.\n".utf8), to: STDOUT_FILENO)
         })
     }

@@ -31,7 +31,9 @@ struct Run: AsyncParsableCommand {
 
 /// Loads the config and runs the daemon until SIGTERM/SIGINT. A config with errors prints each as
 /// `FILE:LINE:COL: error: …` and exits 1 before anything starts.
-func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (String) -> Void)? = nil) async throws {
+/// `adjust` changes the loaded config before anything starts (the demo's own broker).
+func runDaemon(configPath: String, port: Int? = nil, adjust: (inout SiteConfig) -> Void = { _ in },
+               announce: (@Sendable (String) -> Void)? = nil) async throws {
     var config: SiteConfig
     do {
         var loader = SiteConfigLoader()
@@ -43,6 +45,7 @@ func runDaemon(configPath: String, port: Int? = nil, announce: (@Sendable (Strin
         throw ExitCode(1)
     }
     if let port { config.api.port = port }
+    adjust(&config)
     let logger = daemonLogger()
     if !ProcessMemory.returnLargeBlocksWhenFreed() {
         logger.warning("malloc refused a fixed mmap threshold: frame-sized buffers may stay allocated after use")

@@ -84,6 +84,19 @@ package final class MosquittoBroker: @unchecked Sendable {
     /// Ends the broker with SIGKILL, as a crash or a power cut would, and waits for it.
     package func kill() { signal(SIGKILL) }
 
+    /// Waits until the broker's persistence file holds `text` (a topic, a payload): the broker
+    /// acknowledges a message before it saves it, so a kill right after the acknowledgement may
+    /// come first.
+    package func waitUntilSaved(_ text: String, timeout: Duration = .seconds(10)) async throws {
+        let needle = Data(text.utf8)
+        let file = directory.appendingPathComponent("mosquitto.db")
+        let deadline = ContinuousClock.now + timeout
+        while (try? Data(contentsOf: file))?.range(of: needle) == nil {
+            guard ContinuousClock.now < deadline else { throw LoopbackPortError("the broker did not save '\(text)' within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Ends the broker with SIGTERM, as systemd does (it saves its database), and waits for it;
     /// SIGKILL after 5 s (a child of the test process may have inherited SIGTERM blocked).
     package func stop() {

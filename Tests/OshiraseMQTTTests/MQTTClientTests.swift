@@ -228,6 +228,7 @@ import Testing
         publisher.publish(MQTTOutgoing(topic: "oshirase/v1/alerts/bousai/after-restart", payload: Array("再起動後".utf8), retain: true, token: 1))
         try await sent.wait("the acknowledgement") { $0.contains(.delivered(token: 1, refusal: nil)) ? true : nil }
         publisher.stop()
+        try await broker.waitUntilSaved("oshirase/v1/alerts/bousai/after-restart")
         broker.kill()
         try broker.move(to: home)
         try broker.start()

@@ -74,6 +74,7 @@ func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sen
     for (index, client) in clients.enumerated() where watch.isConnected(index) {
         var copy = message
         copy.token = UInt64(index)
+        watch.issued(index)
         client.publish(copy)
     }
     watch.waitForAcknowledgements(count: clients.count, timeout: .seconds(10))
@@ -93,12 +94,14 @@ func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sen
         brokerRows.append([endpoint.description, outcome])
     }
     print(resultTable(header: ["BROKER", "RESULT"], rows: brokerRows), terminator: "")
-    // Journalled once a broker has it, or may have it (its acknowledgement did not come): a later
-    // cancel finds it. One that no broker took is not sent, and not recorded as sent.
-    let unknown = endpoints.indices.contains { watch.brokerOutcome($0).hasPrefix("no acknowledgement") }
+    // Journalled once a broker has it, or may have it (it was sent and no acknowledgement came):
+    // a later cancel finds it. One that no broker took was not sent, and is not recorded as sent.
+    let unknown = endpoints.indices.contains { watch.mayHave($0) }
     if taken > 0 || unknown { published() }
     guard taken > 0 else {
-        printError("oshirase: error: no broker took the \(what); nothing was published")
+        printError(unknown
+            ? "oshirase: error: no broker acknowledged the \(what); it may have been published, and the journal records it so a cancel can withdraw it"
+            : "oshirase: error: no broker took the \(what); nothing was published")
         return endpoints.count
     }
     // A broker down is a warning while another took it: the boxes' answers decide.
@@ -149,6 +152,8 @@ final class FleetWatch: Sendable {
         var connected: Set<Int> = []
         var failed: [Int: String] = [:]
         var acknowledged: [Int: String?] = [:]
+        /// The brokers the message was handed to.
+        var issued: Set<Int> = []
         var cleared = 0
         /// The box statuses each broker holds, merged as `fleet status` merges them.
         var directories: [Int: FleetDirectory] = [:]
@@ -216,9 +221,18 @@ final class FleetWatch: Sendable {
     func brokerOutcome(_ broker: Int) -> String {
         state.withLock { state in
             if let reason = state.failed[broker], !state.connected.contains(broker) { return "not reached: \(reason)" }
-            guard let acknowledgement = state.acknowledged[broker] else { return "no acknowledgement within 10 s" }
+            guard state.issued.contains(broker) else { return "not connected in time: nothing sent" }
+            guard let acknowledgement = state.acknowledged[broker] else { return "no acknowledgement within 10 s: it may have it" }
             return acknowledgement.map { "refused: \($0)" } ?? "published"
         }
+    }
+
+    /// The message was handed to this broker's client.
+    func issued(_ broker: Int) { state.withLock { _ = $0.issued.insert(broker) } }
+
+    /// Sent to this broker with no answer: the broker may hold it.
+    func mayHave(_ broker: Int) -> Bool {
+        state.withLock { $0.issued.contains(broker) && $0.acknowledged[broker] == nil }
     }
 
     func waitForBrokers(count: Int, timeout: Duration) {

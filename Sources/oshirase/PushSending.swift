@@ -163,7 +163,12 @@ func sendSigned(_ document: [UInt8], alert: CAPAlert, entry: JournalEntry, key: 
         var publishing = sending
         publishing.brokers = brokers
         recorded.brokers = try publishing.brokerEndpoints().map(\.description)
-        failures += try publishToBrokers(document, alert: alert, key: key, sending: publishing, what: what, published: record)
+        // Boxes that took it over HTTP have it whatever the brokers do: recorded now. Otherwise once
+        // a broker has it (or may have it).
+        let onScreens = !recorded.accepted.isEmpty
+        if onScreens { record() }
+        failures += try publishToBrokers(document, alert: alert, key: key, sending: publishing, what: what,
+                                         published: { if !onScreens { record() } })
     }
     if failures > 0 { throw ExitCode.failure }
 }

@@ -361,5 +361,14 @@ extension FleetCommandTests {
         #expect(taken.status == 0, "\(taken)")
         let journal = try String(contentsOfFile: ws.path("sent.jsonl"), encoding: .utf8)
         #expect(journal.split(separator: "\n").count == 1 && journal.contains(broker.url), "\(journal)")
+
+        // A box that took it over HTTP has it on screen, whatever the brokers did: recorded.
+        let pub = try String(contentsOfFile: ws.path("cityhall.pub"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let (box, port) = try await PushCommandTests.startDaemon(in: ws, trusting: [pub])
+        defer { box.stop() }
+        let both = try PushCommandTests.oshirase(arguments + ["--to", "http://127.0.0.1:\(port)", "--broker", "mqtt://127.0.0.1:\(nobody)"], in: ws)
+        #expect(both.status == 1 && both.stderr.contains("no broker took the alert"), "\(both)")
+        let after = try String(contentsOfFile: ws.path("sent.jsonl"), encoding: .utf8)
+        #expect(after.split(separator: "\n").count == 2 && after.contains("127.0.0.1:\(port)"), "\(after)")
     }
 }

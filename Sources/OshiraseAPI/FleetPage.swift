@@ -108,8 +108,9 @@ struct FleetPageHTML {
     private var brokerWarning: String {
         guard !brokerProblems.isEmpty else { return "" }
         let items = brokerProblems.map { "<li>\(escapeHTML($0))</li>" }.joined()
-        return #"<div id="brokers" class="warning">Not reading \#(brokerProblems.count == 1 ? "this broker" : "these brokers") now; "#
-            + #"what it last said of its boxes may be stale:<ul>\#(items)</ul></div>"#
+        let one = brokerProblems.count == 1
+        return #"<div id="brokers" class="warning">Not reading \#(one ? "this broker" : "these brokers") now; "#
+            + #"what \#(one ? "it" : "they") last said of \#(one ? "its" : "their") boxes may be stale:<ul>\#(items)</ul></div>"#
     }
 
     private func query(_ text: String) -> String {

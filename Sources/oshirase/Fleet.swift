@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OshiraseAPI
 import OshiraseConfig
+import OshiraseCommandLine
 import OshiraseCore
 import OshiraseFleet
 import OshiraseMQTT
@@ -92,9 +93,14 @@ final class FleetWatcher: Sendable {
             one.clientID += "-\(index)"
             return try MQTTClient(settings: one, loop: loops[index]) { event in
                 switch event {
-                case .connected:
+                case .connected(let connection):
                     shared.progress.withLock { _ = $0.connected.insert(index); $0.lastRetained = .now }
-                    shared.down.withLock { $0[index] = nil }
+                    // Connected but refused the subscription (its ACL): nothing of it is read.
+                    let refused = connection.refusedSubscriptions
+                    shared.down.withLock {
+                        $0[index] = refused.isEmpty ? nil
+                            : (Date(), "the broker refused the subscription to \(refused.joined(separator: ", ")) (check its ACL)")
+                    }
                 case .disconnected(let endpoint, let reason, _):
                     shared.progress.withLock { $0.failed[index] = "\(endpoint): \(reason)" }
                     shared.down.withLock { down in
@@ -167,6 +173,7 @@ struct FleetStatus: ParsableCommand {
         let watcher = try FleetWatcher(settings: settings)
         defer { watcher.stop() }
         try watcher.waitForRetained(timeout: settings.connectTimeout + .seconds(5))
+        for problem in watcher.brokerProblems { printError("oshirase: warning: not read: \(problem)") }
         let boxes = watcher.snapshot.sorted
         if format == "json" {
             let encoder = JSONEncoder()

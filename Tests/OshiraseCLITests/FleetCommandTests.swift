@@ -372,3 +372,31 @@ extension FleetCommandTests {
         #expect(after.split(separator: "\n").count == 2 && after.contains("127.0.0.1:\(port)"), "\(after)")
     }
 }
+
+extension FleetCommandTests {
+    /// The page names a broker it cannot read, with why and since when, and stops naming it once
+    /// it reads it again; `fleet status` warns of it.
+    @Test func thePageNamesABrokerItCannotRead() async throws {
+        let ws = try Workspace()
+        let live = try MosquittoBroker()
+        try live.start()
+        let later = try MosquittoBroker()
+        let listen = try freeLoopbackPort()
+        let serve = try OshiraseProcess(["fleet", "serve", "--broker", live.url, later.url, "--listen", "127.0.0.1:\(listen)"],
+                                        in: ws, label: "fleet-serve")
+        defer { serve.stop() }
+        _ = try await serve.waitForStdout("fleet page on http://127.0.0.1:\(listen)/", timeout: .seconds(20))
+        let named = try await poll("the page names the broker that is not there", timeout: .seconds(10)) {
+            let page = try httpGet(port: listen, "/").text
+            return page.contains("id=\"brokers\"") && page.contains("\(later.url): Connection refused (since ") ? page : nil
+        }
+        #expect(!named.contains(live.url + ":"), "the live broker is named too")
+        let status = try PushCommandTests.oshirase(["fleet", "status", "--broker", live.url, later.url, "--connect-timeout", "2s"], in: ws)
+        #expect(status.status == 0 && status.stderr.contains("warning: not read: \(later.url)"), "\(status)")
+
+        try later.start()
+        _ = try await poll("the page reads both brokers", timeout: .seconds(30)) {
+            try httpGet(port: listen, "/").text.contains("id=\"brokers\"") ? nil : true
+        }
+    }
+}

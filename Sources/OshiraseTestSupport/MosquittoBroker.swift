@@ -15,6 +15,7 @@ package final class MosquittoBroker: @unchecked Sendable {
     /// Config lines for the listener: its TLS files, ACL (``FleetCertificates/brokerConfig(boxGroups:)``).
     private let tls: String?
     private let persistence: Bool
+    private let maxQueuedMessages: Int?
     private var process: Process?
 
     /// `mqtt://127.0.0.1:PORT`, or `mqtts://127.0.0.1:PORT` with TLS.
@@ -23,14 +24,17 @@ package final class MosquittoBroker: @unchecked Sendable {
     /// Writes the config; `start()` runs the broker. With `persistence`, retained messages and
     /// sessions are saved after every change, so they survive `kill -9`. With `tls` (the lines
     /// `FleetCertificates.brokerConfig` writes), the listener takes only TLS clients with a
-    /// certificate, and its ACL applies.
-    package init(persistence: Bool = false, tls: String? = nil, host: String = "127.0.0.1", port: Int? = nil) throws {
+    /// certificate, and its ACL applies. `maxQueuedMessages` as docs/fleet.md sizes it for a
+    /// fleet (Mosquitto's default, 1000, when nil).
+    package init(persistence: Bool = false, tls: String? = nil, host: String = "127.0.0.1", port: Int? = nil,
+                 maxQueuedMessages: Int? = nil) throws {
         self.host = host
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("oshirase-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.port = try port ?? freeLoopbackPort()
         self.tls = tls
         self.persistence = persistence
+        self.maxQueuedMessages = maxQueuedMessages
         try config.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
     }
 
@@ -50,6 +54,7 @@ package final class MosquittoBroker: @unchecked Sendable {
         ]
         // Run as root, Mosquitto would switch to the user mosquitto, which cannot write here.
         if getuid() == 0 { lines.append("user root") }
+        if let maxQueuedMessages { lines.append("max_queued_messages \(maxQueuedMessages)") }
         if persistence {
             lines += ["persistence true", "persistence_location \(directory.path)/",
                       "autosave_on_changes true", "autosave_interval 1"]

@@ -1,6 +1,7 @@
 import Foundation
 import OshiraseMQTT
 import OshiraseTestSupport
+import Synchronization
 import Testing
 
 /// The client against a real Mosquitto on loopback.
@@ -283,4 +284,49 @@ import Testing
         keepalive.keepalive = 2
         #expect(error(keepalive)?.contains("from 5 to 65535") == true)
     }
+}
+
+extension MQTTClientTests {
+    /// A fleet view subscribes to every box's retained topics at once. Mosquitto drops QoS 0
+    /// messages for a client once `max_queued_messages` packets wait for it (1,000 by default:
+    /// this view then got 2,836 of 4,001 reading a packet per wake-up, 3,932 to all of them
+    /// reading up to 256), so a fleet's broker sizes it (docs/fleet.md) and the view gets all.
+    @Test func aFleetViewGetsEveryRetainedMessageFromABrokerSizedForTheFleet() async throws {
+        let broker = try MosquittoBroker(maxQueuedMessages: 20_000)
+        try broker.start()
+        let loop = try MQTTLoop()
+        defer { loop.shutdown() }
+        let sent = EventLog()
+        let publisher = try MQTTClient(settings: try settings("fleet-boxes", broker), loop: loop, onEvent: sent.handler)
+        publisher.start()
+        _ = try await sent.waitForConnection()
+        let count = 4000
+        let thumbnail = [UInt8](repeating: 0xD8, count: 3302)
+        for index in 0..<count {
+            publisher.publish(MQTTOutgoing(topic: "oshirase/v1/box/light-\(index)/display/lobby/thumb", payload: thumbnail, qos: 0, retain: true))
+        }
+        // In order after them: once it is acknowledged, the broker holds them all.
+        publisher.publish(MQTTOutgoing(topic: "oshirase/v1/box/last/status", payload: Array("online".utf8), qos: 1, retain: true, token: 7))
+        try await sent.wait("the acknowledgement", timeout: .seconds(30)) { $0.contains(.delivered(token: 7, refusal: nil)) ? true : nil }
+
+        // The view counts and does nothing else, as a view takes each message into its directory.
+        let received = Counter()
+        var viewSettings = try settings("fleet-view", broker)
+        viewSettings.subscriptions = [MQTTSubscription("oshirase/v1/box/#", qos: 0)]
+        let viewer = try MQTTClient(settings: viewSettings, loop: try MQTTLoop(name: "view")) { event in
+            if case .message(let message) = event, message.retained { received.value.add(1, ordering: .relaxed) }
+        }
+        viewer.start()
+        defer { viewer.stop() }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while received.value.load(ordering: .relaxed) < count + 1 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(received.value.load(ordering: .relaxed) == count + 1, "the view got only some of the retained messages")
+    }
+}
+
+/// A count shared with a client's loop thread.
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -42,7 +42,11 @@ struct Demo: AsyncParsableCommand {
             throw ValidationError("cannot find docs/config/demo.yaml; run from the repository or pass --config FILE")
         }
         let fleetBroker = try broker.map { text in
-            do { return try MQTTEndpoint.parse(text) } catch { throw ValidationError("--broker \(error)") }
+            let endpoint: MQTTEndpoint
+            do { endpoint = try MQTTEndpoint.parse(text) } catch { throw ValidationError("--broker \(error)") }
+            // The demo box has no certificates: a broker on this machine without TLS only.
+            guard !endpoint.usesTLS else { throw ValidationError("--broker '\(text)': the demo takes mqtt:// on a loopback address only") }
+            return endpoint
         }
         try await runDaemon(configPath: path, port: port, adjust: { config in
             // The demo box: one broker, its id, a short keepalive so the page sees it go at once.

@@ -82,12 +82,17 @@ public enum Instant {
     /// for columns that line up.
     package static func clock(_ date: Date, in zone: TimeZone) -> String {
         let milliseconds = date.timeIntervalSince1970 * 1000
-        guard milliseconds.isFinite, abs(milliseconds) < 9.2e15 else { return String(format(date, in: zone).dropFirst(11).prefix(8)) + ".000" }
+        guard milliseconds.isFinite, abs(milliseconds) < 9.2e15 else { return "--:--:--.---" }
         let ms = Int64(milliseconds.rounded())
         let fraction = ((ms % 1000) + 1000) % 1000
-        let whole = format(Date(timeIntervalSince1970: Double(ms - fraction) / 1000), in: zone)
-        let digits = String(fraction)
-        return String(whole.dropFirst(11).prefix(8)) + "." + String(repeating: "0", count: 3 - digits.count) + digits
+        let seconds = (ms - fraction) / 1000
+        let local = seconds + Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds))))
+        let ofDay = ((local % 86_400) + 86_400) % 86_400
+        func digits(_ n: Int64, _ width: Int) -> String {
+            let text = String(n)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(digits(ofDay / 3600, 2)):\(digits(ofDay % 3600 / 60, 2)):\(digits(ofDay % 60, 2)).\(digits(fraction, 3))"
     }
 
     /// `2026-11-27T00:00:00Z`: UTC, written with `Z` (milliseconds as in ``format(_:in:milliseconds:)``).

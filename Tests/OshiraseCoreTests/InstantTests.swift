@@ -67,5 +67,8 @@ struct InstantTests {
         #expect(Instant.clock(Date(timeIntervalSince1970: nine + 10.5), in: tokyo) == "09:00:10.500")
         #expect(Instant.clock(Date(timeIntervalSince1970: nine + 59.9996), in: tokyo) == "09:01:00.000")
         #expect(Instant.clock(Date(timeIntervalSince1970: -0.25), in: TimeZone(secondsFromGMT: 0) ?? .current) == "23:59:59.750")
+        // A box's clock far off: still a time of day, never a cut of a longer year.
+        #expect(Instant.clock(Date(timeIntervalSince1970: 253_402_300_799), in: tokyo) == "08:59:59.000")  // 9999-12-31T23:59:59Z
+        #expect(Instant.clock(Date(timeIntervalSince1970: .nan), in: tokyo) == "--:--:--.---")
     }
 }

@@ -27,8 +27,8 @@ struct BoxReport {
 }
 
 /// Publishes `document` (already checked) to every broker, calls `published` once a broker has
-/// it (or may have it), and collects receipts for `wait`; returns the number of failures (brokers that did not take
-/// it, expected boxes that did not answer).
+/// it (or may have it), and collects receipts for `wait`; returns the number of failures
+/// (brokers that did not take it, expected boxes that did not answer).
 func publishToBrokers(_ document: [UInt8], alert: CAPAlert, key: SigningKey, sending: SendingOptions,
                       what: String, published: () -> Void) throws -> Int {
     let endpoints = try sending.brokerEndpoints()

@@ -39,7 +39,7 @@ public enum PushEnvelope {
     }
 
     /// Lowercase hexadecimal SHA-256 of `bytes`, as the signed message carries it.
-    static func hexSHA256(_ bytes: [UInt8]) -> String {
+    package static func hexSHA256(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = []
         hex.reserveCapacity(64)

@@ -9,7 +9,7 @@ struct Oshirase: AsyncParsableCommand {
         commandName: "oshirase",
         abstract: "Digital signage content controller for municipal displays (お知らせ).",
         version: OshiraseVersion.current,
-        subcommands: [Validate.self, Render.self, ScheduleCommand.self, Run.self, Demo.self, Report.self, Keygen.self, Push.self, Cancel.self, FleetCommand.self]
+        subcommands: [Validate.self, Render.self, ScheduleCommand.self, Run.self, Demo.self, Report.self, Keygen.self, Push.self, Cancel.self, Publish.self, FleetCommand.self]
     )
 
     /// Runs a subcommand; every error ends as one line `oshirase: error: …` on stderr and a

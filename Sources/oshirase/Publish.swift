@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import OshiraseCommandLine
+import OshiraseConfig
+import OshiraseCore
+import OshiraseFleet
+import OshiraseSigning
+
+/// `oshirase publish DIR --group G --key K --origin ORIGIN`: a group's playlists and the images
+/// they show, checked as `validate` checks them, written once each under
+/// `ORIGIN/blobs/sha256/<hex>` and listed in a signed manifest at `ORIGIN/manifests/<group>`
+/// whose version only ever increases (docs/fleet.md, "Content").
+struct Publish: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Publish a group's playlists and their images to an origin folder, with a signed manifest.",
+        discussion: """
+            Every playlist (*.yaml, *.yml) in DIR is checked as `validate` checks it; any error is printed \
+            as FILE:LINE:COL and nothing is written. The images the playlists show must lie in DIR. Each file \
+            is written once under ORIGIN/blobs/sha256/<hex> (a file already there is not written again), \
+            then the manifest, signed with the content key, replaces ORIGIN/manifests/GROUP with the \
+            next version. ORIGIN is a folder a static web server serves.
+            """)
+
+    @Argument(help: ArgumentHelp("The group's folder of playlists and images.", valueName: "DIR"))
+    var directory: String
+
+    @Option(help: "The group (letters, digits and -._), as boxes list it under fleet: groups.")
+    var group: String
+
+    @Option(help: ArgumentHelp("The content key (NAME.key from `oshirase keygen`).", valueName: "FILE"))
+    var key: String
+
+    @Option(help: ArgumentHelp("The origin folder the boxes' mirrors serve.", valueName: "DIR"))
+    var origin: String
+
+    func validate() throws {
+        guard FleetConfig.isName(group) else { throw ValidationError("--group '\(group)': use letters, digits and -._ (at most 64)") }
+    }
+
+    func run() throws {
+        let folder = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw PushError("\(directory): not a folder")
+        }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            .filter { !$0.hasPrefix(".") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) }.sorted()
+        guard !names.isEmpty else { throw PushError("\(directory): no playlists (*.yaml, *.yml)") }
+        let signingKey = try KeyFiles.loadSigningKey(path: key)
+
+        // Checked as `validate` checks them; the images they show must be in the folder.
+        var loader = playlistLoader(skipsBrokenAssets: false)
+        var problems: [String] = []
+        var paths = Set<String>()
+        for name in names {
+            let path = folder + "/" + name
+            paths.insert(name)
+            do {
+                let playlist = try loader.load(path: path)
+                for item in playlist.items {
+                    guard case .image(let image, _) = item.content else { continue }
+                    let resolved = URL(fileURLWithPath: image).standardizedFileURL.resolvingSymlinksInPath().path
+                    guard resolved.hasPrefix(folder + "/") else {
+                        problems.append("\(path): error: item '\(item.id)' shows \(image), outside \(directory): a box takes only files under the group's folder")
+                        continue
+                    }
+                    paths.insert(String(resolved.dropFirst(folder.count + 1)))
+                }
+            } catch {
+                problems += error.errors.map(\.description)
+            }
+        }
+        guard problems.isEmpty else {
+            for problem in problems { printError(problem) }
+            throw PushError("nothing was published: \(problems.count == 1 ? "an error" : "\(problems.count) errors") in \(directory)")
+        }
+
+        let manifestPath = origin + "/manifests/" + group
+        let previous = try Self.previousVersion(at: manifestPath)
+        var files: [ContentManifest.File] = []
+        var written = 0, writtenBytes = 0
+        for path in paths.sorted() {
+            guard ContentManifest.isSafePath(path) else { throw PushError("\(directory)/\(path): a name a box would refuse; rename it") }
+            guard let data = FileManager.default.contents(atPath: folder + "/" + path) else {
+                throw PushError("\(directory)/\(path): cannot read it")
+            }
+            let bytes = [UInt8](data)
+            let hex = PushEnvelope.hexSHA256(bytes)
+            files.append(ContentManifest.File(path: path, sha256: hex, size: bytes.count))
+            let blob = origin + "/blobs/sha256/" + hex
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: blob),
+               (attributes[.size] as? NSNumber)?.intValue == bytes.count { continue }
+            try OriginFile.write(bytes, to: blob)
+            written += 1
+            writtenBytes += bytes.count
+        }
+        let manifest = ContentManifest(group: group, version: previous + 1, issued: Instant.formatUTC(Date()), files: files)
+        let body = FleetJSON.encode(manifest)
+        let headers = try PushEnvelope.sign(body: body, key: signingKey, timestamp: Int64(Date().timeIntervalSince1970))
+        try OriginFile.write(PushEnvelope.payload(body: body, headers: headers), to: manifestPath)
+        print("group \(group) version \(manifest.version): \(files.count) files, \(written) written (\(writtenBytes) bytes), "
+            + "\(files.count - written) already in the origin; manifest \(manifestPath) signed with key \(signingKey.keyID)")
+    }
+
+    /// The version of the manifest already at `path`, 0 when there is none.
+    static func previousVersion(at path: String) throws -> Int {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if FileManager.default.fileExists(atPath: path) { throw PushError("\(path): cannot read the manifest there") }
+            return 0
+        }
+        guard case .success(let unwrapped) = PushEnvelope.unwrap(payload: [UInt8](data)),
+              let manifest = FleetJSON.decode(ContentManifest.self, from: Array(unwrapped.body)) else {
+            throw PushError("\(path): not a signed manifest; move it away to start the group again at version 1")
+        }
+        return manifest.version
+    }
+}
+
+/// Files of the origin: written to a temporary name beside, synced, then renamed into place, so
+/// a web server never serves half a file and a crash leaves the old one.
+enum OriginFile {
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw PushError("\(directory): cannot make the folder: \(error.localizedDescription)")
+        }
+        let temporary = directory + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PushError("\(temporary): \(String(cString: strerror(errno)))") }
+        var offset = 0
+        var failure: Int32 = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                break
+            }
+            offset += n
+        }
+        if failure == 0 && fsync(fd) != 0 { failure = errno }
+        if close(fd) != 0 && failure == 0 { failure = errno }
+        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+        guard failure == 0 else {
+            unlink(temporary)
+            throw PushError("\(path): cannot write: \(String(cString: strerror(failure)))")
+        }
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import OshiraseSigning
+import Testing
+
+/// `oshirase publish`: a group's set, checked, written once per file, under a signed manifest
+/// whose version only increases (docs/fleet.md, "Content").
+@Suite struct PublishCommandTests {
+    /// A group folder: the lobby's playlist and the photo it shows.
+    static func group(in ws: Workspace, body: String = "本日の窓口業務は17時15分で終了します。") throws {
+        try ws.write("honcho/lobby.yaml", """
+            name: 本庁舎1階ロビー
+            timezone: Asia/Tokyo
+            displays: [lcd-1080p]
+            items:
+              - id: counter-hours
+                announcement:
+                  title: 窓口の受付時間
+                  body: \(body)
+              - id: snow-festival
+                image: images/snow.jpg
+                duration: 10s
+            """)
+        try FileManager.default.createDirectory(atPath: ws.path("honcho/images"), withIntermediateDirectories: true)
+        if !ws.exists("honcho/images/snow.jpg") {
+            try FileManager.default.copyItem(atPath: repoRoot.appendingPathComponent("fixtures/images/snow.jpg").path,
+                                             toPath: ws.path("honcho/images/snow.jpg"))
+        }
+    }
+
+    /// The manifest at the origin, verified with the content key's public half.
+    static func manifest(_ ws: Workspace, key: String) throws -> [String: Any] {
+        let payload = try [UInt8](Data(contentsOf: URL(fileURLWithPath: ws.path("origin/manifests/honcho"))))
+        guard case .success(let unwrapped) = PushEnvelope.unwrap(payload: payload) else { throw PushCheckFailure("no envelope") }
+        let verifier = PushVerifier(keys: [try KeyFiles.loadTrustedKey(path: ws.path(key))], maxSkew: 300, replayMemory: nil)
+        guard case .success = verifier.verify(headers: unwrapped.headers, body: Array(unwrapped.body), now: Date()) else {
+            throw PushCheckFailure("the manifest's signature does not verify")
+        }
+        return try JSONSerialization.jsonObject(with: Data(unwrapped.body)) as? [String: Any] ?? [:]
+    }
+
+    @Test func eachFileIsWrittenOnceUnderItsHashAndTheSignedManifestCountsUp() throws {
+        let ws = try Workspace()
+        _ = try PushCommandTests.keygen("content", in: ws)
+        try Self.group(in: ws)
+        let arguments = ["publish", "honcho", "--group", "honcho", "--key", "content.key", "--origin", "origin"]
+        let first = try PushCommandTests.oshirase(arguments, in: ws)
+        #expect(first.status == 0, "\(first)")
+        #expect(first.stdout.contains("group honcho version 1: 2 files, 2 written"), "\(first.stdout)")
+        let manifest = try Self.manifest(ws, key: "content.pub")
+        #expect(manifest["group"] as? String == "honcho" && manifest["version"] as? Int == 1)
+        let files = try #require(manifest["files"] as? [[String: Any]])
+        #expect(files.compactMap { $0["path"] as? String } == ["images/snow.jpg", "lobby.yaml"])
+        for file in files {
+            let path = try #require(file["path"] as? String), hex = try #require(file["sha256"] as? String)
+            let blob = try Data(contentsOf: URL(fileURLWithPath: ws.path("origin/blobs/sha256/\(hex)")))
+            #expect(blob == (try Data(contentsOf: URL(fileURLWithPath: ws.path("honcho/\(path)")))), "\(path)")
+            #expect(file["size"] as? Int == blob.count)
+        }
+        let photo = try #require(files.first?["sha256"] as? String)
+        let inode = try FileManager.default.attributesOfItem(atPath: ws.path("origin/blobs/sha256/\(photo)"))[.systemFileNumber] as? Int
+
+        // A changed playlist: only it is written again, and the version goes up.
+        try Self.group(in: ws, body: "年末年始（12月29日〜1月3日）は窓口業務を休止します。")
+        let second = try PushCommandTests.oshirase(arguments, in: ws)
+        #expect(second.status == 0 && second.stdout.contains("version 2: 2 files, 1 written"), "\(second)")
+        #expect(try Self.manifest(ws, key: "content.pub")["version"] as? Int == 2)
+        #expect(try FileManager.default.attributesOfItem(atPath: ws.path("origin/blobs/sha256/\(photo)"))[.systemFileNumber] as? Int == inode,
+                "the unchanged photo was written again")
+    }
+
+    @Test func aPlaylistWithAnErrorOrAnImageOutsideTheFolderPublishesNothing() throws {
+        let ws = try Workspace()
+        _ = try PushCommandTests.keygen("content", in: ws)
+        try Self.group(in: ws)
+        try ws.write("honcho/broken.yaml", "name: 壊れた\nitems:\n  - id: x\n    announcment: { title: 誤字 }\n")
+        let broken = try PushCommandTests.oshirase(["publish", "honcho", "--group", "honcho", "--key", "content.key", "--origin", "origin"], in: ws)
+        #expect(broken.status == 1, "\(broken)")
+        #expect(broken.stderr.contains("broken.yaml:") && broken.stderr.contains("nothing was published"), "\(broken.stderr)")
+        #expect(!ws.exists("origin"), "something was written")
+
+        try FileManager.default.removeItem(atPath: ws.path("honcho/broken.yaml"))
+        try ws.write("honcho/outside.yaml", """
+            name: 外の画像
+            displays: [lcd-1080p]
+            items:
+              - id: elsewhere
+                image: \(repoRoot.appendingPathComponent("fixtures/images/city-hall.png").path)
+            """)
+        let outside = try PushCommandTests.oshirase(["publish", "honcho", "--group", "honcho", "--key", "content.key", "--origin", "origin"], in: ws)
+        #expect(outside.status == 1 && outside.stderr.contains("item 'elsewhere' shows") && outside.stderr.contains("outside honcho"), "\(outside)")
+        #expect(!ws.exists("origin"))
+    }
+}
+
+struct PushCheckFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

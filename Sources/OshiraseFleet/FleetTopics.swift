@@ -9,6 +9,8 @@ public enum FleetTopic {
     public static let root = "oshirase/v1"
     /// Every alert, for a box's subscription.
     public static let allAlerts = "\(root)/alerts/#"
+    /// A group's signed content manifest, retained.
+    public static func groupManifest(group: String) -> String { "\(root)/groups/\(segment(group))/manifest" }
     /// Every box's status, state, receipts and thumbnails, for city hall's view.
     public static let allBoxes = "\(root)/box/#"
 

@@ -42,8 +42,12 @@ struct BrokerConnectionOptions: ParsableArguments {
     var connectTimeout = "10s"
 
     func validate() throws {
-        if brokers.isEmpty { throw ValidationError("give at least one broker with --broker mqtts://HOST:8883") }
         _ = try settings()
+    }
+
+    /// For the commands that need a broker (`publish` takes none).
+    func requireBroker() throws {
+        if brokers.isEmpty { throw ValidationError("give at least one broker with --broker mqtts://HOST:8883") }
     }
 
     /// A watcher's client settings: every broker (one client each), city hall's TLS files, a clean session.
@@ -165,6 +169,7 @@ struct FleetStatus: ParsableCommand {
     var format = "text"
 
     func validate() throws {
+        try connection.requireBroker()
         guard ["text", "json"].contains(format) else { throw ValidationError("--format '\(format)': use text or json") }
     }
 
@@ -216,6 +221,7 @@ struct FleetServe: AsyncParsableCommand {
     var listen: String
 
     func validate() throws {
+        try connection.requireBroker()
         guard case .success = ValueParsers.listenAddress(listen) else {
             throw ValidationError("--listen '\(listen)' is not host:port, e.g. 127.0.0.1:8090")
         }

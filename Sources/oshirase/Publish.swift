@@ -7,7 +7,9 @@ import OshiraseCommandLine
 import OshiraseConfig
 import OshiraseCore
 import OshiraseFleet
+import OshiraseMQTT
 import OshiraseSigning
+import Synchronization
 
 /// `oshirase publish DIR --group G --key K --origin ORIGIN`: a group's playlists and the images
 /// they show, checked as `validate` checks them, written once each under
@@ -21,7 +23,8 @@ struct Publish: ParsableCommand {
             as FILE:LINE:COL and nothing is written. The images the playlists show must lie in DIR. Each file \
             is written once under ORIGIN/blobs/sha256/<hex> (a file already there is not written again), \
             then the manifest, signed with the content key, replaces ORIGIN/manifests/GROUP with the \
-            next version. ORIGIN is a folder a static web server serves.
+            next version. ORIGIN is a folder a static web server serves. With --broker the manifest is \
+            also published, retained, on oshirase/v1/groups/GROUP/manifest of every broker listed.
             """)
 
     @Argument(help: ArgumentHelp("The group's folder of playlists and images.", valueName: "DIR"))
@@ -35,6 +38,8 @@ struct Publish: ParsableCommand {
 
     @Option(help: ArgumentHelp("The origin folder the boxes' mirrors serve.", valueName: "DIR"))
     var origin: String
+
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func validate() throws {
         guard FleetConfig.isName(group) else { throw ValidationError("--group '\(group)': use letters, digits and -._ (at most 64)") }
@@ -100,9 +105,71 @@ struct Publish: ParsableCommand {
         let manifest = ContentManifest(group: group, version: previous + 1, issued: Instant.formatUTC(Date()), files: files)
         let body = FleetJSON.encode(manifest)
         let headers = try PushEnvelope.sign(body: body, key: signingKey, timestamp: Int64(Date().timeIntervalSince1970))
-        try OriginFile.write(PushEnvelope.payload(body: body, headers: headers), to: manifestPath)
+        let payload = PushEnvelope.payload(body: body, headers: headers)
+        try OriginFile.write(payload, to: manifestPath)
         print("group \(group) version \(manifest.version): \(files.count) files, \(written) written (\(writtenBytes) bytes), "
             + "\(files.count - written) already in the origin; manifest \(manifestPath) signed with key \(signingKey.keyID)")
+        guard !connection.brokers.isEmpty else { return }
+
+        // The origin holds every file before the boxes hear of the manifest.
+        let topic = FleetTopic.groupManifest(group: group)
+        let outcomes = try Self.publishRetained(payload, topic: topic, settings: try connection.settings())
+        print(resultTable(header: ["BROKER", "RESULT"], rows: outcomes.map { [$0.endpoint.description, $0.outcome] }), terminator: "")
+        let missed = outcomes.filter { $0.outcome != "published" }.count
+        if missed > 0 {
+            throw PushError("\(missed) of \(outcomes.count) brokers did not take the manifest on \(topic); "
+                + "the origin has version \(manifest.version), so boxes reading it there still get it")
+        }
+    }
+
+    /// Publishes `payload` retained (QoS 1) on `topic` on every broker of `settings`, each from a
+    /// client of its own; `published` or why not, per broker.
+    static func publishRetained(_ payload: [UInt8], topic: String, settings base: MQTTSettings) throws
+        -> [(endpoint: MQTTEndpoint, outcome: String)] {
+        let outcomes = Mutex<[Int: String]>([:])
+        let loops = try base.endpoints.map { _ in try MQTTLoop(name: "publish") }
+        defer { loops.forEach { $0.shutdown() } }
+        let clients = try base.endpoints.enumerated().map { index, endpoint in
+            var settings = base
+            settings.endpoints = [endpoint]
+            settings.clientID += "-\(index)"
+            settings.subscriptions = []
+            return try MQTTClient(settings: settings, loop: loops[index]) { event in
+                switch event {
+                case .connected:
+                    outcomes.withLock { if $0[index] == nil { $0[index] = "" } }
+                case .disconnected(_, let reason, _):
+                    outcomes.withLock { if $0[index] == nil { $0[index] = "not reached: \(reason)" } }
+                case .delivered(_, let refusal):
+                    outcomes.withLock { $0[index] = refusal.map { "refused: \($0)" } ?? "published" }
+                case .notSent(_, let reason):
+                    outcomes.withLock { $0[index] = "not sent: \(reason)" }
+                case .message, .stopped:
+                    break
+                }
+            }
+        }
+        clients.forEach { $0.start() }
+        defer { clients.forEach { $0.stop() } }
+        // Each broker connected ("") or failed; then each connected one answered.
+        func wait(_ limit: Duration, until done: ([Int: String]) -> Bool) {
+            let deadline = ContinuousClock.now + limit
+            while ContinuousClock.now < deadline && !done(outcomes.withLock { $0 }) { usleep(20_000) }
+        }
+        wait(base.connectTimeout + .seconds(1)) { state in clients.indices.allSatisfy { state[$0] != nil } }
+        for (index, client) in clients.enumerated() where outcomes.withLock({ $0[index] == "" }) {
+            client.publish(MQTTOutgoing(topic: topic, payload: payload, qos: 1, retain: true, token: UInt64(index)))
+        }
+        wait(.seconds(10)) { state in clients.indices.allSatisfy { state[$0] != "" } }
+        let final = outcomes.withLock { $0 }
+        return base.endpoints.enumerated().map { index, endpoint in
+            let outcome = switch final[index] {
+            case nil: "not connected within \(base.connectTimeout)"
+            case "": "no acknowledgement within 10 s"
+            case let text?: text
+            }
+            return (endpoint, outcome)
+        }
     }
 
     /// The version of the manifest already at `path`, 0 when there is none.

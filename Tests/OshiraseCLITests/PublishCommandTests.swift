@@ -1,5 +1,6 @@
 import Foundation
 import OshiraseSigning
+import OshiraseTestSupport
 import Testing
 
 /// `oshirase publish`: a group's set, checked, written once per file, under a signed manifest
@@ -89,6 +90,30 @@ import Testing
         let outside = try PushCommandTests.oshirase(["publish", "honcho", "--group", "honcho", "--key", "content.key", "--origin", "origin"], in: ws)
         #expect(outside.status == 1 && outside.stderr.contains("item 'elsewhere' shows") && outside.stderr.contains("outside honcho"), "\(outside)")
         #expect(!ws.exists("origin"))
+    }
+}
+
+extension PublishCommandTests {
+    /// With --broker the manifest is also retained on the group's topic, the same bytes as the
+    /// origin's; a broker that is not there fails the command, after the origin has it.
+    @Test func theManifestIsRetainedOnTheGroupsTopic() async throws {
+        let ws = try Workspace()
+        _ = try PushCommandTests.keygen("content", in: ws)
+        try Self.group(in: ws)
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let arguments = ["publish", "honcho", "--group", "honcho", "--key", "content.key", "--origin", "origin"]
+        let published = try PushCommandTests.oshirase(arguments + ["--broker", broker.url], in: ws)
+        #expect(published.status == 0 && published.stdoutLines.contains { $0.hasPrefix(broker.url) && $0.hasSuffix("published") }, "\(published)")
+        let retained = try await broker.retained("oshirase/v1/groups/honcho/manifest")
+        let origin = try [UInt8](Data(contentsOf: URL(fileURLWithPath: ws.path("origin/manifests/honcho"))))
+        #expect(retained["oshirase/v1/groups/honcho/manifest"] == origin)
+
+        let nobody = try freeLoopbackPort()
+        let missed = try PushCommandTests.oshirase(arguments + ["--broker", "mqtt://127.0.0.1:\(nobody)", "--connect-timeout", "1s"], in: ws)
+        #expect(missed.status == 1 && missed.stderr.contains("1 of 1 brokers did not take the manifest")
+                && missed.stderr.contains("the origin has version 2"), "\(missed)")
+        #expect(try Self.manifest(ws, key: "content.pub")["version"] as? Int == 2)
     }
 }
 

@@ -20,6 +20,10 @@ public struct PlaylistLoader: Sendable {
     /// When true (playback), an item whose image is missing or cannot be decoded is left out and
     /// reported in `skipped`; when false (validation), it is an error.
     package var skipsBrokenAssets: Bool
+    /// A group's published set (`oshirase publish`): an image must be written relative to the
+    /// playlist's folder, without `..`, and reached through no symbolic link, so that the same
+    /// reference finds it among the set's files on every box.
+    package var assetsInsideFolder = false
 
     public init(knownProfiles: [String] = builtInProfileNames, checksImages: Bool = true,
                 maxImagePixels: Int = ImageDecoder.defaultMaxPixels, skipsBrokenAssets: Bool = false) {
@@ -266,6 +270,18 @@ private struct Walker: NodeWalker {
             return .announcement(Announcement(category: category, title: title, body: body, footer: footer, qr: qr))
         case "image":
             guard let relative = string(node, "image") else { return nil }
+            if loader.assetsInsideFolder {
+                let levels = relative.split(separator: "/", omittingEmptySubsequences: false)
+                if relative.hasPrefix("/") || levels.contains("..") {
+                    fail(node, "image \(relative): in a published set, write it relative to the playlist's folder, without '..'")
+                    return nil
+                }
+                let lexical = baseDirectory.appendingPathComponent(relative).standardized
+                if lexical.resolvingSymlinksInPath().path != lexical.path {
+                    fail(node, "image \(relative): a symbolic link (or inside one); in a published set, put the file itself there")
+                    return nil
+                }
+            }
             var fit = ImageFit.contain
             if let fn = f["fit"], let value = choice(fn.value, "fit", ImageFit.self) { fit = value }
             let url = relative.hasPrefix("/") ? URL(fileURLWithPath: relative)

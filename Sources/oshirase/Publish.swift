@@ -56,53 +56,68 @@ struct Publish: ParsableCommand {
         guard !names.isEmpty else { throw PushError("\(directory): no playlists (*.yaml, *.yml)") }
         let signingKey = try KeyFiles.loadSigningKey(path: key)
 
-        // Checked as `validate` checks them; the images they show must be in the folder.
+        // Checked as `validate` checks them; the images they show written relative to the folder,
+        // inside it, through no link (the loader says where, as FILE:LINE:COL).
         var loader = playlistLoader(skipsBrokenAssets: false)
+        loader.assetsInsideFolder = true
         var problems: [String] = []
         var paths = Set<String>()
         for name in names {
             let path = folder + "/" + name
+            guard URL(fileURLWithPath: path).resolvingSymlinksInPath().path == path else {
+                problems.append("\(path): error: a symbolic link; in a published set, put the playlist itself there")
+                continue
+            }
             paths.insert(name)
             do {
                 let playlist = try loader.load(path: path)
                 for item in playlist.items {
                     guard case .image(let image, _) = item.content else { continue }
-                    let resolved = URL(fileURLWithPath: image).standardizedFileURL.resolvingSymlinksInPath().path
-                    guard resolved.hasPrefix(folder + "/") else {
-                        problems.append("\(path): error: item '\(item.id)' shows \(image), outside \(directory): a box takes only files under the group's folder")
+                    let relative = image.hasPrefix(folder + "/") ? String(image.dropFirst(folder.count + 1)) : ""
+                    guard ContentManifest.isSafePath(relative) else {
+                        problems.append("\(path): error: item '\(item.id)' shows \(image), a name a box would refuse; rename it")
                         continue
                     }
-                    paths.insert(String(resolved.dropFirst(folder.count + 1)))
+                    paths.insert(relative)
                 }
             } catch {
                 problems += error.errors.map(\.description)
             }
+        }
+        for path in paths where !FileManager.default.isReadableFile(atPath: folder + "/" + path) {
+            problems.append("\(folder)/\(path): error: cannot read it")
         }
         guard problems.isEmpty else {
             for problem in problems { printError(problem) }
             throw PushError("nothing was published: \(problems.count == 1 ? "an error" : "\(problems.count) errors") in \(directory)")
         }
 
+        // One publisher of a group at a time, from reading the last version to writing the next.
         let manifestPath = origin + "/manifests/" + group
+        let lock = try OriginFile.lock(origin + "/manifests/." + group + ".lock")
+        defer { close(lock) }
         let previous = try Self.previousVersion(at: manifestPath)
         var files: [ContentManifest.File] = []
         var written = 0, writtenBytes = 0
         for path in paths.sorted() {
-            guard ContentManifest.isSafePath(path) else { throw PushError("\(directory)/\(path): a name a box would refuse; rename it") }
             guard let data = FileManager.default.contents(atPath: folder + "/" + path) else {
                 throw PushError("\(directory)/\(path): cannot read it")
             }
             let bytes = [UInt8](data)
             let hex = PushEnvelope.hexSHA256(bytes)
             files.append(ContentManifest.File(path: path, sha256: hex, size: bytes.count))
+            // A blob already there is kept only if it is these very bytes (not merely their size).
             let blob = origin + "/blobs/sha256/" + hex
-            if let attributes = try? FileManager.default.attributesOfItem(atPath: blob),
-               (attributes[.size] as? NSNumber)?.intValue == bytes.count { continue }
+            if let existing = FileManager.default.contents(atPath: blob), existing.count == bytes.count,
+               PushEnvelope.hexSHA256([UInt8](existing)) == hex { continue }
             try OriginFile.write(bytes, to: blob)
             written += 1
             writtenBytes += bytes.count
         }
-        let manifest = ContentManifest(group: group, version: previous + 1, issued: Instant.formatUTC(Date()), files: files)
+        // Above the last one, and never below the clock's seconds: an origin rebuilt from nothing
+        // still counts up from what boxes already hold.
+        let version = max(previous + 1, Int(Date().timeIntervalSince1970))
+        let manifest = ContentManifest(group: group, version: version, issued: Instant.formatUTC(Date()), files: files)
         let body = FleetJSON.encode(manifest)
         let headers = try PushEnvelope.sign(body: body, key: signingKey, timestamp: Int64(Date().timeIntervalSince1970))
         let payload = PushEnvelope.payload(body: body, headers: headers)
@@ -180,7 +195,7 @@ struct Publish: ParsableCommand {
         }
         guard case .success(let unwrapped) = PushEnvelope.unwrap(payload: [UInt8](data)),
               let manifest = FleetJSON.decode(ContentManifest.self, from: Array(unwrapped.body)) else {
-            throw PushError("\(path): not a signed manifest; move it away to start the group again at version 1")
+            throw PushError("\(path): not a signed manifest; move it away to start the group again (versions then continue from the clock's seconds)")
         }
         return manifest.version
     }
@@ -189,6 +204,26 @@ struct Publish: ParsableCommand {
 /// Files of the origin: written to a temporary name beside, synced, then renamed into place, so
 /// a web server never serves half a file and a crash leaves the old one.
 enum OriginFile {
+    /// An exclusive lock on `path` (made if needed), held until the descriptor is closed.
+    static func lock(_ path: String) throws -> Int32 {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw PushError("\(directory): cannot make the folder: \(error.localizedDescription)")
+        }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PushError("\(path): \(String(cString: strerror(errno)))") }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                throw PushError("\(path): cannot lock it: \(reason)")
+            }
+        }
+        return fd
+    }
+
     static func write(_ bytes: [UInt8], to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         do {
@@ -196,8 +231,9 @@ enum OriginFile {
         } catch {
             throw PushError("\(directory): cannot make the folder: \(error.localizedDescription)")
         }
-        let temporary = directory + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let temporary = directory + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        // O_EXCL: a name of its own, never another writer's file.
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw PushError("\(temporary): \(String(cString: strerror(errno)))") }
         var offset = 0
         var failure: Int32 = 0

@@ -5,7 +5,7 @@ import Testing
 /// live in Benchmarks/, the emulated box's judge is the `compare-frames` tool.
 @Suite("oshirase --help")
 struct HelpCommandTests {
-    static let productCommands = ["validate", "render", "schedule", "run", "demo", "report", "keygen", "push", "cancel", "fleet"]
+    static let productCommands = ["validate", "render", "schedule", "run", "demo", "report", "keygen", "push", "cancel", "publish", "fleet"]
 
     @Test("--help lists exactly the product's commands")
     func helpListsTheProductCommands() throws {

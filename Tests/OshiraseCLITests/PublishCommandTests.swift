@@ -118,7 +118,8 @@ extension PublishCommandTests {
         let arguments = ["publish", "honcho", "--group", "honcho", "--key", "content.key", "--origin", "origin"]
         let published = try PushCommandTests.oshirase(arguments + ["--broker", broker.url], in: ws)
         #expect(published.status == 0 && published.stdoutLines.contains { $0.hasPrefix(broker.url) && $0.hasSuffix("published") }, "\(published)")
-        let retained = try await broker.retained("oshirase/v1/groups/honcho/manifest")
+        // A generous wait: the whole suite may be running beside it on 2 cores.
+        let retained = try await broker.retained("oshirase/v1/groups/honcho/manifest", timeout: .seconds(30))
         let origin = try [UInt8](Data(contentsOf: URL(fileURLWithPath: ws.path("origin/manifests/honcho"))))
         #expect(retained["oshirase/v1/groups/honcho/manifest"] == origin)
 

@@ -48,43 +48,21 @@ enum FileIO {
         return data
     }
 
-    /// Writes to a temporary file beside `path`, then renames it over `path`.
+    /// Writes to a temporary file beside `path`, then renames it over `path` (``AtomicFile``).
     ///
     /// There is no fsync: the rename keeps readers from seeing a partial file, which is
     /// what frame outputs need; surviving power loss mid-write is not a goal.
     static func writeAtomically(_ data: [UInt8], toPath path: String) throws(ImageError) {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = (directory.isEmpty ? "" : directory + "/")
-            + ".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw ImageError(.writeFailed, "cannot create a temporary file in \(directory): \(systemErrorText(errno))")
-        }
-        var failure: ImageError?
-        data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = ImageError(.writeFailed, "cannot write the image: \(systemErrorText(errno))")
-                    return
-                }
-                offset += n
+        do {
+            try AtomicFile.write(data, to: path, durable: false)
+        } catch {
+            let text = switch error.step {
+            case .create: "cannot create a temporary file in \(error.directory): \(error.reason)"
+            case .write, .sync: "cannot write the image: \(error.reason)"
+            case .close: "cannot finish writing the image: \(error.reason)"
+            case .replace: "cannot replace the file: \(error.reason)"
             }
-        }
-        if close(fd) != 0 && failure == nil {
-            failure = ImageError(.writeFailed, "cannot finish writing the image: \(systemErrorText(errno))")
-        }
-        if failure == nil && rename(temporary, path) != 0 {
-            failure = ImageError(.writeFailed, "cannot replace the file: \(systemErrorText(errno))")
-        }
-        if let failure {
-            unlink(temporary)
-            throw failure
+            throw ImageError(.writeFailed, text)
         }
     }
 }

@@ -1,8 +1,5 @@
 import ArgumentParser
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import OshiraseCommandLine
 import OshiraseConfig
 import OshiraseCore
@@ -201,22 +198,17 @@ struct Publish: ParsableCommand {
     }
 }
 
-/// Files of the origin: written to a temporary name beside, synced, then renamed into place, so
-/// a web server never serves half a file and a crash leaves the old one.
+/// Files of the origin: each replaced whole and durably (``AtomicFile``), so a web server never
+/// serves half a file and a crash leaves the old one; and the lock publishers take turns with.
 enum OriginFile {
     /// An exclusive lock on `path` (made if needed), held until the descriptor is closed.
     static func lock(_ path: String) throws -> Int32 {
-        let directory = (path as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw PushError("\(directory): cannot make the folder: \(error.localizedDescription)")
-        }
+        try makeFolder(of: path)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PushError("\(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw PushError("\(path): \(systemErrorText(errno))") }
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else {
-                let reason = String(cString: strerror(errno))
+                let reason = systemErrorText(errno)
                 close(fd)
                 throw PushError("\(path): cannot lock it: \(reason)")
             }
@@ -224,39 +216,22 @@ enum OriginFile {
         return fd
     }
 
+    /// `bytes` in place of `path`, durably (``AtomicFile``).
     static func write(_ bytes: [UInt8], to path: String) throws {
+        try makeFolder(of: path)
+        do {
+            try AtomicFile.write(bytes, to: path, durable: true)
+        } catch {
+            throw PushError("\(path): cannot write: \(error.reason)")
+        }
+    }
+
+    private static func makeFolder(of path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw PushError("\(directory): cannot make the folder: \(error.localizedDescription)")
-        }
-        let temporary = directory + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        // O_EXCL: a name of its own, never another writer's file.
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PushError("\(temporary): \(String(cString: strerror(errno)))") }
-        var offset = 0
-        var failure: Int32 = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                break
-            }
-            offset += n
-        }
-        if failure == 0 && fsync(fd) != 0 { failure = errno }
-        if close(fd) != 0 && failure == 0 { failure = errno }
-        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
-        guard failure == 0 else {
-            unlink(temporary)
-            throw PushError("\(path): cannot write: \(String(cString: strerror(failure)))")
-        }
-        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            fsync(directoryFD)
-            close(directoryFD)
         }
     }
 }

@@ -6,6 +6,15 @@ import Testing
 
 /// The client against a real Mosquitto on loopback.
 @Suite(.timeLimit(.minutes(2))) struct MQTTClientTests {
+    /// A client started on `loop` and connected, with the log of its events.
+    func connected(_ settings: MQTTSettings, on loop: MQTTLoop) async throws -> (MQTTClient, EventLog) {
+        let events = EventLog()
+        let client = try MQTTClient(settings: settings, loop: loop, onEvent: events.handler)
+        client.start()
+        _ = try await events.waitForConnection()
+        return (client, events)
+    }
+
     func settings(_ id: String, _ broker: MosquittoBroker, subscriptions: [String] = []) throws -> MQTTSettings {
         var settings = MQTTSettings(clientID: id, endpoints: [try MQTTEndpoint.parse(broker.url)])
         settings.subscriptions = subscriptions.map { MQTTSubscription($0) }
@@ -44,10 +53,7 @@ import Testing
         try broker.start()
         let loop = try MQTTLoop()
         defer { loop.shutdown() }
-        let sent = EventLog()
-        let publisher = try MQTTClient(settings: try settings("cityhall", broker), loop: loop, onEvent: sent.handler)
-        publisher.start()
-        _ = try await sent.waitForConnection()
+        let (publisher, sent) = try await connected(try settings("cityhall", broker), on: loop)
         publisher.publish(MQTTOutgoing(topic: "t/kept", payload: Array("残る".utf8), retain: true, token: 1))
         publisher.publish(MQTTOutgoing(topic: "t/brief", payload: Array("消える".utf8), retain: true, expiry: 1, token: 2))
         try await sent.wait("both acknowledgements") { events in
@@ -71,17 +77,11 @@ import Testing
         defer { loop.shutdown() }
         var boxSettings = try settings("box-durable", broker, subscriptions: ["oshirase/v1/alerts/#"])
         boxSettings.sessionExpiry = 3 * 86400
-        let first = EventLog()
-        let box = try MQTTClient(settings: boxSettings, loop: loop, onEvent: first.handler)
-        box.start()
-        _ = try await first.waitForConnection()
+        let (box, first) = try await connected(boxSettings, on: loop)
         box.stop()
         try await first.wait("the stop") { $0.contains(.stopped) ? true : nil }
 
-        let sent = EventLog()
-        let publisher = try MQTTClient(settings: try settings("cityhall", broker), loop: loop, onEvent: sent.handler)
-        publisher.start()
-        _ = try await sent.waitForConnection()
+        let (publisher, sent) = try await connected(try settings("cityhall", broker), on: loop)
         publisher.publish(MQTTOutgoing(topic: "oshirase/v1/alerts/bousai/queued", payload: Array("留守中".utf8), token: 1))
         try await sent.wait("the acknowledgement") { $0.contains(.delivered(token: 1, refusal: nil)) ? true : nil }
 
@@ -100,16 +100,10 @@ import Testing
         let loop = try MQTTLoop()
         defer { loop.shutdown() }
         let boxSettings = try settings("box-clean", broker, subscriptions: ["a/#"])
-        let first = EventLog()
-        let box = try MQTTClient(settings: boxSettings, loop: loop, onEvent: first.handler)
-        box.start()
-        _ = try await first.waitForConnection()
+        let (box, first) = try await connected(boxSettings, on: loop)
         box.stop()
         try await first.wait("the stop") { $0.contains(.stopped) ? true : nil }
-        let sent = EventLog()
-        let publisher = try MQTTClient(settings: try settings("cityhall", broker), loop: loop, onEvent: sent.handler)
-        publisher.start()
-        _ = try await sent.waitForConnection()
+        let (publisher, sent) = try await connected(try settings("cityhall", broker), on: loop)
         publisher.publish(MQTTOutgoing(topic: "a/b", payload: [1], token: 1))
         try await sent.wait("the acknowledgement") { $0.contains(.delivered(token: 1, refusal: nil)) ? true : nil }
         let second = EventLog()
@@ -125,17 +119,10 @@ import Testing
         try broker.start()
         let loop = try MQTTLoop()
         defer { loop.shutdown() }
-        let watcher = EventLog()
-        let watch = try MQTTClient(settings: try settings("watch", broker, subscriptions: ["box/+/status"]), loop: loop,
-                                   onEvent: watcher.handler)
-        watch.start()
-        _ = try await watcher.waitForConnection()
+        let (watch, watcher) = try await connected(try settings("watch", broker, subscriptions: ["box/+/status"]), on: loop)
         var boxSettings = try settings("box-7", broker)
         boxSettings.will = MQTTOutgoing(topic: "box/7/status", payload: Array("offline".utf8), retain: true)
-        let boxEvents = EventLog()
-        let box = try MQTTClient(settings: boxSettings, loop: loop, onEvent: boxEvents.handler)
-        box.start()
-        _ = try await boxEvents.waitForConnection()
+        let (box, boxEvents) = try await connected(boxSettings, on: loop)
         box.publish(MQTTOutgoing(topic: "box/7/status", payload: Array("online".utf8), retain: true, token: 1))
         try await watcher.wait("online") { _ in watcher.messages.first { $0.payload == Array("online".utf8) } }
         box.stop(publishingWill: true)
@@ -148,18 +135,11 @@ import Testing
         try broker.start()
         let watchLoop = try MQTTLoop()
         defer { watchLoop.shutdown() }
-        let watcher = EventLog()
-        let watch = try MQTTClient(settings: try settings("watch", broker, subscriptions: ["box/+/status"]), loop: watchLoop,
-                                   onEvent: watcher.handler)
-        watch.start()
-        _ = try await watcher.waitForConnection()
+        let (watch, watcher) = try await connected(try settings("watch", broker, subscriptions: ["box/+/status"]), on: watchLoop)
         let boxLoop = try MQTTLoop()
         var boxSettings = try settings("box-8", broker)
         boxSettings.will = MQTTOutgoing(topic: "box/8/status", payload: Array("offline".utf8), retain: true)
-        let boxEvents = EventLog()
-        let box = try MQTTClient(settings: boxSettings, loop: boxLoop, onEvent: boxEvents.handler)
-        box.start()
-        _ = try await boxEvents.waitForConnection()
+        let (box, boxEvents) = try await connected(boxSettings, on: boxLoop)
         boxLoop.shutdown()
         try await watcher.wait("the will") { _ in watcher.messages.first { $0.payload == Array("offline".utf8) } }
     }
@@ -189,10 +169,7 @@ import Testing
         defer { loop.shutdown() }
         var boxSettings = try settings("box-reconnect", broker, subscriptions: ["a/#"])
         boxSettings.sessionExpiry = 86400
-        let events = EventLog()
-        let box = try MQTTClient(settings: boxSettings, loop: loop, onEvent: events.handler)
-        box.start()
-        _ = try await events.waitForConnection()
+        let (box, events) = try await connected(boxSettings, on: loop)
         broker.kill()
         try await events.wait("the disconnection") { events in
             events.contains { if case .disconnected = $0 { true } else { false } } ? true : nil
@@ -213,19 +190,13 @@ import Testing
         var boxSettings = try settings("box-crash", broker, subscriptions: ["oshirase/v1/alerts/#"])
         boxSettings.sessionExpiry = 86400
         boxSettings.reconnectBase = .milliseconds(300)
-        let events = EventLog()
-        let box = try MQTTClient(settings: boxSettings, loop: loop, onEvent: events.handler)
-        box.start()
-        _ = try await events.waitForConnection()
+        let (box, events) = try await connected(boxSettings, on: loop)
         try await Task.sleep(for: .milliseconds(300))
         broker.kill()
         // Back on another port, where the box cannot reach it, for the publish.
         try broker.move(to: try freeLoopbackPort())
         try broker.start()
-        let sent = EventLog()
-        let publisher = try MQTTClient(settings: try settings("cityhall", broker), loop: loop, onEvent: sent.handler)
-        publisher.start()
-        _ = try await sent.waitForConnection()
+        let (publisher, sent) = try await connected(try settings("cityhall", broker), on: loop)
         publisher.publish(MQTTOutgoing(topic: "oshirase/v1/alerts/bousai/after-restart", payload: Array("再起動後".utf8), retain: true, token: 1))
         try await sent.wait("the acknowledgement") { $0.contains(.delivered(token: 1, refusal: nil)) ? true : nil }
         publisher.stop()
@@ -258,10 +229,7 @@ import Testing
         try broker.start()
         let loop = try MQTTLoop()
         defer { loop.shutdown() }
-        let events = EventLog()
-        let box = try MQTTClient(settings: try settings("box-high-fd", broker, subscriptions: ["x"]), loop: loop, onEvent: events.handler)
-        box.start()
-        _ = try await events.waitForConnection()
+        let (box, events) = try await connected(try settings("box-high-fd", broker, subscriptions: ["x"]), on: loop)
         box.publish(MQTTOutgoing(topic: "x", payload: Array("高い番号".utf8), token: 1))
         #expect(try await events.waitForMessage(on: "x").payload == Array("高い番号".utf8))
     }
@@ -296,10 +264,7 @@ extension MQTTClientTests {
         try broker.start()
         let loop = try MQTTLoop()
         defer { loop.shutdown() }
-        let sent = EventLog()
-        let publisher = try MQTTClient(settings: try settings("fleet-boxes", broker), loop: loop, onEvent: sent.handler)
-        publisher.start()
-        _ = try await sent.waitForConnection()
+        let (publisher, sent) = try await connected(try settings("fleet-boxes", broker), on: loop)
         let count = 4000
         let thumbnail = [UInt8](repeating: 0xD8, count: 3302)
         for index in 0..<count {

@@ -19,6 +19,9 @@ import Testing
         var settings = MQTTSettings(clientID: id, endpoints: [try MQTTEndpoint.parse(broker.url)])
         settings.subscriptions = subscriptions.map { MQTTSubscription($0) }
         settings.reconnectBase = .milliseconds(300)
+        // A broker restarted on a loaded machine may take seconds to listen: retry at least every
+        // 2 s, so waits here are not spent in a backoff grown towards its 60 s cap.
+        settings.reconnectCap = .seconds(2)
         return settings
     }
 

@@ -122,10 +122,10 @@ import Testing
         try broker.start()
         let loop = try MQTTLoop()
         defer { loop.shutdown() }
-        let (watch, watcher) = try await connected(try settings("watch", broker, subscriptions: ["box/+/status"]), on: loop)
+        let (_, watcher) = try await connected(try settings("watch", broker, subscriptions: ["box/+/status"]), on: loop)
         var boxSettings = try settings("box-7", broker)
         boxSettings.will = MQTTOutgoing(topic: "box/7/status", payload: Array("offline".utf8), retain: true)
-        let (box, boxEvents) = try await connected(boxSettings, on: loop)
+        let (box, _) = try await connected(boxSettings, on: loop)
         box.publish(MQTTOutgoing(topic: "box/7/status", payload: Array("online".utf8), retain: true, token: 1))
         try await watcher.wait("online") { _ in watcher.messages.first { $0.payload == Array("online".utf8) } }
         box.stop(publishingWill: true)
@@ -138,11 +138,11 @@ import Testing
         try broker.start()
         let watchLoop = try MQTTLoop()
         defer { watchLoop.shutdown() }
-        let (watch, watcher) = try await connected(try settings("watch", broker, subscriptions: ["box/+/status"]), on: watchLoop)
+        let (_, watcher) = try await connected(try settings("watch", broker, subscriptions: ["box/+/status"]), on: watchLoop)
         let boxLoop = try MQTTLoop()
         var boxSettings = try settings("box-8", broker)
         boxSettings.will = MQTTOutgoing(topic: "box/8/status", payload: Array("offline".utf8), retain: true)
-        let (box, boxEvents) = try await connected(boxSettings, on: boxLoop)
+        _ = try await connected(boxSettings, on: boxLoop)
         boxLoop.shutdown()
         try await watcher.wait("the will") { _ in watcher.messages.first { $0.payload == Array("offline".utf8) } }
     }
@@ -172,7 +172,7 @@ import Testing
         defer { loop.shutdown() }
         var boxSettings = try settings("box-reconnect", broker, subscriptions: ["a/#"])
         boxSettings.sessionExpiry = 86400
-        let (box, events) = try await connected(boxSettings, on: loop)
+        let (_, events) = try await connected(boxSettings, on: loop)
         broker.kill()
         try await events.wait("the disconnection") { events in
             events.contains { if case .disconnected = $0 { true } else { false } } ? true : nil
@@ -193,7 +193,7 @@ import Testing
         var boxSettings = try settings("box-crash", broker, subscriptions: ["oshirase/v1/alerts/#"])
         boxSettings.sessionExpiry = 86400
         boxSettings.reconnectBase = .milliseconds(300)
-        let (box, events) = try await connected(boxSettings, on: loop)
+        let (_, events) = try await connected(boxSettings, on: loop)
         try await Task.sleep(for: .milliseconds(300))
         broker.kill()
         // Back on another port, where the box cannot reach it, for the publish.
